@@ -1,0 +1,20 @@
+# CUDA is optional at build time: with EPARA_CUDA=AUTO the CUDA parts build whenever a CUDA
+# compiler is found (CI compiles them even without a GPU); nothing requires a GPU to build.
+set(EPARA_HAS_CUDA OFF)
+if(NOT EPARA_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    # Hopper (sm_90) machine code plus PTX for newer GPUs to JIT from.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(EPARA_HAS_CUDA ON)
+  elseif(EPARA_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "EPARA_CUDA=ON but no CUDA compiler was found (set CUDACXX or PATH)")
+  else()
+    message(STATUS "libepara: no CUDA compiler found; building without the CUDA parts")
+  endif()
+endif()

@@ -1,0 +1,22 @@
+#pragma once
+// A service: one model served under one SLO.
+
+#include <string>
+
+#include "epara/model/ids.hpp"
+#include "epara/model/slo.hpp"
+#include "epara/units.hpp"
+
+namespace epara {
+
+struct ServiceSpec {
+  std::string name;
+  Slo slo;
+  Bytes model_memory;  ///< weights and runtime state of one replica, over all its GPUs
+  ProfileId profile{};
+  Bytes input_size;  ///< payload of one request or stream item, moved when offloading
+
+  friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
+};
+
+}  // namespace epara

@@ -1,0 +1,39 @@
+# Sourced by the scripts in scripts/: installs the Debian packages libepara builds with (only
+# those missing, so a second run prints nothing) and points CMake at the CUDA toolkit if present.
+
+epara_packages=(
+  g++ cmake ninja-build                 # toolchain
+  libeigen3-dev libfmt-dev              # epara::core
+  nlohmann-json3-dev libcli11-dev       # epara::io, command-line programs
+  catch2 libbenchmark-dev               # tests, benchmarks
+  clang-format                          # the format check of scripts/test.sh
+)
+
+epara_install_packages() {
+  local missing=()
+  for p in "${epara_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to install ${missing[*]}" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+# CUDA is optional: use the toolkit in /usr/local/cuda when nvcc is not already on PATH.
+epara_find_cuda() {
+  if [ -z "${CUDACXX:-}" ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
+    export CUDACXX=/usr/local/cuda/bin/nvcc
+  fi
+}
+
+epara_setup() {
+  epara_install_packages
+  epara_find_cuda
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, checks formatting, then builds and runs every test twice:
+# a Release build with warnings as errors, and an ASan+UBSan build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/setup.sh
+epara_setup
+
+echo "== format check (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
+git ls-files -z '*.hpp' '*.cpp' '*.cu' '*.inl' | xargs -0 -r clang-format --dry-run --Werror
+
+for preset in release asan-ubsan; do
+  echo "== ${preset}: configure, build, test"
+  cmake --preset "${preset}" >/dev/null
+  cmake --build --preset "${preset}"
+  ctest --preset "${preset}"
+done

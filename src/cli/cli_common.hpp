@@ -1,0 +1,39 @@
+#pragma once
+// Shared by the command-line programs: the embedded default scenario and error reporting.
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "epara/error.hpp"
+#include "epara/io/scenario_json.hpp"
+
+namespace epara::cli {
+
+/// examples/scenarios/testbed.json as it was at build time.
+std::string_view embedded_testbed_json();
+inline constexpr std::string_view embedded_testbed_name = "testbed.json (embedded)";
+
+/// The scenario in `path`, or the embedded testbed when `path` is empty.
+inline Scenario load_scenario_or_testbed(const std::string& path) {
+  if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
+  return io::load_scenario(path);
+}
+
+/// Runs `body`, turning libepara's errors into "program: error: message" and exit code 1.
+template <class Body>
+int run_reporting_errors(std::string_view program, Body&& body) {
+  try {
+    return body();
+  } catch (const epara::Error& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: internal error: {}\n", program, e.what());
+  }
+  return 1;
+}
+
+}  // namespace epara::cli

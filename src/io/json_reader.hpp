@@ -1,0 +1,73 @@
+#pragma once
+// A read cursor over a parsed JSON document that knows its path, so every error names the file
+// and the field: "testbed.json: services[3].slo.deadline_ms: must be > 0 (got -5)".
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace epara::io::detail {
+
+/// Parses `text`, rejecting syntax errors ("file:line:column: ...") and repeated keys in an
+/// object (which JSON parsers otherwise resolve silently, last one wins).
+nlohmann::json parse_json(std::string_view text, std::string_view source);
+
+class JsonNode {
+ public:
+  JsonNode(const nlohmann::json& value, std::string_view source, std::string path = {})
+      : value_(&value), source_(source), path_(std::move(path)) {}
+
+  const std::string& path() const noexcept { return path_; }
+  const nlohmann::json& raw() const noexcept { return *value_; }
+
+  /// Throws InvalidArgument "source: path: message".
+  [[noreturn]] void fail(std::string_view message) const;
+
+  /// Requires an object whose keys are all in `allowed`; returns *this for chaining.
+  const JsonNode& expect_object(std::initializer_list<std::string_view> allowed) const;
+  /// The required field `key` of this object.
+  JsonNode at(std::string_view key) const;
+  /// The field `key` of this object, if present.
+  std::optional<JsonNode> find(std::string_view key) const;
+  /// The elements of this array.
+  std::vector<JsonNode> elements() const;
+
+  std::string string() const;
+  std::string name() const;  ///< a non-empty string
+  double number() const;     ///< a finite number
+  double positive() const;
+  double non_negative() const;
+  int positive_int(int max) const;  ///< an integer in [1, max]
+
+  /// One of the given strings, mapped to its value.
+  template <class T>
+  T choice(std::initializer_list<std::pair<std::string_view, T>> options) const {
+    const std::string text = string();
+    for (const auto& [word, value] : options)
+      if (word == text) return value;
+    fail(choice_error(text, options));
+  }
+
+ private:
+  template <class T>
+  static std::string choice_error(const std::string& text,
+                                  std::initializer_list<std::pair<std::string_view, T>> options) {
+    std::string words;
+    for (const auto& option : options)
+      words += (words.empty() ? "'" : ", '") + std::string(option.first) + "'";
+    return "must be one of " + words + " (got '" + text + "')";
+  }
+  void expect_type(bool ok, std::string_view expected) const;
+  std::string child_path(std::string_view key) const;
+
+  const nlohmann::json* value_;
+  std::string_view source_;
+  std::string path_;
+};
+
+}  // namespace epara::io::detail
