@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 epara_setup
 
-cmake --preset release >/dev/null
-cmake --build --preset release --target epara-categorize >/dev/null
+[ -x build/release/src/cli/epara-categorize ] ||
+  echo "Building epara-categorize (the first build takes a minute or two)..." >&2
+epara_quietly cmake --preset release
+epara_quietly cmake --build --preset release --target epara-categorize
 exec build/release/src/cli/epara-categorize "$@"

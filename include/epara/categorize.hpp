@@ -213,3 +213,14 @@ struct fmt::formatter<epara::Category> : fmt::formatter<std::string_view> {
     return fmt::formatter<std::string_view>::format(epara::code(c), ctx);
   }
 };
+
+/// "LS-N (memory-exceeds-gpu): model needs 140 GiB, more than one a100-40g GPU holds (40 GiB)".
+template <>
+struct fmt::formatter<epara::Categorization> : fmt::formatter<std::string_view> {
+  template <class Context>
+  auto format(const epara::Categorization& c, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(
+        fmt::format("{} ({}): {}", epara::code(c.category), epara::to_string(c.rule), c.reason),
+        ctx);
+  }
+};

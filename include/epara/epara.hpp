@@ -16,5 +16,6 @@
 #include "epara/model/server.hpp"
 #include "epara/model/service.hpp"
 #include "epara/model/slo.hpp"
+#include "epara/model/validate.hpp"
 
 #include "epara/categorize.hpp"

@@ -33,6 +33,18 @@ epara_find_cuda() {
   fi
 }
 
+# Runs a command with its output hidden unless it fails (then all of it is shown).
+epara_quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 epara_setup() {
   epara_install_packages
   epara_find_cuda

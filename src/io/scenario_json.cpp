@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "epara/error.hpp"
+#include "epara/model/validate.hpp"
 #include "io/json_reader.hpp"
 
 namespace epara::io {
@@ -57,11 +58,15 @@ class ScenarioReader {
     for (const JsonNode& n : root.at("device_classes").elements())
       s.cluster.device_classes.push_back(read_device_class(n));
     for (const JsonNode& n : root.at("servers").elements())
-      s.cluster.servers.push_back(read_server(n, s.cluster));
-    s.cluster.network = read_network(root.at("network"), s.cluster);
-    for (const JsonNode& n : root.at("profiles").elements())
-      s.profiles.push_back(read_profile(n, s.cluster));
+      s.cluster.servers.push_back(read_server(n));
+    s.cluster.network = read_network(root.at("network"), s.cluster.servers.size());
+    for (const JsonNode& n : root.at("profiles").elements()) s.profiles.push_back(read_profile(n));
     for (const JsonNode& n : root.at("services").elements()) s.services.push_back(read_service(n));
+    try {  // what the fields cannot show one by one: kinds of devices, connectivity, ...
+      validate(s);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("{}: {}", source_, e.what()));
+    }
     return s;
   }
 
@@ -77,7 +82,7 @@ class ScenarioReader {
     return c;
   }
 
-  ServerSpec read_server(const JsonNode& n, const Cluster& cluster) {
+  ServerSpec read_server(const JsonNode& n) {
     n.expect_object({"name", "kind", "gpus", "cpu"});
     ServerSpec s;
     s.name = n.at("name").name();
@@ -89,34 +94,15 @@ class ScenarioReader {
       for (const JsonNode& g : gpus->elements()) {
         g.expect_object({"device_class", "count"});
         const DeviceClassId id = classes_.resolve(g.at("device_class"));
-        if (cluster.device_class(id).kind != DeviceKind::Gpu)
-          g.at("device_class").fail("names a CPU class where a GPU class is required");
         const int count = g.at("count").positive_int(max_gpus_per_entry);
         s.gpus.insert(s.gpus.end(), static_cast<std::size_t>(count), id);
       }
     }
-    if (auto cpu = n.find("cpu")) {
-      s.cpu = classes_.resolve(*cpu);
-      if (cluster.device_class(*s.cpu).kind != DeviceKind::Cpu)
-        cpu->fail("names a GPU class where a CPU class is required");
-    }
-    switch (s.kind) {
-      case ServerKind::EdgeServer:
-        if (s.gpus.empty()) n.fail("an edge_server needs at least one GPU in 'gpus'");
-        break;
-      case ServerKind::EmbeddedBoard:
-        if (s.gpus.size() != 1)
-          n.fail(fmt::format("an embedded_board has exactly one GPU (got {})", s.gpus.size()));
-        break;
-      case ServerKind::Microcomputer:
-        if (!s.gpus.empty()) n.fail("a microcomputer has no GPUs");
-        if (!s.cpu) n.fail("a microcomputer needs a 'cpu' device class");
-        break;
-    }
+    if (auto cpu = n.find("cpu")) s.cpu = classes_.resolve(*cpu);
     return s;
   }
 
-  Network read_network(const JsonNode& n, const Cluster& cluster) {
+  Network read_network(const JsonNode& n, std::size_t servers) {
     n.expect_object({"links"});
     std::vector<Link> links;
     std::map<std::pair<ServerId, ServerId>, std::string> seen;
@@ -133,32 +119,20 @@ class ScenarioReader {
         l.fail(fmt::format("a second link between the same servers (first at {})", it->second));
       links.push_back(link);
     }
-    Network network(cluster.servers.size(), std::move(links));
-    for (std::size_t to = 1; to < cluster.servers.size(); ++to) {
-      if (!network.path(ServerId{0}, id_at<ServerId>(to)))
-        n.at("links").fail(fmt::format("server '{}' cannot reach server '{}'",
-                                       cluster.servers[0].name, cluster.servers[to].name));
-    }
-    return network;
+    return Network(servers, std::move(links));
   }
 
-  Profile read_profile(const JsonNode& n, const Cluster& cluster) {
+  Profile read_profile(const JsonNode& n) {
     n.expect_object({"name", "source", "curves"});
     Profile p;
     p.name = n.at("name").name();
     profiles_.declare(n.at("name"), p.name);
     p.source = n.at("source").name();
-    const auto curves = n.at("curves").elements();
-    if (curves.empty()) n.at("curves").fail("needs at least one curve");
-    for (const JsonNode& c : curves) {
+    for (const JsonNode& c : n.at("curves").elements()) {
       c.expect_object({"device_class", "gpus", "max_batch", "points"});
       Profile::Curve curve;
       curve.device_class = classes_.resolve(c.at("device_class"));
       curve.gpus = c.at("gpus").positive_int(max_gpus_per_replica);
-      if (cluster.device_class(curve.device_class).kind == DeviceKind::Cpu && curve.gpus != 1)
-        c.at("gpus").fail("must be 1 on a CPU class");
-      if (p.find(curve.device_class, curve.gpus) != nullptr)
-        c.fail("a second curve for the same device_class and gpus");
       std::vector<ProfilePoint> points;
       const auto point_nodes = c.at("points").elements();
       if (point_nodes.empty()) c.at("points").fail("needs at least one measured point");

@@ -13,7 +13,7 @@ constexpr DeviceClassId big{0}, small{1}, cpu{2};
 
 // Two GPU classes (big: 40 GiB, speed 1; small: 16 GiB, speed 0.25) and a CPU class; one server
 // per class listed in `installed`.
-Cluster cluster_with(std::vector<DeviceClassId> installed) {
+Cluster cluster_with(const std::vector<DeviceClassId>& installed) {
   Cluster c;
   c.device_classes = {{"big", DeviceKind::Gpu, 40_GiB, 1.0},
                       {"small", DeviceKind::Gpu, 16_GiB, 0.25},
@@ -180,4 +180,8 @@ TEST_CASE("categories print as their codes") {
   CHECK(fmt::format("{}", Category::LatencySeveralGpus) == "LS-N");
   CHECK(fmt::format("{}", Category::FrequencyOneGpu) == "FS-1");
   CHECK(fmt::format("{}", Category::FrequencySeveralGpus) == "FS-N");
+  const auto c = categorize(service(Slo::latency(1s), 41_GiB), profile_on(big, {{1, 50ms}}),
+                            cluster_with({big}));
+  CHECK(fmt::format("{}", c) ==
+        "LS-N (memory-exceeds-gpu): model needs 41 GiB, more than one big GPU holds (40 GiB)");
 }

@@ -127,9 +127,9 @@ TEST_CASE("bad input names the file and the JSON path") {
       {"duplicate name", [](Json& j) { j["servers"][2]["name"] = "a"; },
        "servers[2].name: duplicate server name 'a' (first declared at servers[0].name)"},
       {"GPU class as a CPU", [](Json& j) { j["servers"][2]["cpu"] = "g"; },
-       "servers[2].cpu: names a GPU class where a CPU class is required"},
+       "servers[2].cpu: 'g' is a GPU class, not a CPU class"},
       {"CPU class as a GPU", [](Json& j) { j["servers"][1]["gpus"][0]["device_class"] = "c"; },
-       "servers[1].gpus[0].device_class: names a CPU class where a GPU class is required"},
+       "servers[1].gpus: 'c' is a CPU class, not a GPU class"},
       {"microcomputer with a GPU",
        [](Json& j) {
          j["servers"][2]["gpus"] = Json::parse(R"([{"device_class":"g","count":1}])");
