@@ -19,6 +19,7 @@ using ordered_json = nlohmann::ordered_json;
 
 constexpr int max_gpus_per_entry = 64;
 constexpr int max_gpus_per_replica = 64;
+constexpr int max_streams = 1'000'000;
 
 // Names of one table (device classes, servers, ...) with the path where each was declared, so
 // a repeated name names both places and a reference to an unknown name is caught.
@@ -52,7 +53,7 @@ class ScenarioReader {
   Scenario read(const nlohmann::json& document) {
     const JsonNode root(document, source_);
     root.expect_object(
-        {"description", "device_classes", "servers", "network", "profiles", "services"});
+        {"description", "device_classes", "servers", "network", "profiles", "services", "demand"});
     Scenario s;
     if (auto d = root.find("description")) s.description = d->string();
     for (const JsonNode& n : root.at("device_classes").elements())
@@ -62,6 +63,8 @@ class ScenarioReader {
     s.cluster.network = read_network(root.at("network"), s.cluster.servers.size());
     for (const JsonNode& n : root.at("profiles").elements()) s.profiles.push_back(read_profile(n));
     for (const JsonNode& n : root.at("services").elements()) s.services.push_back(read_service(n));
+    if (auto demand = root.find("demand"))
+      for (const JsonNode& n : demand->elements()) s.demand.push_back(read_demand(n));
     try {  // what the fields cannot show one by one: kinds of devices, connectivity, ...
       validate(s);
     } catch (const InvalidArgument& e) {
@@ -180,6 +183,19 @@ class ScenarioReader {
     return s;
   }
 
+  Demand read_demand(const JsonNode& n) {
+    n.expect_object({"service", "origin", "rate_per_s", "streams"});
+    Demand d;
+    d.service = services_.resolve(n.at("service"));
+    d.origin = servers_.resolve(n.at("origin"));
+    const auto rate = n.find("rate_per_s");
+    const auto streams = n.find("streams");
+    if (rate.has_value() == streams.has_value()) n.fail("give exactly one of rate_per_s, streams");
+    if (rate) d.rate = Rate{rate->positive()};
+    if (streams) d.streams = streams->positive_int(max_streams);
+    return d;
+  }
+
   std::string_view source_;
   NameTable<DeviceClassId> classes_{"device class"};
   NameTable<ServerId> servers_{"server"};
@@ -267,6 +283,18 @@ std::string scenario_to_json(const Scenario& scenario) {
                         {"input_kib", s.input_size.as_kib()},
                         {"slo", slo_to_json(s.slo)}});
 
+  ordered_json demand = ordered_json::array();
+  for (const Demand& d : scenario.demand) {
+    ordered_json j{{"service", scenario.service(d.service).name},
+                   {"origin", cluster.server(d.origin).name}};
+    if (d.streams > 0) {
+      j["streams"] = d.streams;
+    } else {
+      j["rate_per_s"] = d.rate.per_second;
+    }
+    demand.push_back(std::move(j));
+  }
+
   ordered_json root = ordered_json::object();
   if (!scenario.description.empty()) root["description"] = scenario.description;
   root["device_classes"] = std::move(classes);
@@ -274,6 +302,7 @@ std::string scenario_to_json(const Scenario& scenario) {
   root["network"] = {{"links", std::move(links)}};
   root["profiles"] = std::move(profiles);
   root["services"] = std::move(services);
+  if (!demand.empty()) root["demand"] = std::move(demand);
   return root.dump(2) + "\n";
 }
 

@@ -33,7 +33,10 @@ const char* const base_text = R"({
     {"name": "s", "profile": "p", "model_memory_gib": 1, "input_kib": 10,
      "slo": {"type": "latency", "deadline_ms": 100}},
     {"name": "f", "profile": "p", "model_memory_gib": 1, "input_kib": 10,
-     "slo": {"type": "frequency", "rate_per_s": 30, "deadline_ms": 100}}]
+     "slo": {"type": "frequency", "rate_per_s": 30, "deadline_ms": 100}}],
+  "demand": [
+    {"service": "s", "origin": "a", "rate_per_s": 12.5},
+    {"service": "f", "origin": "m", "streams": 3}]
 })";
 
 Scenario parse(const Json& j) { return io::parse_scenario(j.dump(), "test.json"); }
@@ -56,6 +59,11 @@ TEST_CASE("the base scenario reads as written") {
   CHECK(s.profiles[0].curves[1].latency.max_batch() == 2);
   CHECK(s.services[1].slo == Slo::frequency(Rate{30}, from_ms(100)));
   CHECK(s.services[0].input_size == Bytes::kib(10));
+  REQUIRE(s.demand.size() == 2);
+  CHECK(s.demand[0] == Demand{ServiceId{0}, ServerId{0}, Rate{12.5}, 0});
+  CHECK(s.demand[1].items(s.services[1].slo) == Rate{90});
+  const auto load = total_load(s.demand, s.services.size());
+  CHECK(load[1].streams == 3);
 }
 
 TEST_CASE("the shipped testbed scenario loads and round-trips") {
@@ -87,6 +95,20 @@ TEST_CASE("bad input names the file and the JSON path") {
   const std::vector<BadCase> cases{
       {"unknown field", [](Json& j) { j["services"][1]["deadlne_ms"] = 5; },
        "services[1]: unknown field 'deadlne_ms'"},
+      {"demand with both", [](Json& j) { j["demand"][0]["streams"] = 2; },
+       "demand[0]: give exactly one of rate_per_s, streams"},
+      {"streams for a request service", [](Json& j) {
+         j["demand"][0].erase("rate_per_s");
+         j["demand"][0]["streams"] = 2;
+       },
+       "demand[0]: 's' is latency-sensitive: give rate_per_s > 0, not streams"},
+      {"rate for a stream service", [](Json& j) {
+         j["demand"][1].erase("streams");
+         j["demand"][1]["rate_per_s"] = 2;
+       },
+       "demand[1]: 'f' is frequency-sensitive: give streams >= 1, not a rate"},
+      {"demand at an unknown server", [](Json& j) { j["demand"][1]["origin"] = "q"; },
+       "demand[1].origin: unknown server 'q'"},
       {"unknown top-level field", [](Json& j) { j["workload"] = Json::object(); },
        "(top level): unknown field 'workload'"},
       {"wrong type", [](Json& j) { j["device_classes"][0]["memory_gib"] = "16"; },

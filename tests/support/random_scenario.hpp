@@ -78,6 +78,17 @@ inline Scenario random_scenario(std::mt19937_64& rng) {
                           id_at<ProfileId>(static_cast<std::size_t>(pick(0, profiles - 1))),
                           Bytes::kib(uniform(0, 5000))});
   }
+  const int demands = pick(0, 10);
+  for (int i = 0; i < demands; ++i) {
+    Demand d{id_at<ServiceId>(static_cast<std::size_t>(pick(0, services - 1))),
+             id_at<ServerId>(static_cast<std::size_t>(pick(0, servers - 1))), Rate{}, 0};
+    if (s.service(d.service).slo.is_latency()) {
+      d.rate = Rate{uniform(0.01, 500)};
+    } else {
+      d.streams = pick(1, 50);
+    }
+    s.demand.push_back(d);
+  }
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "epara/error.hpp"
 #include "epara/model/cluster.hpp"
+#include "epara/model/demand.hpp"
 #include "epara/model/profile.hpp"
 #include "epara/model/service.hpp"
 
@@ -20,6 +21,7 @@ struct Scenario {
   Cluster cluster;
   std::vector<Profile> profiles;
   std::vector<ServiceSpec> services;
+  std::vector<Demand> demand;  ///< expected load per (service, origin); may be empty
 
   const ServiceSpec& service(ServiceId id) const {
     EPARA_EXPECTS(index_of(id) < services.size(),

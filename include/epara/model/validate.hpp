@@ -95,6 +95,23 @@ inline void validate_service(const Scenario& s, std::size_t i) {
                 where + ".slo.rate: must be finite and > 0");
 }
 
+inline void validate_demand(const Scenario& s, std::size_t i) {
+  const Demand& d = s.demand[i];
+  const auto where = fmt::format("demand[{}]", i);
+  EPARA_EXPECTS(index_of(d.service) < s.services.size(), where + ".service: id out of range");
+  EPARA_EXPECTS(index_of(d.origin) < s.cluster.servers.size(), where + ".origin: id out of range");
+  const ServiceSpec& v = s.services[index_of(d.service)];
+  if (v.slo.is_latency()) {
+    EPARA_EXPECTS(std::isfinite(d.rate.per_second) && d.rate.per_second > 0.0 && d.streams == 0,
+                  fmt::format("{}: '{}' is latency-sensitive: give rate_per_s > 0, not streams",
+                              where, v.name));
+  } else {
+    EPARA_EXPECTS(d.streams >= 1 && d.rate.per_second == 0.0,
+                  fmt::format("{}: '{}' is frequency-sensitive: give streams >= 1, not a rate",
+                              where, v.name));
+  }
+}
+
 }  // namespace detail
 
 /// Throws InvalidArgument naming the first inconsistent entry: an empty or repeated name, an id
@@ -102,7 +119,8 @@ inline void validate_service(const Scenario& s, std::size_t i) {
 /// server has >= 1 GPU, a board exactly 1, a microcomputer none and a CPU), a network whose size
 /// differs from the server count or that leaves a server unreachable, a profile without curves
 /// or with two curves for one (class, gpus), a CPU curve with gpus != 1, a non-positive memory,
-/// deadline or rate.
+/// deadline or rate, a demand naming unknown entries or giving a rate to a stream service (or
+/// streams to a request service).
 inline void validate(const Scenario& s) {
   const Cluster& c = s.cluster;
   detail::expect_unique_names(c.device_classes, "device_classes", "device class");
@@ -125,6 +143,7 @@ inline void validate(const Scenario& s) {
   for (std::size_t i = 0; i < s.profiles.size(); ++i) detail::validate_profile(s, i);
   detail::expect_unique_names(s.services, "services", "service");
   for (std::size_t i = 0; i < s.services.size(); ++i) detail::validate_service(s, i);
+  for (std::size_t i = 0; i < s.demand.size(); ++i) detail::validate_demand(s, i);
 }
 
 }  // namespace epara

@@ -1,0 +1,49 @@
+#pragma once
+// Offered load: how much work each service receives, and where it enters the cluster.
+
+#include <vector>
+
+#include "epara/error.hpp"
+#include "epara/model/ids.hpp"
+#include "epara/model/slo.hpp"
+#include "epara/units.hpp"
+
+namespace epara {
+
+/// The load of one service at one origin server. Latency-sensitive services receive `rate`
+/// requests per second; frequency-sensitive services receive `streams` concurrent streams, each
+/// at its SLO's rate.
+struct Demand {
+  ServiceId service{};
+  ServerId origin{};
+  Rate rate{};      ///< requests per second (latency-sensitive services)
+  int streams = 0;  ///< concurrent streams (frequency-sensitive services)
+
+  /// Items (requests, or stream items) per second.
+  Rate items(const Slo& slo) const noexcept {
+    return slo.is_latency() ? rate : slo.rate * static_cast<double>(streams);
+  }
+  friend bool operator==(const Demand&, const Demand&) = default;
+};
+
+/// The load of one service summed over origins: what the allocator sizes a plan for.
+struct Load {
+  Rate rate{};      ///< requests per second (latency-sensitive)
+  int streams = 0;  ///< concurrent streams (frequency-sensitive)
+
+  friend bool operator==(const Load&, const Load&) = default;
+};
+
+/// Sums `demand` per service into `services` entries (index = service id).
+inline std::vector<Load> total_load(const std::vector<Demand>& demand, std::size_t services) {
+  std::vector<Load> total(services);
+  for (const Demand& d : demand) {
+    EPARA_EXPECTS(index_of(d.service) < services, "total_load: service id out of range");
+    Load& t = total[index_of(d.service)];
+    t.rate = t.rate + d.rate;
+    t.streams += d.streams;
+  }
+  return total;
+}
+
+}  // namespace epara
