@@ -82,7 +82,7 @@ struct Categorization {
   Category category = Category::LatencyOneGpu;
   CategoryRule rule = CategoryRule::FitsOneGpu;
   DeviceClassId device_class{};
-  std::string reason;
+  std::string reason{};
 };
 
 namespace detail {
@@ -93,7 +93,7 @@ struct ClassVerdict {
   double merit = 0.0;
   CategoryRule rule = CategoryRule::FitsOneGpu;
   DeviceClassId device_class{};
-  std::string reason;
+  std::string reason{};
 };
 
 // `batch` items per `latency` reach `rate`, compared without dividing so boundaries are exact.
@@ -184,7 +184,7 @@ inline Categorization categorize(const ServiceSpec& service, const Profile& prof
   const auto classes = cluster.gpu_classes_present();
   EPARA_EXPECTS(!classes.empty(),
                 fmt::format("categorize '{}': the cluster has no GPU", service.name));
-  std::optional<detail::ClassVerdict> best;
+  std::optional<detail::ClassVerdict> best{};
   for (DeviceClassId id : classes) {
     auto v = detail::judge_class(service, profile, cluster, id);
     if (!best || v.stage > best->stage || (v.stage == best->stage && v.merit > best->merit))

@@ -6,6 +6,7 @@
 #include "epara/units.hpp"
 
 #include "epara/model/cluster.hpp"
+#include "epara/model/demand.hpp"
 #include "epara/model/device.hpp"
 #include "epara/model/ids.hpp"
 #include "epara/model/latency_curve.hpp"
@@ -19,3 +20,16 @@
 #include "epara/model/validate.hpp"
 
 #include "epara/categorize.hpp"
+
+#include "epara/parallel/allocator.hpp"
+#include "epara/parallel/cost_model.hpp"
+#include "epara/parallel/default_policies.hpp"
+#include "epara/parallel/explain.hpp"
+#include "epara/parallel/mode.hpp"
+#include "epara/parallel/multi_task.hpp"
+#include "epara/parallel/plan.hpp"
+#include "epara/parallel/plan_search.hpp"
+#include "epara/parallel/policy.hpp"
+#include "epara/parallel/problem.hpp"
+#include "epara/parallel/replica_timing.hpp"
+#include "epara/parallel/sizing.hpp"

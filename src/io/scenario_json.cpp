@@ -162,13 +162,14 @@ class ScenarioReader {
   }
 
   ServiceSpec read_service(const JsonNode& n) {
-    n.expect_object({"name", "profile", "model_memory_gib", "input_kib", "slo"});
+    n.expect_object({"name", "profile", "model_memory_gib", "input_kib", "activation_kib", "slo"});
     ServiceSpec s;
     s.name = n.at("name").name();
     services_.declare(n.at("name"), s.name);
     s.profile = profiles_.resolve(n.at("profile"));
     s.model_memory = Bytes::gib(n.at("model_memory_gib").positive());
     s.input_size = Bytes::kib(n.at("input_kib").non_negative());
+    if (auto a = n.find("activation_kib")) s.activation_size = Bytes::kib(a->non_negative());
     const JsonNode slo = n.at("slo");
     const auto sensitivity = slo.at("type").choice<Sensitivity>(
         {{"latency", Sensitivity::Latency}, {"frequency", Sensitivity::Frequency}});
@@ -276,12 +277,15 @@ std::string scenario_to_json(const Scenario& scenario) {
     profiles.push_back({{"name", p.name}, {"source", p.source}, {"curves", std::move(curves)}});
   }
   ordered_json services = ordered_json::array();
-  for (const ServiceSpec& s : scenario.services)
-    services.push_back({{"name", s.name},
-                        {"profile", scenario.profile(s.profile).name},
-                        {"model_memory_gib", s.model_memory.as_gib()},
-                        {"input_kib", s.input_size.as_kib()},
-                        {"slo", slo_to_json(s.slo)}});
+  for (const ServiceSpec& s : scenario.services) {
+    ordered_json j{{"name", s.name},
+                   {"profile", scenario.profile(s.profile).name},
+                   {"model_memory_gib", s.model_memory.as_gib()},
+                   {"input_kib", s.input_size.as_kib()}};
+    if (s.activation_size > Bytes{}) j["activation_kib"] = s.activation_size.as_kib();
+    j["slo"] = slo_to_json(s.slo);
+    services.push_back(std::move(j));
+  }
 
   ordered_json demand = ordered_json::array();
   for (const Demand& d : scenario.demand) {

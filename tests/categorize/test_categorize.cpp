@@ -34,7 +34,7 @@ Profile profile_on(DeviceClassId cls, std::vector<ProfilePoint> points, int max_
 }
 
 ServiceSpec service(Slo slo, Bytes memory = 10_GiB) {
-  return ServiceSpec{"svc", slo, memory, ProfileId{0}, 1_KiB};
+  return ServiceSpec{"svc", slo, memory, ProfileId{0}, 1_KiB, {}};
 }
 
 }  // namespace

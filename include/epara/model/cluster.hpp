@@ -18,9 +18,9 @@ namespace epara {
 /// Owns the hardware description. Servers refer to device classes by id; the network's
 /// server ids index `servers`.
 struct Cluster {
-  std::vector<DeviceClass> device_classes;
-  std::vector<ServerSpec> servers;
-  Network network;
+  std::vector<DeviceClass> device_classes{};
+  std::vector<ServerSpec> servers{};
+  Network network{};
 
   const DeviceClass& device_class(DeviceClassId id) const {
     EPARA_EXPECTS(index_of(id) < device_classes.size(),

@@ -18,9 +18,9 @@ constexpr std::string_view to_string(DeviceKind k) noexcept {
 /// scales a profile measured on one class to another class of the same kind where no
 /// measurement exists (latency × measured speed / target speed).
 struct DeviceClass {
-  std::string name;
+  std::string name{};
   DeviceKind kind = DeviceKind::Gpu;
-  Bytes memory;                 ///< usable memory of one device (VRAM, or RAM for a CPU)
+  Bytes memory{};               ///< usable memory of one device (VRAM, or RAM for a CPU)
   double relative_speed = 1.0;  ///< > 0; only ratios between classes of one kind matter
 
   friend bool operator==(const DeviceClass&, const DeviceClass&) = default;

@@ -22,8 +22,8 @@ namespace epara {
 struct Link {
   ServerId a{};
   ServerId b{};
-  Duration latency{};   ///< one-way propagation + switching delay, >= 0
-  Bandwidth bandwidth;  ///< > 0
+  Duration latency{};     ///< one-way propagation + switching delay, >= 0
+  Bandwidth bandwidth{};  ///< > 0
 
   friend bool operator==(const Link&, const Link&) = default;
 };

@@ -23,9 +23,10 @@ struct Profile {
     friend bool operator==(const Curve&, const Curve&) = default;
   };
 
-  std::string name;
-  std::string source;  ///< where the numbers come from: a benchmark, a measurement, "illustrative"
-  std::vector<Curve> curves;
+  std::string name{};
+  std::string
+      source{};  ///< where the numbers come from: a benchmark, a measurement, "illustrative"
+  std::vector<Curve> curves{};
 
   /// The curve measured on exactly this class and replica size, if any.
   const Curve* find(DeviceClassId device_class, int gpus) const noexcept {

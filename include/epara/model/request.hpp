@@ -25,8 +25,8 @@ struct Request {
   ServerId origin{};  ///< the server the user sent it to
   Time arrival{};
   Time deadline{};  ///< arrival + the SLO's (per-item) deadline
-  Bytes payload;
-  std::optional<StreamPosition> stream;  ///< set for items of a frequency-sensitive stream
+  Bytes payload{};
+  std::optional<StreamPosition> stream{};  ///< set for items of a frequency-sensitive stream
 
   friend bool operator==(const Request&, const Request&) = default;
 };

@@ -17,11 +17,11 @@
 namespace epara {
 
 struct Scenario {
-  std::string description;  ///< free text: what the scenario models
-  Cluster cluster;
-  std::vector<Profile> profiles;
-  std::vector<ServiceSpec> services;
-  std::vector<Demand> demand;  ///< expected load per (service, origin); may be empty
+  std::string description{};  ///< free text: what the scenario models
+  Cluster cluster{};
+  std::vector<Profile> profiles{};
+  std::vector<ServiceSpec> services{};
+  std::vector<Demand> demand{};  ///< expected load per (service, origin); may be empty
 
   const ServiceSpec& service(ServiceId id) const {
     EPARA_EXPECTS(index_of(id) < services.size(),

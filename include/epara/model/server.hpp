@@ -31,10 +31,10 @@ constexpr std::string_view to_string(ServerKind k) noexcept {
 /// One machine: its GPUs (one entry per GPU, by class) and, optionally, a CPU that can run
 /// CPU-capable services. A microcomputer has no GPUs and must have a CPU.
 struct ServerSpec {
-  std::string name;
+  std::string name{};
   ServerKind kind = ServerKind::EdgeServer;
-  std::vector<DeviceClassId> gpus;
-  std::optional<DeviceClassId> cpu;
+  std::vector<DeviceClassId> gpus{};
+  std::optional<DeviceClassId> cpu{};
 
   friend bool operator==(const ServerSpec&, const ServerSpec&) = default;
 };

@@ -10,11 +10,14 @@
 namespace epara {
 
 struct ServiceSpec {
-  std::string name;
-  Slo slo;
-  Bytes model_memory;  ///< weights and runtime state of one replica, over all its GPUs
+  std::string name{};
+  Slo slo{};
+  Bytes model_memory{};  ///< weights and runtime state of one replica, over all its GPUs
   ProfileId profile{};
-  Bytes input_size;  ///< payload of one request or stream item, moved when offloading
+  Bytes input_size{};  ///< payload of one request or stream item, moved when offloading
+  /// Activations of one item passed between pipeline stages when the model is split over GPUs
+  /// and no measured multi-GPU curve exists; 0 when unknown (then only the hop latency counts).
+  Bytes activation_size{};
 
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };

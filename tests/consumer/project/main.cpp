@@ -10,7 +10,8 @@ int main() {
   cluster.servers = {{"edge", epara::ServerKind::EdgeServer, {epara::DeviceClassId{0}}, {}}};
   const epara::Profile profile{
       "big-llm", "example", {{epara::DeviceClassId{0}, 2, epara::LatencyCurve({{1, 900ms}})}}};
-  const epara::ServiceSpec llm{"llm", epara::Slo::latency(2s), 64_GiB, epara::ProfileId{0}, 4_KiB};
+  const epara::ServiceSpec llm{"llm", epara::Slo::latency(2s), 64_GiB, epara::ProfileId{0}, 4_KiB,
+                               {}};
   const auto c = epara::categorize(llm, profile, cluster);
   fmt::print("{}: {}\n", c.category, c.reason);
   return epara::needs_several_gpus(c.category) ? 0 : 1;
