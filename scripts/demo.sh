@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 epara_setup
 
-[ -x build/release/src/cli/epara-categorize ] ||
-  echo "Building epara-categorize (the first build takes a minute or two)..." >&2
+[ -x build/release/src/cli/epara-allocate ] ||
+  echo "Building epara-allocate (the first build takes a minute or two)..." >&2
 epara_quietly cmake --preset release
-epara_quietly cmake --build --preset release --target epara-categorize
-exec build/release/src/cli/epara-categorize "$@"
+epara_quietly cmake --build --preset release --target epara-allocate
+exec build/release/src/cli/epara-allocate "$@"

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
@@ -71,9 +71,9 @@ void print_table(const Scenario& s, std::string_view source, const std::vector<R
     std::string members;
     for (std::size_t i = 0; i < dev.tenants.size(); ++i) {
       const Row& row = rows[dev.tenants[i]];
-      members += fmt::format("{}{} ({:.0f}%, worst {})", i == 0 ? "" : ", ",
-                             s.service(row.service).name, tenants[dev.tenants[i]].plan.gpu_share * 100,
-                             format_duration(dev.worst[i]));
+      members +=
+          fmt::format("{}{} ({:.0f}%, worst {})", i == 0 ? "" : ", ", s.service(row.service).name,
+                      tenants[dev.tenants[i]].plan.gpu_share * 100, format_duration(dev.worst[i]));
     }
     fmt::print("  {} #{}: {} = {:.0f}% busy, {}\n", s.cluster.device_class(dev.device_class).name,
                d + 1, members, dev.share * 100, dev.memory);
@@ -126,8 +126,9 @@ void print_json(const Scenario& s, const std::vector<Row>& rows,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chooses each service's parallel plan (batching, multi-task, model parallel, "
-               "multi-frame, data parallel) for a scenario's demand, and explains it."};
+  CLI::App app{
+      "Chooses each service's parallel plan (batching, multi-task, model parallel, "
+      "multi-frame, data parallel) for a scenario's demand, and explains it."};
   std::string scenario_path;
   bool json = false;
   app.add_option("scenario", scenario_path,
@@ -156,9 +157,10 @@ int main(int argc, char** argv) {
     if (json) {
       print_json(scenario, rows, shared);
     } else {
-      print_table(scenario, scenario_path.empty() ? cli::embedded_testbed_name
-                                                  : std::string_view(scenario_path),
-                  rows, tenants, shared);
+      print_table(
+          scenario,
+          scenario_path.empty() ? cli::embedded_testbed_name : std::string_view(scenario_path),
+          rows, tenants, shared);
     }
     return 0;
   });

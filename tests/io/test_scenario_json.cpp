@@ -97,12 +97,14 @@ TEST_CASE("bad input names the file and the JSON path") {
        "services[1]: unknown field 'deadlne_ms'"},
       {"demand with both", [](Json& j) { j["demand"][0]["streams"] = 2; },
        "demand[0]: give exactly one of rate_per_s, streams"},
-      {"streams for a request service", [](Json& j) {
+      {"streams for a request service",
+       [](Json& j) {
          j["demand"][0].erase("rate_per_s");
          j["demand"][0]["streams"] = 2;
        },
        "demand[0]: 's' is latency-sensitive: give rate_per_s > 0, not streams"},
-      {"rate for a stream service", [](Json& j) {
+      {"rate for a stream service",
+       [](Json& j) {
          j["demand"][1].erase("streams");
          j["demand"][1]["rate_per_s"] = 2;
        },

@@ -65,7 +65,9 @@ TEST_CASE("each inconsistency is named by its path") {
        "services[0].slo.deadline: must be > 0"},
       {[](Scenario& s) { s.services[0].slo = Slo::frequency(Rate{0}, Duration{5}); },
        "services[0].slo.rate: must be finite and > 0"},
-      {[](Scenario& s) { s.demand = {{ServiceId{0}, ServerId{50}, Rate{1}, 0}}; },
+      {[](Scenario& s) {
+         s.demand = {{ServiceId{0}, ServerId{50}, Rate{1}, 0}};
+       },
        "demand[0].origin: id out of range"},
       {[](Scenario& s) {
          s.services[0].slo = Slo::latency(Duration{5});

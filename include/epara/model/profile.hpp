@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "epara/error.hpp"
 #include "epara/model/device.hpp"
 #include "epara/model/ids.hpp"
 #include "epara/model/latency_curve.hpp"
@@ -38,34 +39,33 @@ struct Profile {
   friend bool operator==(const Profile&, const Profile&) = default;
 };
 
-/// A predicted latency and where it came from.
-struct LatencyEstimate {
-  Duration latency{};
-  DeviceClassId measured_on{};  ///< the class whose curve was used
-  bool scaled = false;          ///< true when measured on another class and scaled by speed
+/// The curve that predicts a (class, replica size): the class's own, or the curve of the same
+/// device kind whose class speed is closest, with the factor that scales it to the target.
+struct CurveChoice {
+  const LatencyCurve* curve = nullptr;
+  DeviceClassId measured_on{};
+  double factor = 1.0;  ///< measured speed / target speed; 1 when measured on the target
+  Duration latency(int batch) const {
+    const auto measured = static_cast<double>(curve->latency(batch).count());
+    return Duration{std::llround(measured * factor)};
+  }
 };
 
-/// Latency of a pass over `batch` items on a replica of `gpus` devices of class `target`.
-/// Uses the curve measured on `target` when there is one; otherwise the curve of the same
-/// kind (GPU or CPU) and replica size whose class speed is closest to the target's, scaled by
-/// the speed ratio. nullopt when no such curve exists or `batch` exceeds the curve's max_batch.
-inline std::optional<LatencyEstimate> estimate_latency(const Profile& profile,
-                                                       std::span<const DeviceClass> classes,
-                                                       DeviceClassId target, int gpus, int batch) {
-  const auto usable = [&](const Profile::Curve& c) {
-    return batch >= 1 && batch <= c.latency.max_batch();
-  };
-  if (const Profile::Curve* exact = profile.find(target, gpus)) {
-    if (!usable(*exact)) return std::nullopt;
-    return LatencyEstimate{exact->latency.latency(batch), target, false};
-  }
-  EPARA_EXPECTS(index_of(target) < classes.size(), "estimate_latency: unknown device class id");
+/// Chooses the curve for `gpus` devices of class `target`: the one measured on `target` if any;
+/// otherwise the curve of the same kind (GPU or CPU) and replica size whose class speed is
+/// nearest the target's (by ratio), scaled by the speed ratio. nullopt when there is none.
+inline std::optional<CurveChoice> choose_curve(const Profile& profile,
+                                               std::span<const DeviceClass> classes,
+                                               DeviceClassId target, int gpus) {
+  EPARA_EXPECTS(index_of(target) < classes.size(), "choose_curve: unknown device class id");
+  if (const Profile::Curve* exact = profile.find(target, gpus))
+    return CurveChoice{&exact->latency, target, 1.0};
   const DeviceClass& want = classes[index_of(target)];
   const Profile::Curve* nearest = nullptr;
   double nearest_gap = 0.0;
   for (const Profile::Curve& c : profile.curves) {
     const DeviceClass& have = classes[index_of(c.device_class)];
-    if (c.gpus != gpus || have.kind != want.kind || !usable(c)) continue;
+    if (c.gpus != gpus || have.kind != want.kind) continue;
     const double gap = std::abs(std::log(have.relative_speed / want.relative_speed));
     if (nearest == nullptr || gap < nearest_gap) {
       nearest = &c;
@@ -73,10 +73,27 @@ inline std::optional<LatencyEstimate> estimate_latency(const Profile& profile,
     }
   }
   if (nearest == nullptr) return std::nullopt;
-  const double speedup =
+  const double factor =
       classes[index_of(nearest->device_class)].relative_speed / want.relative_speed;
-  const auto measured = static_cast<double>(nearest->latency.latency(batch).count());
-  return LatencyEstimate{Duration{std::llround(measured * speedup)}, nearest->device_class, true};
+  return CurveChoice{&nearest->latency, nearest->device_class, factor};
+}
+
+/// A predicted latency and where it came from.
+struct LatencyEstimate {
+  Duration latency{};
+  DeviceClassId measured_on{};  ///< the class whose curve was used
+  bool scaled = false;          ///< true when measured on another class and scaled by speed
+};
+
+/// Latency of a pass over `batch` items on a replica of `gpus` devices of class `target`, from
+/// choose_curve(); nullopt when there is no curve or `batch` exceeds its max_batch.
+inline std::optional<LatencyEstimate> estimate_latency(const Profile& profile,
+                                                       std::span<const DeviceClass> classes,
+                                                       DeviceClassId target, int gpus, int batch) {
+  const auto choice = choose_curve(profile, classes, target, gpus);
+  if (!choice || batch < 1 || batch > choice->curve->max_batch()) return std::nullopt;
+  return LatencyEstimate{choice->latency(batch), choice->measured_on,
+                         choice->measured_on != target};
 }
 
 }  // namespace epara

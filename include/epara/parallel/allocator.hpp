@@ -36,10 +36,18 @@ class Allocator {
     check(problem);
     PlanSearch search(problem, model_);
     switch (problem.category) {
-      case Category::LatencyOneGpu: ls1_.propose(problem, search); break;
-      case Category::LatencySeveralGpus: ls_n_.propose(problem, search); break;
-      case Category::FrequencyOneGpu: fs1_.propose(problem, search); break;
-      case Category::FrequencySeveralGpus: fs_n_.propose(problem, search); break;
+      case Category::LatencyOneGpu:
+        ls1_.propose(problem, search);
+        break;
+      case Category::LatencySeveralGpus:
+        ls_n_.propose(problem, search);
+        break;
+      case Category::FrequencyOneGpu:
+        fs1_.propose(problem, search);
+        break;
+      case Category::FrequencySeveralGpus:
+        fs_n_.propose(problem, search);
+        break;
     }
     return search.result();
   }
@@ -50,8 +58,8 @@ class Allocator {
     EPARA_EXPECTS(index_of(p.pool.device_class) < p.classes.size(),
                   where + ": the pool's device class is not in the class table");
     EPARA_EXPECTS(p.pool.max_per_replica >= 1 && p.pool.total >= p.pool.max_per_replica,
-                  fmt::format("{}: pool needs 1 <= max_per_replica <= total (got {} and {})",
-                              where, p.pool.max_per_replica, p.pool.total));
+                  fmt::format("{}: pool needs 1 <= max_per_replica <= total (got {} and {})", where,
+                              p.pool.max_per_replica, p.pool.total));
     const Slo& slo = p.service.slo;
     EPARA_EXPECTS(slo.deadline > Duration::zero(), where + ": the SLO deadline must be > 0");
     EPARA_EXPECTS(sensitivity_of(p.category) == slo.sensitivity,
@@ -101,19 +109,18 @@ ServiceAllocation allocate_service(const AllocatorType& allocator, const Scenari
   std::optional<Allocation> best;
   const auto cost = [&](const Allocation& a) { return gpu_equivalents(a.plan, scenario.cluster); };
   for (const GpuPool& pool : device_pools(scenario.cluster)) {
-    Allocation a = allocator.allocate(
-        {service, profile, out.categorization.category, scenario.cluster.device_classes, pool,
-         load});
+    Allocation a = allocator.allocate({service, profile, out.categorization.category,
+                                       scenario.cluster.device_classes, pool, load});
     if (!best) {
       best = std::move(a);
     } else if (a.feasible() != best->feasible()) {
       if (a.feasible()) best = std::move(a);
     } else if (a.feasible()) {
-      const bool cheaper = cost(a) < cost(*best) ||
-                           (cost(a) == cost(*best) &&
-                            (a.plan.devices() < best->plan.devices() ||
-                             (a.plan.devices() == best->plan.devices() &&
-                              a.plan.worst_latency < best->plan.worst_latency)));
+      const bool cheaper =
+          cost(a) < cost(*best) ||
+          (cost(a) == cost(*best) && (a.plan.devices() < best->plan.devices() ||
+                                      (a.plan.devices() == best->plan.devices() &&
+                                       a.plan.worst_latency < best->plan.worst_latency)));
       if (cheaper) best = std::move(a);
     } else if (a.status > best->status) {  // later statuses got further (see AllocationStatus)
       best = std::move(a);

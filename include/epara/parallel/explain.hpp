@@ -36,16 +36,18 @@ inline std::string explain(const Plan& p, const Slo& slo, std::span<const Device
   text += fmt::format(", up to {} item{} per pass, timeout {}", p.max_batch,
                       p.max_batch == 1 ? "" : "s", format_duration(p.batch_timeout));
   const Duration reserve = p.worst_latency - p.batch_timeout - p.pass_interval - p.pass_latency;
-  text += fmt::format("; worst {} gather + {} in progress + {} own pass", format_duration(p.batch_timeout),
-                      format_duration(p.pass_interval), format_duration(p.pass_latency));
+  text += fmt::format("; worst {} gather + {} in progress + {} own pass",
+                      format_duration(p.batch_timeout), format_duration(p.pass_interval),
+                      format_duration(p.pass_latency));
   if (reserve > Duration::zero())
     text += fmt::format(" + {} kept for co-located passes", format_duration(reserve));
   text += fmt::format(" = {} {} deadline {}", format_duration(p.worst_latency),
                       p.worst_latency <= slo.deadline ? "<=" : ">", format_duration(slo.deadline));
-  text += fmt::format("; busiest replica {:.0f}% busy at {:.1f} items per pass; sized for {} "
-                      "(capacity {}); {:.3g} device{}",
-                      p.utilization * 100, p.effective_batch, p.demand, p.capacity, p.devices(),
-                      p.devices() == 1.0 ? "" : "s");
+  text += fmt::format(
+      "; busiest replica {:.0f}% busy at {:.1f} items per pass; sized for {} "
+      "(capacity {}); {:.3g} device{}",
+      p.utilization * 100, p.effective_batch, p.demand, p.capacity, p.devices(),
+      p.devices() == 1.0 ? "" : "s");
   return text;
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "epara/error.hpp"
 #include "epara/model/device.hpp"
 #include "epara/parallel/plan.hpp"
 

@@ -2,8 +2,12 @@
 // PlanSearch: what a policy hands its candidate configurations to. It sizes each candidate,
 // keeps the least-cost feasible plan, and otherwise the closest infeasible one and why.
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -36,20 +40,23 @@ class PlanSearch {
       note_memory(c.gpus);
       return false;
     }
-    const auto timing = replica_timing(problem_, model_, c.gpus, c.source, c.shared);
-    if (!timing) {
+    const ReplicaTiming* timing = timing_for(c);
+    if (timing == nullptr) {
       note(AllocationStatus::NoProfile, Plan{}, 0.0);
       return false;
     }
     const LoadShape load = load_shape(c.split);
+    if (best_ && !c.shared && fewest_devices(*timing, load, c.gpus) > best_->devices())
+      return false;  // cannot beat the plan in hand, even at full utilization
     SizingOptions options;
     options.deadline = problem_.service.slo.deadline;
     options.max_utilization = model_.max_utilization;
     options.efficiency = model_.data_parallel_efficiency;
     options.max_replicas = c.shared ? 1 : problem_.pool.total / c.gpus;
-    options.reserve = c.shared ? from_seconds(model_.co_location_reserve *
-                                              to_seconds(problem_.service.slo.deadline))
-                               : Duration::zero();
+    options.reserve =
+        c.shared
+            ? from_seconds(model_.co_location_reserve * to_seconds(problem_.service.slo.deadline))
+            : Duration::zero();
     options.fewest_replicas = !c.shared;
     const SizingOutcome sized = size_replicas(*timing, load, options);
     if (!sized.best) {
@@ -82,6 +89,28 @@ class PlanSearch {
   }
 
  private:
+  // A lower bound on the devices `timing` needs for `load`: every replica at the utilization
+  // cap with its best throughput among batches that fit the deadline.
+  double fewest_devices(const ReplicaTiming& t, const LoadShape& load, int k) const {
+    double peak = 0.0;
+    for (int b = 1; b <= t.max_batch(); ++b) {
+      if (t.interval_at(b) + t.pass_at(b) > problem_.service.slo.deadline) break;
+      peak = std::max(peak, b / to_seconds(t.interval_at(b)));
+    }
+    if (peak == 0.0) return 0.0;  // infeasible anyway: let sizing say why
+    return k * std::ceil(load.total() / (peak * model_.max_utilization));
+  }
+
+  // Timings are built once per (k, source, shared) and reused across stream splits.
+  const ReplicaTiming* timing_for(const Candidate& c) {
+    for (const auto& [key, timing] : timings_)
+      if (key.gpus == c.gpus && key.source == c.source && key.shared == c.shared)
+        return timing ? &*timing : nullptr;
+    timings_.emplace_back(c, replica_timing(problem_, model_, c.gpus, c.source, c.shared));
+    const auto& built = timings_.back().second;
+    return built ? &*built : nullptr;
+  }
+
   struct Shortfall {
     AllocationStatus status;
     Plan plan;
@@ -91,10 +120,14 @@ class PlanSearch {
 
   static int rank(AllocationStatus s) noexcept {
     switch (s) {
-      case AllocationStatus::NotEnoughDevices: return 3;
-      case AllocationStatus::DeadlineTooTight: return 2;
-      case AllocationStatus::MemoryExceeded: return 1;
-      default: return 0;
+      case AllocationStatus::NotEnoughDevices:
+        return 3;
+      case AllocationStatus::DeadlineTooTight:
+        return 2;
+      case AllocationStatus::MemoryExceeded:
+        return 1;
+      default:
+        return 0;
     }
   }
 
@@ -147,8 +180,8 @@ class PlanSearch {
     if (load.is_streams()) {
       p.streams_per_replica = load.slices_per_replica(s.replicas);
       // Expected items of one stream slice per pass: consecutive frames gathered together.
-      p.frames_per_pass = std::max(
-          1, static_cast<int>(std::lround(s.effective_batch / p.streams_per_replica)));
+      p.frames_per_pass =
+          std::max(1, static_cast<int>(std::lround(s.effective_batch / p.streams_per_replica)));
     }
     if (c.gpus > 1) p.modes.insert(Mode::ModelParallel);
     if (c.shared) p.modes.insert(Mode::MultiTask);
@@ -165,20 +198,22 @@ class PlanSearch {
     const Slo& slo = problem_.service.slo;
     switch (s.status) {
       case AllocationStatus::MemoryExceeded:
-        return fmt::format("model needs {}; a replica of {} {} devices holds {} per device, "
-                           "more than their {}",
-                           problem_.service.model_memory, s.gpus, cls.name,
-                           s.plan.memory_per_gpu, cls.memory);
+        return fmt::format(
+            "model needs {}; a replica of {} {} devices holds {} per device, "
+            "more than their {}",
+            problem_.service.model_memory, s.gpus, cls.name, s.plan.memory_per_gpu, cls.memory);
       case AllocationStatus::DeadlineTooTight:
-        return fmt::format("even one item alone takes {} worst case on {} (k={}), above the "
-                           "deadline {}",
-                           format_duration(s.plan.worst_latency), cls.name,
-                           s.plan.gpus_per_replica, format_duration(slo.deadline));
+        return fmt::format(
+            "even one item alone takes {} worst case on {} (k={}), above the "
+            "deadline {}",
+            format_duration(s.plan.worst_latency), cls.name, s.plan.gpus_per_replica,
+            format_duration(slo.deadline));
       case AllocationStatus::NotEnoughDevices:
-        return fmt::format("the load of {} needs more than the pool's {} {} devices: at most "
-                           "{} replicas of k={} carry {}",
-                           s.plan.demand, problem_.pool.total, cls.name, s.plan.replicas,
-                           s.plan.gpus_per_replica, s.plan.capacity);
+        return fmt::format(
+            "the load of {} needs more than the pool's {} {} devices: at most "
+            "{} replicas of k={} carry {}",
+            s.plan.demand, problem_.pool.total, cls.name, s.plan.replicas, s.plan.gpus_per_replica,
+            s.plan.capacity);
       default:
         return fmt::format("profile '{}' gives no latency on {} for any replica size that fits",
                            problem_.profile.name, cls.name);
@@ -189,6 +224,7 @@ class PlanSearch {
   const CostModel& model_;
   std::optional<Plan> best_;
   std::optional<Shortfall> shortfall_;
+  std::vector<std::pair<Candidate, std::optional<ReplicaTiming>>> timings_;
 };
 
 }  // namespace epara

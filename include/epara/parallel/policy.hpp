@@ -14,6 +14,8 @@ namespace epara {
 /// the least-cost feasible plan (or the closest infeasible one).
 template <class P>
 concept AllocationPolicy = requires(const P& p, const AllocationProblem& problem,
-                                    PlanSearch& search) { p.propose(problem, search); };
+                                    PlanSearch& search) {
+  p.propose(problem, search);
+};
 
 }  // namespace epara

@@ -27,8 +27,8 @@ struct ReplicaTiming {
   bool shared = false;  ///< the interference factor is applied (multi-task)
   bool scaled = false;  ///< the curve was measured on another class and scaled by speed
   DeviceClassId measured_on{};
-  Duration stage_hop{};            ///< pipeline only: fixed cost of one stage-to-stage transfer
-  double stage_ns_per_item = 0.0;  ///< pipeline only: activation transfer per item
+  Duration stage_hop{};              ///< pipeline only: fixed cost of one stage-to-stage transfer
+  double stage_ns_per_item = 0.0;    ///< pipeline only: activation transfer per item
   std::vector<Duration> pass{};      ///< [b - 1]
   std::vector<Duration> interval{};  ///< [b - 1]
 
@@ -66,28 +66,26 @@ inline std::optional<ReplicaTiming> replica_timing(const AllocationProblem& prob
                                                    const CostModel& model, int k,
                                                    TimingSource source, bool shared) {
   const int curve_k = source == TimingSource::Pipeline ? 1 : k;
-  const auto first = estimate_latency(problem.profile, problem.classes,
-                                      problem.pool.device_class, curve_k, 1);
-  if (!first) return std::nullopt;
+  const auto choice =
+      choose_curve(problem.profile, problem.classes, problem.pool.device_class, curve_k);
+  if (!choice) return std::nullopt;
   ReplicaTiming t;
   t.gpus = k;
   t.source = source;
   t.shared = shared;
-  t.scaled = first->scaled;
-  t.measured_on = first->measured_on;
+  t.measured_on = choice->measured_on;
+  t.scaled = choice->measured_on != problem.pool.device_class;
   if (source == TimingSource::Pipeline) {
     t.stage_hop = model.stage_hop_latency;
     t.stage_ns_per_item = static_cast<double>(problem.service.activation_size.count) /
                           model.stage_bandwidth.bytes_per_second * 1e9;
   }
-  const double factor = shared ? model.interference : 1.0;
-  const auto scale = [factor](double ns) { return Duration{std::llround(ns * factor)}; };
-  for (int b = 1;; ++b) {
-    const auto e = b == 1 ? first
-                          : estimate_latency(problem.profile, problem.classes,
-                                             problem.pool.device_class, curve_k, b);
-    if (!e) break;
-    const auto compute = static_cast<double>(e->latency.count());
+  const double factor = choice->factor * (shared ? model.interference : 1.0);
+  const int max_batch = choice->curve->max_batch();
+  t.pass.reserve(static_cast<std::size_t>(max_batch));
+  t.interval.reserve(static_cast<std::size_t>(max_batch));
+  for (int b = 1; b <= max_batch; ++b) {
+    const double compute = static_cast<double>(choice->curve->latency(b).count()) * factor;
     double pass_ns = compute;
     double interval_ns = compute;
     if (source == TimingSource::Pipeline) {
@@ -95,7 +93,7 @@ inline std::optional<ReplicaTiming> replica_timing(const AllocationProblem& prob
       pass_ns = compute + (k - 1) * transfer;
       interval_ns = compute / (k * model.pipeline_balance) + transfer;
     }
-    Duration pass = scale(pass_ns), interval = scale(interval_ns);
+    Duration pass{std::llround(pass_ns)}, interval{std::llround(interval_ns)};
     if (!t.pass.empty()) {
       pass = std::max(pass, t.pass.back());
       interval = std::max(interval, t.interval.back());

@@ -75,6 +75,12 @@ struct SizingOutcome {
 
 namespace detail {
 
+// Time for `items` more arrivals at `rate` per second, rounded up so that exactly that many
+// have arrived by then (1 + rate × gather >= items + 1).
+inline Duration gather_time(int items, double rate) {
+  return Duration{static_cast<Duration::rep>(std::ceil(items / rate * 1e9))};
+}
+
 struct SizingProbe {
   const ReplicaTiming& timing;
   const LoadShape& load;
@@ -131,7 +137,7 @@ struct SizingProbe {
   Duration shortest_timeout(int batch, Duration limit, int replicas) const {
     const double rate = load.per_replica(replicas);
     for (int x = 1; x <= batch; ++x) {
-      const Duration gather = from_seconds((x - 1) / rate);
+      const Duration gather = gather_time(x - 1, rate);
       if (gather >= limit) break;
       if (fits(x, gather, replicas)) return gather;
     }
@@ -160,6 +166,10 @@ inline SizingOutcome size_replicas(const ReplicaTiming& timing, const LoadShape&
   for (int b = 1; b <= timing.max_batch(); ++b) {
     const Duration limit = probe.max_timeout(b);
     if (limit < Duration::zero()) break;  // larger batches only take longer
+    const Duration passes = timing.interval_at(b) + timing.pass_at(b) + options.reserve;
+    // One replica cannot be beaten on count, and passes only lengthen with the batch.
+    if (options.fewest_replicas && out.best && out.best->replicas == 1 && passes >= out.best->worst)
+      break;
     const int replicas = probe.fewest_replicas(b, limit);
     if (replicas == 0) {
       const Sizing at_limit = probe.make(b, limit, replica_limit);
@@ -167,8 +177,14 @@ inline SizingOutcome size_replicas(const ReplicaTiming& timing, const LoadShape&
       have_closest = true;
       continue;
     }
+    // With as many replicas as the best so far, a batch whose passes alone take longer than
+    // the best's worst latency cannot win; skip the (linear) timeout search for it.
+    if (options.fewest_replicas && out.best &&
+        (replicas > out.best->replicas ||
+         (replicas == out.best->replicas && passes >= out.best->worst)))
+      continue;
     // Waiting longer than it takes to gather a full batch gains nothing.
-    const Duration fill = from_seconds((b - 1) / load.per_replica(replicas));
+    const Duration fill = detail::gather_time(b - 1, load.per_replica(replicas));
     const Duration timeout = options.fewest_replicas
                                  ? probe.shortest_timeout(b, std::min(limit, fill), replicas)
                                  : std::min(limit, fill);

@@ -1,0 +1,95 @@
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "epara/parallel/multi_task.hpp"
+
+using namespace epara;
+using namespace epara::literals;
+
+namespace {
+const std::vector<DeviceClass> classes{{"gpu", DeviceKind::Gpu, 40_GiB, 1.0},
+                                       {"small", DeviceKind::Gpu, 8_GiB, 0.2}};
+
+SharedTenant tenant(double share, Duration pass, Duration deadline, Bytes memory = 1_GiB,
+                    DeviceClassId cls = DeviceClassId{0}) {
+  Plan p;
+  p.device_class = cls;
+  p.modes = {Mode::MultiTask};
+  p.gpu_share = share;
+  p.pass_latency = pass;
+  p.pass_interval = pass;
+  p.batch_timeout = 5ms;
+  p.memory_per_gpu = memory;
+  return {p, deadline};
+}
+}  // namespace
+
+TEST_CASE("first fit by decreasing share, within shares, memory and deadlines") {
+  // Shares 0.3, 0.5, 0.4 sorted: 0.5 opens a device, 0.4 joins it (0.9), 0.3 would make 1.2.
+  const std::vector<SharedTenant> t{tenant(0.3, 10ms, 1s), tenant(0.5, 10ms, 1s),
+                                    tenant(0.4, 20ms, 1s)};
+  const auto devices = pack_multi_task(t, classes);
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[0].tenants == std::vector<std::size_t>{1, 2});
+  CHECK(devices[0].share == Approx(0.9));
+  CHECK(devices[0].memory == 2_GiB);
+  // Tenant 1: 5 ms timeout + 10 ms in progress + 10 ms own + 20 ms of tenant 2's pass = 45 ms;
+  // tenant 2: 5 + 20 + 20 + 10 ms of tenant 1's pass = 55 ms.
+  CHECK(devices[0].worst == std::vector<Duration>{45ms, 55ms});
+  CHECK(devices[1].tenants == std::vector<std::size_t>{0});
+  CHECK(devices[1].worst == std::vector<Duration>{25ms});
+}
+
+TEST_CASE("a tenant whose deadline cannot absorb another's pass gets its own device") {
+  // Tenant 0 alone: 5 + 10 + 10 = 25 ms <= 30 ms; beside tenant 1's 50 ms pass: 75 ms > 30 ms.
+  const std::vector<SharedTenant> t{tenant(0.2, 10ms, 30ms), tenant(0.3, 50ms, 1s)};
+  const auto devices = pack_multi_task(t, classes);
+  CHECK(devices.size() == 2);
+}
+
+TEST_CASE("memory and device class separate tenants") {
+  const std::vector<SharedTenant> memory{tenant(0.2, 1ms, 1s, 30_GiB),
+                                         tenant(0.2, 1ms, 1s, 20_GiB)};
+  CHECK(pack_multi_task(memory, classes).size() == 2);
+  const std::vector<SharedTenant> kinds{tenant(0.2, 1ms, 1s),
+                                        tenant(0.2, 1ms, 1s, 1_GiB, DeviceClassId{1})};
+  const auto devices = pack_multi_task(kinds, classes);
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[1].device_class == DeviceClassId{1});
+}
+
+TEST_CASE("only multi-task plans can be packed") {
+  SharedTenant whole = tenant(0.5, 1ms, 1s);
+  whole.plan.modes = {Mode::Batching};
+  CHECK_THROWS_WITH(pack_multi_task(std::vector<SharedTenant>{whole}, classes),
+                    Catch::Contains("needs a multi-task plan"));
+}
+
+TEST_CASE("random packings respect every constraint") {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> share(0.01, 0.8), ms(1, 50), deadline(20, 400);
+  std::uniform_int_distribution<int> gib(1, 12), cls(0, 1), count(1, 30);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<SharedTenant> t;
+    const int n = count(rng);
+    for (int i = 0; i < n; ++i) {
+      const auto c = DeviceClassId{static_cast<std::uint32_t>(cls(rng))};
+      t.push_back(tenant(share(rng), from_ms(ms(rng)), from_ms(deadline(rng) + 110),
+                         Bytes::gib(gib(rng) % (c == DeviceClassId{1} ? 8 : 40) + 0.5), c));
+    }
+    const auto devices = pack_multi_task(t, classes);
+    std::vector<int> placed(t.size(), 0);
+    for (const SharedDevice& d : devices) {
+      REQUIRE(d.share <= 1.0 + 1e-12);
+      REQUIRE(d.memory <= classes[index_of(d.device_class)].memory);
+      for (std::size_t k = 0; k < d.tenants.size(); ++k) {
+        const std::size_t i = d.tenants[k];
+        ++placed[i];
+        REQUIRE(t[i].plan.device_class == d.device_class);
+        REQUIRE(d.worst[k] <= t[i].deadline);
+      }
+    }
+    for (int p : placed) REQUIRE(p == 1);
+  }
+}
