@@ -3,17 +3,14 @@
 
 #include <benchmark/benchmark.h>
 
+#include "common/testbed.hpp"
 #include "epara/categorize.hpp"
-#include "epara/io/scenario_json.hpp"
 
 namespace {
 
 using namespace epara;
 
-const Scenario& testbed() {
-  static const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
-  return s;
-}
+using bench::testbed;
 
 // Latency of an unmeasured batch: binary search + interpolation.
 void BM_LatencyCurve_Interpolated(benchmark::State& state) {

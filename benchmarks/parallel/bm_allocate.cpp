@@ -4,7 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "epara/io/scenario_json.hpp"
+#include "common/testbed.hpp"
 #include "epara/parallel/allocator.hpp"
 #include "support/random_allocation.hpp"
 
@@ -12,10 +12,7 @@ namespace {
 
 using namespace epara;
 
-const Scenario& testbed() {
-  static const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
-  return s;
-}
+using bench::testbed;
 
 // One allocate() call on the A100 pool for one testbed service (by index), as categorized.
 void BM_Allocate_OneService(benchmark::State& state) {
