@@ -188,16 +188,21 @@ double JsonNode::non_negative() const {
   return x;
 }
 
-int JsonNode::positive_int(int max) const {
+int JsonNode::positive_int(int max) const { return integer_in(1, max); }
+
+int JsonNode::integer_in(int min, int max) const {
   expect_type(value_->is_number_integer(), "an integer");
+  const auto out_of_range = [&](const auto& got) {
+    fail(fmt::format("must be in [{}, {}] (got {})", min, max, got));
+  };
   if (value_->is_number_unsigned()) {
     const auto u = value_->get<std::uint64_t>();
-    if (u < 1 || u > static_cast<std::uint64_t>(max))
-      fail(fmt::format("must be in [1, {}] (got {})", max, u));
+    if (u > static_cast<std::uint64_t>(max) || (min > 0 && u < static_cast<std::uint64_t>(min)))
+      out_of_range(u);
     return static_cast<int>(u);
   }
   const auto i = value_->get<std::int64_t>();
-  if (i < 1 || i > max) fail(fmt::format("must be in [1, {}] (got {})", max, i));
+  if (i < min || i > max) out_of_range(i);
   return static_cast<int>(i);
 }
 

@@ -43,6 +43,7 @@ class JsonNode {
   double positive() const;
   double non_negative() const;
   int positive_int(int max) const;  ///< an integer in [1, max]
+  int integer_in(int min, int max) const;
 
   /// One of the given strings, mapped to its value.
   template <class T>

@@ -9,6 +9,7 @@
 
 #include "epara/error.hpp"
 #include "epara/model/validate.hpp"
+#include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
 
 namespace epara::io {
@@ -19,7 +20,6 @@ using ordered_json = nlohmann::ordered_json;
 
 constexpr int max_gpus_per_entry = 64;
 constexpr int max_gpus_per_replica = 64;
-constexpr int max_streams = 1'000'000;
 
 // Names of one table (device classes, servers, ...) with the path where each was declared, so
 // a repeated name names both places and a reference to an unknown name is caught.
@@ -64,7 +64,10 @@ class ScenarioReader {
     for (const JsonNode& n : root.at("profiles").elements()) s.profiles.push_back(read_profile(n));
     for (const JsonNode& n : root.at("services").elements()) s.services.push_back(read_service(n));
     if (auto demand = root.find("demand"))
-      for (const JsonNode& n : demand->elements()) s.demand.push_back(read_demand(n));
+      for (const JsonNode& n : demand->elements())
+        s.demand.push_back(detail::read_demand(
+            n, [&](const JsonNode& name) { return services_.resolve(name); },
+            [&](const JsonNode& name) { return servers_.resolve(name); }));
     try {  // what the fields cannot show one by one: kinds of devices, connectivity, ...
       validate(s);
     } catch (const InvalidArgument& e) {
@@ -162,7 +165,8 @@ class ScenarioReader {
   }
 
   ServiceSpec read_service(const JsonNode& n) {
-    n.expect_object({"name", "profile", "model_memory_gib", "input_kib", "activation_kib", "slo"});
+    n.expect_object({"name", "profile", "model_memory_gib", "input_kib", "activation_kib",
+                     "load_time_s", "slo"});
     ServiceSpec s;
     s.name = n.at("name").name();
     services_.declare(n.at("name"), s.name);
@@ -170,6 +174,7 @@ class ScenarioReader {
     s.model_memory = Bytes::gib(n.at("model_memory_gib").positive());
     s.input_size = Bytes::kib(n.at("input_kib").non_negative());
     if (auto a = n.find("activation_kib")) s.activation_size = Bytes::kib(a->non_negative());
+    if (auto t = n.find("load_time_s")) s.load_time = from_seconds(t->non_negative());
     const JsonNode slo = n.at("slo");
     const auto sensitivity = slo.at("type").choice<Sensitivity>(
         {{"latency", Sensitivity::Latency}, {"frequency", Sensitivity::Frequency}});
@@ -182,19 +187,6 @@ class ScenarioReader {
                              from_ms(slo.at("deadline_ms").positive()));
     }
     return s;
-  }
-
-  Demand read_demand(const JsonNode& n) {
-    n.expect_object({"service", "origin", "rate_per_s", "streams"});
-    Demand d;
-    d.service = services_.resolve(n.at("service"));
-    d.origin = servers_.resolve(n.at("origin"));
-    const auto rate = n.find("rate_per_s");
-    const auto streams = n.find("streams");
-    if (rate.has_value() == streams.has_value()) n.fail("give exactly one of rate_per_s, streams");
-    if (rate) d.rate = Rate{rate->positive()};
-    if (streams) d.streams = streams->positive_int(max_streams);
-    return d;
   }
 
   std::string_view source_;
@@ -283,6 +275,7 @@ std::string scenario_to_json(const Scenario& scenario) {
                    {"model_memory_gib", s.model_memory.as_gib()},
                    {"input_kib", s.input_size.as_kib()}};
     if (s.activation_size > Bytes{}) j["activation_kib"] = s.activation_size.as_kib();
+    if (s.load_time > Duration::zero()) j["load_time_s"] = to_seconds(s.load_time);
     j["slo"] = slo_to_json(s.slo);
     services.push_back(std::move(j));
   }

@@ -77,7 +77,8 @@ inline Scenario random_scenario(std::mt19937_64& rng) {
     s.services.push_back({fmt::format("service{}", i), slo, Bytes::gib(uniform(0.01, 200)),
                           id_at<ProfileId>(static_cast<std::size_t>(pick(0, profiles - 1))),
                           Bytes::kib(uniform(0, 5000)),
-                          pick(0, 1) == 0 ? Bytes{} : Bytes::kib(uniform(1, 50'000))});
+                          pick(0, 1) == 0 ? Bytes{} : Bytes::kib(uniform(1, 50'000)),
+                          pick(0, 1) == 0 ? Duration{} : from_ms(uniform(100, 60'000))});
   }
   const int demands = pick(0, 10);
   for (int i = 0; i < demands; ++i) {

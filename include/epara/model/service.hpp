@@ -18,6 +18,9 @@ struct ServiceSpec {
   /// Activations of one item passed between pipeline stages when the model is split over GPUs
   /// and no measured multi-GPU curve exists; 0 when unknown (then only the hop latency counts).
   Bytes activation_size{};
+  /// Time to load one replica's model onto its devices; 0 when unknown (the scheduler then
+  /// estimates it from model_memory, see SchedulerOptions::load_bandwidth).
+  Duration load_time{};
 
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };

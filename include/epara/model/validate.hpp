@@ -90,6 +90,7 @@ inline void validate_service(const Scenario& s, std::size_t i) {
   EPARA_EXPECTS(v.model_memory > Bytes{}, where + ".model_memory: must be > 0");
   EPARA_EXPECTS(v.input_size >= Bytes{}, where + ".input_size: must be >= 0");
   EPARA_EXPECTS(v.activation_size >= Bytes{}, where + ".activation_size: must be >= 0");
+  EPARA_EXPECTS(v.load_time >= Duration::zero(), where + ".load_time: must be >= 0");
   EPARA_EXPECTS(v.slo.deadline > Duration::zero(), where + ".slo.deadline: must be > 0");
   if (v.slo.is_latency()) return;
   EPARA_EXPECTS(std::isfinite(v.slo.rate.per_second) && v.slo.rate.per_second > 0.0,

@@ -17,7 +17,7 @@
 namespace epara {
 
 /// One configuration a policy asks PlanSearch to size.
-struct Candidate {
+struct PlanCandidate {
   int gpus = 1;  ///< k devices per replica
   TimingSource source = TimingSource::Profiled;
   bool shared = false;  ///< multi-task: one replica on a share of one device
@@ -33,7 +33,7 @@ class PlanSearch {
   const CostModel& cost_model() const noexcept { return model_; }
 
   /// Sizes `c` and records the outcome. Returns true when it produced a feasible plan.
-  bool consider(const Candidate& c) {
+  bool consider(const PlanCandidate& c) {
     if (c.gpus < 1 || c.gpus > problem_.pool.max_per_replica || c.split < 1) return false;
     const DeviceClass& cls = problem_.classes[index_of(problem_.pool.device_class)];
     if (memory_per_device(problem_.service, c.gpus) > cls.memory) {
@@ -102,7 +102,7 @@ class PlanSearch {
   }
 
   // Timings are built once per (k, source, shared) and reused across stream splits.
-  const ReplicaTiming* timing_for(const Candidate& c) {
+  const ReplicaTiming* timing_for(const PlanCandidate& c) {
     for (const auto& [key, timing] : timings_)
       if (key.gpus == c.gpus && key.source == c.source && key.shared == c.shared)
         return timing ? &*timing : nullptr;
@@ -158,7 +158,7 @@ class PlanSearch {
     return a.replicas < b.replicas;
   }
 
-  Plan make_plan(const Candidate& c, const ReplicaTiming& t, const LoadShape& load,
+  Plan make_plan(const PlanCandidate& c, const ReplicaTiming& t, const LoadShape& load,
                  const Sizing& s) const {
     Plan p;
     p.device_class = problem_.pool.device_class;
@@ -224,7 +224,7 @@ class PlanSearch {
   const CostModel& model_;
   std::optional<Plan> best_;
   std::optional<Shortfall> shortfall_;
-  std::vector<std::pair<Candidate, std::optional<ReplicaTiming>>> timings_;
+  std::vector<std::pair<PlanCandidate, std::optional<ReplicaTiming>>> timings_;
 };
 
 }  // namespace epara

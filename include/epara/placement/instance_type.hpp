@@ -1,0 +1,106 @@
+#pragma once
+// Instance types: one replica of a service on one device class, as the allocator plans it. The
+// scheduler places copies of these on servers.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "epara/parallel/allocator.hpp"
+
+namespace epara {
+
+/// One replica of a service on `devices` devices of one class.
+struct InstanceType {
+  ServiceId service{};
+  DeviceClassId device_class{};
+  int devices = 1;        ///< k devices, all on one server
+  double capacity = 0.0;  ///< items per second one replica carries at the utilization cap
+  Bytes memory_per_device{};
+  double share = 1.0;        ///< compute share of each device; 1 = the devices are its own
+  Duration worst_latency{};  ///< the plan's worst case, before any network transfer
+  Duration base_latency{};   ///< gather + pass in progress + own pass (no co-location reserve)
+  Duration pass_latency{};   ///< one pass, which co-located instances may wait behind
+  Duration load_time{};      ///< loading one replica onto its devices
+  Plan plan{};               ///< the allocator's plan this replica comes from
+};
+
+/// What instance types could not be made for a service, and why.
+struct TypeGap {
+  ServiceId service{};
+  std::string reason{};
+};
+
+/// Instance types and the services that got none.
+struct InstanceTypes {
+  std::vector<InstanceType> types{};
+  std::vector<TypeGap> gaps{};
+};
+
+/// Load time of a replica: the service's own when given, else model memory at `bandwidth`
+/// plus a fixed `overhead` (process start, graph build).
+inline Duration replica_load_time(const ServiceSpec& s, Bandwidth bandwidth, Duration overhead) {
+  if (s.load_time > Duration::zero()) return s.load_time;
+  return overhead + transfer_time(s.model_memory, bandwidth);
+}
+
+/// Inputs of make_instance_types besides the scenario and loads.
+struct InstanceTypeOptions {
+  /// Part of each deadline the plans leave for moving an item to another server, so that
+  /// instances can serve demand from other origins (0: only local demand fits a tight plan).
+  double network_reserve = 0.1;
+  Bandwidth load_bandwidth{2e9};
+  Duration load_overhead = std::chrono::seconds(1);
+};
+
+/// One type per (service with load, device class installed in the cluster) where the allocator
+/// finds a replica configuration: the feasible plan, or — when the pool is too small for the
+/// whole load — the closest plan's replica, since placement may serve part of a load. Plans are
+/// made for the deadline less the network reserve.
+template <class AllocatorType>
+InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario& scenario,
+                                  const std::vector<Load>& loads,
+                                  const InstanceTypeOptions& options = {}) {
+  InstanceTypes out;
+  const auto pools = device_pools(scenario.cluster);
+  for (std::size_t i = 0; i < scenario.services.size(); ++i) {
+    const Load& load = loads[i];
+    if (load.rate.per_second <= 0.0 && load.streams == 0) continue;
+    const auto id = id_at<ServiceId>(i);
+    ServiceSpec service = scenario.service(id);
+    const Profile& profile = scenario.profile_of(service);
+    const Category category = categorize(service, profile, scenario.cluster).category;
+    service.slo.deadline =
+        from_seconds(to_seconds(service.slo.deadline) * (1.0 - options.network_reserve));
+    std::string reasons;
+    const std::size_t before = out.types.size();
+    for (const GpuPool& pool : pools) {
+      const Allocation a = allocator.allocate(
+          {service, profile, category, scenario.cluster.device_classes, pool, load});
+      const bool usable = a.feasible() || a.status == AllocationStatus::NotEnoughDevices;
+      if (!usable) {
+        reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ",
+                               scenario.cluster.device_class(pool.device_class).name, a.reason);
+        continue;
+      }
+      const Plan& p = a.plan;
+      InstanceType t;
+      t.service = id;
+      t.device_class = pool.device_class;
+      t.devices = p.gpus_per_replica;
+      t.capacity = p.capacity.per_second / p.replicas;
+      t.memory_per_device = p.memory_per_gpu;
+      t.share = p.gpu_share;
+      t.worst_latency = p.worst_latency;
+      t.base_latency = p.batch_timeout + p.pass_interval + p.pass_latency;
+      t.pass_latency = p.pass_latency;
+      t.load_time = replica_load_time(service, options.load_bandwidth, options.load_overhead);
+      t.plan = p;
+      out.types.push_back(t);
+    }
+    if (out.types.size() == before) out.gaps.push_back({id, reasons});
+  }
+  return out;
+}
+
+}  // namespace epara

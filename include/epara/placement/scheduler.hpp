@@ -1,0 +1,225 @@
+#pragma once
+// The state-aware scheduler: which instances to load where this period, given what is loaded.
+// Keeping a loaded instance is free; a new load costs its load time, against a per-period
+// budget or as a penalty. The result lists loads and unloads, per-service outcomes and
+// per-device usage.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "epara/placement/device_constraints.hpp"
+#include "epara/placement/flow_objective.hpp"
+#include "epara/placement/greedy.hpp"
+#include "epara/placement/surrogate_objective.hpp"
+
+namespace epara {
+
+enum class ObjectiveKind { Flow, Surrogate };
+
+constexpr std::string_view to_string(ObjectiveKind k) noexcept {
+  return k == ObjectiveKind::Flow ? "flow" : "surrogate";
+}
+
+struct SchedulerOptions {
+  GreedyVariant variant = GreedyVariant::Lazy;
+  ObjectiveKind objective = ObjectiveKind::Flow;
+  /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
+  /// best-singleton fix); Duration::max(): no budget.
+  Duration load_budget = Duration::max();
+  /// Items per second of served demand given up per second of load time (net-gain greedy);
+  /// 0: loads are free. Use a budget or a penalty, not both.
+  double load_penalty = 0.0;
+  /// How instance types are made: the network reserve of each deadline, and the load time of a
+  /// service that does not state one (model memory at load_bandwidth + load_overhead; by
+  /// default an NVMe-to-GPU copy at 2 GB/s and 1 s to start the runtime).
+  InstanceTypeOptions types{};
+  double stochastic_epsilon = 0.1;
+  std::uint64_t seed = 1;
+};
+
+/// One instance of the placement.
+struct PlacedInstance {
+  ServiceId service{};
+  ServerId server{};
+  std::vector<DeviceSlot> devices{};
+  std::uint32_t type = 0;  ///< index into Placement::types
+  bool kept = false;       ///< was loaded before: no load needed
+};
+
+enum class ServiceStatus {
+  Served,       ///< all its demand is served within the SLO
+  Partial,      ///< some of its demand is served
+  Unserved,     ///< none is: devices went to instances serving more, or it is out of reach
+  Unplaceable,  ///< no instance of it fits any server (memory, deadline, profile, devices)
+  NoDemand,     ///< nothing to serve
+};
+
+constexpr std::string_view to_string(ServiceStatus s) noexcept {
+  switch (s) {
+    case ServiceStatus::Served:
+      return "served";
+    case ServiceStatus::Partial:
+      return "partial";
+    case ServiceStatus::Unserved:
+      return "unserved";
+    case ServiceStatus::Unplaceable:
+      return "unplaceable";
+    case ServiceStatus::NoDemand:
+      return "no-demand";
+  }
+  return "?";
+}
+
+struct ServiceOutcome {
+  ServiceId service{};
+  ServiceStatus status = ServiceStatus::NoDemand;
+  double demand = 0.0;  ///< items per second offered
+  double served = 0.0;  ///< items per second served within the SLO
+  std::string reason{};
+};
+
+struct Placement {
+  GreedyTermination termination = GreedyTermination::Converged;
+  bool singleton = false;  ///< the best-singleton fix won over the greedy set
+  std::vector<InstanceType> types{};
+  std::vector<PlacedInstance> instances{};
+  std::vector<std::size_t> loads{};       ///< indices into instances: new loads
+  std::vector<LoadedInstance> unloads{};  ///< loaded instances not kept
+  double served = 0.0;  ///< items per second served within the SLO (exact flow value)
+  double demand = 0.0;  ///< items per second offered
+  std::int64_t evaluations = 0;
+  std::size_t candidates = 0;
+  Duration load_time{};  ///< Σ load time of the new loads
+  std::vector<ServiceOutcome> services{};
+  std::vector<DeviceUsage> devices{};
+};
+
+namespace detail {
+
+inline std::vector<ServiceOutcome> service_outcomes(const GroundSet& ground,
+                                                    const FlowObjective& flow) {
+  const Scenario& s = ground.scenario();
+  std::vector<ServiceOutcome> out(s.services.size());
+  std::vector<double> unreachable(out.size(), 0.0);
+  std::vector<std::vector<std::uint32_t>> groups(out.size());
+  for (std::uint32_t g = 0; g < ground.group_count(); ++g)
+    groups[index_of(ground.group_type(g).service)].push_back(g);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].service = id_at<ServiceId>(i);
+  for (std::size_t n = 0; n < ground.demand().size(); ++n) {
+    const DemandNode& d = ground.demand()[n];
+    ServiceOutcome& o = out[index_of(d.service)];
+    const double items = static_cast<double>(d.demand) / units_per_item;
+    o.demand += items;
+    o.served += static_cast<double>(d.demand - flow.unserved(n)) / units_per_item;
+    const auto& gs = groups[index_of(d.service)];
+    if (std::none_of(gs.begin(), gs.end(), [&](std::uint32_t g) { return ground.reaches(n, g); }))
+      unreachable[index_of(d.service)] += items;
+  }
+  for (const TypeGap& gap : ground.gaps()) out[index_of(gap.service)].reason = gap.reason;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ServiceOutcome& o = out[i];
+    const double unserved = o.demand - o.served;
+    if (o.demand <= 0.0) {
+      o.status = ServiceStatus::NoDemand;
+    } else if (unserved < 1e-3) {  // units round down by less than one per demand node
+      o.status = ServiceStatus::Served;
+    } else if (groups[i].empty()) {
+      o.status = ServiceStatus::Unplaceable;
+      if (o.reason.empty()) o.reason = "no server has enough devices of a class it can run on";
+    } else {
+      o.status = o.served > 0.0 ? ServiceStatus::Partial : ServiceStatus::Unserved;
+      o.reason = fmt::format("{:.3g}/s unserved", unserved);
+      if (unreachable[i] > 0.0)
+        o.reason += fmt::format(
+            ", of which {:.3g}/s is out of SLO reach of every server it "
+            "could run on",
+            unreachable[i]);
+      if (unserved - unreachable[i] >= 1e-3)
+        o.reason += ": the devices it could use serve more demand with other instances";
+    }
+  }
+  return out;
+}
+
+template <class Objective>
+GreedyResult run_greedy(const GroundSet& ground, const SchedulerOptions& options) {
+  Objective objective(ground);
+  DeviceConstraints constraints(ground);
+  GreedyOptions g;
+  g.variant = options.variant;
+  if (options.load_budget != Duration::max()) g.budget = to_seconds(options.load_budget);
+  g.penalty = options.load_penalty * units_per_item;
+  g.epsilon = options.stochastic_epsilon;
+  g.seed = options.seed;
+  g.expected_picks = std::max<std::size_t>(1, constraints.devices().size());
+  return greedy(objective, constraints, ground.size(), g);
+}
+
+}  // namespace detail
+
+/// Places instances for `demand` on the scenario's cluster, starting from `loaded`. Instance
+/// types come from `allocator` (one per service with demand and device class). Throws
+/// InvalidArgument for inconsistent input (ids out of range, a budget and a penalty together,
+/// a negative budget or penalty); infeasibility of any kind is reported in the outcomes.
+template <class AllocatorType = Allocator<>>
+Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
+                   const std::vector<LoadedInstance>& loaded, const SchedulerOptions& options = {},
+                   const AllocatorType& allocator = {}) {
+  EPARA_EXPECTS(options.load_budget >= Duration::zero(), "schedule: negative load budget");
+  EPARA_EXPECTS(std::isfinite(options.load_penalty) && options.load_penalty >= 0.0,
+                "schedule: the load penalty must be finite and >= 0");
+  EPARA_EXPECTS(options.load_penalty == 0.0 || options.load_budget == Duration::max(),
+                "schedule: give a load budget or a load penalty, not both");
+  for (const Demand& d : demand)
+    EPARA_EXPECTS(index_of(d.service) < scenario.services.size() &&
+                      index_of(d.origin) < scenario.cluster.servers.size(),
+                  "schedule: a demand names an unknown service or server");
+  for (const LoadedInstance& li : loaded)
+    EPARA_EXPECTS(index_of(li.service) < scenario.services.size() &&
+                      index_of(li.server) < scenario.cluster.servers.size(),
+                  "schedule: a loaded instance names an unknown service or server");
+
+  const auto loads = total_load(demand, scenario.services.size());
+  GroundSet ground(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
+                   loaded);
+  const GreedyResult g = options.objective == ObjectiveKind::Flow
+                             ? detail::run_greedy<FlowObjective>(ground, options)
+                             : detail::run_greedy<SurrogateObjective>(ground, options);
+
+  // Replay the chosen candidates: their devices, and the exact served demand.
+  Placement out;
+  out.termination = g.termination;
+  out.singleton = g.singleton;
+  out.evaluations = g.evaluations;
+  out.candidates = ground.size();
+  out.types = ground.types();
+  FlowObjective flow(ground);
+  DeviceConstraints devices(ground);
+  std::vector<bool> kept(loaded.size(), false);
+  for (std::size_t c : g.chosen) {
+    const Candidate& cand = ground.candidates()[c];
+    flow.commit(c);
+    PlacedInstance p{ground.type_of(c).service, cand.server, devices.commit(c), cand.type,
+                     cand.keeps >= 0};
+    if (p.kept) {
+      kept[static_cast<std::size_t>(cand.keeps)] = true;
+    } else {
+      out.loads.push_back(out.instances.size());
+      out.load_time += ground.type_of(c).load_time;
+    }
+    out.instances.push_back(std::move(p));
+  }
+  for (std::size_t i = 0; i < loaded.size(); ++i)
+    if (!kept[i]) out.unloads.push_back(loaded[i]);
+  out.served = flow.value() / units_per_item;
+  for (const DemandNode& d : ground.demand())
+    out.demand += static_cast<double>(d.demand) / units_per_item;
+  out.services = detail::service_outcomes(ground, flow);
+  out.devices = devices.devices();
+  return out;
+}
+
+}  // namespace epara

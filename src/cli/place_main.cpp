@@ -1,0 +1,144 @@
+// epara-place: the state-aware scheduler. Scenario (+ the currently loaded instances, + a demand
+// file) in; the placement out, as JSON and as a per-server summary.
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cli_common.hpp"
+#include "epara/io/placement_json.hpp"
+
+namespace {
+
+using namespace epara;
+
+std::string device_name(DeviceSlot slot) {
+  return slot == cpu_slot ? std::string("cpu") : fmt::format("gpu {}", slot);
+}
+
+void print_summary(const Scenario& s, const Placement& p, const SchedulerOptions& o,
+                   std::string_view source, double seconds) {
+  fmt::print("Placement of {}: {} greedy, {} objective\n", source, to_string(o.variant),
+             to_string(o.objective));
+  fmt::print(
+      "served {:.4g}/s of {:.4g}/s ({:.1f}%); {} instances: {} loads ({} of load time), "
+      "{} kept, {} unloads\n",
+      p.served, p.demand, p.demand > 0 ? 100.0 * p.served / p.demand : 100.0, p.instances.size(),
+      p.loads.size(), format_duration(p.load_time), p.instances.size() - p.loads.size(),
+      p.unloads.size());
+  fmt::print("{} objective evaluations over {} candidates; {}{}; {:.3g} s\n\n", p.evaluations,
+             p.candidates, to_string(p.termination),
+             p.singleton ? " (the best single instance beat the greedy set)" : "", seconds);
+
+  // What runs on each device: instance indices by (server, slot).
+  std::map<std::pair<std::size_t, DeviceSlot>, std::vector<std::size_t>> on_device;
+  for (std::size_t i = 0; i < p.instances.size(); ++i)
+    for (DeviceSlot slot : p.instances[i].devices)
+      on_device[{index_of(p.instances[i].server), slot}].push_back(i);
+  std::size_t idle_servers = 0;
+  for (std::size_t v = 0; v < s.cluster.servers.size(); ++v) {
+    const ServerSpec& server = s.cluster.servers[v];
+    std::string lines;
+    for (const DeviceUsage& d : p.devices) {
+      if (index_of(d.server) != v || d.instances == 0) continue;
+      std::string names;
+      for (std::size_t i : on_device[{v, d.slot}]) {
+        const PlacedInstance& inst = p.instances[i];
+        const InstanceType& t = p.types[inst.type];
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", s.service(inst.service).name);
+        if (t.devices > 1) names += fmt::format(" [{}-device replica]", t.devices);
+        if (t.share < 1.0) names += fmt::format(" ({:.0f}%)", t.share * 100);
+        if (!inst.kept) names += " +load";
+      }
+      lines += fmt::format("  {} {}: {} | compute {:.0f}%, memory {} of {}\n", device_name(d.slot),
+                           s.cluster.device_class(d.device_class).name, names,
+                           static_cast<double>(d.share_used) / share_ppm_whole * 100, d.memory_used,
+                           d.memory);
+    }
+    if (lines.empty()) {
+      ++idle_servers;
+      continue;
+    }
+    fmt::print("{} ({})\n{}", server.name, to_string(server.kind), lines);
+  }
+  if (idle_servers > 0) fmt::print("({} servers with nothing loaded)\n", idle_servers);
+  for (const LoadedInstance& u : p.unloads)
+    fmt::print("unload: {} from {} {}\n", s.service(u.service).name,
+               s.cluster.server(u.server).name, fmt::join(u.devices, ","));
+  fmt::print("\nServices\n");
+  for (const ServiceOutcome& outcome : p.services)
+    fmt::print("  {:<18} {:<12} {:>9.4g}/s of {:<9.4g} {}\n", s.service(outcome.service).name,
+               to_string(outcome.status), outcome.served, outcome.demand, outcome.reason);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Places service instances on a scenario's servers by greedy submodular "
+      "maximization of the SLO-feasible demand they serve (state-aware)."};
+  std::string scenario_path, current_path, demand_path, out_path, variant = "lazy",
+                                                                  objective = "flow";
+  double budget_s = -1, penalty = 0;
+  bool json = false;
+  app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
+  app.add_option("--current", current_path,
+                 "Loaded instances ({\"instances\": [...]}, e.g. a previous --out)");
+  app.add_option("--demand", demand_path,
+                 "Demand JSON ({\"demand\": [...]}) replacing the "
+                 "scenario's");
+  app.add_option("--variant", variant, "Greedy variant")
+      ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
+  app.add_option("--objective", objective, "Objective")
+      ->check(CLI::IsMember({"flow", "surrogate"}));
+  app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--load-penalty", penalty,
+                 "Items/s of served demand given up per second of load time")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--out", out_path, "Write the placement as JSON to this file");
+  app.add_flag("--json", json, "Print the placement as JSON instead of the summary");
+  CLI11_PARSE(app, argc, argv);
+
+  return cli::run_reporting_errors("epara-place", [&] {
+    const Scenario scenario = cli::load_scenario_or_testbed(scenario_path);
+    const auto demand = demand_path.empty() ? scenario.demand
+                                            : io::parse_demand(io::read_text_file(demand_path),
+                                                               demand_path, scenario);
+    const auto current =
+        current_path.empty()
+            ? std::vector<LoadedInstance>{}
+            : io::parse_loaded_instances(io::read_text_file(current_path), current_path, scenario);
+    SchedulerOptions options;
+    options.variant = variant == "plain"  ? GreedyVariant::Plain
+                      : variant == "lazy" ? GreedyVariant::Lazy
+                                          : GreedyVariant::Stochastic;
+    options.objective = objective == "flow" ? ObjectiveKind::Flow : ObjectiveKind::Surrogate;
+    if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
+    options.load_penalty = penalty;
+
+    const auto start = std::chrono::steady_clock::now();
+    const Placement placement = schedule(scenario, demand, current, options);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string text = io::placement_to_json(placement, scenario);
+    if (!out_path.empty()) {
+      std::ofstream out(out_path, std::ios::binary);
+      if (!(out << text) || !out.flush())
+        throw InvalidArgument(fmt::format("{}: cannot write", out_path));
+    }
+    if (json) {
+      fmt::print("{}", text);
+    } else {
+      print_summary(
+          scenario, placement, options,
+          scenario_path.empty() ? cli::embedded_testbed_name : std::string_view(scenario_path),
+          seconds);
+    }
+    return 0;
+  });
+}
