@@ -142,12 +142,7 @@ class GreedyRun {
   static bool adds_value(const GreedyKey& k, double gain) {
     return gain > 0.0 && (k.tier == 1 || k.score > 0.0);
   }
-  // A candidate that would add value but no longer fits the budget: budgets only shrink.
-  bool affordable(std::size_t c) {
-    if (c_.cost(c) <= opt_.budget - result_.cost + 1e-9) return true;
-    budget_blocked_ = true;
-    return false;
-  }
+  bool affordable(std::size_t c) const { return c_.cost(c) <= opt_.budget - result_.cost + 1e-9; }
   double evaluate(std::size_t c) {
     ++result_.evaluations;
     return o_.gain(c);
@@ -170,8 +165,18 @@ class GreedyRun {
     result_.termination = GreedyTermination::PickLimit;
     return false;
   }
+  // Budget exhausted: at the end, some candidate that fits the devices would add value but not
+  // the budget. Judged on the final state, so every variant reports it alike.
   void finish() {
-    if (budget_blocked_) result_.termination = GreedyTermination::BudgetExhausted;
+    if (!std::isfinite(opt_.budget)) return;
+    for (std::size_t c = 0; c < n_; ++c) {
+      if (affordable(c) || !c_.feasible(c)) continue;
+      const double g = evaluate(c);
+      if (adds_value(key(g, c_.cost(c)), g)) {
+        result_.termination = GreedyTermination::BudgetExhausted;
+        return;
+      }
+    }
   }
 
   void find_singleton() {
@@ -277,7 +282,6 @@ class GreedyRun {
   std::size_t n_;
   const GreedyOptions& opt_;
   GreedyResult result_;
-  bool budget_blocked_ = false;
   std::size_t singleton_ = 0;
   double singleton_gain_ = 0.0;
 };

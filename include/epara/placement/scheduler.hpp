@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "epara/placement/device_constraints.hpp"
 #include "epara/placement/flow_objective.hpp"
 #include "epara/placement/greedy.hpp"
+#include "epara/placement/local_search.hpp"
 #include "epara/placement/surrogate_objective.hpp"
 
 namespace epara {
@@ -38,6 +40,11 @@ struct SchedulerOptions {
   InstanceTypeOptions types{};
   double stochastic_epsilon = 0.1;
   std::uint64_t seed = 1;
+  /// Improving moves of local search after greedy (remove one instance, refill greedily); 0
+  /// turns it off. It runs only while candidates × chosen instances <= local_search_limit, as
+  /// each move re-runs a greedy refill.
+  int local_search_moves = 64;
+  double local_search_limit = 2e6;
 };
 
 /// One instance of the placement.
@@ -84,6 +91,8 @@ struct ServiceOutcome {
 struct Placement {
   GreedyTermination termination = GreedyTermination::Converged;
   bool singleton = false;  ///< the best-singleton fix won over the greedy set
+  int local_search_moves = 0;  ///< improving moves local search made after greedy
+  double greedy_served = 0.0;  ///< items per second the greedy set alone served (by its objective)
   std::vector<InstanceType> types{};
   std::vector<PlacedInstance> instances{};
   std::vector<std::size_t> loads{};       ///< indices into instances: new loads
@@ -144,8 +153,14 @@ inline std::vector<ServiceOutcome> service_outcomes(const GroundSet& ground,
   return out;
 }
 
+struct SearchOutcome {
+  GreedyResult greedy;
+  std::vector<std::size_t> chosen;
+  int moves = 0;
+};
+
 template <class Objective>
-GreedyResult run_greedy(const GroundSet& ground, const SchedulerOptions& options) {
+SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& options) {
   Objective objective(ground);
   DeviceConstraints constraints(ground);
   GreedyOptions g;
@@ -155,7 +170,20 @@ GreedyResult run_greedy(const GroundSet& ground, const SchedulerOptions& options
   g.epsilon = options.stochastic_epsilon;
   g.seed = options.seed;
   g.expected_picks = std::max<std::size_t>(1, constraints.devices().size());
-  return greedy(objective, constraints, ground.size(), g);
+  SearchOutcome out{greedy(objective, constraints, ground.size(), g), {}, 0};
+  out.chosen = out.greedy.chosen;
+  const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
+  if (options.local_search_moves > 0 && work <= options.local_search_limit) {
+    const auto make = [&] {
+      return std::pair<Objective, DeviceConstraints>(Objective(ground), DeviceConstraints(ground));
+    };
+    LocalSearchResult improved =
+        local_search(make, ground.size(), out.chosen, g, options.local_search_moves);
+    out.greedy.evaluations += improved.evaluations;
+    out.chosen = std::move(improved.chosen);
+    out.moves = improved.moves;
+  }
+  return out;
 }
 
 }  // namespace detail
@@ -185,21 +213,25 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   const auto loads = total_load(demand, scenario.services.size());
   GroundSet ground(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
                    loaded);
-  const GreedyResult g = options.objective == ObjectiveKind::Flow
-                             ? detail::run_greedy<FlowObjective>(ground, options)
-                             : detail::run_greedy<SurrogateObjective>(ground, options);
+  const detail::SearchOutcome search =
+      options.objective == ObjectiveKind::Flow
+          ? detail::run_search<FlowObjective>(ground, options)
+          : detail::run_search<SurrogateObjective>(ground, options);
+  const GreedyResult& g = search.greedy;
 
   // Replay the chosen candidates: their devices, and the exact served demand.
   Placement out;
   out.termination = g.termination;
   out.singleton = g.singleton;
+  out.local_search_moves = search.moves;
+  out.greedy_served = g.value / units_per_item;
   out.evaluations = g.evaluations;
   out.candidates = ground.size();
   out.types = ground.types();
   FlowObjective flow(ground);
   DeviceConstraints devices(ground);
   std::vector<bool> kept(loaded.size(), false);
-  for (std::size_t c : g.chosen) {
+  for (std::size_t c : search.chosen) {
     const Candidate& cand = ground.candidates()[c];
     flow.commit(c);
     PlacedInstance p{ground.type_of(c).service, cand.server, devices.commit(c), cand.type,

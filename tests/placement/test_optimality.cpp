@@ -1,0 +1,74 @@
+// Greedy, and greedy followed by local search, against the exact optimum on small random
+// placements.
+#include <algorithm>
+#include <random>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "epara/placement/device_constraints.hpp"
+#include "epara/placement/exhaustive.hpp"
+#include "epara/placement/flow_objective.hpp"
+#include "epara/placement/local_search.hpp"
+#include "support/random_placement.hpp"
+
+using namespace epara;
+
+namespace {
+struct Ratios {
+  std::vector<double> values;
+  void add(double r) { values.push_back(r); }
+  double mean() const {
+    double sum = 0;
+    for (double r : values) sum += r;
+    return sum / static_cast<double>(values.size());
+  }
+  double worst() const { return *std::min_element(values.begin(), values.end()); }
+  long below(double bound) const {
+    return std::count_if(values.begin(), values.end(), [&](double r) { return r < bound; });
+  }
+  long optimal() const { return std::count(values.begin(), values.end(), 1.0); }
+};
+}  // namespace
+
+TEST_CASE("greedy with local search reaches at least (1 - 1/e) of the optimum") {
+  // Two families where the exhaustive search is exact (a multiset that fits in any order fits
+  // in index order): at most one device of a class per server (multi-task allowed), or
+  // multi-GPU servers with whole-device instances only.
+  std::mt19937_64 rng(2026);
+  const double bound = 1.0 - 1.0 / std::exp(1.0);
+  Ratios greedy_only, with_local_search;
+  for (int trial = 0; with_local_search.values.size() < 240 && trial < 2000; ++trial) {
+    const bool shared = trial % 2 == 0;
+    const testing::PlacementShape shape{shared ? 4 : 3, shared ? 1 : 2, 3, shared, shared};
+    const auto world = testing::random_placement(rng, shape);
+    const GroundSet& g = *world->ground;
+    if (g.size() == 0) continue;
+    const ExhaustiveResult best =
+        exhaustive_maximum(FlowObjective(g), DeviceConstraints(g), g.size(),
+                           std::numeric_limits<double>::infinity(), 2'000'000);
+    if (!best.complete || best.value <= 0.0) continue;
+    FlowObjective objective(g);
+    DeviceConstraints constraints(g);
+    const GreedyOptions options;
+    const GreedyResult r = greedy(objective, constraints, g.size(), options);
+    const auto make = [&] { return std::pair(FlowObjective(g), DeviceConstraints(g)); };
+    const LocalSearchResult improved = local_search(make, g.size(), r.chosen, options);
+    INFO("trial " << trial << ": greedy " << r.value << ", local search " << improved.value
+                  << ", optimum " << best.value);
+    REQUIRE(improved.value >= r.value);
+    REQUIRE(improved.value <= best.value);
+    REQUIRE(improved.value / best.value >= bound);
+    greedy_only.add(r.value / best.value);
+    with_local_search.add(improved.value / best.value);
+  }
+  REQUIRE(with_local_search.values.size() >= 200);
+  // docs/results.md quotes these lines (build/<preset>/tests/test_placement "greedy with*").
+  for (const auto& [name, r] : {std::pair{"greedy", &greedy_only},
+                                std::pair{"greedy + local search", &with_local_search}})
+    fmt::print("{}: greedy/optimum over {} instances: mean {:.4f}, worst {:.4f}, optimal in {}, "
+               "below 1-1/e in {}\n",
+               name, r->values.size(), r->mean(), r->worst(), r->optimal(), r->below(bound));
+  CHECK(greedy_only.mean() > 0.95);
+  CHECK(with_local_search.mean() > 0.95);
+}

@@ -1,0 +1,211 @@
+#include <map>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "epara/io/placement_json.hpp"
+#include "epara/io/scenario_json.hpp"
+#include "support/random_placement.hpp"
+
+using namespace epara;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Recomputes every device's memory and compute share from the instances, independently of
+// DeviceConstraints, and checks every constraint of the placement.
+void check_constraints(const Scenario& s, const Placement& p) {
+  struct Use {
+    Bytes memory{};
+    double share = 0;
+    std::vector<const InstanceType*> tenants;
+  };
+  std::map<std::pair<std::size_t, DeviceSlot>, Use> use;
+  for (const PlacedInstance& i : p.instances) {
+    const InstanceType& t = p.types[i.type];
+    const ServerSpec& server = s.cluster.server(i.server);
+    REQUIRE(t.service == i.service);
+    REQUIRE(static_cast<int>(i.devices.size()) == t.devices);  // all of its devices, one server
+    std::vector<DeviceSlot> sorted = i.devices;
+    std::sort(sorted.begin(), sorted.end());
+    REQUIRE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+    for (DeviceSlot d : i.devices) {
+      const DeviceClassId cls = d == cpu_slot ? server.cpu.value()
+                                              : server.gpus.at(static_cast<std::size_t>(d));
+      REQUIRE(cls == t.device_class);  // CPUs only host types made for the CPU class
+      Use& u = use[{index_of(i.server), d}];
+      u.memory += t.memory_per_device;
+      u.share += t.share;
+      if (t.share < 1.0) u.tenants.push_back(&t);
+      REQUIRE(u.memory <= s.cluster.device_class(cls).memory);
+      REQUIRE(u.share <= 1.0 + 1e-6);
+    }
+  }
+  for (const auto& [device, u] : use) {
+    Duration passes{};
+    for (const InstanceType* t : u.tenants) passes += t->pass_latency;
+    for (const InstanceType* t : u.tenants)
+      REQUIRE(t->base_latency + passes - t->pass_latency <= s.service(t->service).slo.deadline);
+  }
+  REQUIRE(p.served <= p.demand + 1e-6);
+}
+
+}  // namespace
+
+TEST_CASE("placements never violate a constraint, for every variant and objective") {
+  std::mt19937_64 rng(4242);
+  for (int trial = 0; trial < 150; ++trial) {
+    const auto world = testing::random_placement(rng, {6, 4, 6, false, true});
+    for (GreedyVariant v : {GreedyVariant::Plain, GreedyVariant::Lazy, GreedyVariant::Stochastic})
+      for (ObjectiveKind o : {ObjectiveKind::Flow, ObjectiveKind::Surrogate}) {
+        SchedulerOptions options;
+        options.variant = v;
+        options.objective = o;
+        const Placement p = schedule(world->scenario, world->scenario.demand, {}, options);
+        check_constraints(world->scenario, p);
+      }
+  }
+}
+
+TEST_CASE("state-aware: what is loaded and still useful is kept, for free") {
+  // With a load penalty (loads cost something, keeping nothing), an unchanged situation
+  // keeps everything: no loads, no unloads, the same served demand.
+  std::mt19937_64 rng(5);
+  int compared = 0;
+  SchedulerOptions options;
+  options.load_penalty = 0.01;
+  for (int trial = 0; trial < 100; ++trial) {
+    const auto world = testing::random_placement(rng);
+    const Scenario& s = world->scenario;
+    const Placement first = schedule(s, s.demand, {}, options);
+    std::vector<LoadedInstance> loaded;
+    for (const PlacedInstance& i : first.instances)
+      loaded.push_back({i.service, i.server, i.devices});
+    const Placement again = schedule(s, s.demand, loaded, options);
+    REQUIRE(again.loads.empty());
+    REQUIRE(again.unloads.empty());
+    REQUIRE(again.served == Approx(first.served));
+    REQUIRE(again.load_time == Duration::zero());
+    ++compared;
+  }
+  CHECK(compared == 100);
+}
+
+TEST_CASE("state-aware: a load budget bounds the period's load time") {
+  std::mt19937_64 rng(8);
+  for (int trial = 0; trial < 100; ++trial) {
+    const auto world = testing::random_placement(rng);
+    SchedulerOptions options;
+    options.load_budget = from_seconds(std::uniform_real_distribution<>(1, 60)(rng));
+    const Placement p = schedule(world->scenario, world->scenario.demand, {}, options);
+    REQUIRE(p.load_time <= options.load_budget + 1ms);
+    check_constraints(world->scenario, p);
+  }
+}
+
+TEST_CASE("state-aware: moved demand unloads what no longer serves") {
+  // One GPU server per origin; the service's demand moves from one origin to the other.
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EmbeddedBoard, {DeviceClassId{0}}, {}},
+                       {"b", ServerKind::EmbeddedBoard, {DeviceClassId{0}}, {}}};
+  s.cluster.network =
+      Network(2, {{ServerId{0}, ServerId{1}, 500ms, Bandwidth::gbit_per_s(1)}});  // far apart
+  s.profiles = {{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 10ms}, {8, 30ms}})}}}};
+  s.services = {{"svc", Slo::latency(100ms), Bytes::gib(2), ProfileId{0}, Bytes::kib(10), {}, 5s}};
+  const std::vector<Demand> at_a{{ServiceId{0}, ServerId{0}, Rate{50}, 0}};
+  const std::vector<Demand> at_b{{ServiceId{0}, ServerId{1}, Rate{50}, 0}};
+  const Placement first = schedule(s, at_a, {});
+  REQUIRE(first.instances.size() == 1);
+  CHECK(first.instances[0].server == ServerId{0});
+  CHECK(first.load_time == 5s);
+  const std::vector<LoadedInstance> loaded{{ServiceId{0}, ServerId{0}, first.instances[0].devices}};
+  const Placement moved = schedule(s, at_b, loaded);
+  REQUIRE(moved.instances.size() == 1);
+  CHECK(moved.instances[0].server == ServerId{1});
+  CHECK(moved.loads.size() == 1);
+  CHECK(moved.unloads == loaded);
+  CHECK(moved.served == Approx(50));
+  SECTION("a penalty larger than the gain keeps the old placement") {
+    SchedulerOptions options;
+    options.load_penalty = 20;  // 20/s per second of loading: 100 > 50 gained
+    const Placement stay = schedule(s, at_b, loaded, options);
+    CHECK(stay.loads.empty());
+    CHECK(stay.served == 0.0);
+    CHECK(stay.services[0].status == ServiceStatus::Unserved);
+  }
+}
+
+TEST_CASE("infeasible input is an outcome, never a crash") {
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EmbeddedBoard, {DeviceClassId{0}}, {}},
+                       {"island", ServerKind::EmbeddedBoard, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {});  // disconnected: no link at all
+  const Profile p{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 10ms}})}}};
+  s.profiles = {p};
+  s.services = {{"fits", Slo::latency(100ms), Bytes::gib(2), ProfileId{0}, {}, {}, {}},
+                {"too-big", Slo::latency(100ms), Bytes::gib(64), ProfileId{0}, {}, {}, {}},
+                {"idle", Slo::latency(100ms), Bytes::gib(2), ProfileId{0}, {}, {}, {}}};
+  // "fits" is asked for at both servers but can run on only one device each: 2 × 90/s of 200.
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{100}, 0},
+                                   {ServiceId{0}, ServerId{1}, Rate{100}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{5}, 0}};
+  const Placement out = schedule(s, demand, {});
+  CHECK(out.services[0].status == ServiceStatus::Partial);
+  CHECK(out.services[1].status == ServiceStatus::Unplaceable);
+  CHECK_THAT(out.services[1].reason, Catch::Contains("model needs 64 GiB"));
+  CHECK(out.services[2].status == ServiceStatus::NoDemand);
+  check_constraints(s, out);
+
+  SECTION("demand out of SLO reach is named") {
+    s.services[0].slo = Slo::latency(25ms);  // 10 ms pass + 10 ms in progress, no network
+    s.cluster.servers[1].gpus.clear();
+    s.cluster.servers[1].kind = ServerKind::Microcomputer;
+    s.cluster.device_classes.push_back({"cpu", DeviceKind::Cpu, Bytes::gib(4), 1.0});
+    s.cluster.servers[1].cpu = DeviceClassId{1};
+    const Placement island = schedule(s, {demand[1]}, {});
+    CHECK(island.services[0].status == ServiceStatus::Unserved);
+    CHECK_THAT(island.services[0].reason, Catch::Contains("out of SLO reach"));
+  }
+  SECTION("malformed requests are errors") {
+    SchedulerOptions both;
+    both.load_budget = 10s;
+    both.load_penalty = 1;
+    CHECK_THROWS_WITH(schedule(s, demand, {}, both), Catch::Contains("not both"));
+    CHECK_THROWS_AS(schedule(s, {{ServiceId{7}, ServerId{0}, Rate{1}, 0}}, {}), InvalidArgument);
+  }
+}
+
+TEST_CASE("a placement written as JSON is the next period's input") {
+  std::mt19937_64 rng(12);
+  const auto world = testing::random_placement(rng, {5, 3, 4, false, true});
+  const Scenario& s = world->scenario;
+  const Placement p = schedule(s, s.demand, {});
+  const std::string text = io::placement_to_json(p, s);
+  const auto loaded = io::parse_loaded_instances(text, "placement.json", s);
+  REQUIRE(loaded.size() == p.instances.size());
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    CHECK(loaded[i].service == p.instances[i].service);
+    CHECK(loaded[i].server == p.instances[i].server);
+    CHECK(loaded[i].devices == p.instances[i].devices);
+  }
+}
+
+TEST_CASE("bad placement and demand files name the field") {
+  const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
+  const auto bad = [&](const char* text) { return io::parse_loaded_instances(text, "cur.json", s); };
+  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "nope", "server": "edge-1", "devices": [0]}]})"),
+                    "cur.json: instances[0].service: unknown service 'nope'");
+  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [4]}]})"),
+                    "cur.json: instances[0].devices[0]: must be in [0, 3] (got 4)");
+  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": "cpu"}]})"),
+                    "cur.json: instances[0].devices: server 'edge-1' has no CPU device");
+  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [1, 1]}]})"),
+                    "cur.json: instances[0].devices[1]: GPU listed twice");
+  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "pi-1", "devices": [0]}]})"),
+                    "cur.json: instances[0].devices[0]: server 'pi-1' has no GPUs");
+  CHECK_THROWS_WITH(io::parse_demand(R"({"demand": [{"service": "video-detect", "origin": "pi-1", "rate_per_s": 3}]})",
+                                     "d.json", s),
+                    Catch::StartsWith("d.json: demand[0]: 'video-detect' is frequency-sensitive"));
+}
