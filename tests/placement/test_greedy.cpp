@@ -98,9 +98,14 @@ TEST_CASE("lazy greedy returns exactly plain greedy's placement, with fewer eval
     const GroundSet& g = *world->ground;
     GreedyOptions options;
     switch (trial % 3) {
-      case 1: options.budget = std::uniform_real_distribution<>(5, 60)(rng); break;
-      case 2: options.penalty = std::uniform_real_distribution<>(0.01, 5)(rng) * units_per_item; break;
-      default: break;
+      case 1:
+        options.budget = std::uniform_real_distribution<>(5, 60)(rng);
+        break;
+      case 2:
+        options.penalty = std::uniform_real_distribution<>(0.01, 5)(rng) * units_per_item;
+        break;
+      default:
+        break;
     }
     const auto run = [&](GreedyVariant v, bool surrogate) {
       GreedyOptions o = options;

@@ -63,7 +63,7 @@ TEST_CASE("flow: augmenting paths move served demand to make room") {
   CHECK(f.unserved(0) == 0);
   CHECK(f.unserved(1) == 0);
   CHECK(f.flow(1, w.ground->candidates()[0].group) == 8'000'000);  // B entirely on X
-  CHECK(f.gain(1) == 0.0);  // nothing left to serve
+  CHECK(f.gain(1) == 0.0);                                         // nothing left to serve
 }
 
 TEST_CASE("surrogate: capacity split by demand, never above the flow") {

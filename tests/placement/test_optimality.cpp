@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <random>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "epara/placement/device_constraints.hpp"
 #include "epara/placement/exhaustive.hpp"
@@ -64,11 +64,12 @@ TEST_CASE("greedy with local search reaches at least (1 - 1/e) of the optimum") 
   }
   REQUIRE(with_local_search.values.size() >= 200);
   // docs/results.md quotes these lines (build/<preset>/tests/test_placement "greedy with*").
-  for (const auto& [name, r] : {std::pair{"greedy", &greedy_only},
-                                std::pair{"greedy + local search", &with_local_search}})
-    fmt::print("{}: greedy/optimum over {} instances: mean {:.4f}, worst {:.4f}, optimal in {}, "
-               "below 1-1/e in {}\n",
-               name, r->values.size(), r->mean(), r->worst(), r->optimal(), r->below(bound));
+  for (const auto& [name, r] :
+       {std::pair{"greedy", &greedy_only}, std::pair{"greedy + local search", &with_local_search}})
+    fmt::print(
+        "{}: greedy/optimum over {} instances: mean {:.4f}, worst {:.4f}, optimal in {}, "
+        "below 1-1/e in {}\n",
+        name, r->values.size(), r->mean(), r->worst(), r->optimal(), r->below(bound));
   CHECK(greedy_only.mean() > 0.95);
   CHECK(with_local_search.mean() > 0.95);
 }

@@ -30,8 +30,8 @@ void check_constraints(const Scenario& s, const Placement& p) {
     std::sort(sorted.begin(), sorted.end());
     REQUIRE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
     for (DeviceSlot d : i.devices) {
-      const DeviceClassId cls = d == cpu_slot ? server.cpu.value()
-                                              : server.gpus.at(static_cast<std::size_t>(d));
+      const DeviceClassId cls =
+          d == cpu_slot ? server.cpu.value() : server.gpus.at(static_cast<std::size_t>(d));
       REQUIRE(cls == t.device_class);  // CPUs only host types made for the CPU class
       Use& u = use[{index_of(i.server), d}];
       u.memory += t.memory_per_device;
@@ -194,18 +194,27 @@ TEST_CASE("a placement written as JSON is the next period's input") {
 
 TEST_CASE("bad placement and demand files name the field") {
   const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
-  const auto bad = [&](const char* text) { return io::parse_loaded_instances(text, "cur.json", s); };
-  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "nope", "server": "edge-1", "devices": [0]}]})"),
-                    "cur.json: instances[0].service: unknown service 'nope'");
-  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [4]}]})"),
-                    "cur.json: instances[0].devices[0]: must be in [0, 3] (got 4)");
-  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": "cpu"}]})"),
-                    "cur.json: instances[0].devices: server 'edge-1' has no CPU device");
-  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [1, 1]}]})"),
-                    "cur.json: instances[0].devices[1]: GPU listed twice");
-  CHECK_THROWS_WITH(bad(R"({"instances": [{"service": "chat-llm", "server": "pi-1", "devices": [0]}]})"),
-                    "cur.json: instances[0].devices[0]: server 'pi-1' has no GPUs");
-  CHECK_THROWS_WITH(io::parse_demand(R"({"demand": [{"service": "video-detect", "origin": "pi-1", "rate_per_s": 3}]})",
-                                     "d.json", s),
-                    Catch::StartsWith("d.json: demand[0]: 'video-detect' is frequency-sensitive"));
+  const auto bad = [&](const char* text) {
+    return io::parse_loaded_instances(text, "cur.json", s);
+  };
+  CHECK_THROWS_WITH(
+      bad(R"({"instances": [{"service": "nope", "server": "edge-1", "devices": [0]}]})"),
+      "cur.json: instances[0].service: unknown service 'nope'");
+  CHECK_THROWS_WITH(
+      bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [4]}]})"),
+      "cur.json: instances[0].devices[0]: must be in [0, 3] (got 4)");
+  CHECK_THROWS_WITH(
+      bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": "cpu"}]})"),
+      "cur.json: instances[0].devices: server 'edge-1' has no CPU device");
+  CHECK_THROWS_WITH(
+      bad(R"({"instances": [{"service": "chat-llm", "server": "edge-1", "devices": [1, 1]}]})"),
+      "cur.json: instances[0].devices[1]: GPU listed twice");
+  CHECK_THROWS_WITH(
+      bad(R"({"instances": [{"service": "chat-llm", "server": "pi-1", "devices": [0]}]})"),
+      "cur.json: instances[0].devices[0]: server 'pi-1' has no GPUs");
+  CHECK_THROWS_WITH(
+      io::parse_demand(
+          R"({"demand": [{"service": "video-detect", "origin": "pi-1", "rate_per_s": 3}]})",
+          "d.json", s),
+      Catch::StartsWith("d.json: demand[0]: 'video-detect' is frequency-sensitive"));
 }

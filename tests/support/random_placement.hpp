@@ -28,7 +28,9 @@ struct PlacementWorld {
 
 inline std::unique_ptr<PlacementWorld> random_placement(std::mt19937_64& rng,
                                                         const PlacementShape& shape = {}) {
-  auto uniform = [&](double lo, double hi) { return std::uniform_real_distribution<>(lo, hi)(rng); };
+  auto uniform = [&](double lo, double hi) {
+    return std::uniform_real_distribution<>(lo, hi)(rng);
+  };
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   auto world = std::make_unique<PlacementWorld>();
   Scenario& s = world->scenario;
@@ -69,19 +71,24 @@ inline std::unique_ptr<PlacementWorld> random_placement(std::mt19937_64& rng,
   for (int i = 0; i < services; ++i) {
     const double alpha = uniform(1, 60), beta = uniform(0.2, 8);
     Profile p{fmt::format("p{}", i), "random", {}};
-    p.curves.push_back({big, 1,
-                        LatencyCurve({{1, from_ms(alpha + beta)}, {16, from_ms(alpha + 16 * beta)}})});
+    p.curves.push_back(
+        {big, 1, LatencyCurve({{1, from_ms(alpha + beta)}, {16, from_ms(alpha + 16 * beta)}})});
     if (pick(0, 2) == 0)
-      p.curves.push_back({big, 2, LatencyCurve({{1, from_ms((alpha + beta) / 1.7)},
-                                                 {16, from_ms((alpha + 16 * beta) / 1.7)}})});
+      p.curves.push_back({big, 2,
+                          LatencyCurve({{1, from_ms((alpha + beta) / 1.7)},
+                                        {16, from_ms((alpha + 16 * beta) / 1.7)}})});
     if (pick(0, 2) == 0) p.curves.push_back({pi, 1, LatencyCurve({{1, from_ms(alpha * 8)}})});
     s.profiles.push_back(std::move(p));
     const bool latency = pick(0, 1) == 0;
     const Slo slo = latency ? Slo::latency(from_ms(uniform(40, 2000)))
                             : Slo::frequency(Rate{uniform(5, 60)}, from_ms(uniform(60, 1000)));
-    s.services.push_back({fmt::format("svc{}", i), slo, Bytes::gib(uniform(0.5, 30)),
+    s.services.push_back({fmt::format("svc{}", i),
+                          slo,
+                          Bytes::gib(uniform(0.5, 30)),
                           id_at<ProfileId>(static_cast<std::size_t>(i)),
-                          Bytes::kib(uniform(1, 500)), {}, from_seconds(uniform(1, 30))});
+                          Bytes::kib(uniform(1, 500)),
+                          {},
+                          from_seconds(uniform(1, 30))});
     const int origins = pick(1, 3);
     for (int o = 0; o < origins; ++o) {
       Demand d{id_at<ServiceId>(static_cast<std::size_t>(i)),

@@ -1,10 +1,10 @@
 #pragma once
 // Local search after greedy: remove one chosen instance, refill greedily from what remains without
-// that candidate (a swap), and keep the result when it scores better; repeat until no swap helps. Greedy alone guarantees
-// 1 − 1/e of the optimum only under a cardinality constraint; with per-server devices (a
-// partition matroid, or knapsacks for multi-device instances) its guarantee drops to 1/2 —
-// it may fill a server's only device with a service that others could serve elsewhere. The
-// removal-and-refill move repairs exactly that.
+// that candidate (a swap), and keep the result when it scores better; repeat until no swap helps.
+// Greedy alone guarantees 1 − 1/e of the optimum only under a cardinality constraint; with
+// per-server devices (a partition matroid, or knapsacks for multi-device instances) its guarantee
+// drops to 1/2 — it may fill a server's only device with a service that others could serve
+// elsewhere. The removal-and-refill move repairs exactly that.
 
 #include <cstdint>
 #include <optional>

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "epara/placement/device_constraints.hpp"
@@ -90,7 +90,7 @@ struct ServiceOutcome {
 
 struct Placement {
   GreedyTermination termination = GreedyTermination::Converged;
-  bool singleton = false;  ///< the best-singleton fix won over the greedy set
+  bool singleton = false;      ///< the best-singleton fix won over the greedy set
   int local_search_moves = 0;  ///< improving moves local search made after greedy
   double greedy_served = 0.0;  ///< items per second the greedy set alone served (by its objective)
   std::vector<InstanceType> types{};
