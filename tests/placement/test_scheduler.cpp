@@ -150,7 +150,8 @@ TEST_CASE("infeasible input is an outcome, never a crash") {
   // "fits" is asked for at both servers but can run on only one device each: 2 × 90/s of 200.
   const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{100}, 0},
                                    {ServiceId{0}, ServerId{1}, Rate{100}, 0},
-                                   {ServiceId{1}, ServerId{0}, Rate{5}, 0}};
+                                   {ServiceId{1}, ServerId{0}, Rate{5}, 0},
+                                   {ServiceId{2}, ServerId{1}, Rate{0}, 0}};  // zero demand
   const Placement out = schedule(s, demand, {});
   CHECK(out.services[0].status == ServiceStatus::Partial);
   CHECK(out.services[1].status == ServiceStatus::Unplaceable);
