@@ -1,0 +1,173 @@
+#pragma once
+// Ring information synchronization: one state machine per server, driven by its embedder (the
+// simulator's events, or a node's timers and sockets). Every period a server sends its whole
+// view to its ring successor; a receiver merges entry by entry, the freshest version winning,
+// and acknowledges. A successor that does not acknowledge within the timeout is skipped — the
+// ring heals around it — and is taken back once its own entry shows it alive again. Entries
+// older than the TTL are dropped, so a dead server ages out of every view.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "epara/error.hpp"
+#include "epara/sync/digest.hpp"
+
+namespace epara {
+
+struct SyncOptions {
+  Duration period = std::chrono::milliseconds(100);     ///< between two sends of one server
+  Duration ack_timeout = std::chrono::milliseconds(50);  ///< silence that marks a successor dead
+  Duration entry_ttl = std::chrono::seconds(5);          ///< entries older than this are dropped
+};
+
+/// A message to send, and to whom.
+struct Outgoing {
+  ServerId to{};
+  SyncMessage message{};
+};
+
+/// Not thread-safe: one embedder thread (or event loop) drives it.
+class RingSync {
+ public:
+  struct Entry {
+    ServerDigest digest{};
+    Duration age_at_receipt{};
+    Time received{};
+  };
+
+  /// `ring` lists every server in ring order, `self` among them. `incarnation` must grow each
+  /// time this server restarts, so its new entries outrank copies of its old ones.
+  RingSync(ServerId self, std::vector<ServerId> ring, std::uint32_t incarnation = 0,
+           SyncOptions options = {})
+      : self_(self), ring_(std::move(ring)), options_(options),
+        version_(static_cast<std::uint64_t>(incarnation) << 32) {
+    const auto it = std::find(ring_.begin(), ring_.end(), self_);
+    EPARA_EXPECTS(it != ring_.end(), "RingSync: the ring does not contain this server");
+    position_ = static_cast<std::size_t>(it - ring_.begin());
+    for (std::size_t i = 0; i < ring_.size(); ++i)
+      EPARA_EXPECTS(slot_.emplace(index_of(ring_[i]), i).second,
+                    "RingSync: a server appears twice in the ring");
+    entries_.resize(ring_.size());
+    suspected_.assign(ring_.size(), std::nullopt);
+    EPARA_EXPECTS(options.period > Duration::zero() && options.ack_timeout > Duration::zero() &&
+                      options.entry_ttl > Duration::zero(),
+                  "RingSync: period, ack_timeout and entry_ttl must be > 0");
+  }
+
+  ServerId self() const noexcept { return self_; }
+  const SyncOptions& options() const noexcept { return options_; }
+
+  /// Replaces this server's own entry (its version grows).
+  void refresh(ServerDigest own, Time now) {
+    own.server = self_;
+    own.version = ++version_;
+    entries_[position_] = Entry{std::move(own), Duration::zero(), now};
+  }
+
+  /// Called every period: the message to send, or nullopt when every other server is dead.
+  /// A send still unacknowledged after the timeout marks its destination dead first.
+  std::optional<Outgoing> tick(Time now) {
+    if (pending_ && now - pending_->sent >= options_.ack_timeout) {
+      const std::size_t slot = slot_.at(index_of(pending_->to));
+      suspected_[slot] = entries_[slot] ? entries_[slot]->digest.version : 0;
+      pending_.reset();
+    }
+    const auto to = successor(now);
+    if (!to) return std::nullopt;
+    Outgoing out{*to, {self_, ++sequence_, {}}};
+    for (const auto& e : entries_)
+      if (e && age(*e, now) <= options_.entry_ttl)
+        out.message.entries.push_back({e->digest, age(*e, now)});
+    pending_ = Pending{*to, sequence_, now};
+    return out;
+  }
+
+  /// Merges a message: per server, the higher version wins (equal versions: the younger copy).
+  /// Returns the acknowledgement to send back. The sender is alive, whatever we thought.
+  SyncAck receive(const SyncMessage& m, Time now) {
+    if (const auto s = slot_of(m.from)) suspected_[*s].reset();
+    for (const SyncEntry& e : m.entries) {
+      const auto s = slot_of(e.digest.server);
+      if (!s || *s == position_) continue;  // unknown servers are ignored; our entry is ours
+      auto& mine = entries_[*s];
+      const bool newer = !mine || e.digest.version > mine->digest.version;
+      const bool younger = mine && e.digest.version == mine->digest.version &&
+                           e.age < age(*mine, now);
+      if (newer || younger) mine = Entry{e.digest, e.age, now};
+    }
+    return {self_, m.sequence};
+  }
+
+  void acknowledge(const SyncAck& ack, Time /*now*/) {
+    if (pending_ && ack.from == pending_->to && ack.sequence == pending_->sequence)
+      pending_.reset();
+  }
+
+  /// The entry of `server` if the view holds an unexpired one.
+  const Entry* entry(ServerId server, Time now) const {
+    const auto s = slot_of(server);
+    if (!s || !entries_[*s] || age(*entries_[*s], now) > options_.entry_ttl) return nullptr;
+    return &*entries_[*s];
+  }
+  /// How old the view's entry of `server` is (by this server's clock), if it holds one.
+  std::optional<Duration> age_of(ServerId server, Time now) const {
+    const Entry* e = entry(server, now);
+    if (!e) return std::nullopt;
+    return age(*e, now);
+  }
+  /// Every unexpired entry (this server's own included).
+  template <class F>
+  void for_each_entry(Time now, F&& f) const {
+    for (const auto& e : entries_)
+      if (e && age(*e, now) <= options_.entry_ttl) f(*e, age(*e, now));
+  }
+  /// The server this one sends to now: the next one in ring order not believed dead.
+  std::optional<ServerId> successor(Time now) {
+    for (std::size_t step = 1; step < ring_.size(); ++step) {
+      const std::size_t s = (position_ + step) % ring_.size();
+      if (suspected_[s]) {
+        // Alive again when its own entry has moved on since we gave up on it.
+        if (!entries_[s] || entries_[s]->digest.version <= *suspected_[s] ||
+            age(*entries_[s], now) > options_.entry_ttl)
+          continue;
+        suspected_[s].reset();
+      }
+      return ring_[s];
+    }
+    return std::nullopt;
+  }
+  bool suspects(ServerId server) const {
+    const auto s = slot_of(server);
+    return s && suspected_[*s].has_value();
+  }
+
+ private:
+  struct Pending {
+    ServerId to;
+    std::uint64_t sequence;
+    Time sent;
+  };
+
+  static Duration age(const Entry& e, Time now) { return e.age_at_receipt + (now - e.received); }
+  std::optional<std::size_t> slot_of(ServerId s) const {
+    const auto it = slot_.find(index_of(s));
+    if (it == slot_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  ServerId self_;
+  std::vector<ServerId> ring_;
+  SyncOptions options_;
+  std::uint64_t version_;
+  std::uint64_t sequence_ = 0;
+  std::size_t position_ = 0;
+  std::unordered_map<std::size_t, std::size_t> slot_;  // server id -> position in ring_
+  std::vector<std::optional<Entry>> entries_;           // by ring position
+  std::vector<std::optional<std::uint64_t>> suspected_;  // version seen when it went silent
+  std::optional<Pending> pending_;
+};
+
+}  // namespace epara
