@@ -3,10 +3,10 @@
 // what it can locally and spreads the rest over the peers its synced view shows.
 //
 //     [0] --1 ms-- [1] --1 ms-- [2]      ring: 0 -> 1 -> 2 -> 0
+#include <fmt/format.h>
 #include <epara/epara.hpp>
 #include <epara/handler/request_handler.hpp>
 #include <epara/handler/synced_view.hpp>
-#include <fmt/format.h>
 
 using namespace epara;
 using namespace std::chrono_literals;
@@ -32,8 +32,11 @@ int main() {
   Time now{};
   for (int period = 0; period < 3; ++period, now += 100ms)
     for (std::size_t i = 0; i < sync.size(); ++i) {
-      sync[i].refresh({ServerId{}, 0, Bytes{},
-                       {{ServiceId{0}, servers[i].queue, servers[i].per_item, 100.0f}}, {}},
+      sync[i].refresh({ServerId{},
+                       0,
+                       Bytes{},
+                       {{ServiceId{0}, servers[i].queue, servers[i].per_item, 100.0f}},
+                       {}},
                       now);
       if (const auto out = sync[i].tick(now))
         sync[i].acknowledge(sync[index_of(out->to)].receive(out->message, now), now);
@@ -43,8 +46,14 @@ int main() {
   view.rebuild(sync[0], now);
   const RequestHandler handler(ServerId{0});
   for (int k = 0; k < 8; ++k) {
-    Request r{RequestId{static_cast<std::uint64_t>(k)}, ServiceId{0}, ServerId{0}, now,
-              now + 50ms, Bytes{50'000}, {}, {}};
+    Request r{RequestId{static_cast<std::uint64_t>(k)},
+              ServiceId{0},
+              ServerId{0},
+              now,
+              now + 50ms,
+              Bytes{50'000},
+              {},
+              {}};
     const Decision d = handler.decide(r, now, servers[0], view);
     if (const auto* local = std::get_if<RunLocal>(&d)) {
       servers[0].queue += servers[0].per_item;  // the toy loop enqueues it

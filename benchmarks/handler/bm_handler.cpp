@@ -50,8 +50,9 @@ void BM_Handler_Decide(benchmark::State& state) {
   view.rebuild(sync, Time{});
   const RequestHandler handler(ServerId{0});
   // A deadline far enough that the reservations of millions of decisions never exhaust it.
-  Request r{RequestId{1}, ServiceId{0},        ServerId{0}, Time{},
-            Time{} + std::chrono::hours(1'000'000), Bytes{100'000}, {}, {}};
+  Request r{
+      RequestId{1},   ServiceId{0}, ServerId{0}, Time{}, Time{} + std::chrono::hours(1'000'000),
+      Bytes{100'000}, {},           {}};
   for (auto _ : state) {
     r.route = Route{};
     benchmark::DoNotOptimize(handler.decide(r, Time{}, BusyHere{}, view));

@@ -34,6 +34,15 @@
 #include "epara/parallel/replica_timing.hpp"
 #include "epara/parallel/sizing.hpp"
 
+#include "epara/handler/decision.hpp"
+#include "epara/handler/request_handler.hpp"
+#include "epara/handler/stream_assignment.hpp"
+#include "epara/handler/synced_view.hpp"
+#include "epara/handler/views.hpp"
+
+#include "epara/sync/digest.hpp"
+#include "epara/sync/ring_sync.hpp"
+
 #include "epara/placement/device_constraints.hpp"
 #include "epara/placement/exhaustive.hpp"
 #include "epara/placement/flow_objective.hpp"

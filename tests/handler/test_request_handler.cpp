@@ -53,8 +53,7 @@ TEST_CASE("offload to the peer with the earliest predicted finish, reserving its
   ToyView view{&net, {{svc, {{s1, 30ms, 5ms, 1}, {s2, 10ms, 5ms, 1}, {s3, 40ms, 5ms, 1}}}}};
   const RequestHandler h(s0);
   Request first = request(50ms);
-  CHECK(h.decide(first, Time{}, local, view) ==
-        Decision{Offload{s2, Time{} + 1100us + 15ms}});
+  CHECK(h.decide(first, Time{}, local, view) == Decision{Offload{s2, Time{} + 1100us + 15ms}});
   // Each offload reserves 5 ms on its target, so a burst spreads: s2's queue grows 15, 20, 25,
   // 30 ms; at 30 ms it ties s1 (both finish at 36.1 ms) and the lower id, s1, takes one; and so
   // on, alternating.
@@ -135,7 +134,8 @@ TEST_CASE("loop-free and bounded on random topologies with right and wrong views
       links.push_back({ServerId{static_cast<std::uint32_t>(rng() % i)}, ServerId{i}, ms(0.1, 5),
                        Bandwidth::gbit_per_s(1)});
     for (std::uint32_t k = 0; k < n; ++k) {
-      const auto a = static_cast<std::uint32_t>(rng() % n), b = static_cast<std::uint32_t>(rng() % n);
+      const auto a = static_cast<std::uint32_t>(rng() % n),
+                 b = static_cast<std::uint32_t>(rng() % n);
       if (a != b) links.push_back({ServerId{a}, ServerId{b}, ms(0.1, 5), Bandwidth::gbit_per_s(1)});
     }
     const Network net(n, links);
@@ -151,7 +151,8 @@ TEST_CASE("loop-free and bounded on random topologies with right and wrong views
     std::vector<ToyView> garbage(n, ToyView{&net, {}});
     for (std::uint32_t v = 0; v < n; ++v)
       for (std::uint32_t p = 0; p < n; ++p)  // random servers, random numbers
-        if (rng() % 2 == 0) garbage[v].peers[svc].push_back({ServerId{p}, ms(0, 50), ms(0, 10), 1e9});
+        if (rng() % 2 == 0)
+          garbage[v].peers[svc].push_back({ServerId{p}, ms(0, 50), ms(0, 10), 1e9});
     const HandlerOptions options{static_cast<int>(rng() % 4), trial % 3 != 0};
     for (int k = 0; k < 5; ++k) {
       // Exact views are fresh for each request (a reservation makes a view pessimistic until

@@ -50,7 +50,7 @@ TEST_CASE("a failed target is replaced, the others keep their items") {
 
 TEST_CASE("no server that can keep the rate and the deadline: no assignment") {
   const Network net = star();
-  ToyLocal local{{{svc, {200ms, 20ms, 100}}}};  // too late
+  ToyLocal local{{{svc, {200ms, 20ms, 100}}}};        // too late
   ToyView view{&net, {{svc, {{s1, 0ms, 20ms, 5}}}}};  // too little spare
   CHECK_FALSE(assign_stream(s0, svc, video, 1, Bytes{1000}, Time{}, local, view));
 }

@@ -38,6 +38,7 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   r.service = ServiceId{1};
   r.deadline = Time{} + 60ms;
   r.payload = Bytes{1'000'000};
-  const Decision d = RequestHandler(ServerId{0}).decide(r, Time{} + 10ms, testing::ToyLocal{}, view);
+  const Decision d =
+      RequestHandler(ServerId{0}).decide(r, Time{} + 10ms, testing::ToyLocal{}, view);
   CHECK(d == Decision{Offload{ServerId{2}, Time{} + 48ms}});
 }

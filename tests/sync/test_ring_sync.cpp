@@ -178,10 +178,9 @@ TEST_CASE("digests encode compactly and decode exactly; garbage is refused") {
       entry.digest.free_memory = Bytes{static_cast<std::int64_t>(rng() >> 2)};
       entry.age = std::chrono::microseconds(rng() >> 30);
       for (std::uint32_t i = small(rng); i > 0; --i)
-        entry.digest.instances.push_back({ServiceId{small(rng)},
-                                          std::chrono::microseconds(small(rng) * 1000),
-                                          std::chrono::microseconds(small(rng) * 7),
-                                          static_cast<float>(small(rng)) / 4});
+        entry.digest.instances.push_back(
+            {ServiceId{small(rng)}, std::chrono::microseconds(small(rng) * 1000),
+             std::chrono::microseconds(small(rng) * 7), static_cast<float>(small(rng)) / 4});
       for (std::uint32_t i = small(rng); i > 0; --i)
         entry.digest.demand.push_back({ServiceId{small(rng)}, static_cast<float>(small(rng))});
       expected += encoded_size(entry.digest);

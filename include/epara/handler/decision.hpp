@@ -28,18 +28,22 @@ struct Offload {
 };
 
 enum class RejectReason {
-  NoInstance,   ///< no server in view hosts the service
-  Overloaded,   ///< hosts exist, but none reachable and unvisited can finish in time
-  HopLimit,     ///< the request may not be offloaded again, and cannot run here
-  ServerFailed, ///< the server that held it failed (recorded by the embedder)
+  NoInstance,    ///< no server in view hosts the service
+  Overloaded,    ///< hosts exist, but none reachable and unvisited can finish in time
+  HopLimit,      ///< the request may not be offloaded again, and cannot run here
+  ServerFailed,  ///< the server that held it failed (recorded by the embedder)
 };
 
 constexpr std::string_view to_string(RejectReason r) noexcept {
   switch (r) {
-    case RejectReason::NoInstance: return "no-instance";
-    case RejectReason::Overloaded: return "overloaded";
-    case RejectReason::HopLimit: return "hop-limit";
-    case RejectReason::ServerFailed: return "server-failed";
+    case RejectReason::NoInstance:
+      return "no-instance";
+    case RejectReason::Overloaded:
+      return "overloaded";
+    case RejectReason::HopLimit:
+      return "hop-limit";
+    case RejectReason::ServerFailed:
+      return "server-failed";
   }
   return "?";
 }

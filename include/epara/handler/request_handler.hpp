@@ -27,9 +27,9 @@ struct HandlerOptions {
 /// on different views.
 class RequestHandler {
  public:
-  explicit RequestHandler(ServerId self, HandlerOptions options = {}) : self_(self), options_(options) {
-    EPARA_EXPECTS(options.hop_limit >= 0 &&
-                      options.hop_limit < static_cast<int>(Route::capacity),
+  explicit RequestHandler(ServerId self, HandlerOptions options = {})
+      : self_(self), options_(options) {
+    EPARA_EXPECTS(options.hop_limit >= 0 && options.hop_limit < static_cast<int>(Route::capacity),
                   "RequestHandler: hop_limit must be in [0, Route::capacity - 1]");
   }
 

@@ -82,7 +82,7 @@ bool reassign_stream(StreamAssignment& a, ServerId failed, ServerId self, const 
   a.failed.push_back(failed);
   std::vector<ServerId> excluded = a.targets;  // keep the others; never a failed one again
   excluded.insert(excluded.end(), a.failed.begin(), a.failed.end());
-  Slo one_share = slo;                         // the replacement takes one target's share
+  Slo one_share = slo;  // the replacement takes one target's share
   one_share.rate = slo.rate * (1.0 / a.wanted);
   const auto more =
       assign_stream(self, a.service, one_share, 1, payload, now, local, view, excluded);

@@ -41,8 +41,7 @@ class SyncedView {
   }
 
   std::optional<Duration> transfer_time(ServerId from, ServerId to, Bytes size) const {
-    if (index_of(from) >= network_->size() || index_of(to) >= network_->size())
-      return std::nullopt;
+    if (index_of(from) >= network_->size() || index_of(to) >= network_->size()) return std::nullopt;
     const auto path = network_->path(from, to);
     if (!path) return std::nullopt;
     return path->transfer_time(size);

@@ -42,8 +42,8 @@ struct Route {
     return true;
   }
   friend bool operator==(const Route& a, const Route& b) {
-    return a.count == b.count && std::equal(a.servers.begin(), a.servers.begin() + a.count,
-                                            b.servers.begin());
+    return a.count == b.count &&
+           std::equal(a.servers.begin(), a.servers.begin() + a.count, b.servers.begin());
   }
 };
 
@@ -55,7 +55,7 @@ struct Request {
   Time deadline{};  ///< arrival + the SLO's (per-item) deadline
   Bytes payload{};
   std::optional<StreamPosition> stream{};  ///< set for items of a frequency-sensitive stream
-  Route route{};  ///< the servers it has been at, the origin first
+  Route route{};                           ///< the servers it has been at, the origin first
 
   friend bool operator==(const Request&, const Request&) = default;
 };

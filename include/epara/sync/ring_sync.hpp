@@ -18,7 +18,7 @@
 namespace epara {
 
 struct SyncOptions {
-  Duration period = std::chrono::milliseconds(100);     ///< between two sends of one server
+  Duration period = std::chrono::milliseconds(100);      ///< between two sends of one server
   Duration ack_timeout = std::chrono::milliseconds(50);  ///< silence that marks a successor dead
   Duration entry_ttl = std::chrono::seconds(5);          ///< entries older than this are dropped
 };
@@ -42,7 +42,9 @@ class RingSync {
   /// time this server restarts, so its new entries outrank copies of its old ones.
   RingSync(ServerId self, std::vector<ServerId> ring, std::uint32_t incarnation = 0,
            SyncOptions options = {})
-      : self_(self), ring_(std::move(ring)), options_(options),
+      : self_(self),
+        ring_(std::move(ring)),
+        options_(options),
         version_(static_cast<std::uint64_t>(incarnation) << 32) {
     const auto it = std::find(ring_.begin(), ring_.end(), self_);
     EPARA_EXPECTS(it != ring_.end(), "RingSync: the ring does not contain this server");
@@ -94,8 +96,8 @@ class RingSync {
       if (!s || *s == position_) continue;  // unknown servers are ignored; our entry is ours
       auto& mine = entries_[*s];
       const bool newer = !mine || e.digest.version > mine->digest.version;
-      const bool younger = mine && e.digest.version == mine->digest.version &&
-                           e.age < age(*mine, now);
+      const bool younger =
+          mine && e.digest.version == mine->digest.version && e.age < age(*mine, now);
       if (newer || younger) mine = Entry{e.digest, e.age, now};
     }
     return {self_, m.sequence};
@@ -164,8 +166,8 @@ class RingSync {
   std::uint64_t version_;
   std::uint64_t sequence_ = 0;
   std::size_t position_ = 0;
-  std::unordered_map<std::size_t, std::size_t> slot_;  // server id -> position in ring_
-  std::vector<std::optional<Entry>> entries_;           // by ring position
+  std::unordered_map<std::size_t, std::size_t> slot_;    // server id -> position in ring_
+  std::vector<std::optional<Entry>> entries_;            // by ring position
   std::vector<std::optional<std::uint64_t>> suspected_;  // version seen when it went silent
   std::optional<Pending> pending_;
 };
