@@ -140,7 +140,7 @@ TEST_CASE("lost messages and acks are tolerated") {
   }
 }
 
-TEST_CASE("merge: the higher version wins; equal versions, the younger copy; ours is ours") {
+TEST_CASE("merge: the higher version wins, on a tie the younger copy, and ours stays ours") {
   const std::vector<ServerId> ring{ServerId{0}, ServerId{1}, ServerId{2}};
   RingSync s(ServerId{0}, ring);
   s.refresh({}, Time{});
@@ -165,7 +165,7 @@ TEST_CASE("merge: the higher version wins; equal versions, the younger copy; our
   CHECK_THROWS_AS(RingSync(ServerId{0}, {ServerId{0}, ServerId{0}}), InvalidArgument);
 }
 
-TEST_CASE("digests encode compactly and decode exactly; garbage is refused") {
+TEST_CASE("digests encode compactly and decode exactly, and garbage is refused") {
   std::mt19937_64 rng(4);
   std::uniform_int_distribution<std::uint32_t> small(0, 20);
   for (int trial = 0; trial < 200; ++trial) {
