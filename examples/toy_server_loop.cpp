@@ -42,7 +42,7 @@ int main() {
         sync[i].acknowledge(sync[index_of(out->to)].receive(out->message, now), now);
     }
 
-  SyncedView view(net, 1);
+  SyncedView view(net);
   view.rebuild(sync[0], now);
   const RequestHandler handler(ServerId{0});
   for (int k = 0; k < 8; ++k) {
