@@ -16,7 +16,8 @@ namespace epara {
 
 /// Models SubmodularObjective (a flow value as a function of the opened capacities of a
 /// bipartite transportation network is a polymatroid rank function). Values are in units
-/// (micro-items per second). Not thread-safe: gain() augments tentatively and rolls back.
+/// (micro-items per second) times each service's weight. Not thread-safe: gain() augments
+/// tentatively and rolls back.
 class FlowObjective {
  public:
   explicit FlowObjective(const GroundSet& ground)
@@ -33,14 +34,18 @@ class FlowObjective {
     const Candidate& c = ground_->candidates()[candidate];
     const std::int64_t added = ground_->capacity(candidate);
     if (added <= 0 || inflow_[c.group] < capacity_[c.group]) return 0.0;  // no path reaches it
+    const ServiceId s = ground_->type_of(candidate).service;
+    const auto worth = [&](std::int64_t units) {
+      return static_cast<double>(units) * static_cast<double>(ground_->weight(s));
+    };
     // Fast path: unserved demand that reaches the group directly covers the new capacity.
     std::int64_t direct = 0;
-    for (std::size_t n : ground_->demand_of(ground_->type_of(candidate).service))
+    for (std::size_t n : ground_->demand_of(s))
       if (residual_[n] > 0 && ground_->reaches(n, c.group)) direct += residual_[n];
-    if (direct >= added) return static_cast<double>(added);
+    if (direct >= added) return worth(added);
     const std::int64_t more = augment(c.group, added, &undo_);
     rollback();
-    return static_cast<double>(more);
+    return worth(more);
   }
 
   void commit(std::size_t candidate) {
@@ -50,7 +55,7 @@ class FlowObjective {
     if (capacity_[c.group] == 0 && added > 0) active_[index_of(s)].push_back(c.group);
     const bool saturated = inflow_[c.group] >= capacity_[c.group];
     capacity_[c.group] += added;
-    if (saturated) value_ += augment(c.group, added, nullptr);
+    if (saturated) value_ += augment(c.group, added, nullptr) * ground_->weight(s);
   }
 
   double value() const { return static_cast<double>(value_); }

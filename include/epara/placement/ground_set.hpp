@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "epara/error.hpp"
 #include "epara/placement/instance_type.hpp"
 
 namespace epara {
@@ -54,21 +55,31 @@ class GroundSet {
  public:
   /// Candidates: first one per loaded instance that matches a type (same service, device class
   /// and device count), then one per (type, server with enough devices of the type's class).
+  /// `weights`: what one unit of each service's served demand is worth to the objectives
+  /// (index = service id; empty: 1 for every service).
   GroundSet(const Scenario& scenario, InstanceTypes types, const std::vector<Demand>& demand,
-            const std::vector<LoadedInstance>& loaded)
-      : scenario_(&scenario), types_(std::move(types)), loaded_(loaded) {
+            const std::vector<LoadedInstance>& loaded, std::vector<std::int64_t> weights = {})
+      : scenario_(&scenario), types_(std::move(types)), loaded_(loaded),
+        weights_(std::move(weights)) {
+    if (weights_.empty()) weights_.assign(scenario.services.size(), 1);
+    EPARA_EXPECTS(weights_.size() == scenario.services.size(),
+                  "GroundSet: one weight per service");
+    for (std::int64_t w : weights_) EPARA_EXPECTS(w >= 1, "GroundSet: weights must be >= 1");
     const Cluster& cluster = scenario.cluster;
     group_of_.assign(types_.types.size() * cluster.servers.size(), -1);
     for (std::size_t i = 0; i < loaded_.size(); ++i) {
       if (const auto t = matching_type(loaded_[i]))
         add_candidate(*t, loaded_[i].server, static_cast<std::int32_t>(i));
     }
-    // New loads, cheapest instances first: greedy breaks ties by candidate index, so among
-    // equal gains the instance using less (CPUs, then slower and fewer GPUs) wins.
+    // New loads: greedy breaks ties by candidate index, so order matters among equal gains —
+    // multi-device replicas first (they are the hardest to fit once servers fill up), then the
+    // instances using less (CPUs, then slower GPUs and smaller shares).
     std::vector<std::uint32_t> by_cost(types_.types.size());
     for (std::uint32_t t = 0; t < by_cost.size(); ++t) by_cost[t] = t;
     std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return gpu_equivalents(types_.types[a]) < gpu_equivalents(types_.types[b]);
+      const InstanceType &x = types_.types[a], &y = types_.types[b];
+      if (x.devices != y.devices) return x.devices > y.devices;
+      return gpu_equivalents(x) < gpu_equivalents(y);
     });
     for (std::uint32_t t : by_cost)
       for (std::size_t v = 0; v < cluster.servers.size(); ++v)
@@ -93,6 +104,8 @@ class GroundSet {
   std::size_t size() const noexcept { return candidates_.size(); }
   std::size_t group_count() const noexcept { return group_type_.size(); }
   const std::vector<DemandNode>& demand() const noexcept { return nodes_; }
+  /// What one unit of the service's served demand is worth.
+  std::int64_t weight(ServiceId s) const { return weights_[index_of(s)]; }
   /// Demand nodes (indices into demand()) of a service.
   const std::vector<std::size_t>& demand_of(ServiceId s) const {
     return nodes_by_service_[index_of(s)];
@@ -184,6 +197,7 @@ class GroundSet {
   std::vector<DemandNode> nodes_;
   std::vector<std::vector<std::size_t>> nodes_by_service_;
   std::vector<std::size_t> position_;  // per demand node: its index in nodes_by_service_
+  std::vector<std::int64_t> weights_;  // per service
 };
 
 }  // namespace epara

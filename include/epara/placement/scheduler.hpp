@@ -25,9 +25,17 @@ constexpr std::string_view to_string(ObjectiveKind k) noexcept {
   return k == ObjectiveKind::Flow ? "flow" : "surrogate";
 }
 
+/// What a served item is worth to the placement objective.
+enum class Weighting {
+  Items,        ///< every item alike: the most served demand (the design's objective)
+  DemandShare,  ///< every service's whole demand alike: the most summed attainment, so a
+                ///< low-rate service (a large LLM) is not crowded out by high-rate ones
+};
+
 struct SchedulerOptions {
   GreedyVariant variant = GreedyVariant::Lazy;
   ObjectiveKind objective = ObjectiveKind::Flow;
+  Weighting weighting = Weighting::Items;
   /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
   /// best-singleton fix); Duration::max(): no budget.
   Duration load_budget = Duration::max();
@@ -92,7 +100,7 @@ struct Placement {
   GreedyTermination termination = GreedyTermination::Converged;
   bool singleton = false;      ///< the best-singleton fix won over the greedy set
   int local_search_moves = 0;  ///< improving moves local search made after greedy
-  double greedy_served = 0.0;  ///< items per second the greedy set alone served (by its objective)
+  double greedy_value = 0.0;   ///< the guiding objective's value of the greedy set alone
   std::vector<InstanceType> types{};
   std::vector<PlacedInstance> instances{};
   std::vector<std::size_t> loads{};       ///< indices into instances: new loads
@@ -151,6 +159,24 @@ inline std::vector<ServiceOutcome> service_outcomes(const GroundSet& ground,
     }
   }
   return out;
+}
+
+// Items: 1 each. DemandShare: inversely to each service's items per second, the busiest
+// service at 1 (integers, so that gains stay exact).
+inline std::vector<std::int64_t> service_weights(const Scenario& s, const std::vector<Load>& loads,
+                                                 Weighting weighting) {
+  std::vector<std::int64_t> w(s.services.size(), 1);
+  if (weighting == Weighting::Items) return w;
+  std::vector<double> items(w.size(), 0.0);
+  double busiest = 0.0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const Slo& slo = s.services[i].slo;
+    items[i] = slo.is_latency() ? loads[i].rate.per_second : slo.rate.per_second * loads[i].streams;
+    busiest = std::max(busiest, items[i]);
+  }
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (items[i] > 0.0) w[i] = std::max<std::int64_t>(1, std::llround(busiest / items[i]));
+  return w;
 }
 
 struct SearchOutcome {
@@ -224,7 +250,7 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   out.termination = g.termination;
   out.singleton = g.singleton;
   out.local_search_moves = search.moves;
-  out.greedy_served = g.value / units_per_item;
+  out.greedy_value = g.value;
   out.evaluations = g.evaluations;
   out.candidates = ground.size();
   out.types = ground.types();
@@ -246,9 +272,11 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   }
   for (std::size_t i = 0; i < loaded.size(); ++i)
     if (!kept[i]) out.unloads.push_back(loaded[i]);
-  out.served = flow.value() / units_per_item;
-  for (const DemandNode& d : ground.demand())
+  for (std::size_t n = 0; n < ground.demand().size(); ++n) {
+    const DemandNode& d = ground.demand()[n];
     out.demand += static_cast<double>(d.demand) / units_per_item;
+    out.served += static_cast<double>(d.demand - flow.unserved(n)) / units_per_item;
+  }
   out.services = detail::service_outcomes(ground, flow);
   out.devices = devices.devices();
   return out;

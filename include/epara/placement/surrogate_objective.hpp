@@ -28,13 +28,15 @@ class SurrogateObjective {
       const std::int64_t d = ground_->demand()[n].demand;
       total += std::min(d, received_[n] + share) - std::min(d, received_[n]);
     });
-    return static_cast<double>(total);
+    return static_cast<double>(total) *
+           static_cast<double>(ground_->weight(ground_->type_of(candidate).service));
   }
 
   void commit(std::size_t candidate) {
+    const std::int64_t w = ground_->weight(ground_->type_of(candidate).service);
     visit(candidate, [&](std::size_t n, std::int64_t share) {
       const std::int64_t d = ground_->demand()[n].demand;
-      value_ += std::min(d, received_[n] + share) - std::min(d, received_[n]);
+      value_ += (std::min(d, received_[n] + share) - std::min(d, received_[n])) * w;
       received_[n] += share;
     });
   }

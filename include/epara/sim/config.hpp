@@ -1,0 +1,66 @@
+#pragma once
+// What a simulation run does besides the scenario: how long, how load arrives, how servers
+// synchronize and re-place, and what fails when.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "epara/handler/request_handler.hpp"
+#include "epara/placement/ground_set.hpp"
+#include "epara/units.hpp"
+
+namespace epara::sim {
+
+enum class ArrivalProcess {
+  Poisson,  ///< exponential inter-arrival times
+  Gamma,    ///< Gamma inter-arrival times with coefficient of variation `burstiness` (> 1: bursty)
+};
+
+/// From `at` on, the scenario's demand is multiplied by `factor` (a time-varying load).
+struct LoadStep {
+  Duration at{};
+  double factor = 1.0;
+};
+
+enum class FaultKind { ServerDown, ServerUp, DeviceDown, DeviceUp };
+
+struct Fault {
+  Duration at{};
+  FaultKind kind = FaultKind::ServerDown;
+  ServerId server{};
+  DeviceSlot device = 0;  ///< for DeviceDown / DeviceUp
+};
+
+/// Replay of an LLM request trace (e.g. the Azure conversation trace): arrivals from its
+/// timestamps, each request's work from its token counts relative to the trace's mean.
+struct TraceReplay {
+  std::string file{};         ///< CSV: TIMESTAMP, ContextTokens, GeneratedTokens
+  ServiceId service{};
+  std::vector<ServerId> origins{};  ///< requests are spread over these round-robin
+  double speedup = 1.0;       ///< time compression of the trace (2: twice the request rate)
+  double prefill_weight = 0.1;  ///< cost of a context token relative to a generated token
+};
+
+struct SimulationConfig {
+  Duration duration = std::chrono::seconds(60);  ///< arrivals stop here; the run then drains
+  Duration warmup = std::chrono::seconds(5);     ///< metrics ignore requests arriving before
+  std::uint64_t seed = 1;
+  ArrivalProcess arrivals = ArrivalProcess::Poisson;
+  double burstiness = 1.0;  ///< Gamma only: coefficient of variation of inter-arrival times
+  double load_scale = 1.0;  ///< every demand multiplied by this
+  std::vector<LoadStep> load_profile{};
+  Duration sync_period = std::chrono::milliseconds(100);
+  double sync_loss = 0.0;   ///< probability that a sync message (or ack) is lost
+  Duration sync_delay{};    ///< extra delay of every sync message (stale views)
+  Duration placement_period = std::chrono::seconds(30);  ///< strategies that re-place do so
+  /// How much slower a pass runs on a device shared by several instances (the simulated
+  /// hardware's truth; allocators plan with their own estimate).
+  double interference = 1.2;
+  std::vector<Fault> faults{};
+  std::optional<TraceReplay> trace{};
+  HandlerOptions handler{};
+};
+
+}  // namespace epara::sim

@@ -1,0 +1,81 @@
+#pragma once
+// What a run measured. Every request (or stream item) offered after the warmup ends in exactly
+// one outcome — served within its SLO, served late, or rejected with a reason — and the counts
+// add up to the offered load (RunMetrics::check()).
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "epara/categorize.hpp"
+#include "epara/handler/decision.hpp"
+#include "epara/model/request.hpp"
+
+namespace epara::sim {
+
+inline constexpr std::size_t reject_reasons = 4;  // RejectReason values
+
+struct ServiceMetrics {
+  ServiceId service{};
+  Category category = Category::LatencyOneGpu;
+  std::uint64_t offered = 0;
+  std::uint64_t served = 0;  ///< within the SLO
+  std::uint64_t late = 0;
+  std::array<std::uint64_t, reject_reasons> rejected{};
+  std::uint64_t offloads = 0;  ///< hops taken by its requests
+  std::array<std::uint64_t, Route::capacity> hops{};  ///< requests by number of offloads
+  double latency_sum_s = 0.0;  ///< over completed requests (served or late)
+
+  std::uint64_t rejected_total() const noexcept {
+    std::uint64_t n = 0;
+    for (auto r : rejected) n += r;
+    return n;
+  }
+  std::uint64_t outcomes() const noexcept { return served + late + rejected_total(); }
+};
+
+struct RunMetrics {
+  std::string strategy{};
+  Duration measured{};  ///< the measurement window: duration − warmup
+  std::vector<ServiceMetrics> services{};
+  double compute_utilization = 0.0;  ///< busy time of devices hosting instances / their time
+  double memory_utilization = 0.0;   ///< memory held by instances / memory of those devices
+  int devices_used = 0;              ///< GPUs (and CPUs) hosting at least one instance
+  int gpus_total = 0;
+  std::uint64_t events = 0;
+  std::uint64_t sync_messages = 0;
+  std::uint64_t sync_bytes = 0;
+  int placements = 0;  ///< re-placements made during the run
+  int loads = 0;       ///< instances loaded by re-placements
+  std::uint64_t dropped_in_flight = 0;  ///< must stay 0: requests lost without an outcome
+
+  std::uint64_t offered() const noexcept { return sum(&ServiceMetrics::offered); }
+  std::uint64_t served() const noexcept { return sum(&ServiceMetrics::served); }
+  std::uint64_t late() const noexcept { return sum(&ServiceMetrics::late); }
+  std::uint64_t rejected() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& s : services) n += s.rejected_total();
+    return n;
+  }
+  /// Items served within their SLO per second of the measurement window.
+  double goodput() const noexcept { return static_cast<double>(served()) / to_seconds(measured); }
+  double attainment() const noexcept {
+    return offered() == 0 ? 1.0 : static_cast<double>(served()) / static_cast<double>(offered());
+  }
+  /// True when every offered item has exactly one outcome.
+  bool balanced() const noexcept {
+    for (const auto& s : services)
+      if (s.offered != s.outcomes()) return false;
+    return dropped_in_flight == 0;
+  }
+
+ private:
+  std::uint64_t sum(std::uint64_t ServiceMetrics::*field) const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& s : services) n += s.*field;
+    return n;
+  }
+};
+
+}  // namespace epara::sim

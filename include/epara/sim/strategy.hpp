@@ -1,0 +1,97 @@
+#pragma once
+// The simulator's customization point: a Strategy decides where instances run and where each
+// request goes. EPARA and the baselines are Strategies; runtime polymorphism stops here, at the
+// edge of the simulator (a run calls a strategy a handful of times per request).
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "epara/handler/decision.hpp"
+#include "epara/handler/stream_assignment.hpp"
+#include "epara/handler/synced_view.hpp"
+#include "epara/parallel/replica_timing.hpp"
+#include "epara/sim/config.hpp"
+
+namespace epara::sim {
+
+/// How one replica executes: the simulator dispatches a pass of up to max_batch queued items
+/// once max_batch are queued or the oldest has waited `timeout`; a pass takes timing.pass_at(b)
+/// (times the interference factor when its device is shared, times the largest work factor in
+/// the batch), and the next may start timing.interval_at(b) after it began.
+struct ReplicaConfig {
+  int max_batch = 1;
+  Duration timeout{};
+  ReplicaTiming timing{};
+  double share = 1.0;  ///< < 1: a multi-task replica on a shared device
+  Duration load_time{};
+};
+
+/// An instance to run: a replica of a service on devices of one server.
+struct InstanceSpec {
+  ServiceId service{};
+  ServerId server{};
+  std::vector<DeviceSlot> devices{};
+  ReplicaConfig config{};
+};
+
+/// One instance as strategies see it.
+struct InstanceState {
+  ServiceId service{};
+  ServerId server{};
+  bool serving = false;     ///< alive and loaded
+  std::size_t queued = 0;   ///< items waiting for a pass
+  int max_batch = 1;
+  double capacity = 0.0;    ///< items per second at full batches
+};
+
+/// The simulation as strategies see it (implemented by the simulator).
+class SimView {
+ public:
+  virtual ~SimView() = default;
+  virtual const Scenario& scenario() const = 0;
+  virtual const SimulationConfig& config() const = 0;
+  virtual const Network& network() const = 0;
+  /// Demand as the scenario declares it, scaled by the run's load scale.
+  virtual const std::vector<Demand>& declared_demand() const = 0;
+  /// Demand measured over the last placement period (streams: those active now).
+  virtual std::vector<Demand> measured_demand(Time now) const = 0;
+  virtual std::size_t instance_count() const = 0;
+  virtual InstanceState instance(std::uint32_t id) const = 0;
+  /// Serving instances of a service, everywhere / on one server.
+  virtual std::span<const std::uint32_t> serving(ServiceId s) const = 0;
+  virtual std::vector<std::uint32_t> serving_on(ServerId server, ServiceId s) const = 0;
+  /// When a new item of `work` would finish on the instance if enqueued now.
+  virtual Time predicted_finish(std::uint32_t id, Time now, double work = 1.0) const = 0;
+  virtual bool server_up(ServerId s) const = 0;
+  /// The server's view of its peers, from ring synchronization (strategies that synchronize).
+  virtual SyncedView& view_of(ServerId s) = 0;
+  /// Instances loaded now, as a state-aware scheduler wants them.
+  virtual std::vector<LoadedInstance> loaded() const = 0;
+};
+
+/// A serving approach under test. The simulator enters the server on the request's route
+/// before route(), and refuses an offload to a server already on it (a loop) as hop-limit.
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view name() const = 0;
+  /// The instances running at the start (loaded, warm).
+  virtual std::vector<InstanceSpec> deploy(SimView& sim) = 0;
+  /// Where the request now at `at` goes: RunLocal{an instance serving on `at`}, Offload{server}
+  /// or Reject{reason}.
+  virtual Decision route(SimView& sim, Request& request, ServerId at, Time now) = 0;
+  /// A new stream's targets; nullopt (the default) routes every item on its own.
+  virtual std::optional<StreamAssignment> assign_stream(SimView&, ServiceId, ServerId, Time) {
+    return std::nullopt;
+  }
+  /// Called every placement period: the instances wanted from now on (the simulator keeps
+  /// those already loaded on the same devices, unloads the rest, loads the new ones), or
+  /// nullopt to keep everything.
+  virtual std::optional<std::vector<InstanceSpec>> replan(SimView&, Time) { return std::nullopt; }
+  /// True when servers exchange ring digests (their cost and staleness then count).
+  virtual bool synchronizes() const { return false; }
+};
+
+}  // namespace epara::sim

@@ -1,0 +1,310 @@
+// epara-sim: runs EPARA and the baselines side by side on one scenario's workload and reports
+// who serves more within SLO, on how many GPUs.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "epara/io/simulation_json.hpp"
+#include "epara/sim/gpus_needed.hpp"
+
+namespace {
+
+using namespace epara;
+using namespace epara::sim;
+
+struct Row {
+  std::string allocator;
+  double load = 1.0;
+  RunMetrics metrics;
+  std::optional<GpusNeeded> needed;
+  double wall_s = 0.0;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string percent(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
+
+class Progress {
+ public:
+  Progress(bool on, std::size_t total) : on_(on && isatty(fileno(stderr)) != 0), total_(total) {}
+  void step(const std::string& what) {
+    if (!on_) return;
+    ++done_;
+    const std::size_t width = 30, filled = width * done_ / std::max<std::size_t>(total_, 1);
+    fmt::print(stderr, "\r[{}{}] {}/{} {:<40}", std::string(filled, '#'),
+               std::string(width - filled, '.'), done_, total_, what);
+    std::fflush(stderr);
+  }
+  ~Progress() {
+    if (on_) fmt::print(stderr, "\r{:<90}\r", "");
+  }
+
+ private:
+  bool on_;
+  std::size_t total_;
+  std::size_t done_ = 0;
+};
+
+void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
+                 const SimulationConfig& c, bool with_needed) {
+  fmt::print("{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), seed {}, load "
+             "x{}\n\n",
+             source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
+             format_duration(c.duration), format_duration(c.warmup), c.seed, c.load_scale);
+  const Row* epara = nullptr;
+  for (const Row& r : rows)
+    if (r.allocator == "epara") epara = &r;
+  fmt::print("{:<14} {:>10} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n", "allocator",
+             "goodput/s", "attained", "late", "rejected", "offloads", "devices", "compute",
+             "memory", with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "vs EPARA");
+  for (const Row& r : rows) {
+    const RunMetrics& m = r.metrics;
+    const double offered = std::max<double>(1.0, static_cast<double>(m.offered()));
+    std::string needed;
+    if (with_needed)
+      needed = fmt::format(" {:>11}", !r.needed            ? std::string("-")
+                                      : r.needed->reached ? std::to_string(r.needed->gpus)
+                                                          : fmt::format(">{}", s.cluster.gpu_count() * 4));
+    fmt::print("{:<14} {:>10.1f} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n",
+               r.allocator, m.goodput(), percent(m.attainment()),
+               percent(static_cast<double>(m.late()) / offered),
+               percent(static_cast<double>(m.rejected()) / offered),
+               static_cast<double>([&] {
+                 std::uint64_t n = 0;
+                 for (const auto& sm : m.services) n += sm.offloads;
+                 return n;
+               }()) / offered,
+               m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization),
+               needed,
+               epara && epara->metrics.goodput() > 0 && &r != epara
+                   ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
+                   : std::string("-"));
+  }
+  fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
+  for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
+                       Category::FrequencyOneGpu, Category::FrequencySeveralGpus})
+    fmt::print(" {:>16}", code(cat));
+  fmt::print("\n");
+  for (const Row& r : rows) {
+    fmt::print("{:<14}", r.allocator);
+    for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
+                         Category::FrequencyOneGpu, Category::FrequencySeveralGpus}) {
+      std::uint64_t offered = 0, served = 0;
+      for (const ServiceMetrics& sm : r.metrics.services)
+        if (sm.category == cat) offered += sm.offered, served += sm.served;
+      fmt::print(" {:>16}", offered == 0 ? std::string("-")
+                                         : fmt::format("{} ({})", percent(static_cast<double>(served) /
+                                                                          static_cast<double>(offered)),
+                                                       offered));
+    }
+    fmt::print("\n");
+  }
+  bool balanced = true;
+  std::uint64_t events = 0;
+  double wall = 0;
+  for (const Row& r : rows) {
+    balanced = balanced && r.metrics.balanced();
+    events += r.metrics.events;
+    wall += r.wall_s;
+  }
+  fmt::print("\nAccounting: {} (every offered item served in SLO, late, or rejected with a "
+             "reason)\n",
+             balanced ? "exact" : "MISMATCH");
+  fmt::print("Simulated {} events in {:.2f} s ({:.2g} events/s)\n", events, wall,
+             wall > 0 ? static_cast<double>(events) / wall : 0.0);
+}
+
+nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
+  const RunMetrics& m = r.metrics;
+  nlohmann::ordered_json services = nlohmann::ordered_json::array();
+  for (const ServiceMetrics& sm : m.services) {
+    nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
+    for (std::size_t k = 0; k < sm.rejected.size(); ++k)
+      rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
+    services.push_back({{"service", s.service(sm.service).name},
+                        {"category", code(sm.category)},
+                        {"offered", sm.offered},
+                        {"served", sm.served},
+                        {"late", sm.late},
+                        {"rejected", std::move(rejected)},
+                        {"offloads", sm.offloads},
+                        {"mean_latency_s", sm.served + sm.late == 0
+                                               ? 0.0
+                                               : sm.latency_sum_s /
+                                                     static_cast<double>(sm.served + sm.late)}});
+  }
+  nlohmann::ordered_json j{{"allocator", r.allocator},
+                           {"load_scale", r.load},
+                           {"goodput_per_s", m.goodput()},
+                           {"attainment", m.attainment()},
+                           {"offered", m.offered()},
+                           {"served", m.served()},
+                           {"late", m.late()},
+                           {"rejected", m.rejected()},
+                           {"devices_used", m.devices_used},
+                           {"compute_utilization", m.compute_utilization},
+                           {"memory_utilization", m.memory_utilization},
+                           {"sync_messages", m.sync_messages},
+                           {"sync_bytes", m.sync_bytes},
+                           {"placements", m.placements},
+                           {"events", m.events},
+                           {"balanced", m.balanced()},
+                           {"services", std::move(services)}};
+  if (r.needed)
+    j["gpus_needed"] = r.needed->reached ? nlohmann::ordered_json(r.needed->gpus)
+                                         : nlohmann::ordered_json(nullptr);
+  return j;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << text) || !out.flush()) throw InvalidArgument(fmt::format("{}: cannot write", path));
+}
+
+std::string csv(const std::vector<Row>& rows) {
+  std::string out =
+      "allocator,load_scale,goodput_per_s,attainment,offered,served,late,rejected,"
+      "compute_utilization,memory_utilization,devices_used,gpus_needed\n";
+  for (const Row& r : rows) {
+    const RunMetrics& m = r.metrics;
+    out += fmt::format("{},{},{:.4f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.allocator,
+                       r.load, m.goodput(), m.attainment(), m.offered(), m.served(), m.late(),
+                       m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used,
+                       r.needed && r.needed->reached ? std::to_string(r.needed->gpus) : "");
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Simulates an edge cloud serving a scenario's workload with EPARA and the prior "
+               "approaches side by side (docs/simulator.md)."};
+  std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
+  std::string json_path, csv_path, sweep;
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration, warmup, load, burstiness;
+  double target = 0.99;
+  bool needed = false, no_progress = false;
+  app.add_option("scenario", scenario_path,
+                 "Scenario JSON with demand (default: the embedded testbed)");
+  app.add_option("--allocators", allocators, "Comma-separated: epara, uncategorized, nexus, "
+                                             "alpaserve, offload");
+  app.add_option("--seed", seed, "Random seed (default: the scenario's, else 1)");
+  app.add_option("--duration", duration, "Simulated seconds of arrivals")->check(CLI::PositiveNumber);
+  app.add_option("--warmup", warmup, "Seconds not measured at the start")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--load", load, "Multiply every demand by this")->check(CLI::PositiveNumber);
+  app.add_option("--burstiness", burstiness,
+                 "Gamma inter-arrivals with this coefficient of variation (1: Poisson)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
+  app.add_option("--target", target, "SLO attainment target of --gpus-needed")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--sweep", sweep, "Comma-separated load factors: run every allocator at each");
+  app.add_option("--json", json_path, "Write the results as JSON to this file");
+  app.add_option("--csv", csv_path, "Write one CSV row per (allocator, load) to this file");
+  app.add_flag("--no-progress", no_progress, "No progress bar");
+  CLI11_PARSE(app, argc, argv);
+
+  return cli::run_reporting_errors("epara-sim", [&] {
+    const std::string text = scenario_path.empty() ? std::string(cli::embedded_testbed_json())
+                                                   : io::read_text_file(scenario_path);
+    const std::string source =
+        scenario_path.empty() ? std::string(cli::embedded_testbed_name) : scenario_path;
+    const Scenario scenario = io::parse_scenario(text, source);
+    const auto base_dir = scenario_path.empty()
+                              ? std::filesystem::path(".")
+                              : std::filesystem::path(scenario_path).parent_path();
+    SimulationConfig config = io::parse_simulation_config(text, source, scenario, base_dir);
+    if (seed) config.seed = *seed;
+    if (duration) config.duration = from_seconds(*duration);
+    if (warmup) config.warmup = from_seconds(*warmup);
+    if (load) config.load_scale = *load;
+    if (burstiness) {
+      config.arrivals = ArrivalProcess::Gamma;
+      config.burstiness = *burstiness;
+    }
+    if (config.warmup >= config.duration)
+      throw InvalidArgument("the warm-up must be shorter than the duration");
+    std::vector<TraceRow> trace;
+    if (config.trace) trace = load_azure_trace(config.trace->file);
+
+    const StrategyRegistry registry = StrategyRegistry::with_builtins();
+    const std::vector<std::string> names = split(allocators);
+    for (const std::string& n : names) (void)registry.make(n);  // unknown names fail early
+    std::vector<double> loads{config.load_scale};
+    if (!sweep.empty()) {
+      loads.clear();
+      for (const std::string& x : split(sweep)) {
+        double v = 0;
+        try {
+          v = std::stod(x);
+        } catch (const std::exception&) {
+          throw InvalidArgument(fmt::format("--sweep: '{}' is not a number", x));
+        }
+        if (!(v > 0)) throw InvalidArgument(fmt::format("--sweep: {} must be > 0", x));
+        loads.push_back(v);
+      }
+    }
+    const std::vector<double> factors{0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0};
+    std::vector<Row> rows;
+    {
+    Progress progress(!no_progress, names.size() * loads.size());  // cleared at the block's end
+    for (double l : loads) {
+      for (const std::string& n : names) {
+        SimulationConfig c = config;
+        c.load_scale = l;
+        const auto start = std::chrono::steady_clock::now();
+        auto strategy = registry.make(n);
+        Row row{n, l, simulate(scenario, c, *strategy, trace), std::nullopt, 0.0};
+        if (needed)
+          row.needed = gpus_needed(scenario, c, [&] { return registry.make(n); }, target, factors,
+                                   trace);
+        row.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!row.metrics.balanced())
+          throw Error(fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
+        progress.step(fmt::format("{} at load x{}", n, l));
+        rows.push_back(std::move(row));
+      }
+    }
+    }
+    if (loads.size() == 1) {
+      print_table(rows, scenario, source, config, needed);
+    } else {
+      fmt::print("Goodput (items/s within SLO) by load factor\n{:<14}", "allocator");
+      for (double l : loads) fmt::print(" {:>10}", fmt::format("x{}", l));
+      fmt::print("\n");
+      for (const std::string& n : names) {
+        fmt::print("{:<14}", n);
+        for (const Row& r : rows)
+          if (r.allocator == n) fmt::print(" {:>10.1f}", r.metrics.goodput());
+        fmt::print("\n");
+      }
+    }
+    if (!json_path.empty()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const Row& r : rows) out.push_back(row_json(r, scenario));
+      write_file(json_path, out.dump(2) + "\n");
+    }
+    if (!csv_path.empty()) write_file(csv_path, csv(rows));
+    return 0;
+  });
+}

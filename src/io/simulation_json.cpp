@@ -1,0 +1,107 @@
+#include "epara/io/simulation_json.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "io/demand_json.hpp"
+#include "io/json_reader.hpp"
+
+namespace epara::io {
+namespace {
+
+using detail::JsonNode;
+
+Duration seconds_of(const JsonNode& n) { return from_seconds(n.non_negative()); }
+Duration ms_of(const JsonNode& n) { return from_ms(n.non_negative()); }
+
+sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
+  n.expect_object({"at_s", "kind", "server", "device"});
+  sim::Fault f;
+  f.at = seconds_of(n.at("at_s"));
+  f.kind = n.at("kind").choice<sim::FaultKind>({{"server_down", sim::FaultKind::ServerDown},
+                                                {"server_up", sim::FaultKind::ServerUp},
+                                                {"device_down", sim::FaultKind::DeviceDown},
+                                                {"device_up", sim::FaultKind::DeviceUp}});
+  f.server = detail::resolve_name<ServerId>(n.at("server"), s.cluster.servers, "server");
+  const bool device_fault = f.kind == sim::FaultKind::DeviceDown || f.kind == sim::FaultKind::DeviceUp;
+  const auto device = n.find("device");
+  if (device_fault != device.has_value())
+    n.fail(device_fault ? "a device fault needs 'device' (a GPU index or \"cpu\")"
+                        : "'device' belongs to device_down and device_up only");
+  if (device) {
+    const ServerSpec& server = s.cluster.server(f.server);
+    if (device->raw().is_string()) {
+      if (device->string() != "cpu" || !server.cpu)
+        device->fail(fmt::format("server '{}' has no such device", server.name));
+      f.device = cpu_slot;
+    } else {
+      if (server.gpus.empty()) device->fail(fmt::format("server '{}' has no GPUs", server.name));
+      f.device = device->integer_in(0, static_cast<int>(server.gpus.size()) - 1);
+    }
+  }
+  return f;
+}
+
+sim::TraceReplay read_trace(const JsonNode& n, const Scenario& s,
+                            const std::filesystem::path& base_dir) {
+  n.expect_object({"file", "service", "origins", "speedup", "prefill_weight"});
+  sim::TraceReplay t;
+  t.file = (base_dir / n.at("file").name()).lexically_normal().string();
+  t.service = detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
+  if (!s.service(t.service).slo.is_latency())
+    n.at("service").fail("a trace replays requests: the service must be latency-sensitive");
+  for (const JsonNode& o : n.at("origins").elements())
+    t.origins.push_back(detail::resolve_name<ServerId>(o, s.cluster.servers, "server"));
+  if (t.origins.empty()) n.at("origins").fail("needs at least one server");
+  if (auto x = n.find("speedup")) t.speedup = x->positive();
+  if (auto x = n.find("prefill_weight")) t.prefill_weight = x->non_negative();
+  return t;
+}
+
+}  // namespace
+
+sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::string_view source,
+                                              const Scenario& s,
+                                              const std::filesystem::path& base_dir) {
+  const nlohmann::json document = detail::parse_json(json_text, source);
+  sim::SimulationConfig c;
+  const JsonNode root(document, source);
+  const auto section = root.find("simulation");
+  if (!section) return c;
+  const JsonNode& n = *section;
+  n.expect_object({"duration_s", "warmup_s", "seed", "arrivals", "burstiness", "load_scale",
+                   "load_profile", "sync_period_ms", "sync_loss", "sync_delay_ms",
+                   "placement_period_s", "interference", "hop_limit", "faults", "trace"});
+  if (auto x = n.find("duration_s")) c.duration = from_seconds(x->positive());
+  if (auto x = n.find("warmup_s")) c.warmup = seconds_of(*x);
+  if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
+  if (auto x = n.find("seed")) c.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
+  if (auto x = n.find("arrivals"))
+    c.arrivals = x->choice<sim::ArrivalProcess>(
+        {{"poisson", sim::ArrivalProcess::Poisson}, {"gamma", sim::ArrivalProcess::Gamma}});
+  if (auto x = n.find("burstiness")) c.burstiness = x->positive();
+  if (auto x = n.find("load_scale")) c.load_scale = x->positive();
+  if (auto x = n.find("load_profile"))
+    for (const JsonNode& step : x->elements()) {
+      step.expect_object({"at_s", "factor"});
+      c.load_profile.push_back({seconds_of(step.at("at_s")), step.at("factor").non_negative()});
+    }
+  if (auto x = n.find("sync_period_ms")) c.sync_period = from_ms(x->positive());
+  if (auto x = n.find("sync_loss")) {
+    c.sync_loss = x->non_negative();
+    if (c.sync_loss > 1.0) x->fail("must be in [0, 1]");
+  }
+  if (auto x = n.find("sync_delay_ms")) c.sync_delay = ms_of(*x);
+  if (auto x = n.find("placement_period_s")) c.placement_period = from_seconds(x->positive());
+  if (auto x = n.find("interference")) {
+    c.interference = x->positive();
+    if (c.interference < 1.0) x->fail("must be >= 1");
+  }
+  if (auto x = n.find("hop_limit")) c.handler.hop_limit = x->integer_in(0, 7);
+  if (auto x = n.find("faults"))
+    for (const JsonNode& f : x->elements()) c.faults.push_back(read_fault(f, s));
+  if (auto x = n.find("trace")) c.trace = read_trace(*x, s, base_dir);
+  return c;
+}
+
+}  // namespace epara::io

@@ -1,0 +1,205 @@
+// The control plane of a run: ring synchronization messages over the simulated network,
+// periodic re-placement with model load times, and faults.
+
+#include <algorithm>
+
+#include "sim/world.hpp"
+
+namespace epara::sim::detail {
+
+// ---- ring synchronization ----
+
+ServerDigest World::digest_of(ServerId server, Time now) const {
+  ServerDigest d;
+  for (std::uint32_t d_index = first_device_[index_of(server)];
+       d_index < devices_.size() && devices_[d_index].server == server; ++d_index)
+    if (devices_[d_index].up) d.free_memory += devices_[d_index].memory - devices_[d_index].used;
+  for (std::size_t s = 0; s < serving_.size(); ++s) {
+    for (std::uint32_t id : serving_[s]) {
+      const SimInstance& inst = instances_[id];
+      if (inst.spec.server != server || now < inst.active_from) continue;
+      const ReplicaConfig& cfg = inst.spec.config;
+      const int b = std::min<int>(std::min(cfg.max_batch, cfg.timing.max_batch()),
+                                  static_cast<int>(inst.queue.size()) + 1);
+      const auto compute = Duration{static_cast<Duration::rep>(
+          static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
+      const Duration queue = std::max(Duration::zero(), predicted_finish(id, now, 1.0) - now - compute);
+      // Spare: the capacity left at the utilization cap after what it received recently.
+      const double spare = std::max(0.0, 0.9 * inst.capacity - inst.recent_rate);
+      d.instances.push_back({id_at<ServiceId>(s), queue, compute, static_cast<float>(spare)});
+    }
+    const auto n = arrivals_since_replan_[s][index_of(server)];
+    const double elapsed = to_seconds(now - last_replan_);
+    if (n > 0 && elapsed > 0)
+      d.demand.push_back({id_at<ServiceId>(s), static_cast<float>(static_cast<double>(n) / elapsed)});
+  }
+  return d;
+}
+
+void World::sync_tick(std::uint32_t server, Time now) {
+  if (now >= arrivals_end_) return;  // the drain needs no synchronization
+  schedule(now + config_.sync_period, EventKind::SyncTick, server);
+  SimServer& s = servers_[server];
+  if (!s.up) return;
+  for (SimInstance& inst : instances_)
+    if (inst.alive && inst.spec.server == id_at<ServerId>(server)) inst.observe(now);
+  s.sync->refresh(digest_of(id_at<ServerId>(server), now), now);
+  auto out = s.sync->tick(now);
+  s.view->rebuild(*s.sync, now);
+  if (!out) return;
+  std::size_t bytes = 20;
+  for (const SyncEntry& e : out->message.entries) bytes += encoded_size(e.digest);
+  ++metrics_.sync_messages;
+  metrics_.sync_bytes += bytes;
+  if (sync_rng_.uniform() < config_.sync_loss) return;  // lost on the way
+  const auto path = network().path(id_at<ServerId>(server), out->to);
+  if (!path) return;
+  std::uint32_t slot;
+  if (free_messages_.empty()) {
+    slot = static_cast<std::uint32_t>(messages_.size());
+    messages_.emplace_back();
+    message_to_.emplace_back();
+  } else {
+    slot = free_messages_.back();
+    free_messages_.pop_back();
+  }
+  messages_[slot] = std::move(out->message);
+  message_to_[slot] = out->to;
+  schedule(now + path->transfer_time(Bytes{static_cast<std::int64_t>(bytes)}) + config_.sync_delay,
+           EventKind::SyncDeliver, slot);
+}
+
+void World::sync_deliver(std::uint32_t slot, Time now) {
+  const ServerId to = message_to_[slot];
+  SimServer& s = servers_[index_of(to)];
+  if (!s.up) {
+    free_messages_.push_back(slot);  // nobody there to receive or acknowledge it
+    return;
+  }
+  s.sync->receive(messages_[slot], now);
+  s.view->rebuild(*s.sync, now);
+  const auto path = network().path(to, messages_[slot].from);
+  if (!path || sync_rng_.uniform() < config_.sync_loss) {
+    free_messages_.push_back(slot);  // the acknowledgement is lost
+    return;
+  }
+  schedule(now + path->latency + config_.sync_delay, EventKind::AckDeliver, slot);
+}
+
+void World::ack_deliver(std::uint32_t slot, Time now) {
+  const ServerId sender = messages_[slot].from;
+  SimServer& s = servers_[index_of(sender)];
+  if (s.up) s.sync->acknowledge({message_to_[slot], messages_[slot].sequence}, now);
+  free_messages_.push_back(slot);
+}
+
+// ---- placement ----
+
+void World::replan(Time now) {
+  if (now >= arrivals_end_) return;
+  schedule(now + config_.placement_period, EventKind::Replan);
+  const auto wanted = strategy_.replan(*this, now);
+  last_replan_ = now;
+  for (auto& per_origin : arrivals_since_replan_) std::fill(per_origin.begin(), per_origin.end(), 0);
+  if (!wanted) return;
+  ++metrics_.placements;
+  apply(*wanted, now);
+}
+
+// Keeps the wanted instances already loaded on the same devices, unloads the others (their
+// queued requests are routed again from their server), loads the rest — except on a server or
+// device that is down: those wait for it to return.
+void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
+  std::vector<bool> keep(instances_.size(), false);
+  std::vector<const InstanceSpec*> load;
+  for (const InstanceSpec& w : wanted) {
+    bool found = false;
+    for (std::size_t i = 0; i < instances_.size() && !found; ++i) {
+      const SimInstance& inst = instances_[i];
+      if (inst.alive && !keep[i] && inst.spec.service == w.service &&
+          inst.spec.server == w.server && inst.spec.devices == w.devices) {
+        keep[i] = true;
+        found = true;
+      }
+    }
+    if (!found) load.push_back(&w);
+  }
+  for (std::size_t i = 0; i < keep.size(); ++i)
+    if (instances_[i].alive && !keep[i]) kill_instance(static_cast<std::uint32_t>(i), now, true);
+  for (const InstanceSpec* w : load) {
+    if (!placeable(*w)) continue;
+    add_instance(*w, now + w->config.load_time);
+    ++metrics_.loads;
+  }
+  index_serving();
+}
+
+bool World::placeable(const InstanceSpec& spec) const {
+  if (!servers_[index_of(spec.server)].up) return false;
+  const std::uint32_t first = first_device_[index_of(spec.server)];
+  const ServerSpec& server = scenario_.cluster.server(spec.server);
+  for (DeviceSlot slot : spec.devices) {
+    const std::size_t at = slot == cpu_slot ? server.gpus.size() : static_cast<std::size_t>(slot);
+    if (!devices_[first + at].up) return false;
+  }
+  return true;
+}
+
+// ---- faults ----
+
+void World::fault(std::uint32_t index, Time now) {
+  const Fault& f = config_.faults[index];
+  SimServer& server = servers_[index_of(f.server)];
+  const std::uint32_t first = first_device_[index_of(f.server)];
+  const ServerSpec& spec = scenario_.cluster.server(f.server);
+  const std::uint32_t end = first + static_cast<std::uint32_t>(spec.gpus.size()) + (spec.cpu ? 1 : 0);
+  const auto on_device = [&](const SimInstance& inst, std::uint32_t device) {
+    return std::find(inst.devices.begin(), inst.devices.end(), device) != inst.devices.end();
+  };
+  switch (f.kind) {
+    case FaultKind::ServerDown:
+    case FaultKind::DeviceDown: {
+      const std::uint32_t device =
+          first + static_cast<std::uint32_t>(f.device == cpu_slot ? spec.gpus.size()
+                                                                  : static_cast<std::size_t>(f.device));
+      if (f.kind == FaultKind::ServerDown) server.up = false;
+      for (std::uint32_t d = first; d < end; ++d)
+        if (f.kind == FaultKind::ServerDown || d == device) devices_[d].up = false;
+      for (std::size_t i = 0; i < instances_.size(); ++i) {
+        const SimInstance& inst = instances_[i];
+        if (!inst.alive || inst.spec.server != f.server) continue;
+        if (f.kind == FaultKind::DeviceDown && !on_device(inst, device)) continue;
+        server.lost.push_back(inst.spec);
+        kill_instance(static_cast<std::uint32_t>(i), now, false);
+      }
+      break;
+    }
+    case FaultKind::ServerUp:
+    case FaultKind::DeviceUp: {
+      if (f.kind == FaultKind::ServerUp && !server.up) {
+        server.up = true;
+        if (server.sync) {  // a restart: a new incarnation outranks its old entries
+          const RingSync& old = *server.sync;
+          std::vector<ServerId> ring;
+          for (std::size_t v = 0; v < servers_.size(); ++v) ring.push_back(id_at<ServerId>(v));
+          server.sync.emplace(f.server, ring, ++server.incarnation, old.options());
+        }
+      }
+      for (std::uint32_t d = first; d < end; ++d)
+        if (f.kind == FaultKind::ServerUp || devices_[d].slot == f.device) devices_[d].up = true;
+      std::vector<InstanceSpec> still_lost;
+      for (const InstanceSpec& lost : server.lost) {
+        if (placeable(lost)) {
+          add_instance(lost, now + lost.config.load_time);  // restart: reload the model
+        } else {
+          still_lost.push_back(lost);
+        }
+      }
+      server.lost.swap(still_lost);
+      index_serving();
+      break;
+    }
+  }
+}
+
+}  // namespace epara::sim::detail

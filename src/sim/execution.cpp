@@ -1,0 +1,160 @@
+// Instances executing passes: dynamic batching with a timeout, devices shared by multi-task
+// tenants (passes serialize on a device and slow down by the interference factor), pipelined
+// replicas whose next pass starts before the previous one ends.
+
+#include <algorithm>
+
+#include "sim/world.hpp"
+
+namespace epara::sim::detail {
+
+void World::enqueue(std::uint32_t inst, std::uint32_t req, Time now) {
+  requests_[req].enqueued = now;
+  instances_[inst].queue.push(req);
+  ++instances_[inst].received;
+  try_start(inst, now);
+}
+
+double World::interference(const SimInstance& i) const {
+  for (std::uint32_t d : i.devices)
+    if (devices_[d].tenants.size() > 1) return config_.interference;
+  return 1.0;
+}
+
+void World::count_busy(std::uint32_t device, Time from, Time to) {
+  const Time a = std::max(from, warmup_end_), b = std::min(to, arrivals_end_);
+  if (b > a) devices_[device].busy_ns += static_cast<double>((b - a).count());
+}
+
+void World::try_start(std::uint32_t id, Time now) {
+  SimInstance& inst = instances_[id];
+  if (!inst.alive || now < inst.active_from || now < inst.free_at || inst.queue.empty()) return;
+  const ReplicaConfig& cfg = inst.spec.config;
+  const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());
+  const Time due = requests_[inst.queue.front()].enqueued + cfg.timeout;
+  if (static_cast<int>(inst.queue.size()) < max_batch && now < due) {
+    if (inst.timer_at != due) {  // wake up when the oldest item's timeout expires
+      inst.timer_at = due;
+      schedule(due, EventKind::Timer, id, ++inst.timer_generation);
+    }
+    return;
+  }
+  for (std::uint32_t d : inst.devices) {
+    SimDevice& dev = devices_[d];
+    if (dev.free_at > now) {  // a co-located tenant's pass is running: wait for it
+      if (std::find(dev.waiting.begin(), dev.waiting.end(), id) == dev.waiting.end())
+        dev.waiting.push_back(id);
+      return;
+    }
+  }
+  // Take a batch.
+  std::uint32_t pass_id;
+  if (free_passes_.empty()) {
+    pass_id = static_cast<std::uint32_t>(passes_.size());
+    passes_.emplace_back();
+  } else {
+    pass_id = free_passes_.back();
+    free_passes_.pop_back();
+  }
+  Pass& pass = passes_[pass_id];
+  pass.instance = id;
+  pass.cancelled = false;
+  pass.items.clear();
+  double work = 0.0;
+  const int batch = std::min<int>(max_batch, static_cast<int>(inst.queue.size()));
+  for (int k = 0; k < batch; ++k) {
+    const std::uint32_t req = inst.queue.pop();
+    pass.items.push_back(req);
+    work = std::max(work, requests_[req].work);
+  }
+  const double scale = interference(inst) * work;
+  const Duration latency{static_cast<Duration::rep>(
+      static_cast<double>(cfg.timing.pass_at(batch).count()) * scale)};
+  const Duration interval{static_cast<Duration::rep>(
+      static_cast<double>(cfg.timing.interval_at(batch).count()) * scale)};
+  inst.free_at = now + interval;
+  for (std::uint32_t d : inst.devices) {
+    devices_[d].free_at = now + interval;
+    count_busy(d, now, now + interval);
+  }
+  inst.timer_at = Time::max();
+  ++inst.timer_generation;  // a pending timer is stale now
+  schedule(now + latency, EventKind::PassEnd, pass_id);
+  if (interval < latency) schedule(now + interval, EventKind::InstanceFree, id);
+}
+
+void World::pass_end(std::uint32_t pass_id, Time now) {
+  Pass& pass = passes_[pass_id];
+  const std::uint32_t id = pass.instance;
+  if (!pass.cancelled)
+    for (std::uint32_t req : pass.items) finish(req, now);
+  pass.items.clear();
+  free_passes_.push_back(pass_id);
+  const SimInstance& inst = instances_[id];
+  if (inst.alive && inst.free_at <= now) instance_free(id, now);
+}
+
+void World::instance_free(std::uint32_t id, Time now) {
+  try_start(id, now);
+  for (std::uint32_t d : instances_[id].devices) wake_waiters(d, now);
+}
+
+void World::wake_waiters(std::uint32_t device, Time now) {
+  SimDevice& dev = devices_[device];
+  if (dev.waiting.empty() || dev.free_at > now) return;
+  const std::vector<std::uint32_t> waiting = std::move(dev.waiting);
+  dev.waiting.clear();
+  for (std::uint32_t inst : waiting) try_start(inst, now);
+}
+
+// The instance stops: items in its running passes and its queue get an outcome now — re-routed
+// from its server (an unload) or rejected (its server or device failed). Nothing is dropped.
+void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
+  SimInstance& inst = instances_[id];
+  if (!inst.alive) return;
+  inst.alive = false;
+  ++inst.timer_generation;
+  for (Pass& pass : passes_) {
+    if (pass.instance != id || pass.cancelled || pass.items.empty()) continue;
+    if (reroute) continue;  // an unloaded instance finishes the passes it started
+    pass.cancelled = true;
+    for (std::uint32_t req : pass.items) reject(req, RejectReason::ServerFailed);
+  }
+  for (std::uint32_t d : inst.devices) {
+    SimDevice& dev = devices_[d];
+    dev.tenants.erase(std::remove(dev.tenants.begin(), dev.tenants.end(), id), dev.tenants.end());
+    dev.waiting.erase(std::remove(dev.waiting.begin(), dev.waiting.end(), id), dev.waiting.end());
+    dev.used -= memory_per_device(scenario_.service(inst.spec.service), inst.spec.config.timing.gpus);
+  }
+  index_serving();
+  while (!inst.queue.empty()) {
+    const std::uint32_t req = inst.queue.pop();
+    if (reroute) {
+      deliver(req, inst.spec.server, now);
+    } else {
+      reject(req, RejectReason::ServerFailed);
+    }
+  }
+}
+
+Time World::predicted_finish(std::uint32_t id, Time now, double work) const {
+  const SimInstance& inst = instances_[id];
+  const ReplicaConfig& cfg = inst.spec.config;
+  const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());
+  Time start = std::max({now, inst.free_at, inst.active_from});
+  for (std::uint32_t d : inst.devices) start = std::max(start, devices_[d].free_at);
+  const auto backlog = static_cast<int>(inst.queue.size()) + 1;
+  if (backlog < max_batch) {  // a partial batch goes when its oldest item times out
+    const Time oldest = inst.queue.empty() ? now : requests_[inst.queue.front()].enqueued;
+    start = std::max(start, oldest + cfg.timeout);
+  }
+  const int passes = (backlog + max_batch - 1) / max_batch;
+  const int last = backlog - (passes - 1) * max_batch;
+  const double scale = interference(inst) * std::max(work, 1.0);
+  const auto ns = [&](Duration d) { return static_cast<double>(d.count()) * scale; };
+  return start + Duration{static_cast<Duration::rep>(
+                     (passes - 1) * ns(cfg.timing.interval_at(max_batch)) +
+                     ns(cfg.timing.pass_at(last)))};
+}
+
+}  // namespace epara::sim::detail

@@ -1,0 +1,140 @@
+#pragma once
+// Pieces the strategies share: replica timings from profiles, a device ledger for baselines
+// that place instances themselves, and routing helpers.
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "epara/parallel/allocator.hpp"
+#include "epara/sim/strategy.hpp"
+
+namespace epara::sim::detail {
+
+/// The timing of k devices of `cls` for a service, from its profile (a measured or scaled
+/// k-device curve, or pipeline stages derived from the one-device curve); nullopt without one.
+inline std::optional<ReplicaTiming> timing_for(const Scenario& s, ServiceId id, DeviceClassId cls,
+                                               int k, TimingSource source) {
+  const ServiceSpec& service = s.service(id);
+  const AllocationProblem problem{service,        s.profile_of(service),
+                                  categorize(s, id).category,
+                                  s.cluster.device_classes, GpuPool{cls, k, k}, Load{Rate{1}, 1}};
+  return replica_timing(problem, CostModel{}, k, source, false);
+}
+
+/// Which devices are taken, for strategies that place instances themselves.
+class DeviceLedger {
+ public:
+  explicit DeviceLedger(const Scenario& s) : scenario_(&s) {
+    for (const ServerSpec& server : s.cluster.servers) {
+      std::vector<Slot> slots;
+      for (DeviceClassId g : server.gpus) slots.push_back({g, s.cluster.device_class(g).memory, 0.0});
+      servers_.push_back(std::move(slots));
+    }
+  }
+
+  /// k whole GPUs of one class on `server` with `memory` free each; their slots, taken.
+  std::optional<std::vector<DeviceSlot>> take_whole(ServerId server, int k, Bytes memory,
+                                                    std::optional<DeviceClassId> cls = {}) {
+    return take(server, k, memory, 1.0, cls);
+  }
+  /// One GPU of `cls` with `share` of compute and `memory` left; best fit by share.
+  std::optional<DeviceSlot> take_share(ServerId server, double share, Bytes memory,
+                                       DeviceClassId cls) {
+    auto& slots = servers_[index_of(server)];
+    std::optional<DeviceSlot> best;
+    for (std::size_t g = 0; g < slots.size(); ++g) {
+      const Slot& slot = slots[g];
+      if (slot.cls != cls || slot.used_share + share > 1.0 + 1e-9 || slot.free < memory) continue;
+      if (!best || slot.used_share > slots[static_cast<std::size_t>(*best)].used_share)
+        best = static_cast<DeviceSlot>(g);
+    }
+    if (best) {
+      slots[static_cast<std::size_t>(*best)].used_share += share;
+      slots[static_cast<std::size_t>(*best)].free -= memory;
+    }
+    return best;
+  }
+  /// Takes memory on given slots (instances sharing a group of GPUs).
+  bool take_memory(ServerId server, const std::vector<DeviceSlot>& devices, Bytes memory) {
+    auto& slots = servers_[index_of(server)];
+    for (DeviceSlot d : devices)
+      if (slots[static_cast<std::size_t>(d)].free < memory) return false;
+    for (DeviceSlot d : devices) slots[static_cast<std::size_t>(d)].free -= memory;
+    return true;
+  }
+  /// GPUs of `cls` on `server`.
+  int class_count(ServerId server, DeviceClassId cls) const {
+    int n = 0;
+    for (const Slot& slot : servers_[index_of(server)]) n += slot.cls == cls ? 1 : 0;
+    return n;
+  }
+
+ private:
+  struct Slot {
+    DeviceClassId cls{};
+    Bytes free{};
+    double used_share = 0.0;
+  };
+  std::optional<std::vector<DeviceSlot>> take(ServerId server, int k, Bytes memory, double share,
+                                              std::optional<DeviceClassId> cls) {
+    auto& slots = servers_[index_of(server)];
+    std::vector<DeviceSlot> chosen;
+    for (std::size_t g = 0; g < slots.size() && static_cast<int>(chosen.size()) < k; ++g) {
+      const Slot& slot = slots[g];
+      if (slot.used_share > 0.0 || slot.free < memory) continue;
+      if (cls ? slot.cls != *cls
+              : !chosen.empty() && slot.cls != slots[static_cast<std::size_t>(chosen[0])].cls)
+        continue;
+      chosen.push_back(static_cast<DeviceSlot>(g));
+    }
+    if (static_cast<int>(chosen.size()) < k) return std::nullopt;
+    for (DeviceSlot d : chosen) {
+      slots[static_cast<std::size_t>(d)].used_share = share;
+      slots[static_cast<std::size_t>(d)].free -= memory;
+    }
+    return chosen;
+  }
+  const Scenario* scenario_;
+  std::vector<std::vector<Slot>> servers_;
+};
+
+/// Servers ordered by network latency from `origin` (origin first), ties by id.
+inline std::vector<ServerId> by_distance(const Scenario& s, ServerId origin) {
+  std::vector<ServerId> order;
+  for (std::size_t v = 0; v < s.cluster.servers.size(); ++v) order.push_back(id_at<ServerId>(v));
+  const auto latency = [&](ServerId v) {
+    const auto p = s.cluster.network.path(origin, v);
+    return p ? p->latency : Duration::max();
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](ServerId a, ServerId b) { return latency(a) < latency(b); });
+  return order;
+}
+
+/// The serving instance on `at` with the earliest predicted finish, if any.
+inline std::optional<std::uint32_t> best_local_instance(SimView& sim, ServiceId s, ServerId at,
+                                                        Time now) {
+  std::optional<std::uint32_t> best;
+  Time best_finish = Time::max();
+  for (std::uint32_t i : sim.serving_on(at, s)) {
+    const Time f = sim.predicted_finish(i, now);
+    if (!best || f < best_finish) {
+      best = i;
+      best_finish = f;
+    }
+  }
+  return best;
+}
+
+/// Runs the request on `target`'s best instance when it is there, else sends it there.
+inline Decision go_to(SimView& sim, const Request& r, ServerId at, ServerId target, Time now) {
+  if (target == at) {
+    if (const auto i = best_local_instance(sim, r.service, at, now))
+      return RunLocal{*i, sim.predicted_finish(*i, now), false};
+    return Reject{RejectReason::NoInstance};
+  }
+  return Offload{target, Time{}};
+}
+
+}  // namespace epara::sim::detail

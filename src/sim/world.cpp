@@ -1,0 +1,329 @@
+#include "sim/world.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "epara/categorize.hpp"
+
+namespace epara::sim::detail {
+
+World::World(const Scenario& scenario, const SimulationConfig& config, Strategy& strategy,
+             std::vector<TraceRow> trace)
+    : scenario_(scenario), config_(config), strategy_(strategy), trace_(std::move(trace)),
+      sync_rng_(Rng::derive(config.seed, 7, 0)) {
+  warmup_end_ = Time{} + config.warmup;
+  arrivals_end_ = Time{} + config.duration;
+  for (const Demand& d : scenario.demand) {
+    Demand scaled = d;
+    scaled.rate = d.rate * config.load_scale;
+    scaled.streams = static_cast<int>(std::lround(d.streams * config.load_scale));
+    if (scaled.rate.per_second > 0.0 || scaled.streams > 0) declared_.push_back(scaled);
+  }
+  metrics_.strategy = std::string(strategy.name());
+  metrics_.measured = config.duration - config.warmup;
+  for (std::size_t i = 0; i < scenario.services.size(); ++i) {
+    ServiceMetrics m;
+    m.service = id_at<ServiceId>(i);
+    m.category = categorize(scenario, m.service).category;
+    metrics_.services.push_back(m);
+  }
+  arrivals_since_replan_.assign(scenario.services.size(),
+                                std::vector<std::uint64_t>(scenario.cluster.servers.size(), 0));
+  servers_.resize(scenario.cluster.servers.size());
+  build_devices();
+  queue_.reserve(1 << 16);
+}
+
+void World::build_devices() {
+  const Cluster& c = scenario_.cluster;
+  for (std::size_t v = 0; v < c.servers.size(); ++v) {
+    first_device_.push_back(static_cast<std::uint32_t>(devices_.size()));
+    const ServerSpec& s = c.servers[v];
+    const auto add = [&](DeviceSlot slot, DeviceClassId cls) {
+      SimDevice d;
+      d.server = id_at<ServerId>(v);
+      d.slot = slot;
+      d.device_class = cls;
+      d.memory = c.device_class(cls).memory;
+      devices_.push_back(d);
+    };
+    for (std::size_t g = 0; g < s.gpus.size(); ++g) add(static_cast<DeviceSlot>(g), s.gpus[g]);
+    if (s.cpu) add(cpu_slot, *s.cpu);
+    metrics_.gpus_total += static_cast<int>(s.gpus.size());
+  }
+}
+
+void World::build_sources() {
+  for (const Demand& d : declared_) {
+    const ServiceSpec& s = scenario_.service(d.service);
+    if (s.slo.is_latency()) {
+      if (config_.trace && config_.trace->service == d.service) continue;  // the trace drives it
+      const auto i = static_cast<std::uint32_t>(sources_.size());
+      sources_.push_back({d.service, d.origin, d.rate.per_second,
+                          Rng(Rng::derive(config_.seed, 1, i))});
+      schedule(Time{} + next_gap(sources_.back(), Time{}), EventKind::Arrival, i);
+      continue;
+    }
+    double peak = 1.0;  // the most streams the load profile ever asks for
+    for (const LoadStep& step : config_.load_profile) peak = std::max(peak, step.factor);
+    const int count = static_cast<int>(std::ceil(d.streams * peak));
+    for (int k = 0; k < count; ++k) {
+      const auto i = static_cast<std::uint32_t>(streams_.size());
+      streams_.push_back({d.service, d.origin, s.slo.rate.per_second, k, d.streams, 0,
+                          std::nullopt});
+      Rng phase(Rng::derive(config_.seed, 2, i));  // streams start at random phases
+      schedule(Time{} + from_seconds(phase.uniform() / s.slo.rate.per_second),
+               EventKind::StreamItem, i);
+    }
+  }
+  if (config_.trace) {
+    double total = 0.0;
+    for (const TraceRow& r : trace_)
+      total += r.generated_tokens + config_.trace->prefill_weight * r.context_tokens;
+    if (!trace_.empty() && total > 0) trace_mean_cost_ = total / static_cast<double>(trace_.size());
+    const double speedup = config_.trace->speedup;
+    for (std::size_t r = 0; r < trace_.size(); ++r) {
+      const Time at = Time{} + from_seconds(to_seconds(trace_[r].offset) / speedup);
+      if (at >= arrivals_end_) break;
+      schedule(at, EventKind::TraceArrival, static_cast<std::uint32_t>(r));
+    }
+  }
+}
+
+double World::factor_at(Time t) const {
+  double f = 1.0;
+  for (const LoadStep& step : config_.load_profile)
+    if (Time{} + step.at <= t) f = step.factor;
+  return f;
+}
+
+std::uint32_t World::add_instance(const InstanceSpec& spec, Time active_from) {
+  SimInstance inst;
+  inst.spec = spec;
+  inst.active_from = active_from;
+  const auto id = static_cast<std::uint32_t>(instances_.size());
+  const std::uint32_t first = first_device_[index_of(spec.server)];
+  const ServerSpec& server = scenario_.cluster.server(spec.server);
+  for (DeviceSlot slot : spec.devices) {
+    const std::uint32_t d =
+        first + static_cast<std::uint32_t>(slot == cpu_slot ? server.gpus.size()
+                                                            : static_cast<std::size_t>(slot));
+    inst.devices.push_back(d);
+    devices_[d].tenants.push_back(id);
+    devices_[d].used += memory_per_device(scenario_.service(spec.service), spec.config.timing.gpus);
+  }
+  const ReplicaTiming& t = spec.config.timing;
+  const int b = std::min(spec.config.max_batch, t.max_batch());
+  inst.capacity = b / to_seconds(t.interval_at(b));
+  instances_.push_back(std::move(inst));
+  if (active_from > Time{}) schedule(active_from, EventKind::LoadDone, id);
+  return id;
+}
+
+void World::index_serving() {
+  serving_.assign(scenario_.services.size(), {});
+  for (std::size_t i = 0; i < instances_.size(); ++i)
+    if (instances_[i].alive) serving_[index_of(instances_[i].spec.service)].push_back(
+        static_cast<std::uint32_t>(i));
+}
+
+RunMetrics World::run() {
+  for (const InstanceSpec& spec : strategy_.deploy(*this)) add_instance(spec, Time{});
+  index_serving();
+  build_sources();
+  if (strategy_.synchronizes()) {
+    std::vector<ServerId> ring;
+    for (std::size_t v = 0; v < servers_.size(); ++v) ring.push_back(id_at<ServerId>(v));
+    const SyncOptions sync{config_.sync_period, config_.sync_period / 2,
+                           config_.sync_period * static_cast<int>(4 * servers_.size() + 10)};
+    for (std::size_t v = 0; v < servers_.size(); ++v) {
+      servers_[v].sync.emplace(id_at<ServerId>(v), ring, 0, sync);
+      servers_[v].view = std::make_unique<SyncedView>(scenario_.cluster.network);
+      // Spread the servers' ticks over the period.
+      schedule(Time{} + config_.sync_period * static_cast<int>(v) /
+                            static_cast<int>(servers_.size()),
+               EventKind::SyncTick, static_cast<std::uint32_t>(v));
+    }
+  } else {
+    for (SimServer& s : servers_)
+      s.view = std::make_unique<SyncedView>(scenario_.cluster.network);
+  }
+  schedule(Time{} + config_.placement_period, EventKind::Replan);
+  for (std::size_t f = 0; f < config_.faults.size(); ++f)
+    schedule(Time{} + config_.faults[f].at, EventKind::Fault, static_cast<std::uint32_t>(f));
+
+  while (!queue_.empty()) {
+    const Event e = queue_.pop();
+    ++metrics_.events;
+    switch (e.kind) {
+      case EventKind::Arrival: arrival(e.a, e.at); break;
+      case EventKind::StreamItem: stream_item(e.a, e.at); break;
+      case EventKind::TraceArrival: trace_arrival(e.a, e.at); break;
+      case EventKind::Deliver: deliver(e.a, id_at<ServerId>(e.b), e.at); break;
+      case EventKind::Timer:
+        if (instances_[e.a].timer_generation == e.b) {
+          instances_[e.a].timer_at = Time::max();
+          try_start(e.a, e.at);
+        }
+        break;
+      case EventKind::PassEnd: pass_end(e.a, e.at); break;
+      case EventKind::InstanceFree: instance_free(e.a, e.at); break;
+      case EventKind::SyncTick: sync_tick(e.a, e.at); break;
+      case EventKind::SyncDeliver: sync_deliver(e.a, e.at); break;
+      case EventKind::AckDeliver: ack_deliver(e.a, e.at); break;
+      case EventKind::Replan: replan(e.at); break;
+      case EventKind::Fault: fault(e.a, e.at); break;
+      case EventKind::LoadDone: try_start(e.a, e.at); break;
+    }
+  }
+
+  // Utilization over the devices that hosted an instance during the window.
+  const double window_ns = static_cast<double>(metrics_.measured.count());
+  double busy = 0.0, memory = 0.0, used = 0.0;
+  for (const SimDevice& d : devices_) {
+    if (d.tenants.empty() && d.busy_ns == 0.0) continue;
+    ++metrics_.devices_used;
+    busy += d.busy_ns / window_ns;
+    memory += static_cast<double>(d.memory.count);
+    used += static_cast<double>(d.used.count);
+  }
+  if (metrics_.devices_used > 0) {
+    metrics_.compute_utilization = busy / metrics_.devices_used;
+    metrics_.memory_utilization = memory > 0 ? used / memory : 0.0;
+  }
+  metrics_.dropped_in_flight = live_requests_;
+  return metrics_;
+}
+
+// ---- requests ----
+
+std::uint32_t World::new_request(ServiceId s, ServerId origin, Time now, double work,
+                                 std::optional<StreamPosition> stream) {
+  std::uint32_t id;
+  if (free_requests_.empty()) {
+    id = static_cast<std::uint32_t>(requests_.size());
+    requests_.emplace_back();
+  } else {
+    id = free_requests_.back();
+    free_requests_.pop_back();
+  }
+  SimRequest& q = requests_[id];
+  q = SimRequest{};
+  q.r.id = RequestId{id};
+  q.r.service = s;
+  q.r.origin = origin;
+  q.r.arrival = now;
+  q.r.deadline = now + scenario_.service(s).slo.deadline;
+  q.r.payload = scenario_.service(s).input_size;
+  q.r.stream = stream;
+  q.work = work;
+  q.live = true;
+  q.measured = measuring(now);
+  ++live_requests_;
+  if (q.measured) ++metrics_.services[index_of(s)].offered;
+  ++arrivals_since_replan_[index_of(s)][index_of(origin)];
+  return id;
+}
+
+void World::deliver(std::uint32_t req, ServerId at, Time now) {
+  SimRequest& q = requests_[req];
+  if (!servers_[index_of(at)].up) return reject(req, RejectReason::ServerFailed);
+  if (!q.r.route.visited(at) && !q.r.route.enter(at)) return reject(req, RejectReason::HopLimit);
+  const Decision d = strategy_.route(*this, q.r, at, now);
+  if (const auto* local = std::get_if<RunLocal>(&d)) {
+    EPARA_EXPECTS(local->instance < instances_.size() &&
+                      instances_[local->instance].spec.server == at &&
+                      instances_[local->instance].alive,
+                  fmt::format("strategy {}: RunLocal on an instance not serving at server {}",
+                              strategy_.name(), index_of(at)));
+    return enqueue(local->instance, req, now);
+  }
+  if (const auto* off = std::get_if<Offload>(&d)) {
+    const auto path = scenario_.cluster.network.path(at, off->server);
+    if (!path || q.r.route.visited(off->server))  // unreachable, or a loop: refuse
+      return reject(req, path ? RejectReason::HopLimit : RejectReason::Overloaded);
+    if (q.measured) ++metrics_.services[index_of(q.r.service)].offloads;
+    schedule(now + path->transfer_time(q.r.payload), EventKind::Deliver, req,
+             static_cast<std::uint32_t>(index_of(off->server)));
+    return;
+  }
+  reject(req, std::get<Reject>(d).reason);
+}
+
+void World::finish(std::uint32_t req, Time now) {
+  const SimRequest& q = requests_[req];
+  if (q.measured) {
+    ServiceMetrics& m = metrics_.services[index_of(q.r.service)];
+    (now <= q.r.deadline ? m.served : m.late) += 1;
+    m.latency_sum_s += to_seconds(now - q.r.arrival);
+    ++m.hops[static_cast<std::size_t>(q.r.route.hops())];
+  }
+  release(req);
+}
+
+void World::reject(std::uint32_t req, RejectReason reason) {
+  const SimRequest& q = requests_[req];
+  if (q.measured) {
+    ServiceMetrics& m = metrics_.services[index_of(q.r.service)];
+    ++m.rejected[static_cast<std::size_t>(reason)];
+    ++m.hops[static_cast<std::size_t>(q.r.route.hops())];
+  }
+  release(req);
+}
+
+void World::release(std::uint32_t req) {
+  requests_[req].live = false;
+  free_requests_.push_back(req);
+  --live_requests_;
+}
+
+// ---- SimView ----
+
+std::vector<Demand> World::measured_demand(Time now) const {
+  std::vector<Demand> out;
+  const double period = std::max(1e-9, to_seconds(now - last_replan_));
+  for (std::size_t s = 0; s < arrivals_since_replan_.size(); ++s) {
+    const ServiceSpec& spec = scenario_.services[s];
+    for (std::size_t o = 0; o < arrivals_since_replan_[s].size(); ++o) {
+      const auto n = arrivals_since_replan_[s][o];
+      if (n == 0) continue;
+      Demand d{id_at<ServiceId>(s), id_at<ServerId>(o), Rate{}, 0};
+      const double rate = static_cast<double>(n) / period;
+      if (spec.slo.is_latency()) {
+        d.rate = Rate{rate};
+      } else {
+        d.streams = std::max(1, static_cast<int>(std::lround(rate / spec.slo.rate.per_second)));
+      }
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+InstanceState World::instance(std::uint32_t id) const {
+  const SimInstance& i = instances_[id];
+  return {i.spec.service, i.spec.server, i.alive, i.queue.size(), i.spec.config.max_batch,
+          i.capacity};
+}
+
+std::span<const std::uint32_t> World::serving(ServiceId s) const {
+  return serving_[index_of(s)];
+}
+
+std::vector<std::uint32_t> World::serving_on(ServerId server, ServiceId s) const {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i : serving_[index_of(s)])
+    if (instances_[i].spec.server == server) out.push_back(i);
+  return out;
+}
+
+std::vector<LoadedInstance> World::loaded() const {
+  std::vector<LoadedInstance> out;
+  for (const SimInstance& i : instances_)
+    if (i.alive) out.push_back({i.spec.service, i.spec.server, i.spec.devices});
+  return out;
+}
+
+}  // namespace epara::sim::detail

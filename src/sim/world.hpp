@@ -1,0 +1,195 @@
+#pragma once
+// The simulator's state and event loop (internal to epara::sim). One World per run.
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "epara/sim/metrics.hpp"
+#include "epara/sim/strategy.hpp"
+#include "epara/sync/ring_sync.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/fifo.hpp"
+#include "sim/rng.hpp"
+#include "sim/trace_rows.hpp"
+
+namespace epara::sim::detail {
+
+inline constexpr std::uint32_t none = static_cast<std::uint32_t>(-1);
+
+struct SimRequest {
+  Request r{};
+  double work = 1.0;
+  bool measured = false;
+  bool live = false;
+  Time enqueued{};  // when it joined an instance's queue
+};
+
+struct Pass {
+  std::uint32_t instance = none;
+  std::vector<std::uint32_t> items{};
+  bool cancelled = false;
+};
+
+struct SimDevice {
+  ServerId server{};
+  DeviceSlot slot = 0;
+  DeviceClassId device_class{};
+  Bytes memory{};
+  Bytes used{};
+  bool up = true;
+  Time free_at{};
+  std::vector<std::uint32_t> tenants{};  // instances using it
+  std::vector<std::uint32_t> waiting{};  // instances waiting for it to free
+  double busy_ns = 0.0;                  // within the measurement window
+};
+
+struct SimInstance {
+  InstanceSpec spec{};
+  std::vector<std::uint32_t> devices{};  // global device indices
+  bool alive = true;
+  Time active_from{};  // loaded from then on
+  Time free_at{};      // may start its next pass from then on
+  Fifo queue{};
+  std::uint32_t timer_generation = 0;
+  Time timer_at = Time::max();
+  double capacity = 0.0;
+  // What it received since the last observation, for its digest's spare capacity.
+  std::uint64_t received = 0;
+  Time observed{};
+  double recent_rate = 0.0;
+
+  void observe(Time now) {
+    const double seconds = to_seconds(now - observed);
+    if (seconds > 0) recent_rate = static_cast<double>(received) / seconds;
+    received = 0;
+    observed = now;
+  }
+};
+
+struct SimServer {
+  bool up = true;
+  std::uint32_t incarnation = 0;
+  std::optional<RingSync> sync{};
+  std::unique_ptr<SyncedView> view{};
+  std::vector<InstanceSpec> lost{};  // instances to reload when it (or a device) returns
+};
+
+struct Source {  // Poisson or Gamma requests of one (service, origin)
+  ServiceId service{};
+  ServerId origin{};
+  double rate = 0.0;
+  Rng rng{};
+};
+
+struct Stream {
+  ServiceId service{};
+  ServerId origin{};
+  double rate = 0.0;
+  int rank = 0;      // among its origin's streams: active while rank < streams × load factor
+  int declared = 0;  // its origin's declared stream count
+  std::uint64_t sequence = 0;
+  std::optional<StreamAssignment> assignment{};
+};
+
+class World final : public SimView {
+ public:
+  World(const Scenario& scenario, const SimulationConfig& config, Strategy& strategy,
+        std::vector<TraceRow> trace);
+  RunMetrics run();
+
+  // SimView
+  const Scenario& scenario() const override { return scenario_; }
+  const SimulationConfig& config() const override { return config_; }
+  const Network& network() const override { return scenario_.cluster.network; }
+  const std::vector<Demand>& declared_demand() const override { return declared_; }
+  std::vector<Demand> measured_demand(Time now) const override;
+  std::size_t instance_count() const override { return instances_.size(); }
+  InstanceState instance(std::uint32_t id) const override;
+  std::span<const std::uint32_t> serving(ServiceId s) const override;
+  std::vector<std::uint32_t> serving_on(ServerId server, ServiceId s) const override;
+  Time predicted_finish(std::uint32_t id, Time now, double work) const override;
+  bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
+  SyncedView& view_of(ServerId s) override { return *servers_[index_of(s)].view; }
+  std::vector<LoadedInstance> loaded() const override;
+
+ private:
+  // setup (world.cpp)
+  void build_devices();
+  void build_sources();
+  std::uint32_t add_instance(const InstanceSpec& spec, Time active_from);
+  void index_serving();
+  double factor_at(Time t) const;
+
+  // requests (world.cpp)
+  std::uint32_t new_request(ServiceId s, ServerId origin, Time now, double work,
+                            std::optional<StreamPosition> stream);
+  void deliver(std::uint32_t req, ServerId at, Time now);
+  void finish(std::uint32_t req, Time now);
+  void reject(std::uint32_t req, RejectReason reason);
+  void release(std::uint32_t req);
+
+  // execution (execution.cpp)
+  void enqueue(std::uint32_t inst, std::uint32_t req, Time now);
+  void try_start(std::uint32_t inst, Time now);
+  void pass_end(std::uint32_t pass, Time now);
+  void instance_free(std::uint32_t inst, Time now);
+  void wake_waiters(std::uint32_t device, Time now);
+  void kill_instance(std::uint32_t inst, Time now, bool reroute);
+  double interference(const SimInstance& i) const;
+
+  // workload (workload.cpp)
+  void arrival(std::uint32_t source, Time now);
+  void stream_item(std::uint32_t stream, Time now);
+  void trace_arrival(std::uint32_t row, Time now);
+  Duration next_gap(Source& s, Time now);
+
+  // synchronization, placement, faults (control.cpp)
+  void sync_tick(std::uint32_t server, Time now);
+  void sync_deliver(std::uint32_t message, Time now);
+  void ack_deliver(std::uint32_t message, Time now);
+  ServerDigest digest_of(ServerId s, Time now) const;
+  void replan(Time now);
+  void apply(const std::vector<InstanceSpec>& wanted, Time now);
+  bool placeable(const InstanceSpec& spec) const;
+  void fault(std::uint32_t index, Time now);
+
+  void schedule(Time at, EventKind kind, std::uint32_t a = 0, std::uint32_t b = 0) {
+    queue_.push(at, kind, a, b);
+  }
+  bool measuring(Time t) const { return t >= warmup_end_ && t < arrivals_end_; }
+  void count_busy(std::uint32_t device, Time from, Time to);
+
+  const Scenario& scenario_;
+  SimulationConfig config_;
+  Strategy& strategy_;
+  Time warmup_end_{};
+  Time arrivals_end_{};
+  std::vector<Demand> declared_;
+  RunMetrics metrics_;
+  EventQueue queue_;
+
+  std::vector<SimDevice> devices_;
+  std::vector<std::uint32_t> first_device_;  // per server
+  std::vector<SimInstance> instances_;
+  std::vector<std::vector<std::uint32_t>> serving_;  // per service
+  std::vector<SimServer> servers_;
+  std::vector<SimRequest> requests_;
+  std::vector<std::uint32_t> free_requests_;
+  std::vector<Pass> passes_;
+  std::vector<std::uint32_t> free_passes_;
+  std::vector<Source> sources_;
+  std::vector<Stream> streams_;
+  std::vector<TraceRow> trace_;
+  std::vector<std::uint32_t> trace_origin_;  // per row
+  std::vector<SyncMessage> messages_;        // in flight, by slot
+  std::vector<ServerId> message_to_;
+  std::vector<std::uint32_t> free_messages_;
+  std::vector<std::vector<std::uint64_t>> arrivals_since_replan_;  // [service][origin]
+  Time last_replan_{};
+  double trace_mean_cost_ = 1.0;
+  std::uint64_t live_requests_ = 0;
+  Rng sync_rng_{};
+};
+
+}  // namespace epara::sim::detail
