@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
   std::optional<std::uint64_t> seed;
-  std::optional<double> duration, warmup, load, burstiness;
+  std::optional<double> duration, warmup, load, burstiness, scale;
   double target = 0.99;
   bool needed = false, no_progress = false;
   app.add_option("scenario", scenario_path,
@@ -214,6 +214,8 @@ int main(int argc, char** argv) {
   app.add_option("--load", load, "Multiply every demand by this")->check(CLI::PositiveNumber);
   app.add_option("--burstiness", burstiness,
                  "Gamma inter-arrivals with this coefficient of variation (1: Poisson)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--scale", scale, "Scale every edge server's GPU count by this first")
       ->check(CLI::PositiveNumber);
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
@@ -229,11 +231,12 @@ int main(int argc, char** argv) {
                                                    : io::read_text_file(scenario_path);
     const std::string source =
         scenario_path.empty() ? std::string(cli::embedded_testbed_name) : scenario_path;
-    const Scenario scenario = io::parse_scenario(text, source);
+    const Scenario parsed = io::parse_scenario(text, source);
+    const Scenario scenario = scale ? scale_cluster(parsed, *scale) : parsed;
     const auto base_dir = scenario_path.empty()
                               ? std::filesystem::path(".")
                               : std::filesystem::path(scenario_path).parent_path();
-    SimulationConfig config = io::parse_simulation_config(text, source, scenario, base_dir);
+    SimulationConfig config = io::parse_simulation_config(text, source, parsed, base_dir);
     if (seed) config.seed = *seed;
     if (duration) config.duration = from_seconds(*duration);
     if (warmup) config.warmup = from_seconds(*warmup);

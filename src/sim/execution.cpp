@@ -61,12 +61,21 @@ void World::try_start(std::uint32_t id, Time now) {
   pass.cancelled = false;
   pass.items.clear();
   double work = 0.0;
-  const int batch = std::min<int>(max_batch, static_cast<int>(inst.queue.size()));
-  for (int k = 0; k < batch; ++k) {
+  const Duration fastest = cfg.timing.pass_at(1);
+  while (static_cast<int>(pass.items.size()) < max_batch && !inst.queue.empty()) {
     const std::uint32_t req = inst.queue.pop();
+    if (config_.drop_expired && now + fastest > requests_[req].r.deadline) {
+      reject(req, RejectReason::Overloaded);  // it cannot make its deadline any more
+      continue;
+    }
     pass.items.push_back(req);
     work = std::max(work, requests_[req].work);
   }
+  if (pass.items.empty()) {  // everything queued had expired
+    free_passes_.push_back(pass_id);
+    return try_start(id, now);
+  }
+  const int batch = static_cast<int>(pass.items.size());
   const double scale = interference(inst) * work;
   const Duration latency{static_cast<Duration::rep>(
       static_cast<double>(cfg.timing.pass_at(batch).count()) * scale)};

@@ -42,7 +42,9 @@ void World::stream_item(std::uint32_t id, Time now) {
   const std::uint64_t seq = st.sequence++;
   const std::uint32_t req =
       new_request(st.service, st.origin, now, 1.0, StreamPosition{StreamId{id}, seq});
-  if (!st.assignment || !server_up(st.assignment->target_for(seq)))
+  // (Re)assign a stream without one, or whose target no longer serves it.
+  if (!st.assignment || !server_up(st.assignment->target_for(seq)) ||
+      serving_on(st.assignment->target_for(seq), st.service).empty())
     st.assignment = strategy_.assign_stream(*this, st.service, st.origin, now);
   if (!st.assignment) {
     deliver(req, st.origin, now);  // no assignment: the strategy routes every item

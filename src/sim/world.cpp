@@ -73,9 +73,10 @@ void World::build_sources() {
       const auto i = static_cast<std::uint32_t>(streams_.size());
       streams_.push_back({d.service, d.origin, s.slo.rate.per_second, k, d.streams, 0,
                           std::nullopt});
-      Rng phase(Rng::derive(config_.seed, 2, i));  // streams start at random phases
-      schedule(Time{} + from_seconds(phase.uniform() / s.slo.rate.per_second),
-               EventKind::StreamItem, i);
+      // Streams open at random times over the first part of the warm-up (not all at once).
+      Rng start(Rng::derive(config_.seed, 2, i));
+      const double window = std::max(to_seconds(config_.warmup) / 2, 1.0 / s.slo.rate.per_second);
+      schedule(Time{} + from_seconds(start.uniform() * window), EventKind::StreamItem, i);
     }
   }
   if (config_.trace) {

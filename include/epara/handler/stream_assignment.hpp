@@ -27,11 +27,12 @@ struct StreamAssignment {
   }
 };
 
-/// Chooses `split` distinct servers for a stream of `service` starting at `self` now: each must
-/// finish an item within the per-item deadline (transfer included) and have spare capacity for
-/// rate / split; the local server first, then peers by earliest finish (ties: lower id), never
-/// one in `excluded`. Each chosen peer's share is reserved in `view`. nullopt when no server
-/// qualifies; an assignment with fewer targets than asked when only some do.
+/// Chooses `split` targets for a stream of `service` starting at `self` now: each must finish an
+/// item within the per-item deadline (transfer included) and have spare capacity for
+/// rate / split; the local server first (as many shares as its spare holds), then peers'
+/// instances by earliest finish (ties: lower id; a server with several instances may take
+/// several shares), never a server in `excluded`. Each chosen peer share is reserved in `view`.
+/// nullopt when nothing qualifies; fewer targets than asked when only some do.
 template <LocalView L, ClusterView V>
 std::optional<StreamAssignment> assign_stream(ServerId self, ServiceId service, const Slo& slo,
                                               int split, Bytes payload, Time now, const L& local,
@@ -43,8 +44,10 @@ std::optional<StreamAssignment> assign_stream(ServerId self, ServiceId service, 
   };
   StreamAssignment a{service, {}, split, {}};
   if (const auto here = local.best_local(service, now);
-      here && !is_excluded(self) && here->finish <= deadline && here->spare_rate >= share)
-    a.targets.push_back(self);
+      here && !is_excluded(self) && here->finish <= deadline)
+    for (double spare = here->spare_rate;
+         spare >= share && static_cast<int>(a.targets.size()) < split; spare -= share)
+      a.targets.push_back(self);
   struct Option {
     ServerId server;
     Time finish;
@@ -61,9 +64,8 @@ std::optional<StreamAssignment> assign_stream(ServerId self, ServiceId service, 
   std::sort(options.begin(), options.end(), [](const Option& x, const Option& y) {
     return x.finish != y.finish ? x.finish < y.finish : x.server < y.server;
   });
-  for (const Option& o : options) {
+  for (const Option& o : options) {  // one share per instance the view lists
     if (static_cast<int>(a.targets.size()) == split) break;
-    if (std::find(a.targets.begin(), a.targets.end(), o.server) != a.targets.end()) continue;
     a.targets.push_back(o.server);
     view.reserve(o.server, service, o.compute, share);
   }

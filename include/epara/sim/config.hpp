@@ -58,6 +58,10 @@ struct SimulationConfig {
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;
+  /// Every executor drops a queued item that can no longer finish by its deadline when a batch
+  /// is formed (rejected as overloaded), instead of spending the GPU on it — the queue policy
+  /// a serving deployment configures, given to every strategy alike.
+  bool drop_expired = true;
   std::vector<Fault> faults{};
   std::optional<TraceReplay> trace{};
   HandlerOptions handler{};

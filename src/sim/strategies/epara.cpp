@@ -11,18 +11,26 @@
 namespace epara::sim::detail {
 namespace {
 
-// The simulator's instances on one server, as the request handler's LocalView.
+using StreamLoad = std::map<std::pair<ServerId, ServiceId>, double>;
+
+// The simulator's instances on one server, as the request handler's LocalView. Their spare
+// capacity for streams is what the streams assigned to this server have not taken yet.
 struct LocalInstances {
   SimView* sim;
   ServerId at;
+  const StreamLoad* streams;
   std::optional<LocalOption> best_local(ServiceId s, Time now) const {
     std::optional<LocalOption> best;
+    double capacity = 0.0;
     for (std::uint32_t i : sim->serving_on(at, s)) {
+      capacity += sim->instance(i).capacity;
       const Time finish = sim->predicted_finish(i, now);
-      if (!best || finish < best->finish) {
-        const InstanceState st = sim->instance(i);
-        best = LocalOption{i, finish, st.capacity * 0.9};
-      }
+      if (!best || finish < best->finish) best = LocalOption{i, finish, 0.0};
+    }
+    if (best) {
+      const auto taken = streams->find({at, s});
+      best->spare_rate =
+          0.9 * capacity - (taken == streams->end() ? 0.0 : taken->second);
     }
     return best;
   }
@@ -45,17 +53,28 @@ class Epara final : public Strategy {
   }
 
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
+    const LocalInstances local{&sim, at, &stream_load_};
+    // A stream item at the target its stream was assigned to runs there: the assignment
+    // reserved this server's capacity for it, and chasing a faster peer item by item would
+    // break the stream's batching (and cost a hop).
+    if (r.stream && at != r.origin)
+      if (const auto here = local.best_local(r.service, now))
+        return RunLocal{here->instance, here->finish, here->finish > r.deadline};
     const RequestHandler handler(at, sim.config().handler);
-    return handler.decide(r, now, LocalInstances{&sim, at}, sim.view_of(at));
+    return handler.decide(r, now, local, sim.view_of(at));
   }
 
   std::optional<StreamAssignment> assign_stream(SimView& sim, ServiceId s, ServerId origin,
                                                 Time now) override {
     const ServiceSpec& spec = sim.scenario().service(s);
-    const auto split = split_.find(s);
-    return epara::assign_stream(origin, s, spec.slo, split == split_.end() ? 1 : split->second,
-                                spec.input_size, now, LocalInstances{&sim, origin},
-                                sim.view_of(origin));
+    const auto found = split_.find(s);
+    const int split = found == split_.end() ? 1 : found->second;
+    auto a = epara::assign_stream(origin, s, spec.slo, split, spec.input_size, now,
+                                  LocalInstances{&sim, origin, &stream_load_},
+                                  sim.view_of(origin));
+    if (a)
+      for (ServerId t : a->targets) stream_load_[{t, s}] += spec.slo.rate.per_second / split;
+    return a;
   }
 
  private:
@@ -65,6 +84,7 @@ class Epara final : public Strategy {
     const Scenario& s = sim.scenario();
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
+    std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
     for (const PlacedInstance& i : p.instances) {
       const InstanceType& t = p.types[i.type];
       const auto timing = timing_for(s, t.service, t.device_class, t.devices,
@@ -73,12 +93,19 @@ class Epara final : public Strategy {
       if (!timing) continue;
       out.push_back({i.service, i.server, i.devices,
                      {t.plan.max_batch, t.plan.batch_timeout, *timing, t.share, t.load_time}});
-      split_[t.service] = std::max(split_[t.service], t.plan.split);
+      ++splits[t.service][t.plan.split];
+    }
+    for (const auto& [service, counts] : splits) {  // the split of the most placed type
+      int best = 1, most = 0;
+      for (const auto& [split, n] : counts)
+        if (n > most) best = split, most = n;
+      split_[service] = best;
     }
     return out;
   }
 
   std::map<ServiceId, int> split_;  // replicas a stream is spread over, per service
+  StreamLoad stream_load_;          // stream items per second assigned to each server
 };
 
 }  // namespace
