@@ -73,7 +73,7 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
     if (r.allocator == "epara") epara = &r;
   fmt::print("{:<14} {:>10} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n", "allocator",
              "goodput/s", "attained", "late", "rejected", "offloads", "devices", "compute",
-             "memory", with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "vs EPARA");
+             "memory", with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "EPARA/this");
   for (const Row& r : rows) {
     const RunMetrics& m = r.metrics;
     const double offered = std::max<double>(1.0, static_cast<double>(m.offered()));

@@ -123,6 +123,7 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
   if (!inst.alive) return;
   inst.alive = false;
   ++inst.timer_generation;
+  shrunk_[index_of(inst.spec.service)][index_of(inst.spec.server)] = now;
   for (Pass& pass : passes_) {
     if (pass.instance != id || pass.cancelled || pass.items.empty()) continue;
     if (reroute) continue;  // an unloaded instance finishes the passes it started

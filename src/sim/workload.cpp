@@ -1,6 +1,7 @@
 // The offered load: Poisson or Gamma request arrivals per (service, origin), streams of items
 // at their SLO's rate, and trace replay. Each source draws from its own generator.
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -36,16 +37,27 @@ void World::stream_item(std::uint32_t id, Time now) {
   if (next < arrivals_end_) schedule(next, EventKind::StreamItem, id);
   // The load profile scales how many of an origin's streams run, not their frame rate.
   if (st.rank >= static_cast<int>(std::lround(st.declared * factor_at(now)))) {
-    st.assignment.reset();  // a stream that stops gives its targets back
+    if (st.assignment) strategy_.release_stream(*this, *st.assignment);  // stopped
+    st.assignment.reset();
     return;
   }
   const std::uint64_t seq = st.sequence++;
   const std::uint32_t req =
       new_request(st.service, st.origin, now, 1.0, StreamPosition{StreamId{id}, seq});
-  // (Re)assign a stream without one, or whose target no longer serves it.
-  if (!st.assignment || !server_up(st.assignment->target_for(seq)) ||
-      serving_on(st.assignment->target_for(seq), st.service).empty())
+  // (Re)assign a stream without one, one of whose targets lost an instance of its service since
+  // (its share may no longer fit there), or whose assignment found fewer targets than it wanted
+  // a while ago (views fill as synchronization proceeds).
+  constexpr Duration retry = std::chrono::seconds(1);
+  const auto shrank = [&](ServerId t) {
+    return shrunk_[index_of(st.service)][index_of(t)] >= st.assigned;
+  };
+  if (!st.assignment ||
+      std::any_of(st.assignment->targets.begin(), st.assignment->targets.end(), shrank) ||
+      (!st.assignment->complete() && now - st.assigned >= retry)) {
+    if (st.assignment) strategy_.release_stream(*this, *st.assignment);
     st.assignment = strategy_.assign_stream(*this, st.service, st.origin, now);
+    st.assigned = now;
+  }
   if (!st.assignment) {
     deliver(req, st.origin, now);  // no assignment: the strategy routes every item
   } else {

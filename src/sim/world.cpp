@@ -31,6 +31,8 @@ World::World(const Scenario& scenario, const SimulationConfig& config, Strategy&
   }
   arrivals_since_replan_.assign(scenario.services.size(),
                                 std::vector<std::uint64_t>(scenario.cluster.servers.size(), 0));
+  shrunk_.assign(scenario.services.size(),
+                 std::vector<Time>(scenario.cluster.servers.size(), Time::min()));
   servers_.resize(scenario.cluster.servers.size());
   build_devices();
   queue_.reserve(1 << 16);
@@ -72,7 +74,7 @@ void World::build_sources() {
     for (int k = 0; k < count; ++k) {
       const auto i = static_cast<std::uint32_t>(streams_.size());
       streams_.push_back({d.service, d.origin, s.slo.rate.per_second, k, d.streams, 0,
-                          std::nullopt});
+                          std::nullopt, Time{}});
       // Streams open at random times over the first part of the warm-up (not all at once).
       Rng start(Rng::derive(config_.seed, 2, i));
       const double window = std::max(to_seconds(config_.warmup) / 2, 1.0 / s.slo.rate.per_second);

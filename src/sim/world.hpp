@@ -90,6 +90,7 @@ struct Stream {
   int declared = 0;  // its origin's declared stream count
   std::uint64_t sequence = 0;
   std::optional<StreamAssignment> assignment{};
+  Time assigned{};  // when the assignment was made
 };
 
 class World final : public SimView {
@@ -186,6 +187,7 @@ class World final : public SimView {
   std::vector<ServerId> message_to_;
   std::vector<std::uint32_t> free_messages_;
   std::vector<std::vector<std::uint64_t>> arrivals_since_replan_;  // [service][origin]
+  std::vector<std::vector<Time>> shrunk_;  // [service][server]: when an instance last stopped
   Time last_replan_{};
   double trace_mean_cost_ = 1.0;
   std::uint64_t live_requests_ = 0;

@@ -86,6 +86,8 @@ class Strategy {
   virtual std::optional<StreamAssignment> assign_stream(SimView&, ServiceId, ServerId, Time) {
     return std::nullopt;
   }
+  /// A stream gave its assignment up (it stopped, or is about to be assigned again).
+  virtual void release_stream(SimView&, const StreamAssignment&) {}
   /// Called every placement period: the instances wanted from now on (the simulator keeps
   /// those already loaded on the same devices, unloads the rest, loads the new ones), or
   /// nullopt to keep everything.

@@ -2,6 +2,8 @@
 // placement period on the demand measured, the distributed request handler on every server
 // over ring-synchronized views, and streams assigned to as many replicas as their plan splits.
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "epara/placement/scheduler.hpp"
@@ -37,19 +39,79 @@ struct LocalInstances {
 };
 static_assert(LocalView<LocalInstances>);
 
+// A stream is set up with a handshake: each target admits a share only while its registered
+// streams leave room (its own exact knowledge), so origins deciding at once on the same stale
+// view cannot overload one target. This view caps each peer's spare rate by that admission.
+class Admitting {
+ public:
+  Admitting(SimView& sim, SyncedView& view, const StreamLoad& streams, ServiceId s)
+      : view_(&view) {
+    for (const PeerEstimate& p : view.peers_hosting(s)) {
+      double capacity = 0.0;
+      const auto instances = sim.serving_on(p.server, s);
+      for (std::uint32_t i : instances) capacity += sim.instance(i).capacity;
+      const auto taken = streams.find({p.server, s});
+      const double room = 0.9 * capacity - (taken == streams.end() ? 0.0 : taken->second);
+      PeerEstimate q = p;
+      q.spare_rate =
+          std::min(p.spare_rate, room / static_cast<double>(std::max<std::size_t>(1, instances.size())));
+      peers_.push_back(q);
+    }
+  }
+  std::span<const PeerEstimate> peers_hosting(ServiceId) const { return peers_; }
+  std::optional<Duration> transfer_time(ServerId a, ServerId b, Bytes size) const {
+    return view_->transfer_time(a, b, size);
+  }
+  void reserve(ServerId to, ServiceId s, Duration work, double rate) {
+    view_->reserve(to, s, work, rate);
+  }
+
+ private:
+  SyncedView* view_;
+  std::vector<PeerEstimate> peers_;
+};
+static_assert(ClusterView<Admitting>);
+
 class Epara final : public Strategy {
  public:
   std::string_view name() const override { return "epara"; }
   bool synchronizes() const override { return true; }
 
   std::vector<InstanceSpec> deploy(SimView& sim) override {
-    return place(sim, sim.declared_demand(), {}, SchedulerOptions{});
+    return place(sim, with_headroom(sim.declared_demand()), {}, SchedulerOptions{});
   }
 
   std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time now) override {
+    // Plan for the peak of the last few periods: demand is noisy and loads take seconds, so
+    // capacity follows it up at once and down slowly.
+    history_.push_back(sim.measured_demand(now));
+    if (history_.size() > 3) history_.erase(history_.begin());
+    std::map<std::pair<ServiceId, ServerId>, Demand> peak;
+    for (const auto& period : history_)
+      for (const Demand& d : period) {
+        Demand& p = peak.try_emplace({d.service, d.origin}, d).first->second;
+        p.rate = Rate{std::max(p.rate.per_second, d.rate.per_second)};
+        p.streams = std::max(p.streams, d.streams);
+      }
+    std::vector<Demand> demand;
+    for (auto& [key, d] : peak) demand.push_back(d);
+    demand = with_headroom(demand);
     SchedulerOptions options;
     options.load_penalty = 0.05;  // a load must pay for itself: keep what serves nearly as well
-    return place(sim, sim.measured_demand(now), sim.loaded(), options);
+    const std::vector<LoadedInstance> loaded = sim.loaded();
+    std::vector<InstanceSpec> wanted = place(sim, demand, loaded, options);
+    // State-aware: an instance loaded now whose devices nothing new wants stays loaded — it
+    // costs nothing and absorbs the next burst (the simulator keeps it as it is).
+    for (const LoadedInstance& li : loaded) {
+      const bool taken = std::any_of(wanted.begin(), wanted.end(), [&](const InstanceSpec& w) {
+        if (w.server != li.server) return false;
+        for (DeviceSlot d : w.devices)
+          if (std::find(li.devices.begin(), li.devices.end(), d) != li.devices.end()) return true;
+        return false;
+      });
+      if (!taken) wanted.push_back({li.service, li.server, li.devices, {}});
+    }
+    return wanted;
   }
 
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
@@ -69,15 +131,33 @@ class Epara final : public Strategy {
     const ServiceSpec& spec = sim.scenario().service(s);
     const auto found = split_.find(s);
     const int split = found == split_.end() ? 1 : found->second;
+    Admitting view(sim, sim.view_of(origin), stream_load_, s);
     auto a = epara::assign_stream(origin, s, spec.slo, split, spec.input_size, now,
-                                  LocalInstances{&sim, origin, &stream_load_},
-                                  sim.view_of(origin));
+                                  LocalInstances{&sim, origin, &stream_load_}, view);
     if (a)
       for (ServerId t : a->targets) stream_load_[{t, s}] += spec.slo.rate.per_second / split;
     return a;
   }
 
+  void release_stream(SimView& sim, const StreamAssignment& a) override {
+    const double share = sim.scenario().service(a.service).slo.rate.per_second / a.wanted;
+    for (ServerId t : a.targets) {
+      double& load = stream_load_[{t, a.service}];
+      load = std::max(0.0, load - share);
+    }
+  }
+
  private:
+  // Plans carry 20% more than the demand they are made for: arrivals are bursty, and a stream
+  // or a batch that lands on a replica running at its planned utilization waits.
+  static std::vector<Demand> with_headroom(std::vector<Demand> demand) {
+    for (Demand& d : demand) {
+      d.rate = d.rate * 1.2;
+      d.streams = static_cast<int>(std::ceil(d.streams * 1.2));
+    }
+    return demand;
+  }
+
   std::vector<InstanceSpec> place(SimView& sim, const std::vector<Demand>& demand,
                                   const std::vector<LoadedInstance>& loaded,
                                   const SchedulerOptions& options) {
@@ -106,6 +186,7 @@ class Epara final : public Strategy {
 
   std::map<ServiceId, int> split_;  // replicas a stream is spread over, per service
   StreamLoad stream_load_;          // stream items per second assigned to each server
+  std::vector<std::vector<Demand>> history_;  // measured demand of the last periods
 };
 
 }  // namespace
