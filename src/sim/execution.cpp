@@ -71,14 +71,28 @@ void World::try_start(std::uint32_t id, Time now) {
     pass.items.push_back(req);
     work = std::max(work, requests_[req].work);
   }
-  if (pass.items.empty()) {  // everything queued had expired
+  const double scale = interference(inst) * work;
+  const auto latency_at = [&](std::size_t batch) {
+    return Duration{static_cast<Duration::rep>(
+        static_cast<double>(cfg.timing.pass_at(static_cast<int>(batch)).count()) * scale)};
+  };
+  // Leave out the items this pass would finish late (earliest deadline first, the pass getting
+  // shorter with each): they could not count, and the others finish sooner.
+  while (config_.drop_expired && !pass.items.empty()) {
+    const auto earliest = std::min_element(
+        pass.items.begin(), pass.items.end(), [&](std::uint32_t a, std::uint32_t b) {
+          return requests_[a].r.deadline < requests_[b].r.deadline;
+        });
+    if (now + latency_at(pass.items.size()) <= requests_[*earliest].r.deadline) break;
+    reject(*earliest, RejectReason::Overloaded);
+    pass.items.erase(earliest);
+  }
+  if (pass.items.empty()) {  // everything queued would have been late
     free_passes_.push_back(pass_id);
     return try_start(id, now);
   }
   const int batch = static_cast<int>(pass.items.size());
-  const double scale = interference(inst) * work;
-  const Duration latency{static_cast<Duration::rep>(
-      static_cast<double>(cfg.timing.pass_at(batch).count()) * scale)};
+  const Duration latency = latency_at(pass.items.size());
   const Duration interval{static_cast<Duration::rep>(
       static_cast<double>(cfg.timing.interval_at(batch).count()) * scale)};
   inst.free_at = now + interval;

@@ -1,9 +1,10 @@
 // AlpaServe-style: statistical multiplexing with model parallelism. Each server's GPUs form
-// groups (pairs; larger groups for models that need them); every model placed on a group is
-// split over all of
-// the group's GPUs, so several models share a group and a burst of one model borrows the whole
-// group. Placement is greedy: the model with the most load per replica gets one more replica on
-// the least-loaded group that still has memory for it. Replicas batch like a plain deployment
+// groups of one size (larger groups for models that need them); every model placed on a group
+// is split over all of the group's GPUs, so several models share a group and a burst of one
+// model borrows the whole group. Placement is greedy: the model with the most load per replica
+// gets one more replica on the least-loaded group that still has memory for it. As AlpaServe
+// searches group partitions, the group size (1, 2 or 4 GPUs) is the one whose placement is
+// estimated to serve the most. Replicas batch like a plain deployment
 // (up to 8, 5 ms): AlpaServe's design leaves batching aside, and giving it the same dynamic
 // batching as everyone is its best configuration. A central dispatcher sends each request to
 // the replica with the shortest queue.
@@ -22,6 +23,30 @@ class AlpaServe final : public Strategy {
   std::string_view name() const override { return "alpaserve"; }
 
   std::vector<InstanceSpec> deploy(SimView& sim) override {
+    Layout best;
+    for (const std::size_t size : {std::size_t{4}, std::size_t{2}, std::size_t{1}}) {  // ties go to the larger groups: more multiplexing
+      Layout l = layout(sim, size);
+      if (best.instances.empty() || l.served > best.served + 1e-9) best = std::move(l);
+    }
+    return best.instances;
+  }
+
+  Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
+    if (r.route.count > 1) return go_to(sim, r, at, at, now);  // dispatched: run it here
+    std::optional<std::uint32_t> shortest;
+    for (std::uint32_t i : sim.serving(r.service))
+      if (!shortest || sim.instance(i).queued < sim.instance(*shortest).queued) shortest = i;
+    if (!shortest) return Reject{RejectReason::NoInstance};
+    return go_to(sim, r, at, sim.instance(*shortest).server, now);
+  }
+
+ private:
+  struct Layout {
+    std::vector<InstanceSpec> instances{};
+    double served = 0.0;  // items per second, estimated
+  };
+
+  static Layout layout(SimView& sim, std::size_t group_size) {
     const Scenario& s = sim.scenario();
     struct Group {
       ServerId server;
@@ -31,9 +56,9 @@ class AlpaServe final : public Strategy {
       double load = 0.0;  // GPU-seconds per second placed on it
       std::vector<std::pair<Duration, Duration>> models{};  // (pass, deadline) of its replicas
     };
-    // Groups: one group per model too large for two GPUs (the smallest power of two of GPUs
-    // of one class that holds it, carved from the first server with that many), and the
-    // remaining GPUs of each server in pairs (a single GPU where one is left).
+    // Groups: one group per model too large for group_size GPUs (the smallest power of two of
+    // GPUs of one class that holds it, carved from the first server with that many), and the
+    // remaining GPUs of each server in groups of group_size (smaller where fewer are left).
     std::vector<std::vector<DeviceSlot>> free_slots(s.cluster.servers.size());
     std::vector<std::vector<DeviceClassId>> free_class(s.cluster.servers.size());
     for (std::size_t v = 0; v < s.cluster.servers.size(); ++v)
@@ -63,11 +88,11 @@ class AlpaServe final : public Strategy {
       bool carved = false;
       for (std::size_t v = 0; v < free_slots.size() && !carved; ++v) {
         for (DeviceClassId cls : s.cluster.gpu_classes_present()) {
-          std::size_t size = 2;
+          std::size_t size = group_size;
           while (size < 8 && memory_per_device(spec, static_cast<int>(size)) >
                                  s.cluster.device_class(cls).memory)
             size *= 2;
-          if (size <= 2) break;  // pairs will do
+          if (size <= group_size) break;  // the ordinary groups will do
           const auto count = static_cast<std::size_t>(
               std::count(free_class[v].begin(), free_class[v].end(), cls));
           if (count < size) continue;
@@ -78,7 +103,7 @@ class AlpaServe final : public Strategy {
       }
     }
     for (std::size_t v = 0; v < free_slots.size(); ++v)
-      while (!free_slots[v].empty()) carve(v, free_class[v].front(), 2);
+      while (!free_slots[v].empty()) carve(v, free_class[v].front(), group_size);
     struct Model {
       ServiceId service;
       double rate;       // items per second
@@ -91,6 +116,7 @@ class AlpaServe final : public Strategy {
     std::vector<Model> models;
     for (const auto& [service, rate] : rates) models.push_back({service, rate});
     std::vector<InstanceSpec> out;
+    std::vector<std::size_t> group_of;  // per instance of out
     const FixedBatching batching;
     // Dynamic batching up to 8, but never a batch whose pass, twice, misses the deadline.
     const auto batch_of = [&](const ReplicaTiming& t, const ServiceSpec& spec) {
@@ -114,12 +140,10 @@ class AlpaServe final : public Strategy {
       auto timing = timing_for(s, m.service, g.cls, k, TimingSource::Profiled);
       if (!timing && k > 1) timing = timing_for(s, m.service, g.cls, k, TimingSource::Pipeline);
       if (!timing) return std::nullopt;
-      // ...and, for a model's further replicas, the group's GPU time (interference included)
-      // stays within 85% of its time. A model's first replica goes in regardless: every model
-      // is served somewhere.
-      const double added = m.rate / (m.replicas + 1) * per_item(*timing, spec);
-      if (m.replicas > 0 && (g.load + added) * CostModel{}.interference > 0.85)
-        return std::nullopt;
+      // ...and, for a model's further replicas, the group has GPU time left (within 85% of
+      // its time, interference included). A model's first replica goes in regardless: every
+      // model is served somewhere.
+      if (m.replicas > 0 && g.load * CostModel{}.interference >= 0.85) return std::nullopt;
       auto tenants = g.models;
       tenants.emplace_back(timing->pass_at(batch_of(*timing, spec)), spec.slo.deadline);
       Duration passes{};
@@ -144,10 +168,15 @@ class AlpaServe final : public Strategy {
       best->free -= memory_per_device(spec, k);
       best->models.emplace_back(best_timing->pass_at(batch_of(*best_timing, spec)),
                                 spec.slo.deadline);
-      best->load += m.rate / (m.replicas + 1) * per_item(*best_timing, spec);
+      // The replica takes its share of the model's load, or what time the group has left.
+      const double share = m.rate / (m.replicas + 1) * per_item(*best_timing, spec);
+      best->load += m.replicas == 0
+                        ? share
+                        : std::min(share, 0.85 / CostModel{}.interference - best->load);
       out.push_back({m.service, best->server, best->devices,
                      {batch_of(*best_timing, spec), batching.timeout, *best_timing, 1.0,
                       replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1))}});
+      group_of.push_back(static_cast<std::size_t>(best - groups.data()));
       ++m.replicas;
       return true;
     };
@@ -178,16 +207,22 @@ class AlpaServe final : public Strategy {
           next->done = true;
       }
     }
-    return out;
-  }
-
-  Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
-    if (r.route.count > 1) return go_to(sim, r, at, at, now);  // dispatched: run it here
-    std::optional<std::uint32_t> shortest;
-    for (std::uint32_t i : sim.serving(r.service))
-      if (!shortest || sim.instance(i).queued < sim.instance(*shortest).queued) shortest = i;
-    if (!shortest) return Reject{RejectReason::NoInstance};
-    return go_to(sim, r, at, sim.instance(*shortest).server, now);
+    // Estimate: each replica carries an equal share of its model's rate; a group whose GPU
+    // time is oversubscribed serves its replicas' shares in proportion.
+    std::vector<double> offered(groups.size(), 0.0), busy(groups.size(), 0.0);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const Model& m = *std::find_if(models.begin(), models.end(),
+                                     [&](const Model& x) { return x.service == out[i].service; });
+      const double share = m.rate / m.replicas;
+      offered[group_of[i]] += share;
+      busy[group_of[i]] += share * per_item(out[i].config.timing, s.service(m.service));
+    }
+    Layout result{std::move(out), 0.0};
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const double b = busy[g] * (groups[g].models.size() > 1 ? CostModel{}.interference : 1.0);
+      result.served += offered[g] * std::min(1.0, b > 0.0 ? 1.0 / b : 1.0);
+    }
+    return result;
   }
 };
 
