@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
@@ -64,10 +64,11 @@ class Progress {
 
 void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
                  const SimulationConfig& c, bool with_needed) {
-  fmt::print("{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), seed {}, load "
-             "x{}\n\n",
-             source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
-             format_duration(c.duration), format_duration(c.warmup), c.seed, c.load_scale);
+  fmt::print(
+      "{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), seed {}, load "
+      "x{}\n\n",
+      source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
+      format_duration(c.duration), format_duration(c.warmup), c.seed, c.load_scale);
   const Row* epara = nullptr;
   for (const Row& r : rows)
     if (r.allocator == "epara") epara = &r;
@@ -79,23 +80,24 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
     const double offered = std::max<double>(1.0, static_cast<double>(m.offered()));
     std::string needed;
     if (with_needed)
-      needed = fmt::format(" {:>11}", !r.needed            ? std::string("-")
-                                      : r.needed->reached ? std::to_string(r.needed->gpus)
-                                                          : fmt::format(">{}", s.cluster.gpu_count() * 4));
-    fmt::print("{:<14} {:>10.1f} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n",
-               r.allocator, m.goodput(), percent(m.attainment()),
-               percent(static_cast<double>(m.late()) / offered),
-               percent(static_cast<double>(m.rejected()) / offered),
-               static_cast<double>([&] {
-                 std::uint64_t n = 0;
-                 for (const auto& sm : m.services) n += sm.offloads;
-                 return n;
-               }()) / offered,
-               m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization),
-               needed,
-               epara && epara->metrics.goodput() > 0 && &r != epara
-                   ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
-                   : std::string("-"));
+      needed = fmt::format(" {:>11}", !r.needed ? std::string("-")
+                                      : r.needed->reached
+                                          ? std::to_string(r.needed->gpus)
+                                          : fmt::format(">{}", s.cluster.gpu_count() * 4));
+    fmt::print(
+        "{:<14} {:>10.1f} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n", r.allocator,
+        m.goodput(), percent(m.attainment()), percent(static_cast<double>(m.late()) / offered),
+        percent(static_cast<double>(m.rejected()) / offered),
+        static_cast<double>([&] {
+          std::uint64_t n = 0;
+          for (const auto& sm : m.services) n += sm.offloads;
+          return n;
+        }()) /
+            offered,
+        m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization), needed,
+        epara && epara->metrics.goodput() > 0 && &r != epara
+            ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
+            : std::string("-"));
   }
   fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
   for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
@@ -110,8 +112,9 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
       for (const ServiceMetrics& sm : r.metrics.services)
         if (sm.category == cat) offered += sm.offered, served += sm.served;
       fmt::print(" {:>16}", offered == 0 ? std::string("-")
-                                         : fmt::format("{} ({})", percent(static_cast<double>(served) /
-                                                                          static_cast<double>(offered)),
+                                         : fmt::format("{} ({})",
+                                                       percent(static_cast<double>(served) /
+                                                               static_cast<double>(offered)),
                                                        offered));
     }
     fmt::print("\n");
@@ -124,9 +127,10 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
     events += r.metrics.events;
     wall += r.wall_s;
   }
-  fmt::print("\nAccounting: {} (every offered item served in SLO, late, or rejected with a "
-             "reason)\n",
-             balanced ? "exact" : "MISMATCH");
+  fmt::print(
+      "\nAccounting: {} (every offered item served in SLO, late, or rejected with a "
+      "reason)\n",
+      balanced ? "exact" : "MISMATCH");
   fmt::print("Simulated {} events in {:.2f} s ({:.2g} events/s)\n", events, wall,
              wall > 0 ? static_cast<double>(events) / wall : 0.0);
 }
@@ -138,17 +142,17 @@ nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
     nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
     for (std::size_t k = 0; k < sm.rejected.size(); ++k)
       rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
-    services.push_back({{"service", s.service(sm.service).name},
-                        {"category", code(sm.category)},
-                        {"offered", sm.offered},
-                        {"served", sm.served},
-                        {"late", sm.late},
-                        {"rejected", std::move(rejected)},
-                        {"offloads", sm.offloads},
-                        {"mean_latency_s", sm.served + sm.late == 0
-                                               ? 0.0
-                                               : sm.latency_sum_s /
-                                                     static_cast<double>(sm.served + sm.late)}});
+    services.push_back(
+        {{"service", s.service(sm.service).name},
+         {"category", code(sm.category)},
+         {"offered", sm.offered},
+         {"served", sm.served},
+         {"late", sm.late},
+         {"rejected", std::move(rejected)},
+         {"offloads", sm.offloads},
+         {"mean_latency_s", sm.served + sm.late == 0
+                                ? 0.0
+                                : sm.latency_sum_s / static_cast<double>(sm.served + sm.late)}});
   }
   nlohmann::ordered_json j{{"allocator", r.allocator},
                            {"load_scale", r.load},
@@ -184,9 +188,9 @@ std::string csv(const std::vector<Row>& rows) {
       "compute_utilization,memory_utilization,devices_used,gpus_needed\n";
   for (const Row& r : rows) {
     const RunMetrics& m = r.metrics;
-    out += fmt::format("{},{},{:.4f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.allocator,
-                       r.load, m.goodput(), m.attainment(), m.offered(), m.served(), m.late(),
-                       m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used,
+    out += fmt::format("{},{},{:.4f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.allocator, r.load,
+                       m.goodput(), m.attainment(), m.offered(), m.served(), m.late(), m.rejected(),
+                       m.compute_utilization, m.memory_utilization, m.devices_used,
                        r.needed && r.needed->reached ? std::to_string(r.needed->gpus) : "");
   }
   return out;
@@ -195,8 +199,9 @@ std::string csv(const std::vector<Row>& rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Simulates an edge cloud serving a scenario's workload with EPARA and the prior "
-               "approaches side by side (docs/simulator.md)."};
+  CLI::App app{
+      "Simulates an edge cloud serving a scenario's workload with EPARA and the prior "
+      "approaches side by side (docs/simulator.md)."};
   std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
   std::optional<std::uint64_t> seed;
@@ -205,10 +210,12 @@ int main(int argc, char** argv) {
   bool needed = false, no_progress = false;
   app.add_option("scenario", scenario_path,
                  "Scenario JSON with demand (default: the embedded testbed)");
-  app.add_option("--allocators", allocators, "Comma-separated: epara, uncategorized, nexus, "
-                                             "alpaserve, offload");
+  app.add_option("--allocators", allocators,
+                 "Comma-separated: epara, uncategorized, nexus, "
+                 "alpaserve, offload");
   app.add_option("--seed", seed, "Random seed (default: the scenario's, else 1)");
-  app.add_option("--duration", duration, "Simulated seconds of arrivals")->check(CLI::PositiveNumber);
+  app.add_option("--duration", duration, "Simulated seconds of arrivals")
+      ->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "Seconds not measured at the start")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load", load, "Multiply every demand by this")->check(CLI::PositiveNumber);
@@ -270,24 +277,25 @@ int main(int argc, char** argv) {
     const std::vector<double> factors{0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0};
     std::vector<Row> rows;
     {
-    Progress progress(!no_progress, names.size() * loads.size());  // cleared at the block's end
-    for (double l : loads) {
-      for (const std::string& n : names) {
-        SimulationConfig c = config;
-        c.load_scale = l;
-        const auto start = std::chrono::steady_clock::now();
-        auto strategy = registry.make(n);
-        Row row{n, l, simulate(scenario, c, *strategy, trace), std::nullopt, 0.0};
-        if (needed)
-          row.needed = gpus_needed(scenario, c, [&] { return registry.make(n); }, target, factors,
-                                   trace);
-        row.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (!row.metrics.balanced())
-          throw Error(fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
-        progress.step(fmt::format("{} at load x{}", n, l));
-        rows.push_back(std::move(row));
+      Progress progress(!no_progress, names.size() * loads.size());  // cleared at the block's end
+      for (double l : loads) {
+        for (const std::string& n : names) {
+          SimulationConfig c = config;
+          c.load_scale = l;
+          const auto start = std::chrono::steady_clock::now();
+          auto strategy = registry.make(n);
+          Row row{n, l, simulate(scenario, c, *strategy, trace), std::nullopt, 0.0};
+          if (needed)
+            row.needed = gpus_needed(
+                scenario, c, [&] { return registry.make(n); }, target, factors, trace);
+          row.wall_s =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          if (!row.metrics.balanced())
+            throw Error(fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
+          progress.step(fmt::format("{} at load x{}", n, l));
+          rows.push_back(std::move(row));
+        }
       }
-    }
     }
     if (loads.size() == 1) {
       print_table(rows, scenario, source, config, needed);

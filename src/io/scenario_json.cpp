@@ -52,8 +52,8 @@ class ScenarioReader {
 
   Scenario read(const nlohmann::json& document) {
     const JsonNode root(document, source_);
-    root.expect_object(
-        {"description", "device_classes", "servers", "network", "profiles", "services", "demand", "simulation"});
+    root.expect_object({"description", "device_classes", "servers", "network", "profiles",
+                        "services", "demand", "simulation"});
     Scenario s;
     if (auto d = root.find("description")) s.description = d->string();
     for (const JsonNode& n : root.at("device_classes").elements())

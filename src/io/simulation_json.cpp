@@ -23,7 +23,8 @@ sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
                                                 {"device_down", sim::FaultKind::DeviceDown},
                                                 {"device_up", sim::FaultKind::DeviceUp}});
   f.server = detail::resolve_name<ServerId>(n.at("server"), s.cluster.servers, "server");
-  const bool device_fault = f.kind == sim::FaultKind::DeviceDown || f.kind == sim::FaultKind::DeviceUp;
+  const bool device_fault =
+      f.kind == sim::FaultKind::DeviceDown || f.kind == sim::FaultKind::DeviceUp;
   const auto device = n.find("device");
   if (device_fault != device.has_value())
     n.fail(device_fault ? "a device fault needs 'device' (a GPU index or \"cpu\")"

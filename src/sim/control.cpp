@@ -23,7 +23,8 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
                                   static_cast<int>(inst.queue.size()) + 1);
       const auto compute = Duration{static_cast<Duration::rep>(
           static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
-      const Duration queue = std::max(Duration::zero(), predicted_finish(id, now, 1.0) - now - compute);
+      const Duration queue =
+          std::max(Duration::zero(), predicted_finish(id, now, 1.0) - now - compute);
       // Spare: the capacity left at the utilization cap after what it received recently.
       const double spare = std::max(0.0, 0.9 * inst.capacity - inst.recent_rate);
       d.instances.push_back({id_at<ServiceId>(s), queue, compute, static_cast<float>(spare)});
@@ -31,7 +32,8 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
     const auto n = arrivals_since_replan_[s][index_of(server)];
     const double elapsed = to_seconds(now - last_replan_);
     if (n > 0 && elapsed > 0)
-      d.demand.push_back({id_at<ServiceId>(s), static_cast<float>(static_cast<double>(n) / elapsed)});
+      d.demand.push_back(
+          {id_at<ServiceId>(s), static_cast<float>(static_cast<double>(n) / elapsed)});
   }
   return d;
 }
@@ -100,7 +102,8 @@ void World::replan(Time now) {
   schedule(now + config_.placement_period, EventKind::Replan);
   const auto wanted = strategy_.replan(*this, now);
   last_replan_ = now;
-  for (auto& per_origin : arrivals_since_replan_) std::fill(per_origin.begin(), per_origin.end(), 0);
+  for (auto& per_origin : arrivals_since_replan_)
+    std::fill(per_origin.begin(), per_origin.end(), 0);
   if (!wanted) return;
   ++metrics_.placements;
   apply(*wanted, now);
@@ -152,7 +155,8 @@ void World::fault(std::uint32_t index, Time now) {
   SimServer& server = servers_[index_of(f.server)];
   const std::uint32_t first = first_device_[index_of(f.server)];
   const ServerSpec& spec = scenario_.cluster.server(f.server);
-  const std::uint32_t end = first + static_cast<std::uint32_t>(spec.gpus.size()) + (spec.cpu ? 1 : 0);
+  const std::uint32_t end =
+      first + static_cast<std::uint32_t>(spec.gpus.size()) + (spec.cpu ? 1 : 0);
   const auto on_device = [&](const SimInstance& inst, std::uint32_t device) {
     return std::find(inst.devices.begin(), inst.devices.end(), device) != inst.devices.end();
   };
@@ -160,8 +164,8 @@ void World::fault(std::uint32_t index, Time now) {
     case FaultKind::ServerDown:
     case FaultKind::DeviceDown: {
       const std::uint32_t device =
-          first + static_cast<std::uint32_t>(f.device == cpu_slot ? spec.gpus.size()
-                                                                  : static_cast<std::size_t>(f.device));
+          first + static_cast<std::uint32_t>(
+                      f.device == cpu_slot ? spec.gpus.size() : static_cast<std::size_t>(f.device));
       if (f.kind == FaultKind::ServerDown) server.up = false;
       for (std::uint32_t d = first; d < end; ++d)
         if (f.kind == FaultKind::ServerDown || d == device) devices_[d].up = false;

@@ -23,8 +23,8 @@ enum class EventKind : std::uint8_t {
   SyncDeliver,   // a: message slot
   AckDeliver,    // a: message slot
   Replan,
-  Fault,         // a: fault index
-  LoadDone,      // a: instance
+  Fault,     // a: fault index
+  LoadDone,  // a: instance
 };
 
 struct Event {

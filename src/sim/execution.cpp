@@ -148,7 +148,8 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
     SimDevice& dev = devices_[d];
     dev.tenants.erase(std::remove(dev.tenants.begin(), dev.tenants.end(), id), dev.tenants.end());
     dev.waiting.erase(std::remove(dev.waiting.begin(), dev.waiting.end(), id), dev.waiting.end());
-    dev.used -= memory_per_device(scenario_.service(inst.spec.service), inst.spec.config.timing.gpus);
+    dev.used -=
+        memory_per_device(scenario_.service(inst.spec.service), inst.spec.config.timing.gpus);
   }
   index_serving();
   while (!inst.queue.empty()) {
@@ -176,9 +177,9 @@ Time World::predicted_finish(std::uint32_t id, Time now, double work) const {
   const int last = backlog - (passes - 1) * max_batch;
   const double scale = interference(inst) * std::max(work, 1.0);
   const auto ns = [&](Duration d) { return static_cast<double>(d.count()) * scale; };
-  return start + Duration{static_cast<Duration::rep>(
-                     (passes - 1) * ns(cfg.timing.interval_at(max_batch)) +
-                     ns(cfg.timing.pass_at(last)))};
+  return start +
+         Duration{static_cast<Duration::rep>((passes - 1) * ns(cfg.timing.interval_at(max_batch)) +
+                                             ns(cfg.timing.pass_at(last)))};
 }
 
 }  // namespace epara::sim::detail

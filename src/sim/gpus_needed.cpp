@@ -25,8 +25,15 @@ GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
   GpusNeeded out;
   for (double f : ordered) {
     const Scenario scaled = scale_cluster(scenario, f);
+    SimulationConfig c = config;  // a device fault on a GPU the scaled server lacks is moot
+    std::erase_if(c.faults, [&](const Fault& fault) {
+      const bool device = fault.kind == FaultKind::DeviceDown || fault.kind == FaultKind::DeviceUp;
+      return device && fault.device != cpu_slot &&
+             static_cast<std::size_t>(fault.device) >=
+                 scaled.cluster.server(fault.server).gpus.size();
+    });
     auto strategy = make();
-    const RunMetrics m = simulate(scaled, config, *strategy, trace);
+    const RunMetrics m = simulate(scaled, c, *strategy, trace);
     out.attainment = std::max(out.attainment, m.attainment());
     if (m.attainment() >= target) {
       out.reached = true;

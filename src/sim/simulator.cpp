@@ -14,8 +14,7 @@ RunMetrics simulate(const Scenario& scenario, const SimulationConfig& config, St
                 "simulate: warmup must be in [0, duration)");
   EPARA_EXPECTS(config.load_scale > 0.0, "simulate: load_scale must be > 0");
   EPARA_EXPECTS(config.burstiness > 0.0, "simulate: burstiness must be > 0");
-  EPARA_EXPECTS(config.sync_period > Duration::zero() &&
-                    config.placement_period > Duration::zero(),
+  EPARA_EXPECTS(config.sync_period > Duration::zero() && config.placement_period > Duration::zero(),
                 "simulate: sync and placement periods must be > 0");
   EPARA_EXPECTS(config.sync_loss >= 0.0 && config.sync_loss <= 1.0,
                 "simulate: sync_loss must be in [0, 1]");
@@ -25,11 +24,12 @@ RunMetrics simulate(const Scenario& scenario, const SimulationConfig& config, St
     EPARA_EXPECTS(index_of(f.server) < servers, "simulate: a fault names an unknown server");
     const ServerSpec& s = scenario.cluster.server(f.server);
     if (f.kind == FaultKind::DeviceDown || f.kind == FaultKind::DeviceUp)
-      EPARA_EXPECTS(f.device == cpu_slot ? s.cpu.has_value()
-                                         : f.device >= 0 &&
-                                               static_cast<std::size_t>(f.device) < s.gpus.size(),
+      EPARA_EXPECTS(f.device == cpu_slot
+                        ? s.cpu.has_value()
+                        : f.device >= 0 && static_cast<std::size_t>(f.device) < s.gpus.size(),
                     fmt::format("simulate: a fault names device {} of server '{}', which it "
-                                "does not have", f.device, s.name));
+                                "does not have",
+                                f.device, s.name));
   }
   if (config.trace) {
     EPARA_EXPECTS(index_of(config.trace->service) < scenario.services.size(),
@@ -66,8 +66,8 @@ void StrategyRegistry::add(std::string name, std::string description, Factory fa
 const StrategyRegistry::Entry& StrategyRegistry::find(std::string_view name) const {
   for (const Entry& e : entries_)
     if (e.name == name) return e;
-  throw InvalidArgument(fmt::format("unknown allocator '{}' (known: {})", name,
-                                    fmt::join(names(), ", ")));
+  throw InvalidArgument(
+      fmt::format("unknown allocator '{}' (known: {})", name, fmt::join(names(), ", ")));
 }
 
 std::unique_ptr<Strategy> StrategyRegistry::make(std::string_view name) const {

@@ -29,8 +29,7 @@ bool read_int(std::string_view s, int& out) {
 // "YYYY-MM-DD HH:MM:SS[.fraction]" as nanoseconds since the epoch.
 std::optional<std::int64_t> parse_timestamp(std::string_view t) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':' ||
-      t[16] != ':')
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':' || t[16] != ':')
     return std::nullopt;
   if (!read_int(t.substr(0, 4), y) || !read_int(t.substr(5, 2), mo) ||
       !read_int(t.substr(8, 2), d) || !read_int(t.substr(11, 2), h) ||

@@ -11,7 +11,10 @@ namespace epara::sim::detail {
 
 World::World(const Scenario& scenario, const SimulationConfig& config, Strategy& strategy,
              std::vector<TraceRow> trace)
-    : scenario_(scenario), config_(config), strategy_(strategy), trace_(std::move(trace)),
+    : scenario_(scenario),
+      config_(config),
+      strategy_(strategy),
+      trace_(std::move(trace)),
       sync_rng_(Rng::derive(config.seed, 7, 0)) {
   warmup_end_ = Time{} + config.warmup;
   arrivals_end_ = Time{} + config.duration;
@@ -63,8 +66,8 @@ void World::build_sources() {
     if (s.slo.is_latency()) {
       if (config_.trace && config_.trace->service == d.service) continue;  // the trace drives it
       const auto i = static_cast<std::uint32_t>(sources_.size());
-      sources_.push_back({d.service, d.origin, d.rate.per_second,
-                          Rng(Rng::derive(config_.seed, 1, i))});
+      sources_.push_back(
+          {d.service, d.origin, d.rate.per_second, Rng(Rng::derive(config_.seed, 1, i))});
       schedule(Time{} + next_gap(sources_.back(), Time{}), EventKind::Arrival, i);
       continue;
     }
@@ -73,8 +76,8 @@ void World::build_sources() {
     const int count = static_cast<int>(std::ceil(d.streams * peak));
     for (int k = 0; k < count; ++k) {
       const auto i = static_cast<std::uint32_t>(streams_.size());
-      streams_.push_back({d.service, d.origin, s.slo.rate.per_second, k, d.streams, 0,
-                          std::nullopt, Time{}});
+      streams_.push_back(
+          {d.service, d.origin, s.slo.rate.per_second, k, d.streams, 0, std::nullopt, Time{}});
       // Streams open at random times over the first part of the warm-up (not all at once).
       Rng start(Rng::derive(config_.seed, 2, i));
       const double window = std::max(to_seconds(config_.warmup) / 2, 1.0 / s.slo.rate.per_second);
@@ -128,8 +131,8 @@ std::uint32_t World::add_instance(const InstanceSpec& spec, Time active_from) {
 void World::index_serving() {
   serving_.assign(scenario_.services.size(), {});
   for (std::size_t i = 0; i < instances_.size(); ++i)
-    if (instances_[i].alive) serving_[index_of(instances_[i].spec.service)].push_back(
-        static_cast<std::uint32_t>(i));
+    if (instances_[i].alive)
+      serving_[index_of(instances_[i].spec.service)].push_back(static_cast<std::uint32_t>(i));
 }
 
 RunMetrics World::run() {
@@ -145,13 +148,12 @@ RunMetrics World::run() {
       servers_[v].sync.emplace(id_at<ServerId>(v), ring, 0, sync);
       servers_[v].view = std::make_unique<SyncedView>(scenario_.cluster.network);
       // Spread the servers' ticks over the period.
-      schedule(Time{} + config_.sync_period * static_cast<int>(v) /
-                            static_cast<int>(servers_.size()),
-               EventKind::SyncTick, static_cast<std::uint32_t>(v));
+      schedule(
+          Time{} + config_.sync_period * static_cast<int>(v) / static_cast<int>(servers_.size()),
+          EventKind::SyncTick, static_cast<std::uint32_t>(v));
     }
   } else {
-    for (SimServer& s : servers_)
-      s.view = std::make_unique<SyncedView>(scenario_.cluster.network);
+    for (SimServer& s : servers_) s.view = std::make_unique<SyncedView>(scenario_.cluster.network);
   }
   schedule(Time{} + config_.placement_period, EventKind::Replan);
   for (std::size_t f = 0; f < config_.faults.size(); ++f)
@@ -161,24 +163,48 @@ RunMetrics World::run() {
     const Event e = queue_.pop();
     ++metrics_.events;
     switch (e.kind) {
-      case EventKind::Arrival: arrival(e.a, e.at); break;
-      case EventKind::StreamItem: stream_item(e.a, e.at); break;
-      case EventKind::TraceArrival: trace_arrival(e.a, e.at); break;
-      case EventKind::Deliver: deliver(e.a, id_at<ServerId>(e.b), e.at); break;
+      case EventKind::Arrival:
+        arrival(e.a, e.at);
+        break;
+      case EventKind::StreamItem:
+        stream_item(e.a, e.at);
+        break;
+      case EventKind::TraceArrival:
+        trace_arrival(e.a, e.at);
+        break;
+      case EventKind::Deliver:
+        deliver(e.a, id_at<ServerId>(e.b), e.at);
+        break;
       case EventKind::Timer:
         if (instances_[e.a].timer_generation == e.b) {
           instances_[e.a].timer_at = Time::max();
           try_start(e.a, e.at);
         }
         break;
-      case EventKind::PassEnd: pass_end(e.a, e.at); break;
-      case EventKind::InstanceFree: instance_free(e.a, e.at); break;
-      case EventKind::SyncTick: sync_tick(e.a, e.at); break;
-      case EventKind::SyncDeliver: sync_deliver(e.a, e.at); break;
-      case EventKind::AckDeliver: ack_deliver(e.a, e.at); break;
-      case EventKind::Replan: replan(e.at); break;
-      case EventKind::Fault: fault(e.a, e.at); break;
-      case EventKind::LoadDone: try_start(e.a, e.at); break;
+      case EventKind::PassEnd:
+        pass_end(e.a, e.at);
+        break;
+      case EventKind::InstanceFree:
+        instance_free(e.a, e.at);
+        break;
+      case EventKind::SyncTick:
+        sync_tick(e.a, e.at);
+        break;
+      case EventKind::SyncDeliver:
+        sync_deliver(e.a, e.at);
+        break;
+      case EventKind::AckDeliver:
+        ack_deliver(e.a, e.at);
+        break;
+      case EventKind::Replan:
+        replan(e.at);
+        break;
+      case EventKind::Fault:
+        fault(e.a, e.at);
+        break;
+      case EventKind::LoadDone:
+        try_start(e.a, e.at);
+        break;
     }
   }
 
@@ -307,13 +333,11 @@ std::vector<Demand> World::measured_demand(Time now) const {
 
 InstanceState World::instance(std::uint32_t id) const {
   const SimInstance& i = instances_[id];
-  return {i.spec.service, i.spec.server, i.alive, i.queue.size(), i.spec.config.max_batch,
-          i.capacity};
+  return {i.spec.service, i.spec.server,           i.alive,
+          i.queue.size(), i.spec.config.max_batch, i.capacity};
 }
 
-std::span<const std::uint32_t> World::serving(ServiceId s) const {
-  return serving_[index_of(s)];
-}
+std::span<const std::uint32_t> World::serving(ServiceId s) const { return serving_[index_of(s)]; }
 
 std::vector<std::uint32_t> World::serving_on(ServerId server, ServiceId s) const {
   std::vector<std::uint32_t> out;

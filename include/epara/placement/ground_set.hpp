@@ -59,11 +59,12 @@ class GroundSet {
   /// (index = service id; empty: 1 for every service).
   GroundSet(const Scenario& scenario, InstanceTypes types, const std::vector<Demand>& demand,
             const std::vector<LoadedInstance>& loaded, std::vector<std::int64_t> weights = {})
-      : scenario_(&scenario), types_(std::move(types)), loaded_(loaded),
+      : scenario_(&scenario),
+        types_(std::move(types)),
+        loaded_(loaded),
         weights_(std::move(weights)) {
     if (weights_.empty()) weights_.assign(scenario.services.size(), 1);
-    EPARA_EXPECTS(weights_.size() == scenario.services.size(),
-                  "GroundSet: one weight per service");
+    EPARA_EXPECTS(weights_.size() == scenario.services.size(), "GroundSet: one weight per service");
     for (std::int64_t w : weights_) EPARA_EXPECTS(w >= 1, "GroundSet: weights must be >= 1");
     const Cluster& cluster = scenario.cluster;
     group_of_.assign(types_.types.size() * cluster.servers.size(), -1);

@@ -36,11 +36,11 @@ struct Fault {
 /// Replay of an LLM request trace (e.g. the Azure conversation trace): arrivals from its
 /// timestamps, each request's work from its token counts relative to the trace's mean.
 struct TraceReplay {
-  std::string file{};         ///< CSV: TIMESTAMP, ContextTokens, GeneratedTokens
+  std::string file{};  ///< CSV: TIMESTAMP, ContextTokens, GeneratedTokens
   ServiceId service{};
   std::vector<ServerId> origins{};  ///< requests are spread over these round-robin
-  double speedup = 1.0;       ///< time compression of the trace (2: twice the request rate)
-  double prefill_weight = 0.1;  ///< cost of a context token relative to a generated token
+  double speedup = 1.0;             ///< time compression of the trace (2: twice the request rate)
+  double prefill_weight = 0.1;      ///< cost of a context token relative to a generated token
 };
 
 struct SimulationConfig {
@@ -52,8 +52,8 @@ struct SimulationConfig {
   double load_scale = 1.0;  ///< every demand multiplied by this
   std::vector<LoadStep> load_profile{};
   Duration sync_period = std::chrono::milliseconds(100);
-  double sync_loss = 0.0;   ///< probability that a sync message (or ack) is lost
-  Duration sync_delay{};    ///< extra delay of every sync message (stale views)
+  double sync_loss = 0.0;  ///< probability that a sync message (or ack) is lost
+  Duration sync_delay{};   ///< extra delay of every sync message (stale views)
   Duration placement_period = std::chrono::seconds(30);  ///< strategies that re-place do so
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).

@@ -16,13 +16,14 @@ namespace epara::sim {
 Scenario scale_cluster(const Scenario& scenario, double factor);
 
 struct GpusNeeded {
-  bool reached = false;   ///< false: not even the largest factor tried reached the target
-  double factor = 0.0;    ///< the smallest factor tried that reached it
-  int gpus = 0;           ///< GPUs of the cluster at that factor
+  bool reached = false;     ///< false: not even the largest factor tried reached the target
+  double factor = 0.0;      ///< the smallest factor tried that reached it
+  int gpus = 0;             ///< GPUs of the cluster at that factor
   double attainment = 0.0;  ///< attainment there (or the best seen when not reached)
 };
 
-/// Tries `factors` in increasing order and stops at the first that reaches `target`.
+/// Tries `factors` in increasing order and stops at the first that reaches `target`. A device
+/// fault naming a GPU that a scaled-down server no longer has is left out of that run.
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
                        const std::vector<double>& factors, const std::vector<TraceRow>& trace);

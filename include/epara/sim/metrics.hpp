@@ -23,9 +23,9 @@ struct ServiceMetrics {
   std::uint64_t served = 0;  ///< within the SLO
   std::uint64_t late = 0;
   std::array<std::uint64_t, reject_reasons> rejected{};
-  std::uint64_t offloads = 0;  ///< hops taken by its requests
+  std::uint64_t offloads = 0;                         ///< hops taken by its requests
   std::array<std::uint64_t, Route::capacity> hops{};  ///< requests by number of offloads
-  double latency_sum_s = 0.0;  ///< over completed requests (served or late)
+  double latency_sum_s = 0.0;                         ///< over completed requests (served or late)
 
   std::uint64_t rejected_total() const noexcept {
     std::uint64_t n = 0;
@@ -46,8 +46,8 @@ struct RunMetrics {
   std::uint64_t events = 0;
   std::uint64_t sync_messages = 0;
   std::uint64_t sync_bytes = 0;
-  int placements = 0;  ///< re-placements made during the run
-  int loads = 0;       ///< instances loaded by re-placements
+  int placements = 0;                   ///< re-placements made during the run
+  int loads = 0;                        ///< instances loaded by re-placements
   std::uint64_t dropped_in_flight = 0;  ///< must stay 0: requests lost without an outcome
 
   std::uint64_t offered() const noexcept { return sum(&ServiceMetrics::offered); }

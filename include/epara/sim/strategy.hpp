@@ -40,10 +40,10 @@ struct InstanceSpec {
 struct InstanceState {
   ServiceId service{};
   ServerId server{};
-  bool serving = false;     ///< alive and loaded
-  std::size_t queued = 0;   ///< items waiting for a pass
+  bool serving = false;    ///< alive and loaded
+  std::size_t queued = 0;  ///< items waiting for a pass
   int max_batch = 1;
-  double capacity = 0.0;    ///< items per second at full batches
+  double capacity = 0.0;  ///< items per second at full batches
 };
 
 /// The simulation as strategies see it (implemented by the simulator).

@@ -26,7 +26,6 @@ std::vector<TraceRow> parse_azure_trace(std::string_view text, std::string_view 
                                         std::size_t max_rows = 0);
 
 /// Reads and parses the file.
-std::vector<TraceRow> load_azure_trace(const std::filesystem::path& path,
-                                       std::size_t max_rows = 0);
+std::vector<TraceRow> load_azure_trace(const std::filesystem::path& path, std::size_t max_rows = 0);
 
 }  // namespace epara::sim

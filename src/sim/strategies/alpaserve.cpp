@@ -24,7 +24,9 @@ class AlpaServe final : public Strategy {
 
   std::vector<InstanceSpec> deploy(SimView& sim) override {
     Layout best;
-    for (const std::size_t size : {std::size_t{4}, std::size_t{2}, std::size_t{1}}) {  // ties go to the larger groups: more multiplexing
+    for (const std::size_t size :
+         {std::size_t{4}, std::size_t{2},
+          std::size_t{1}}) {  // ties go to the larger groups: more multiplexing
       Layout l = layout(sim, size);
       if (best.instances.empty() || l.served > best.served + 1e-9) best = std::move(l);
     }
@@ -52,8 +54,8 @@ class AlpaServe final : public Strategy {
       ServerId server;
       DeviceClassId cls;
       std::vector<DeviceSlot> devices;
-      Bytes free;      // per GPU
-      double load = 0.0;  // GPU-seconds per second placed on it
+      Bytes free;                                           // per GPU
+      double load = 0.0;                                    // GPU-seconds per second placed on it
       std::vector<std::pair<Duration, Duration>> models{};  // (pass, deadline) of its replicas
     };
     // Groups: one group per model too large for group_size GPUs (the smallest power of two of
@@ -93,8 +95,8 @@ class AlpaServe final : public Strategy {
                                  s.cluster.device_class(cls).memory)
             size *= 2;
           if (size <= group_size) break;  // the ordinary groups will do
-          const auto count = static_cast<std::size_t>(
-              std::count(free_class[v].begin(), free_class[v].end(), cls));
+          const auto count =
+              static_cast<std::size_t>(std::count(free_class[v].begin(), free_class[v].end(), cls));
           if (count < size) continue;
           carve(v, cls, size);
           carved = true;
@@ -106,7 +108,7 @@ class AlpaServe final : public Strategy {
       while (!free_slots[v].empty()) carve(v, free_class[v].front(), group_size);
     struct Model {
       ServiceId service;
-      double rate;       // items per second
+      double rate;  // items per second
       int replicas = 0;
       bool done = false;  // no group can take another replica, or one more would add little
     };
@@ -170,10 +172,11 @@ class AlpaServe final : public Strategy {
                                 spec.slo.deadline);
       // The replica takes its share of the model's load, or what time the group has left.
       const double share = m.rate / (m.replicas + 1) * per_item(*best_timing, spec);
-      best->load += m.replicas == 0
-                        ? share
-                        : std::min(share, 0.85 / CostModel{}.interference - best->load);
-      out.push_back({m.service, best->server, best->devices,
+      best->load +=
+          m.replicas == 0 ? share : std::min(share, 0.85 / CostModel{}.interference - best->load);
+      out.push_back({m.service,
+                     best->server,
+                     best->devices,
                      {batch_of(*best_timing, spec), batching.timeout, *best_timing, 1.0,
                       replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1))}});
       group_of.push_back(static_cast<std::size_t>(best - groups.data()));

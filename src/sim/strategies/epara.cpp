@@ -31,8 +31,7 @@ struct LocalInstances {
     }
     if (best) {
       const auto taken = streams->find({at, s});
-      best->spare_rate =
-          0.9 * capacity - (taken == streams->end() ? 0.0 : taken->second);
+      best->spare_rate = 0.9 * capacity - (taken == streams->end() ? 0.0 : taken->second);
     }
     return best;
   }
@@ -44,8 +43,7 @@ static_assert(LocalView<LocalInstances>);
 // view cannot overload one target. This view caps each peer's spare rate by that admission.
 class Admitting {
  public:
-  Admitting(SimView& sim, SyncedView& view, const StreamLoad& streams, ServiceId s)
-      : view_(&view) {
+  Admitting(SimView& sim, SyncedView& view, const StreamLoad& streams, ServiceId s) : view_(&view) {
     for (const PeerEstimate& p : view.peers_hosting(s)) {
       double capacity = 0.0;
       const auto instances = sim.serving_on(p.server, s);
@@ -53,8 +51,8 @@ class Admitting {
       const auto taken = streams.find({p.server, s});
       const double room = 0.9 * capacity - (taken == streams.end() ? 0.0 : taken->second);
       PeerEstimate q = p;
-      q.spare_rate =
-          std::min(p.spare_rate, room / static_cast<double>(std::max<std::size_t>(1, instances.size())));
+      q.spare_rate = std::min(
+          p.spare_rate, room / static_cast<double>(std::max<std::size_t>(1, instances.size())));
       peers_.push_back(q);
     }
   }
@@ -167,11 +165,13 @@ class Epara final : public Strategy {
     std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
     for (const PlacedInstance& i : p.instances) {
       const InstanceType& t = p.types[i.type];
-      const auto timing = timing_for(s, t.service, t.device_class, t.devices,
-                                     t.plan.pipelined ? TimingSource::Pipeline
-                                                      : TimingSource::Profiled);
+      const auto timing =
+          timing_for(s, t.service, t.device_class, t.devices,
+                     t.plan.pipelined ? TimingSource::Pipeline : TimingSource::Profiled);
       if (!timing) continue;
-      out.push_back({i.service, i.server, i.devices,
+      out.push_back({i.service,
+                     i.server,
+                     i.devices,
                      {t.plan.max_batch, t.plan.batch_timeout, *timing, t.share, t.load_time}});
       ++splits[t.service][t.plan.split];
     }
@@ -184,8 +184,8 @@ class Epara final : public Strategy {
     return out;
   }
 
-  std::map<ServiceId, int> split_;  // replicas a stream is spread over, per service
-  StreamLoad stream_load_;          // stream items per second assigned to each server
+  std::map<ServiceId, int> split_;            // replicas a stream is spread over, per service
+  StreamLoad stream_load_;                    // stream items per second assigned to each server
   std::vector<std::vector<Demand>> history_;  // measured demand of the last periods
 };
 

@@ -113,9 +113,9 @@ class Nexus final : public Strategy {
 
  private:
   struct Sessions {
-    int k = 1;              // GPUs per replica
-    int replicas = 1;       // the fewest whose sessions each fit one replica
-    double occupancy = 0;   // of each replica
+    int k = 1;             // GPUs per replica
+    int replicas = 1;      // the fewest whose sessions each fit one replica
+    double occupancy = 0;  // of each replica
     ReplicaConfig config{};
   };
 

@@ -29,12 +29,12 @@ class Offloading final : public Strategy {
       for (const PeerEstimate& p : sim.view_of(at).peers_hosting(r.service)) {
         if (p.server == at || r.route.visited(p.server) || !sim.network().path(at, p.server))
           continue;
-        if (!least || p.queue < least->queue || (p.queue == least->queue && p.server < least->server))
+        if (!least || p.queue < least->queue ||
+            (p.queue == least->queue && p.server < least->server))
           least = &p;
       }
     }
-    const Duration local_queue =
-        local ? sim.predicted_finish(*local, now) - now : Duration::max();
+    const Duration local_queue = local ? sim.predicted_finish(*local, now) - now : Duration::max();
     if (least && least->queue + least->compute < local_queue) {
       sim.view_of(at).reserve(least->server, r.service, least->compute, 0.0);
       return Offload{least->server, Time{}};

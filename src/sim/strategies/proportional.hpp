@@ -50,8 +50,7 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
       if (!timing && k > 1) timing = timing_for(s, service, cls, k, TimingSource::Pipeline);
       if (!timing) continue;
       const int b = std::min(policy.max_batch, timing->max_batch());
-      needs.push_back({service, cls, k, *timing,
-                       rate * k * to_seconds(timing->interval_at(b)) / b,
+      needs.push_back({service, cls, k, *timing, rate * k * to_seconds(timing->interval_at(b)) / b,
                        top_origin[service].second, 0});
       break;
     }
@@ -80,7 +79,9 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
         for (ServerId v : by_distance(s, n.origin)) {
           const auto devices = ledger.take_whole(v, k, memory_per_device(spec, k), cls);
           if (!devices) continue;
-          out.push_back({n.service, v, *devices,
+          out.push_back({n.service,
+                         v,
+                         *devices,
                          {std::min(policy.max_batch, timing.max_batch()), policy.timeout, timing,
                           1.0, replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1))}});
           return true;

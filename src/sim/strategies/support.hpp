@@ -16,9 +16,12 @@ namespace epara::sim::detail {
 inline std::optional<ReplicaTiming> timing_for(const Scenario& s, ServiceId id, DeviceClassId cls,
                                                int k, TimingSource source) {
   const ServiceSpec& service = s.service(id);
-  const AllocationProblem problem{service,        s.profile_of(service),
+  const AllocationProblem problem{service,
+                                  s.profile_of(service),
                                   categorize(s, id).category,
-                                  s.cluster.device_classes, GpuPool{cls, k, k}, Load{Rate{1}, 1}};
+                                  s.cluster.device_classes,
+                                  GpuPool{cls, k, k},
+                                  Load{Rate{1}, 1}};
   return replica_timing(problem, CostModel{}, k, source, false);
 }
 
@@ -28,7 +31,8 @@ class DeviceLedger {
   explicit DeviceLedger(const Scenario& s) : scenario_(&s) {
     for (const ServerSpec& server : s.cluster.servers) {
       std::vector<Slot> slots;
-      for (DeviceClassId g : server.gpus) slots.push_back({g, s.cluster.device_class(g).memory, 0.0});
+      for (DeviceClassId g : server.gpus)
+        slots.push_back({g, s.cluster.device_class(g).memory, 0.0});
       servers_.push_back(std::move(slots));
     }
   }

@@ -1,0 +1,118 @@
+// The "simulation" section of a scenario file: settings over the defaults, and bad fields
+// named by their JSON path.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "epara/error.hpp"
+#include "epara/io/scenario_json.hpp"
+#include "epara/io/simulation_json.hpp"
+
+using namespace epara;
+using Json = nlohmann::json;
+
+namespace {
+
+Json scenario_with(Json simulation) {
+  Json j = Json::parse(io::read_text_file(EPARA_TESTBED_JSON));
+  j["simulation"] = std::move(simulation);
+  return j;
+}
+
+sim::SimulationConfig parse(const Json& j) {
+  const std::string text = j.dump();
+  const Scenario s = io::parse_scenario(text, "sim.json");
+  return io::parse_simulation_config(text, "sim.json", s, "/data");
+}
+
+}  // namespace
+
+TEST_CASE("No simulation section: the defaults", "[io][sim]") {
+  const Json j = Json::parse(io::read_text_file(EPARA_TESTBED_JSON));
+  const sim::SimulationConfig c = parse(j);
+  const sim::SimulationConfig defaults;
+  CHECK(c.duration == defaults.duration);
+  CHECK(c.seed == defaults.seed);
+  CHECK(c.faults.empty());
+  CHECK_FALSE(c.trace);
+}
+
+TEST_CASE("Every simulation setting is read", "[io][sim]") {
+  const sim::SimulationConfig c = parse(scenario_with(Json::parse(R"({
+    "duration_s": 120, "warmup_s": 20, "seed": 9, "arrivals": "gamma", "burstiness": 2.5,
+    "load_scale": 1.5, "load_profile": [{"at_s": 30, "factor": 2}, {"at_s": 60, "factor": 0.5}],
+    "sync_period_ms": 50, "sync_loss": 0.1, "sync_delay_ms": 20, "placement_period_s": 15,
+    "interference": 1.3, "hop_limit": 2,
+    "faults": [{"at_s": 10, "kind": "server_down", "server": "edge-2"},
+               {"at_s": 12, "kind": "device_down", "server": "edge-1", "device": 3},
+               {"at_s": 14, "kind": "device_up", "server": "pi-1", "device": "cpu"}],
+    "trace": {"file": "traces/t.csv", "service": "chat-llm", "origins": ["edge-1", "edge-3"],
+              "speedup": 4, "prefill_weight": 0.2}
+  })")));
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  CHECK(c.duration == seconds(120));
+  CHECK(c.warmup == seconds(20));
+  CHECK(c.seed == 9);
+  CHECK(c.arrivals == sim::ArrivalProcess::Gamma);
+  CHECK(c.burstiness == 2.5);
+  CHECK(c.load_scale == 1.5);
+  REQUIRE(c.load_profile.size() == 2);
+  CHECK(c.load_profile[1].at == seconds(60));
+  CHECK(c.load_profile[1].factor == 0.5);
+  CHECK(c.sync_period == milliseconds(50));
+  CHECK(c.sync_loss == 0.1);
+  CHECK(c.sync_delay == milliseconds(20));
+  CHECK(c.placement_period == seconds(15));
+  CHECK(c.interference == 1.3);
+  CHECK(c.handler.hop_limit == 2);
+  REQUIRE(c.faults.size() == 3);
+  CHECK(c.faults[0].kind == sim::FaultKind::ServerDown);
+  CHECK(index_of(c.faults[0].server) == 1);
+  CHECK(c.faults[1].device == 3);
+  CHECK(c.faults[2].device == cpu_slot);
+  REQUIRE(c.trace);
+  CHECK(c.trace->file == "/data/traces/t.csv");
+  CHECK(c.trace->origins.size() == 2);
+  CHECK(c.trace->speedup == 4);
+  CHECK(c.trace->prefill_weight == 0.2);
+}
+
+TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
+  struct Case {
+    const char* simulation;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"duration_s": 0})", "simulation.duration_s"},
+      {R"({"duration_s": 10, "warmup_s": 10})", "warmup_s must be below duration_s"},
+      {R"({"durations": 10})", "durations"},
+      {R"({"arrivals": "uniform"})", "simulation.arrivals"},
+      {R"({"sync_loss": 1.5})", "simulation.sync_loss: must be in [0, 1]"},
+      {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
+      {R"({"hop_limit": 9})", "simulation.hop_limit"},
+      {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},
+      {R"({"faults": [{"at_s": 1, "kind": "melt", "server": "edge-1"}]})",
+       "simulation.faults[0].kind"},
+      {R"({"faults": [{"at_s": 1, "kind": "server_down", "server": "edge-9"}]})",
+       "simulation.faults[0].server"},
+      {R"({"faults": [{"at_s": 1, "kind": "device_down", "server": "edge-1"}]})",
+       "a device fault needs 'device'"},
+      {R"({"faults": [{"at_s": 1, "kind": "server_down", "server": "edge-1", "device": 0}]})",
+       "'device' belongs to device_down and device_up only"},
+      {R"({"faults": [{"at_s": 1, "kind": "device_down", "server": "edge-1", "device": 4}]})",
+       "simulation.faults[0].device"},
+      {R"({"faults": [{"at_s": 1, "kind": "device_down", "server": "edge-1", "device": "cpu"}]})",
+       "server 'edge-1' has no such device"},
+      {R"({"trace": {"file": "t.csv", "service": "video-detect", "origins": ["edge-1"]}})",
+       "the service must be latency-sensitive"},
+      {R"({"trace": {"file": "t.csv", "service": "chat-llm", "origins": []}})",
+       "simulation.trace.origins: needs at least one server"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.simulation);
+    const Json j = scenario_with(Json::parse(c.simulation));
+    CHECK_THROWS_AS(parse(j), InvalidArgument);
+    CHECK_THROWS_WITH(parse(j), Catch::StartsWith("sim.json: ") && Catch::Contains(c.message));
+  }
+}

@@ -1,0 +1,78 @@
+#pragma once
+// A two-server scenario small enough to work outcomes out by hand, and a strategy that runs
+// one fixed instance: the simulator's behaviour is then the only thing under test.
+
+#include <catch2/catch.hpp>
+
+#include "epara/io/scenario_json.hpp"
+#include "epara/sim/simulator.hpp"
+
+namespace epara::testing {
+
+// Server a and b, one GPU each, 2 ms apart; service s: 25 ms deadline, 1 KiB inputs.
+inline Scenario micro_scenario() {
+  return io::parse_scenario(R"({
+    "device_classes": [{"name": "g", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
+    "servers": [
+      {"name": "a", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]},
+      {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]}],
+    "network": {"links": [{"between": ["a", "b"], "latency_ms": 2, "bandwidth_gbps": 8.192}]},
+    "profiles": [{"name": "p", "source": "test", "curves": [{"device_class": "g", "gpus": 1,
+      "points": [{"batch": 1, "latency_ms": 10}, {"batch": 2, "latency_ms": 15}]}]}],
+    "services": [{"name": "s", "profile": "p", "model_memory_gib": 1, "input_kib": 1,
+                  "slo": {"type": "latency", "deadline_ms": 25}}],
+    "demand": []
+  })",
+                            "micro.json");
+}
+
+inline constexpr ServerId server_a = id_at<ServerId>(0);
+inline constexpr ServerId server_b = id_at<ServerId>(1);
+inline constexpr ServiceId service_s = id_at<ServiceId>(0);
+
+/// One instance of s on `host`'s GPU (10 ms passes, 15 ms at batch 2); every request runs
+/// there: locally when it is at `host`, else offloaded to it.
+class FixedInstance : public sim::Strategy {
+ public:
+  FixedInstance(ServerId host, int max_batch, Duration timeout)
+      : host_(host), max_batch_(max_batch), timeout_(timeout) {}
+  std::string_view name() const override { return "fixed"; }
+  std::vector<sim::InstanceSpec> deploy(sim::SimView&) override {
+    ReplicaTiming t;
+    t.pass = {std::chrono::milliseconds(10), std::chrono::milliseconds(15)};
+    t.interval = t.pass;
+    return {{service_s, host_, {0}, {max_batch_, timeout_, t, 1.0, Duration{}}}};
+  }
+  Decision route(sim::SimView& sim, Request& r, ServerId at, Time now) override {
+    if (at != host_) return Offload{host_, Time{}};
+    const auto here = sim.serving_on(at, r.service);
+    if (here.empty()) return Reject{RejectReason::NoInstance};
+    return RunLocal{here.front(), sim.predicted_finish(here.front(), now), false};
+  }
+
+ private:
+  ServerId host_;
+  int max_batch_;
+  Duration timeout_;
+};
+
+/// A run whose requests arrive at `origin` exactly at `arrivals_ms` (a replayed trace with
+/// equal token counts: every request is one unit of work), measured from t = 0.
+inline sim::RunMetrics run_arrivals(const Scenario& s, sim::Strategy& strategy,
+                                    const std::vector<double>& arrivals_ms, ServerId origin,
+                                    std::vector<sim::Fault> faults = {}) {
+  sim::SimulationConfig c;
+  c.duration = std::chrono::seconds(1);
+  c.warmup = Duration::zero();
+  c.faults = std::move(faults);
+  c.trace = sim::TraceReplay{"arrivals", service_s, {origin}, 1.0, 0.0};
+  std::vector<sim::TraceRow> rows;
+  for (double ms : arrivals_ms) rows.push_back({from_ms(ms), 100, 10});
+  return sim::simulate(s, c, strategy, rows);
+}
+
+inline double mean_latency_ms(const sim::ServiceMetrics& m) {
+  return 1e3 * m.latency_sum_s / static_cast<double>(m.served + m.late);
+}
+
+}  // namespace epara::testing

@@ -1,0 +1,126 @@
+// The event engine: ordering, determinism for a seed, input checks, the strategy registry.
+
+#include <random>
+
+#include "epara/io/scenario_json.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/micro_scenario.hpp"
+
+using namespace epara;
+using namespace epara::sim;
+using std::chrono::milliseconds;
+
+TEST_CASE("Events pop in time order, equal times in the order they were scheduled", "[sim]") {
+  sim::detail::EventQueue q;
+  std::mt19937_64 rng(11);
+  std::vector<std::pair<std::int64_t, std::uint32_t>> pushed;  // (time, insertion index)
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    const auto t = static_cast<std::int64_t>(rng() % 50);  // many ties
+    q.push(Time{} + Duration{t}, sim::detail::EventKind::Arrival, i, 0);
+    pushed.emplace_back(t, i);
+  }
+  std::stable_sort(pushed.begin(), pushed.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [t, i] : pushed) {
+    REQUIRE_FALSE(q.empty());
+    const sim::detail::Event e = q.pop();
+    REQUIRE(e.at == Time{} + Duration{t});
+    REQUIRE(e.a == i);
+  }
+  CHECK(q.empty());
+}
+
+namespace {
+
+Scenario testbed() { return io::load_scenario(EPARA_TESTBED_JSON); }
+
+SimulationConfig short_run(std::uint64_t seed) {
+  SimulationConfig c;
+  c.duration = std::chrono::seconds(12);
+  c.warmup = std::chrono::seconds(2);
+  c.placement_period = std::chrono::seconds(5);
+  c.seed = seed;
+  return c;
+}
+
+// Everything a run counts, for comparing runs.
+std::vector<std::uint64_t> fingerprint(const RunMetrics& m) {
+  std::vector<std::uint64_t> f = {m.events, m.sync_messages, m.sync_bytes,
+                                  static_cast<std::uint64_t>(m.loads)};
+  for (const ServiceMetrics& s : m.services) {
+    f.insert(f.end(), {s.offered, s.served, s.late, s.offloads,
+                       static_cast<std::uint64_t>(s.latency_sum_s * 1e9)});
+    f.insert(f.end(), s.rejected.begin(), s.rejected.end());
+  }
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("A run is deterministic for its seed, for every built-in strategy", "[sim]") {
+  const Scenario s = testbed();
+  const auto registry = StrategyRegistry::with_builtins();
+  for (const std::string& name : registry.names()) {
+    INFO(name);
+    SimulationConfig c = short_run(5);
+    c.arrivals = ArrivalProcess::Gamma;
+    c.burstiness = 2.0;
+    c.sync_loss = 0.1;
+    const auto first = simulate(s, c, *registry.make(name));
+    const auto again = simulate(s, c, *registry.make(name));
+    CHECK(fingerprint(first) == fingerprint(again));
+    c.seed = 6;
+    const auto other = simulate(s, c, *registry.make(name));
+    CHECK(fingerprint(first) != fingerprint(other));
+  }
+}
+
+TEST_CASE("simulate refuses a config that does not fit the scenario", "[sim]") {
+  const Scenario s = testing::micro_scenario();
+  testing::FixedInstance strategy(testing::server_a, 1, Duration::zero());
+  SimulationConfig c;
+  SECTION("warm-up as long as the run") {
+    c.warmup = c.duration;
+    CHECK_THROWS_WITH(simulate(s, c, strategy), Catch::Contains("warmup must be in [0, duration)"));
+  }
+  SECTION("a fault on a device the server lacks") {
+    c.faults = {{milliseconds(1), FaultKind::DeviceDown, testing::server_a, 3}};
+    CHECK_THROWS_WITH(simulate(s, c, strategy),
+                      Catch::Contains("device 3 of server 'a', which it does not have"));
+  }
+  SECTION("a fault on an unknown server") {
+    c.faults = {{milliseconds(1), FaultKind::ServerDown, id_at<ServerId>(9), 0}};
+    CHECK_THROWS_WITH(simulate(s, c, strategy), Catch::Contains("unknown server"));
+  }
+  SECTION("sync loss outside [0, 1]") {
+    c.sync_loss = 1.5;
+    CHECK_THROWS_WITH(simulate(s, c, strategy), Catch::Contains("sync_loss"));
+  }
+}
+
+TEST_CASE("A RunLocal on an instance of another server is a strategy bug, reported", "[sim]") {
+  struct Wrong final : testing::FixedInstance {
+    using FixedInstance::FixedInstance;
+    Decision route(SimView&, Request&, ServerId, Time) override { return RunLocal{0, {}, false}; }
+  };
+  const Scenario s = testing::micro_scenario();
+  Wrong strategy(testing::server_b, 1, Duration::zero());
+  CHECK_THROWS_WITH(testing::run_arrivals(s, strategy, {0}, testing::server_a),
+                    Catch::Contains("strategy fixed: RunLocal on an instance not serving"));
+}
+
+TEST_CASE("The registry makes strategies by name and lists the known ones otherwise", "[sim]") {
+  auto registry = StrategyRegistry::with_builtins();
+  CHECK(registry.names() ==
+        std::vector<std::string>{"epara", "uncategorized", "nexus", "alpaserve", "offload"});
+  CHECK(registry.make("nexus")->name() == "nexus");
+  CHECK_THROWS_WITH(registry.make("clipper"),
+                    Catch::Contains("unknown allocator 'clipper'") && Catch::Contains("alpaserve"));
+  CHECK_THROWS_WITH(registry.add("epara", "again", [] { return nullptr; }),
+                    Catch::Contains("registered twice"));
+  registry.add("fixed", "one instance", [] {
+    return std::make_unique<testing::FixedInstance>(testing::server_a, 1, Duration::zero());
+  });
+  CHECK(registry.make("fixed")->name() == "fixed");
+  CHECK(registry.description("fixed") == "one instance");
+}

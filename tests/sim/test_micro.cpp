@@ -1,0 +1,101 @@
+// Hand-computed outcomes of tiny runs: known arrival times, one instance, known pass times.
+
+#include "sim/micro_scenario.hpp"
+
+using namespace epara;
+using namespace epara::testing;
+using std::chrono::milliseconds;
+
+namespace {
+std::uint64_t rejected(const sim::ServiceMetrics& m, RejectReason r) {
+  return m.rejected[static_cast<std::size_t>(r)];
+}
+}  // namespace
+
+TEST_CASE("FIFO one at a time: the third request would finish late and is left out", "[sim]") {
+  // Passes of 10 ms from t = 0, 10, 20. Arrivals 0, 1, 2 ms; deadline 25 ms after each.
+  // #0 done at 10, #1 at 20 (deadline 26); #2 would end at 30 > 27: rejected when its turn comes.
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 1, Duration::zero());
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 1, 2}, server_a);
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.offered == 3);
+  CHECK(sm.served == 2);
+  CHECK(sm.late == 0);
+  CHECK(rejected(sm, RejectReason::Overloaded) == 1);
+  CHECK(mean_latency_ms(sm) == Approx((10.0 + 19.0) / 2));
+  CHECK(sm.offloads == 0);
+  CHECK(m.balanced());
+}
+
+TEST_CASE("Without dropping, the third request is served late", "[sim]") {
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 1, Duration::zero());
+  sim::SimulationConfig c;
+  c.duration = std::chrono::seconds(1);
+  c.warmup = Duration::zero();
+  c.drop_expired = false;
+  c.trace = sim::TraceReplay{"arrivals", service_s, {server_a}, 1.0, 0.0};
+  const auto m = sim::simulate(
+      s, c, strategy, {{milliseconds(0), 1, 1}, {milliseconds(1), 1, 1}, {milliseconds(2), 1, 1}});
+  CHECK(m.services[0].served == 2);
+  CHECK(m.services[0].late == 1);
+  CHECK(mean_latency_ms(m.services[0]) == Approx((10.0 + 19.0 + 28.0) / 3));
+}
+
+TEST_CASE("Dynamic batching: a full batch starts at once, a lone item after the timeout", "[sim]") {
+  // Max batch 2, timeout 5 ms. Arrivals 0 and 1 ms form a batch at t = 1 (15 ms pass, done at
+  // 16); the arrival at 30 ms waits for its timeout (35) and runs alone (done at 45).
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 2, milliseconds(5));
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 1, 30}, server_a);
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.served == 3);
+  CHECK(sm.rejected_total() == 0);
+  CHECK(mean_latency_ms(sm) == Approx((16.0 + 15.0 + 15.0) / 3));
+}
+
+TEST_CASE("A batch leaves out the items it would finish late, earliest deadline first", "[sim]") {
+  // Max batch 2, timeout 1 ms. #0 and #1 (0 and 0.5 ms) run as a pair 0.5–15.5. #2 and #3
+  // (1 and 2 ms; deadlines 26 and 27) queue; at 15.5 a pair would end at 30.5, late for both.
+  // The pass leaves #2 out (earliest deadline), and #3 alone ends at 25.5: in time.
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 2, milliseconds(1));
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 0.5, 1, 2}, server_a);
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.served == 3);
+  CHECK(sm.late == 0);
+  CHECK(rejected(sm, RejectReason::Overloaded) == 1);
+  CHECK(mean_latency_ms(sm) == Approx((15.5 + 15.0 + 23.5) / 3));
+}
+
+TEST_CASE("An offloaded request pays the hop: link latency plus its input over the bandwidth",
+          "[sim]") {
+  // a → b: 2 ms + 1 KiB at 8.192 Gb/s (1 µs), then a 10 ms pass on b.
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_b, 1, Duration::zero());
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0}, server_a);
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.served == 1);
+  CHECK(sm.offloads == 1);
+  CHECK(sm.hops[1] == 1);
+  CHECK(mean_latency_ms(sm) == Approx(12.001).margin(1e-6));
+}
+
+TEST_CASE("A server failure rejects what it holds and what arrives while it is down", "[sim]") {
+  // b fails at 5 ms with #0 in its pass (since 2 ms) and returns at 20 ms, reloading its
+  // instance (no load time here). #1, sent at 4 ms, reaches b at 6: down. #2, sent at 30 ms,
+  // is served like any offloaded request (12.001 ms).
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_b, 1, Duration::zero());
+  const std::vector<sim::Fault> faults = {
+      {milliseconds(5), sim::FaultKind::ServerDown, server_b, 0},
+      {milliseconds(20), sim::FaultKind::ServerUp, server_b, 0}};
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 4, 30}, server_a, faults);
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.offered == 3);
+  CHECK(rejected(sm, RejectReason::ServerFailed) == 2);
+  CHECK(sm.served == 1);
+  CHECK(mean_latency_ms(sm) == Approx(12.001).margin(1e-6));
+  CHECK(m.balanced());
+}
