@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -41,22 +42,29 @@ std::vector<std::string> split(const std::string& list) {
 
 std::string percent(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
 
+// A progress bar on stderr when it is a terminal, once the work has taken a second: runs done
+// plus the running one's fraction.
 class Progress {
  public:
   Progress(bool on, std::size_t total) : on_(on && isatty(fileno(stderr)) != 0), total_(total) {}
-  void step(const std::string& what) {
-    if (!on_) return;
-    ++done_;
-    const std::size_t width = 30, filled = width * done_ / std::max<std::size_t>(total_, 1);
+  void show(const std::string& what, double fraction) {
+    if (!on_ || std::chrono::steady_clock::now() - start_ < std::chrono::seconds(1)) return;
+    shown_ = true;
+    const double done = (static_cast<double>(done_) + fraction) /
+                        static_cast<double>(std::max<std::size_t>(total_, 1));
+    const auto filled = static_cast<std::size_t>(30.0 * std::clamp(done, 0.0, 1.0));
     fmt::print(stderr, "\r[{}{}] {}/{} {:<40}", std::string(filled, '#'),
-               std::string(width - filled, '.'), done_, total_, what);
+               std::string(30 - filled, '.'), done_ + 1, total_, what);
     std::fflush(stderr);
   }
+  void finished() { ++done_; }
   ~Progress() {
-    if (on_) fmt::print(stderr, "\r{:<90}\r", "");
+    if (shown_) fmt::print(stderr, "\r{:<90}\r", "");
   }
 
  private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool shown_ = false;
   bool on_;
   std::size_t total_;
   std::size_t done_ = 0;
@@ -282,17 +290,22 @@ int main(int argc, char** argv) {
         for (const std::string& n : names) {
           SimulationConfig c = config;
           c.load_scale = l;
+          const std::string what = fmt::format("{} at load x{}", n, l);
+          c.on_progress = [&](double f) { progress.show(what, needed ? f / 2 : f); };
+          progress.show(what, 0.0);
           const auto start = std::chrono::steady_clock::now();
           auto strategy = registry.make(n);
           Row row{n, l, simulate(scenario, c, *strategy, trace), std::nullopt, 0.0};
-          if (needed)
-            row.needed = gpus_needed(
-                scenario, c, [&] { return registry.make(n); }, target, factors, trace);
-          row.wall_s =
+          row.wall_s =  // the run alone: events/s
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
           if (!row.metrics.balanced())
             throw Error(fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
-          progress.step(fmt::format("{} at load x{}", n, l));
+          if (needed) {
+            c.on_progress = [&](double) { progress.show(what + ": GPUs needed", 0.75); };
+            row.needed = gpus_needed(
+                scenario, c, [&] { return registry.make(n); }, target, factors, trace);
+          }
+          progress.finished();
           rows.push_back(std::move(row));
         }
       }

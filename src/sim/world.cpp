@@ -159,9 +159,12 @@ RunMetrics World::run() {
   for (std::size_t f = 0; f < config_.faults.size(); ++f)
     schedule(Time{} + config_.faults[f].at, EventKind::Fault, static_cast<std::uint32_t>(f));
 
+  const double span_ns = static_cast<double>(config_.duration.count());
   while (!queue_.empty()) {
     const Event e = queue_.pop();
     ++metrics_.events;
+    if (config_.on_progress && (metrics_.events & 0x3ffff) == 0)
+      config_.on_progress(std::min(1.0, static_cast<double>(e.at.time_since_epoch().count()) / span_ns));
     switch (e.kind) {
       case EventKind::Arrival:
         arrival(e.a, e.at);

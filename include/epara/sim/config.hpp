@@ -3,6 +3,7 @@
 // synchronize and re-place, and what fails when.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,13 +59,17 @@ struct SimulationConfig {
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;
-  /// Every executor drops a queued item that can no longer finish by its deadline when a batch
-  /// is formed (rejected as overloaded), instead of spending the GPU on it — the queue policy
-  /// a serving deployment configures, given to every strategy alike.
+  /// When an executor forms a batch it leaves out the items the pass would finish after their
+  /// deadline (earliest deadline first, the pass shortening with each; rejected as overloaded)
+  /// instead of spending the GPU on them — the queue policy a serving deployment configures,
+  /// given to every strategy alike.
   bool drop_expired = true;
   std::vector<Fault> faults{};
   std::optional<TraceReplay> trace{};
   HandlerOptions handler{};
+  /// Called now and then during a run with the fraction of simulated time done (a progress
+  /// bar); empty: not called.
+  std::function<void(double)> on_progress{};
 };
 
 }  // namespace epara::sim

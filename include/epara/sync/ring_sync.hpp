@@ -80,6 +80,7 @@ class RingSync {
     const auto to = successor(now);
     if (!to) return std::nullopt;
     Outgoing out{*to, {self_, ++sequence_, {}}};
+    out.message.entries.reserve(entries_.size());
     for (const auto& e : entries_)
       if (e && age(*e, now) <= options_.entry_ttl)
         out.message.entries.push_back({e->digest, age(*e, now)});
@@ -98,7 +99,14 @@ class RingSync {
       const bool newer = !mine || e.digest.version > mine->digest.version;
       const bool younger =
           mine && e.digest.version == mine->digest.version && e.age < age(*mine, now);
-      if (newer || younger) mine = Entry{e.digest, e.age, now};
+      if (!newer && !younger) continue;
+      if (!mine) {
+        mine = Entry{e.digest, e.age, now};
+      } else {  // in place: the digest's vectors keep their storage
+        mine->digest = e.digest;
+        mine->age_at_receipt = e.age;
+        mine->received = now;
+      }
     }
     return {self_, m.sequence};
   }
