@@ -40,8 +40,8 @@ struct Loaded {
 Loaded load(const std::string& name) {
   const std::string path = std::string(EPARA_SCENARIOS_DIR) + "/" + name + ".json";
   Loaded l{io::load_scenario(path), {}};
-  l.config = io::parse_simulation_config(io::read_text_file(path), path, l.scenario,
-                                         EPARA_SCENARIOS_DIR);
+  l.config =
+      io::parse_simulation_config(io::read_text_file(path), path, l.scenario, EPARA_SCENARIOS_DIR);
   return l;
 }
 

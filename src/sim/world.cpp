@@ -164,7 +164,8 @@ RunMetrics World::run() {
     const Event e = queue_.pop();
     ++metrics_.events;
     if (config_.on_progress && (metrics_.events & 0x3ffff) == 0)
-      config_.on_progress(std::min(1.0, static_cast<double>(e.at.time_since_epoch().count()) / span_ns));
+      config_.on_progress(
+          std::min(1.0, static_cast<double>(e.at.time_since_epoch().count()) / span_ns));
     switch (e.kind) {
       case EventKind::Arrival:
         arrival(e.a, e.at);
