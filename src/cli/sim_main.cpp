@@ -236,8 +236,10 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--sweep", sweep, "Comma-separated load factors: run every allocator at each");
-  app.add_option("--json", json_path, "Write the results as JSON to this file");
-  app.add_option("--csv", csv_path, "Write one CSV row per (allocator, load) to this file");
+  app.add_option("--json", json_path,
+                 "Write the results as JSON to this file (-: standard output)");
+  app.add_option("--csv", csv_path,
+                 "Write one CSV row per (allocator, load) to this file (-: standard output)");
   app.add_flag("--no-progress", no_progress, "No progress bar");
   CLI11_PARSE(app, argc, argv);
 
@@ -310,7 +312,15 @@ int main(int argc, char** argv) {
         }
       }
     }
-    if (loads.size() == 1) {
+    const auto emit = [](const std::string& path, const std::string& content) {
+      if (path == "-")
+        fmt::print("{}", content);
+      else
+        write_file(path, content);
+    };
+    if (json_path == "-" || csv_path == "-") {
+      // machine-readable output alone on standard output
+    } else if (loads.size() == 1) {
       print_table(rows, scenario, source, config, needed);
     } else {
       fmt::print("Goodput (items/s within SLO) by load factor\n{:<14}", "allocator");
@@ -326,9 +336,9 @@ int main(int argc, char** argv) {
     if (!json_path.empty()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
       for (const Row& r : rows) out.push_back(row_json(r, scenario));
-      write_file(json_path, out.dump(2) + "\n");
+      emit(json_path, out.dump(2) + "\n");
     }
-    if (!csv_path.empty()) write_file(csv_path, csv(rows));
+    if (!csv_path.empty()) emit(csv_path, csv(rows));
     return 0;
   });
 }
