@@ -34,6 +34,13 @@
 #include "epara/parallel/replica_timing.hpp"
 #include "epara/parallel/sizing.hpp"
 
+#include "epara/exec/batching_executor.hpp"
+#include "epara/exec/data_parallel_executor.hpp"
+#include "epara/exec/model_parallel_executor.hpp"
+#include "epara/exec/multi_frame_executor.hpp"
+#include "epara/exec/multi_task_executor.hpp"
+#include "epara/exec/reference/cpu_attention.hpp"
+#include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/handler/decision.hpp"
 #include "epara/handler/request_handler.hpp"
 #include "epara/handler/stream_assignment.hpp"

@@ -1,0 +1,93 @@
+#pragma once
+// The steps every executor shares: admit an item, drop the expired, pack a pass's inputs,
+// hand out its outputs. Not part of the public API.
+
+#include <algorithm>
+#include <exception>
+#include <future>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "epara/exec/batch_queue.hpp"
+#include "epara/exec/completion.hpp"
+
+namespace epara::exec::detail {
+
+/// Numbers the item and queues it, or completes it at once as rejected (bad input, full,
+/// shut down). Either way the returned future will be fulfilled.
+inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
+                                 std::size_t input_size, Item item, Callback callback) {
+  Pending p{std::move(item), now(), 0, {}, std::move(callback)};
+  p.sequence = done.enter();
+  std::future<Result> future = p.promise.get_future();
+  if (p.item.input.size() != input_size) {
+    const std::string why =
+        fmt::format("input has {} floats; the model takes {}", p.item.input.size(), input_size);
+    done.finish_rejected(std::move(p), RejectReason::BadInput, why);
+  } else if (auto refused = queue.push(std::move(p), policy.capacity)) {
+    done.finish_rejected(std::move(refused->first), refused->second,
+                         refused->second == RejectReason::QueueFull
+                             ? fmt::format("{} items queued", policy.capacity)
+                             : std::string("the executor is shut down"));
+  }
+  return future;
+}
+
+/// Rejects the items whose deadline has passed (when the policy drops them); keeps the rest.
+inline void drop_expired(std::vector<Pending>& batch, const BatchPolicy& policy, Completion& done) {
+  if (!policy.drop_expired) return;
+  const Time t = now();
+  auto kept = std::stable_partition(batch.begin(), batch.end(),
+                                    [&](const Pending& p) { return p.item.deadline >= t; });
+  for (auto it = kept; it != batch.end(); ++it)
+    done.finish_rejected(std::move(*it), RejectReason::Expired, "deadline passed while queued");
+  batch.erase(kept, batch.end());
+}
+
+inline std::vector<float> pack(const std::vector<Pending>& batch, std::size_t input_size) {
+  std::vector<float> in(batch.size() * input_size);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    std::copy(batch[i].item.input.begin(), batch[i].item.input.end(),
+              in.begin() + static_cast<std::ptrdiff_t>(i * input_size));
+  return in;
+}
+
+/// Completes every item of a pass with its slice of `out`, in SLO or late by the clock now.
+inline void complete(std::vector<Pending>& batch, std::span<const float> out,
+                     std::size_t output_size, Completion& done) {
+  const Time t = now();
+  done.pass();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Result r;
+    r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
+    const auto first = out.begin() + static_cast<std::ptrdiff_t>(i * output_size);
+    r.output.assign(first, first + static_cast<std::ptrdiff_t>(output_size));
+    r.batch = static_cast<std::uint32_t>(batch.size());
+    done.finish(std::move(batch[i]), std::move(r));
+  }
+}
+
+inline void reject_all(std::vector<Pending>& batch, RejectReason why, const std::string& detail,
+                       Completion& done) {
+  for (Pending& p : batch) done.finish_rejected(std::move(p), why, detail);
+  batch.clear();
+}
+
+/// Runs `forward()` and turns an exception from the model into rejections of the whole pass.
+template <class Forward>
+bool run_guarded(std::vector<Pending>& batch, Completion& done, Forward&& forward) {
+  try {
+    forward();
+    return true;
+  } catch (const std::exception& e) {
+    reject_all(batch, RejectReason::ModelError, e.what(), done);
+  } catch (...) {
+    reject_all(batch, RejectReason::ModelError, "unknown exception", done);
+  }
+  return false;
+}
+
+}  // namespace epara::exec::detail

@@ -1,0 +1,51 @@
+#pragma once
+// One unit of work as the caller submits it, and as it waits inside an executor.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <vector>
+
+#include "epara/exec/outcome.hpp"
+#include "epara/units.hpp"
+
+namespace epara::exec {
+
+/// The executors' clock: steady, in nanoseconds (the library's Time).
+inline Time now() noexcept {
+  return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
+
+struct Item {
+  std::vector<float> input;  ///< the model's input_size() floats
+  Time deadline;             ///< absolute: the item's SLO
+  std::uint64_t stream = 0;  ///< the stream it belongs to (multi-frame groups by it)
+};
+
+/// Called once with the item's Result, on an executor thread, before its future is ready.
+/// It must not throw (an exception from it is caught and dropped) and should be quick.
+using Callback = std::function<void(const Result&)>;
+
+/// An item inside an executor.
+struct Pending {
+  Item item;
+  Time submitted;
+  std::uint64_t sequence = 0;
+  std::promise<Result> promise;
+  Callback callback;
+};
+
+/// How an executor forms passes; set from a Plan with batch_policy(plan).
+struct BatchPolicy {
+  std::size_t max_batch = 1;     ///< items per pass, at most
+  Duration timeout{};            ///< longest wait after the oldest item for a fuller pass
+  bool same_stream = false;      ///< a pass takes items of one stream only (multi-frame)
+  bool drop_expired = true;      ///< reject an item whose deadline passed before its pass
+  std::size_t capacity = 65536;  ///< queued items, at most; more are rejected (queue-full)
+};
+
+/// How shutdown treats queued items: run them, or reject them (reason shutdown).
+enum class Drain { Finish, Reject };
+
+}  // namespace epara::exec

@@ -1,0 +1,126 @@
+#pragma once
+// Model parallelism: a model split into k stages, each on its own device and worker thread,
+// pipelined — stage 1 runs pass n while stage 0 runs pass n + 1. A stage's output activations
+// are the next stage's input, copied from one device to the next through host memory (LS-N
+// services whose model does not fit one GPU, or whose deadline needs the split).
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "epara/error.hpp"
+#include "epara/exec/detail/channel.hpp"
+#include "epara/exec/detail/pass.hpp"
+#include "epara/exec/model.hpp"
+#include "epara/exec/plan_policy.hpp"
+
+namespace epara::exec {
+
+template <Model S>
+class ModelParallelExecutor {
+ public:
+  /// `stages` run in order; stage i's output size must be stage i + 1's input size. Passes of up
+  /// to policy.max_batch items (at most every stage's max_batch).
+  ModelParallelExecutor(std::vector<S> stages, BatchPolicy policy)
+      : stages_(std::move(stages)), policy_(policy), done_(false) {
+    EPARA_EXPECTS(!stages_.empty(), "model-parallel executor: at least one stage is needed");
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      EPARA_EXPECTS(policy_.max_batch >= 1 && policy_.max_batch <= stages_[i].max_batch(),
+                    fmt::format("model-parallel executor: batch of {} over stage {}'s limit of {}",
+                                policy_.max_batch, i, stages_[i].max_batch()));
+      if (i + 1 < stages_.size())
+        EPARA_EXPECTS(stages_[i].output_size() == stages_[i + 1].input_size(),
+                      fmt::format("model-parallel executor: stage {} outputs {} floats per item "
+                                  "but stage {} takes {}",
+                                  i, stages_[i].output_size(), i + 1, stages_[i + 1].input_size()));
+    }
+    EPARA_EXPECTS(policy_.timeout >= Duration::zero(), "executor: negative batch timeout");
+    for (std::size_t i = 0; i + 1 < stages_.size(); ++i)
+      links_.push_back(std::make_unique<detail::Channel<InFlight>>(2));  // 2: keeps stages busy
+    for (std::size_t i = 0; i < stages_.size(); ++i)
+      workers_.emplace_back([this, i] { run_stage(i); });
+  }
+
+  /// From a model-parallel plan: one stage per GPU of the replica (k).
+  ModelParallelExecutor(std::vector<S> stages, const Plan& plan)
+      : ModelParallelExecutor(checked(std::move(stages), plan), batch_policy(plan)) {}
+
+  ~ModelParallelExecutor() { shutdown(Drain::Finish); }
+  ModelParallelExecutor(const ModelParallelExecutor&) = delete;
+  ModelParallelExecutor& operator=(const ModelParallelExecutor&) = delete;
+
+  std::future<Result> submit(Item item, Callback callback = {}) {
+    return detail::admit(done_, queue_, policy_, stages_.front().input_size(), std::move(item),
+                         std::move(callback));
+  }
+
+  void shutdown(Drain drain = Drain::Finish) {
+    std::lock_guard lock(shutdown_mutex_);
+    queue_.close();
+    if (drain == Drain::Reject)
+      for (Pending& p : queue_.take_all())
+        done_.finish_rejected(std::move(p), RejectReason::Shutdown, "rejected at shutdown");
+    for (std::thread& w : workers_)
+      if (w.joinable()) w.join();
+  }
+
+  Counts counts() const noexcept { return done_.counts(); }
+  std::size_t stages() const noexcept { return stages_.size(); }
+  std::size_t input_size() const { return stages_.front().input_size(); }
+  std::size_t output_size() const { return stages_.back().output_size(); }
+
+ private:
+  static std::vector<S> checked(std::vector<S> stages, const Plan& plan) {
+    expect_plan_count(stages.size(), plan.gpus_per_replica, "stages");
+    return stages;
+  }
+
+  struct InFlight {
+    std::vector<Pending> items;
+    std::vector<float> activations;  // this stage's input, items packed
+  };
+
+  std::optional<InFlight> next_input(std::size_t stage) {
+    if (stage > 0) return links_[stage - 1]->pop();
+    for (std::vector<Pending> batch = queue_.pop_batch(policy_); !batch.empty();
+         batch = queue_.pop_batch(policy_)) {
+      detail::drop_expired(batch, policy_, done_);
+      if (batch.empty()) continue;
+      std::vector<float> in = detail::pack(batch, stages_.front().input_size());
+      return InFlight{std::move(batch), std::move(in)};
+    }
+    return std::nullopt;
+  }
+
+  void run_stage(std::size_t i) {
+    S& stage = stages_[i];
+    const bool last = i + 1 == stages_.size();
+    while (std::optional<InFlight> pass = next_input(i)) {
+      std::vector<float> out(pass->items.size() * stage.output_size());
+      const bool ran = detail::run_guarded(
+          pass->items, done_, [&] { stage.forward(pass->activations, out, pass->items.size()); });
+      if (!ran) continue;
+      if (last)
+        detail::complete(pass->items, out, stage.output_size(), done_);
+      else
+        links_[i]->push(InFlight{std::move(pass->items), std::move(out)});
+    }
+    if (!last) links_[i]->close();  // the next stage drains, then ends
+  }
+
+  std::vector<S> stages_;
+  const BatchPolicy policy_;
+  Completion done_;
+  BatchQueue queue_;
+  std::vector<std::unique_ptr<detail::Channel<InFlight>>> links_;
+  std::mutex shutdown_mutex_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace epara::exec

@@ -1,0 +1,43 @@
+#include <catch2/catch.hpp>
+
+#include "epara/exec/data_parallel_executor.hpp"
+#include "exec/fake_model.hpp"
+
+using namespace epara;
+using namespace epara::exec;
+using namespace std::chrono_literals;
+
+TEST_CASE("data parallel spreads items over replicas and returns them in order", "[exec]") {
+  std::vector<std::shared_ptr<test::PassLog>> logs;
+  std::vector<test::FakeModel> replicas;
+  for (int r = 0; r < 3; ++r) {  // replicas of different speeds finish out of order
+    logs.push_back(std::make_shared<test::PassLog>());
+    replicas.emplace_back(1, 4, logs.back(), std::chrono::microseconds(300 * (r + 1)));
+  }
+  DataParallelExecutor exec(std::move(replicas), BatchPolicy{4, 0ms});
+  std::mutex mutex;
+  std::vector<std::uint64_t> delivered;
+  std::vector<std::future<Result>> futures;
+  for (int i = 0; i < 120; ++i)
+    futures.push_back(exec.submit(test::item_of(1, static_cast<float>(i)), [&](const Result& r) {
+      std::lock_guard lock(mutex);
+      delivered.push_back(r.sequence);
+    }));
+  for (int i = 0; i < 120; ++i) {
+    const Result r = futures[static_cast<std::size_t>(i)].get();
+    REQUIRE(r.output == std::vector<float>{2.0f * static_cast<float>(i) + 1.0f});
+  }
+  exec.shutdown();
+  REQUIRE(delivered.size() == 120);
+  for (std::size_t i = 0; i < delivered.size(); ++i) REQUIRE(delivered[i] == i);
+  for (const auto& log : logs) CHECK(!log->passes.empty());  // every replica took work
+}
+
+TEST_CASE("data parallel replicas must agree in shape", "[exec]") {
+  auto log = std::make_shared<test::PassLog>();
+  std::vector<test::FakeModel> replicas;
+  replicas.emplace_back(2, 4, log);
+  replicas.emplace_back(3, 4, log);
+  CHECK_THROWS_WITH(DataParallelExecutor(std::move(replicas), BatchPolicy{4, 0ms}),
+                    "executor: replicas differ in input or output size");
+}
