@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,12 @@ inline constexpr std::string_view embedded_testbed_name = "testbed.json (embedde
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);
+}
+
+/// Writes `text` to `path`; InvalidArgument naming the path when it cannot.
+inline void write_text_file(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << text) || !out.flush()) throw InvalidArgument(fmt::format("{}: cannot write", path));
 }
 
 /// Runs `body`, turning libepara's errors into "program: error: message" and exit code 1.

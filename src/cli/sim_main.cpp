@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -185,11 +184,6 @@ nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
   return j;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  if (!(out << text) || !out.flush()) throw InvalidArgument(fmt::format("{}: cannot write", path));
-}
-
 std::string csv(const std::vector<Row>& rows) {
   std::string out =
       "allocator,load_scale,goodput_per_s,attainment,offered,served,late,rejected,"
@@ -316,7 +310,7 @@ int main(int argc, char** argv) {
       if (path == "-")
         fmt::print("{}", content);
       else
-        write_file(path, content);
+        cli::write_text_file(path, content);
     };
     if (json_path == "-" || csv_path == "-") {
       // machine-readable output alone on standard output

@@ -38,6 +38,12 @@ DeviceQuery query_devices() noexcept {
   return {count, std::to_string(count) + " device(s)"};
 }
 
+std::string device_name(int device) {
+  cudaDeviceProp properties{};
+  EPARA_CUDA_TRY(cudaGetDeviceProperties(&properties, device));
+  return properties.name;
+}
+
 std::vector<float> add_on_device(std::span<const float> a, std::span<const float> b) {
   EPARA_EXPECTS(a.size() == b.size(), "add_on_device: inputs differ in size");
   const std::size_t n = a.size();
