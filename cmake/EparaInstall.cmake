@@ -1,11 +1,15 @@
-# Installs the headers, epara::core and epara::io, and an exported eparaConfig.cmake so that
+# Installs the headers, epara::core, epara::io (and epara::cuda when built), and an exported eparaConfig.cmake so that
 # embedders write find_package(epara) and link epara::core / epara::io.
 include(CMakePackageConfigHelpers)
 
 set(EPARA_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/epara)
 
 install(DIRECTORY include/epara DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS epara_core epara_io
+set(_epara_installed epara_core epara_io)
+if(EPARA_HAS_CUDA)
+  list(APPEND _epara_installed epara_cuda)  # the cuBLAS reference models
+endif()
+install(TARGETS ${_epara_installed}
   EXPORT eparaTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

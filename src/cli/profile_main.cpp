@@ -43,6 +43,17 @@ bool have_gpu() {
 #endif
 }
 
+// Stage i of a pipeline: on the CPU another thread; on GPUs device i.
+exec::CpuDenseChain make_stage(std::type_identity<exec::CpuDenseChain>,
+                               const exec::DenseChainWeights& w, std::size_t max_batch, int) {
+  return {w, max_batch};
+}
+#ifdef EPARA_WITH_CUDA
+cuda::DenseChain make_stage(std::type_identity<cuda::DenseChain>, const exec::DenseChainWeights& w,
+                            std::size_t max_batch, int device) {
+  return {w, max_batch, {device, 0}};
+}
+
 // "NVIDIA H100 80GB HBM3" -> "nvidia-h100-80gb-hbm3"
 std::string slug(const std::string& text) {
   std::string s;
@@ -53,17 +64,6 @@ std::string slug(const std::string& text) {
       s += '-';
   while (!s.empty() && s.back() == '-') s.pop_back();
   return s;
-}
-
-// Stage i of a pipeline: on the CPU another thread; on GPUs device i.
-exec::CpuDenseChain make_stage(std::type_identity<exec::CpuDenseChain>,
-                               const exec::DenseChainWeights& w, std::size_t max_batch, int) {
-  return {w, max_batch};
-}
-#ifdef EPARA_WITH_CUDA
-cuda::DenseChain make_stage(std::type_identity<cuda::DenseChain>, const exec::DenseChainWeights& w,
-                            std::size_t max_batch, int device) {
-  return {w, max_batch, {device, 0}};
 }
 #endif
 

@@ -84,7 +84,7 @@ TEST_CASE("attention = Wo (V softmax(K^T Q / sqrt d)) + X", "[exec]") {
   }
 }
 
-TEST_CASE("reference weights: deterministic per seed; stages split the layers", "[exec]") {
+TEST_CASE("reference weights are deterministic per seed and split into stages", "[exec]") {
   CHECK(make_dense_chain({4, 4}, 1).layers[0].weight ==
         make_dense_chain({4, 4}, 1).layers[0].weight);
   CHECK(make_dense_chain({4, 4}, 1).layers[0].weight !=

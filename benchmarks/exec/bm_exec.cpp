@@ -1,0 +1,55 @@
+// CPU executors (Eigen reference models): overhead against the bare model, data-parallel
+// scaling over threads, multi-task sharing against running two models in turn.
+#include "common/executor_throughput.hpp"
+#include "epara/exec/data_parallel_executor.hpp"
+#include "epara/exec/reference/cpu_dense_chain.hpp"
+
+using namespace epara;
+
+namespace {
+// Small enough for a 2-core machine, large enough that a pass is ~0.1-1 ms.
+const exec::DenseChainWeights& weights() {
+  static const exec::DenseChainWeights w = exec::make_dense_chain({256, 512, 512, 256}, 1);
+  return w;
+}
+std::size_t batch_of(const benchmark::State& state) {
+  return static_cast<std::size_t>(state.range(0));
+}
+
+void BM_Cpu_BareModel(benchmark::State& state) {
+  exec::CpuDenseChain model(weights(), batch_of(state));
+  bench::bare_loop(state, model, batch_of(state));
+}
+BENCHMARK(BM_Cpu_BareModel)->ArgName("batch")->Arg(1)->Arg(8)->Arg(32)->UseRealTime();
+
+void BM_Cpu_BatchingExecutor(benchmark::State& state) {
+  bench::batching_executor(state, exec::CpuDenseChain(weights(), batch_of(state)), batch_of(state));
+}
+BENCHMARK(BM_Cpu_BatchingExecutor)->ArgName("batch")->Arg(1)->Arg(8)->Arg(32)->UseRealTime();
+
+void BM_Cpu_DataParallel(benchmark::State& state) {
+  const auto replicas = static_cast<std::size_t>(state.range(0));
+  std::vector<exec::CpuDenseChain> models;
+  for (std::size_t r = 0; r < replicas; ++r) models.emplace_back(weights(), 8);
+  exec::DataParallelExecutor exec(std::move(models),
+                                  exec::BatchPolicy{8, std::chrono::milliseconds(1)});
+  bench::submit_and_wait(state, 32 * 8, weights().input_size(), [&](exec::Item item, std::size_t) {
+    return exec.submit(std::move(item));
+  });
+}
+BENCHMARK(BM_Cpu_DataParallel)->ArgName("replicas")->Arg(1)->Arg(2)->UseRealTime();
+
+void BM_Cpu_TwoModelsInTurn(benchmark::State& state) {
+  exec::CpuDenseChain a(weights(), 8), b(exec::make_dense_chain({256, 512, 512, 256}, 2), 8);
+  bench::two_models_in_turn(state, a, b, 8);
+}
+BENCHMARK(BM_Cpu_TwoModelsInTurn)->UseRealTime();
+
+void BM_Cpu_TwoModelsMultiTask(benchmark::State& state) {
+  bench::two_models_multi_task(
+      state, exec::CpuDenseChain(weights(), 8),
+      exec::CpuDenseChain(exec::make_dense_chain({256, 512, 512, 256}, 2), 8), 8,
+      static_cast<std::size_t>(state.range(0)));
+}
+BENCHMARK(BM_Cpu_TwoModelsMultiTask)->ArgName("concurrency")->Arg(1)->Arg(2)->UseRealTime();
+}  // namespace
