@@ -1,11 +1,10 @@
-#include <chrono>
-#include <random>
-
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "epara/exec/batching_executor.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "exec/fake_model.hpp"
+#include "exec/matches_reference.hpp"
 
 using namespace epara;
 using namespace epara::exec;
@@ -17,22 +16,7 @@ TEST_CASE("batching returns each item its own output of the model", "[exec]") {
   const DenseChainWeights w = make_dense_chain({16, 32, 8}, 3);
   CpuDenseChain reference(w, 1);
   BatchingExecutor exec(CpuDenseChain(w, 8), BatchPolicy{8, 2ms});
-  std::mt19937 rng(11);
-  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  std::vector<std::vector<float>> inputs(40, std::vector<float>(16));
-  std::vector<std::future<Result>> futures;
-  for (auto& in : inputs) {
-    for (float& x : in) x = value(rng);
-    futures.push_back(exec.submit({in, now() + 10s, 0}));
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Result r = futures[i].get();
-    REQUIRE(r.outcome == Outcome::InSlo);
-    REQUIRE(r.sequence == i);
-    std::vector<float> expected(8);
-    reference.forward(inputs[i], expected, 1);
-    for (std::size_t j = 0; j < 8; ++j) REQUIRE(r.output[j] == Approx(expected[j]).epsilon(1e-5));
-  }
+  test::expect_matches_reference(exec, reference, 40, 11);
 }
 
 TEST_CASE("passes never exceed max_batch and fill up when items wait", "[exec]") {

@@ -1,10 +1,9 @@
-#include <random>
-
 #include <catch2/catch.hpp>
 
 #include "epara/exec/model_parallel_executor.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "exec/fake_model.hpp"
+#include "exec/matches_reference.hpp"
 
 using namespace epara;
 using namespace epara::exec;
@@ -18,21 +17,7 @@ TEST_CASE("a chain split into stages computes what the whole chain does", "[exec
     for (DenseChainWeights& s : split_stages(w, k)) stages.emplace_back(std::move(s), 8);
     ModelParallelExecutor exec(std::move(stages), BatchPolicy{8, 1ms});
     REQUIRE(exec.stages() == k);
-    std::mt19937 rng(static_cast<unsigned>(k));
-    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-    std::vector<std::vector<float>> inputs(30, std::vector<float>(12));
-    std::vector<std::future<Result>> futures;
-    for (auto& in : inputs) {
-      for (float& x : in) x = value(rng);
-      futures.push_back(exec.submit({in, now() + 10s, 0}));
-    }
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const Result r = futures[i].get();
-      REQUIRE(r.outcome == Outcome::InSlo);
-      std::vector<float> expected(6);
-      whole.forward(inputs[i], expected, 1);
-      for (std::size_t j = 0; j < 6; ++j) REQUIRE(r.output[j] == Approx(expected[j]).epsilon(1e-5));
-    }
+    test::expect_matches_reference(exec, whole, 30, static_cast<unsigned>(k));
   }
 }
 

@@ -45,6 +45,9 @@ struct BatchPolicy {
   std::size_t capacity = 65536;  ///< queued items, at most; more are rejected (queue-full)
 };
 
+/// Results in submission order (data parallel), or as passes finish.
+enum class Order { AsCompleted, Submission };
+
 /// How shutdown treats queued items: run them, or reject them (reason shutdown).
 enum class Drain { Finish, Reject };
 

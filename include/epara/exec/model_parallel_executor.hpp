@@ -16,7 +16,7 @@
 
 #include "epara/error.hpp"
 #include "epara/exec/detail/channel.hpp"
-#include "epara/exec/detail/pass.hpp"
+#include "epara/exec/detail/intake.hpp"
 #include "epara/exec/model.hpp"
 #include "epara/exec/plan_policy.hpp"
 
@@ -28,19 +28,18 @@ class ModelParallelExecutor {
   /// `stages` run in order; stage i's output size must be stage i + 1's input size. Passes of up
   /// to policy.max_batch items (at most every stage's max_batch).
   ModelParallelExecutor(std::vector<S> stages, BatchPolicy policy)
-      : stages_(std::move(stages)), policy_(policy), done_(false) {
+      : stages_(std::move(stages)), intake_(policy, Order::AsCompleted) {
     EPARA_EXPECTS(!stages_.empty(), "model-parallel executor: at least one stage is needed");
     for (std::size_t i = 0; i < stages_.size(); ++i) {
-      EPARA_EXPECTS(policy_.max_batch >= 1 && policy_.max_batch <= stages_[i].max_batch(),
+      EPARA_EXPECTS(policy.max_batch >= 1 && policy.max_batch <= stages_[i].max_batch(),
                     fmt::format("model-parallel executor: batch of {} over stage {}'s limit of {}",
-                                policy_.max_batch, i, stages_[i].max_batch()));
+                                policy.max_batch, i, stages_[i].max_batch()));
       if (i + 1 < stages_.size())
         EPARA_EXPECTS(stages_[i].output_size() == stages_[i + 1].input_size(),
                       fmt::format("model-parallel executor: stage {} outputs {} floats per item "
                                   "but stage {} takes {}",
                                   i, stages_[i].output_size(), i + 1, stages_[i + 1].input_size()));
     }
-    EPARA_EXPECTS(policy_.timeout >= Duration::zero(), "executor: negative batch timeout");
     for (std::size_t i = 0; i + 1 < stages_.size(); ++i)
       links_.push_back(std::make_unique<detail::Channel<InFlight>>(2));  // 2: keeps stages busy
     for (std::size_t i = 0; i < stages_.size(); ++i)
@@ -56,21 +55,12 @@ class ModelParallelExecutor {
   ModelParallelExecutor& operator=(const ModelParallelExecutor&) = delete;
 
   std::future<Result> submit(Item item, Callback callback = {}) {
-    return detail::admit(done_, queue_, policy_, stages_.front().input_size(), std::move(item),
-                         std::move(callback));
+    return intake_.submit(stages_.front().input_size(), std::move(item), std::move(callback));
   }
 
-  void shutdown(Drain drain = Drain::Finish) {
-    std::lock_guard lock(shutdown_mutex_);
-    queue_.close();
-    if (drain == Drain::Reject)
-      for (Pending& p : queue_.take_all())
-        done_.finish_rejected(std::move(p), RejectReason::Shutdown, "rejected at shutdown");
-    for (std::thread& w : workers_)
-      if (w.joinable()) w.join();
-  }
+  void shutdown(Drain drain = Drain::Finish) { intake_.shutdown(drain, workers_); }
 
-  Counts counts() const noexcept { return done_.counts(); }
+  Counts counts() const noexcept { return intake_.counts(); }
   std::size_t stages() const noexcept { return stages_.size(); }
   std::size_t input_size() const { return stages_.front().input_size(); }
   std::size_t output_size() const { return stages_.back().output_size(); }
@@ -88,14 +78,10 @@ class ModelParallelExecutor {
 
   std::optional<InFlight> next_input(std::size_t stage) {
     if (stage > 0) return links_[stage - 1]->pop();
-    for (std::vector<Pending> batch = queue_.pop_batch(policy_); !batch.empty();
-         batch = queue_.pop_batch(policy_)) {
-      detail::drop_expired(batch, policy_, done_);
-      if (batch.empty()) continue;
-      std::vector<float> in = detail::pack(batch, stages_.front().input_size());
-      return InFlight{std::move(batch), std::move(in)};
-    }
-    return std::nullopt;
+    std::vector<Pending> batch = intake_.next_pass();
+    if (batch.empty()) return std::nullopt;
+    std::vector<float> in = detail::pack(batch, stages_.front().input_size());
+    return InFlight{std::move(batch), std::move(in)};
   }
 
   void run_stage(std::size_t i) {
@@ -103,11 +89,12 @@ class ModelParallelExecutor {
     const bool last = i + 1 == stages_.size();
     while (std::optional<InFlight> pass = next_input(i)) {
       std::vector<float> out(pass->items.size() * stage.output_size());
-      const bool ran = detail::run_guarded(
-          pass->items, done_, [&] { stage.forward(pass->activations, out, pass->items.size()); });
+      const bool ran = detail::run_guarded(pass->items, intake_.done(), [&] {
+        stage.forward(pass->activations, out, pass->items.size());
+      });
       if (!ran) continue;
       if (last)
-        detail::complete(pass->items, out, stage.output_size(), done_);
+        detail::complete(pass->items, out, stage.output_size(), intake_.done());
       else
         links_[i]->push(InFlight{std::move(pass->items), std::move(out)});
     }
@@ -115,11 +102,8 @@ class ModelParallelExecutor {
   }
 
   std::vector<S> stages_;
-  const BatchPolicy policy_;
-  Completion done_;
-  BatchQueue queue_;
+  detail::Intake intake_;
   std::vector<std::unique_ptr<detail::Channel<InFlight>>> links_;
-  std::mutex shutdown_mutex_;
   std::vector<std::thread> workers_;
 };
 

@@ -1,0 +1,38 @@
+#pragma once
+// Submits random items to an executor and checks every output against a reference model run
+// on each item alone: same numbers, in SLO, numbered in submission order.
+
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "epara/exec/item.hpp"
+
+namespace epara::test {
+
+template <class Executor, class Reference>
+void expect_matches_reference(Executor& exec, Reference& reference, std::size_t items,
+                              unsigned seed) {
+  using namespace std::chrono_literals;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  std::vector<std::vector<float>> inputs(items, std::vector<float>(reference.input_size()));
+  std::vector<std::future<exec::Result>> futures;
+  for (auto& in : inputs) {
+    for (float& x : in) x = value(rng);
+    futures.push_back(exec.submit({in, exec::now() + 10s, 0}));
+  }
+  for (std::size_t i = 0; i < items; ++i) {
+    const exec::Result r = futures[i].get();
+    REQUIRE(r.outcome == exec::Outcome::InSlo);
+    REQUIRE(r.sequence == i);
+    std::vector<float> expected(reference.output_size());
+    reference.forward(inputs[i], expected, 1);
+    REQUIRE(r.output.size() == expected.size());
+    for (std::size_t j = 0; j < expected.size(); ++j)
+      REQUIRE(r.output[j] == Approx(expected[j]).epsilon(1e-5));
+  }
+}
+
+}  // namespace epara::test
