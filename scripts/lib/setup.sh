@@ -7,6 +7,7 @@ epara_packages=(
   nlohmann-json3-dev libcli11-dev       # epara::io, command-line programs
   catch2 libbenchmark-dev               # tests, benchmarks
   clang-format                          # the format check of scripts/test.sh
+  pybind11-dev python3-dev python3-pytest   # the Python module and its tests
 )
 
 epara_install_packages() {

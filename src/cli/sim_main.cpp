@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "epara/io/metrics_json.hpp"
 #include "epara/io/simulation_json.hpp"
 #include "epara/sim/gpus_needed.hpp"
 
@@ -143,41 +144,10 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
 }
 
 nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
-  const RunMetrics& m = r.metrics;
-  nlohmann::ordered_json services = nlohmann::ordered_json::array();
-  for (const ServiceMetrics& sm : m.services) {
-    nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
-    for (std::size_t k = 0; k < sm.rejected.size(); ++k)
-      rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
-    services.push_back(
-        {{"service", s.service(sm.service).name},
-         {"category", code(sm.category)},
-         {"offered", sm.offered},
-         {"served", sm.served},
-         {"late", sm.late},
-         {"rejected", std::move(rejected)},
-         {"offloads", sm.offloads},
-         {"mean_latency_s", sm.served + sm.late == 0
-                                ? 0.0
-                                : sm.latency_sum_s / static_cast<double>(sm.served + sm.late)}});
-  }
-  nlohmann::ordered_json j{{"allocator", r.allocator},
-                           {"load_scale", r.load},
-                           {"goodput_per_s", m.goodput()},
-                           {"attainment", m.attainment()},
-                           {"offered", m.offered()},
-                           {"served", m.served()},
-                           {"late", m.late()},
-                           {"rejected", m.rejected()},
-                           {"devices_used", m.devices_used},
-                           {"compute_utilization", m.compute_utilization},
-                           {"memory_utilization", m.memory_utilization},
-                           {"sync_messages", m.sync_messages},
-                           {"sync_bytes", m.sync_bytes},
-                           {"placements", m.placements},
-                           {"events", m.events},
-                           {"balanced", m.balanced()},
-                           {"services", std::move(services)}};
+  nlohmann::ordered_json j{{"allocator", r.allocator}, {"load_scale", r.load}};
+  nlohmann::ordered_json metrics =
+      nlohmann::ordered_json::parse(io::run_metrics_to_json(r.metrics, s));
+  for (auto& [key, value] : metrics.items()) j[key] = std::move(value);
   if (r.needed)
     j["gpus_needed"] = r.needed->reached ? nlohmann::ordered_json(r.needed->gpus)
                                          : nlohmann::ordered_json(nullptr);

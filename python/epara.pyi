@@ -1,0 +1,84 @@
+"""libepara for researchers: categorize services, allocate parallel plans, place instances by
+greedy submodular maximization (with your own objective), and simulate allocators."""
+
+from typing import Any, Optional, Protocol, Sequence, Union
+
+units_per_item: float
+
+class Error(RuntimeError): ...
+class InvalidArgument(ValueError): ...
+
+class Scenario:
+    """A cluster, its profiles, services and demand (docs/scenario-format.md)."""
+    @property
+    def source(self) -> str: ...
+    @property
+    def services(self) -> list[str]: ...
+    @property
+    def servers(self) -> list[str]: ...
+    @property
+    def gpu_count(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def predict_latency_ms(self, profile: str, device_class: str, gpus: int, batch: int) -> float: ...
+
+def load_scenario(path: str) -> Scenario: ...
+def parse_scenario(text: str, source: str = "<string>") -> Scenario: ...
+def categorize(scenario: Scenario) -> list[dict[str, str]]:
+    """Per service: service, category (LS-1/LS-N/FS-1/FS-N), rule, device_class, reason."""
+
+class Plan:
+    service: str
+    category: str
+    feasible: bool
+    status: str
+    reason: str
+    modes: str
+    device_class: str
+    gpus_per_replica: int
+    replicas: int
+    max_batch: int
+    frames_per_pass: int
+    batch_timeout_ms: float
+    worst_latency_ms: float
+    demand_per_s: float
+    capacity_per_s: float
+    devices: float
+    gpu_equivalents: float
+    utilization: float
+    explanation: str
+
+def allocate(scenario: Scenario) -> list[Plan]: ...
+
+def place(scenario: Scenario, variant: str = "lazy", objective: str = "flow",
+          load_budget_s: Optional[float] = None, load_penalty: float = 0.0,
+          local_search_moves: int = 64, seed: int = 1,
+          current: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """variant: plain | lazy | stochastic; objective: flow | surrogate."""
+
+class Objective(Protocol):
+    def gain(self, candidate: int) -> float: ...
+    def commit(self, candidate: int) -> None: ...
+    def value(self) -> float: ...
+
+class GroundSet:
+    def __init__(self, scenario: Scenario) -> None: ...
+    def __len__(self) -> int: ...
+    @property
+    def candidates(self) -> list[dict[str, Any]]: ...
+    @property
+    def demand_nodes(self) -> list[dict[str, Any]]: ...
+    @property
+    def weights(self) -> list[int]: ...
+    def demand_of(self, service_index: int) -> list[int]: ...
+    def reaches(self, node: int, group: int) -> bool: ...
+
+def greedy(ground_set: GroundSet, objective: Union[str, Objective] = "flow",
+           variant: str = "lazy", budget: Optional[float] = None, penalty: float = 0.0,
+           epsilon: float = 0.1, seed: int = 1) -> dict[str, Any]:
+    """Returns chosen (candidate indices in commit order), value, cost, evaluations,
+    termination, singleton."""
+
+def allocators() -> list[tuple[str, str]]: ...
+def simulate(scenario: Scenario, allocators: Optional[Sequence[str]] = None,
+             duration_s: Optional[float] = None, warmup_s: Optional[float] = None,
+             seed: Optional[int] = None, load: Optional[float] = None) -> list[dict[str, Any]]: ...

@@ -1,0 +1,45 @@
+#include "epara/io/metrics_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "epara/categorize.hpp"
+
+namespace epara::io {
+
+std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
+  using json = nlohmann::ordered_json;
+  json services = json::array();
+  for (const sim::ServiceMetrics& sm : m.services) {
+    json rejected = json::object();
+    for (std::size_t k = 0; k < sm.rejected.size(); ++k)
+      rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
+    const std::uint64_t answered = sm.served + sm.late;
+    services.push_back({{"service", s.service(sm.service).name},
+                        {"category", code(sm.category)},
+                        {"offered", sm.offered},
+                        {"served", sm.served},
+                        {"late", sm.late},
+                        {"rejected", std::move(rejected)},
+                        {"offloads", sm.offloads},
+                        {"mean_latency_s",
+                         answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)}});
+  }
+  const json j{{"goodput_per_s", m.goodput()},
+               {"attainment", m.attainment()},
+               {"offered", m.offered()},
+               {"served", m.served()},
+               {"late", m.late()},
+               {"rejected", m.rejected()},
+               {"devices_used", m.devices_used},
+               {"compute_utilization", m.compute_utilization},
+               {"memory_utilization", m.memory_utilization},
+               {"sync_messages", m.sync_messages},
+               {"sync_bytes", m.sync_bytes},
+               {"placements", m.placements},
+               {"events", m.events},
+               {"balanced", m.balanced()},
+               {"services", std::move(services)}};
+  return j.dump();
+}
+
+}  // namespace epara::io

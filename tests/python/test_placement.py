@@ -1,0 +1,67 @@
+import pytest
+
+import epara
+from surrogate_objective import PySurrogate
+
+
+@pytest.mark.parametrize("variant", ["plain", "lazy"])
+def test_python_objective_places_as_the_cpp_one(testbed, variant):
+    gs = epara.GroundSet(testbed)
+    assert len(gs) > 0
+    cpp = epara.greedy(gs, "surrogate", variant=variant)
+    mine = PySurrogate(gs)
+    py = epara.greedy(gs, mine, variant=variant)
+    assert py["chosen"] == cpp["chosen"]
+    assert py["value"] == cpp["value"]
+    assert mine.calls == py["evaluations"] > 0
+
+
+def test_lazy_greedy_needs_fewer_evaluations(testbed):
+    gs = epara.GroundSet(testbed)
+    plain = epara.greedy(gs, "flow", variant="plain")
+    lazy = epara.greedy(gs, "flow", variant="lazy")
+    assert lazy["chosen"] == plain["chosen"]
+    assert lazy["evaluations"] < plain["evaluations"]
+
+
+def test_ground_set_describes_its_candidates(testbed):
+    gs = epara.GroundSet(testbed)
+    c = gs.candidates[0]
+    assert c["service"] in testbed.services and c["server"] in testbed.servers
+    assert c["capacity"] > 0 and c["devices"] >= 1
+    nodes = gs.demand_nodes
+    assert sum(n["demand"] for n in nodes) > 0
+    assert all(gs.reaches(i, cand["group"]) in (True, False) for i in range(len(nodes))
+               for cand in gs.candidates[:3])
+    with pytest.raises(ValueError, match="out of range"):
+        gs.reaches(len(nodes), 0)
+
+
+def test_place_and_keep(small_text):
+    s = epara.parse_scenario(small_text)
+    first = epara.place(s)
+    assert first["summary"]["served_per_s"] == pytest.approx(150)
+    assert first["instances"]
+    again = epara.place(s, current=first, load_budget_s=0)
+    assert all(i["kept"] for i in again["instances"])
+    assert again["summary"]["served_per_s"] == pytest.approx(150)
+
+
+def test_placement_errors(testbed):
+    with pytest.raises(ValueError, match="variant: unknown 'greedy' .known: plain, lazy, stochastic"):
+        epara.place(testbed, variant="greedy")
+    with pytest.raises(ValueError, match="objective: give 'flow', 'surrogate', or an object"):
+        epara.greedy(epara.GroundSet(testbed), object())
+
+    class Broken:
+        def gain(self, c):
+            raise KeyError("boom")
+
+        def commit(self, c):
+            pass
+
+        def value(self):
+            return 0.0
+
+    with pytest.raises(KeyError, match="boom"):
+        epara.greedy(epara.GroundSet(testbed), Broken())

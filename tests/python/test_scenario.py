@@ -1,0 +1,56 @@
+import math
+
+import pytest
+
+import epara
+
+
+def test_load_and_inspect(testbed):
+    assert testbed.services[0] == "chat-llm"
+    assert "edge-1" in testbed.servers
+    assert testbed.gpu_count == 12
+    d = testbed.to_dict()
+    assert [s["name"] for s in d["services"]] == testbed.services
+    assert "testbed.json" in repr(testbed)
+
+
+def test_profile_prediction_interpolates_the_fit(small_text):
+    s = epara.parse_scenario(small_text)
+    assert s.predict_latency_ms("p", "gpu", 1, 1) == pytest.approx(10)
+    assert s.predict_latency_ms("p", "gpu", 1, 16) == pytest.approx(40)
+    # between the points: the least-squares line through (1, 10) and (16, 40) -> 2 ms per item
+    assert s.predict_latency_ms("p", "gpu", 1, 6) == pytest.approx(20, rel=1e-6)
+
+
+def test_bad_input_raises_with_the_library_message(small_text, tmp_path):
+    with pytest.raises(epara.InvalidArgument, match=r"services\[0\]\.slo\.deadline_ms: must be > 0"):
+        epara.parse_scenario(small_text.replace('"deadline_ms": 200', '"deadline_ms": -1'), "x.json")
+    with pytest.raises(ValueError, match="cannot open"):
+        epara.load_scenario(str(tmp_path / "missing.json"))
+    s = epara.parse_scenario(small_text)
+    with pytest.raises(ValueError, match="unknown profile 'q'"):
+        s.predict_latency_ms("q", "gpu", 1, 1)
+
+
+def test_categorize(testbed):
+    rows = {r["service"]: r for r in epara.categorize(testbed)}
+    assert rows["llm-70b"]["category"] == "LS-N"
+    assert rows["video-seg-heavy"]["category"] == "FS-N"
+    assert rows["video-detect"]["category"] == "FS-1"
+    assert rows["chat-llm"]["category"] == "LS-1"
+    assert all(r["reason"] for r in rows.values())
+
+
+def test_allocate_plans_meet_their_slo(testbed):
+    plans = epara.allocate(testbed)
+    assert len(plans) == len(testbed.services)
+    deadlines = {s["name"]: s["slo"]["deadline_ms"] for s in testbed.to_dict()["services"]}
+    for p in plans:
+        assert p.feasible, p.reason
+        assert p.worst_latency_ms <= deadlines[p.service] + 1e-6
+        assert p.capacity_per_s >= p.demand_per_s - 1e-6
+        assert p.explanation
+    heavy = next(p for p in plans if p.service == "video-seg-heavy")
+    assert "data-parallel" in heavy.modes and heavy.replicas > 1
+    big = next(p for p in plans if p.service == "llm-70b")
+    assert big.gpus_per_replica > 1 and "model-parallel" in big.modes
