@@ -135,6 +135,14 @@ void bind_scenario(py::module_& m) {
       .def_property_readonly(
           "gpu_count", [](const PyScenario& s) { return s.scenario.cluster.gpu_count(); },
           "GPUs in the cluster.")
+      .def_property_readonly(
+          "profiles",
+          [](const PyScenario& s) -> py::object {  // a value, not an accessor into a temporary
+            const py::object whole = from_json(io::scenario_to_json(s.scenario));
+            return whole["profiles"];
+          },
+          "Latency profiles: name, source, curves (device class, GPUs, max batch, measured "
+          "points).")
       .def(
           "to_dict",
           [](const PyScenario& s) { return from_json(io::scenario_to_json(s.scenario)); },

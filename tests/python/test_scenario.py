@@ -16,6 +16,9 @@ def test_load_and_inspect(testbed):
 
 def test_profile_prediction_interpolates_the_fit(small_text):
     s = epara.parse_scenario(small_text)
+    [profile] = s.profiles
+    assert profile["name"] == "p"
+    assert [(p["batch"], p["latency_ms"]) for p in profile["curves"][0]["points"]] == [(1, 10), (16, 40)]
     assert s.predict_latency_ms("p", "gpu", 1, 1) == pytest.approx(10)
     assert s.predict_latency_ms("p", "gpu", 1, 16) == pytest.approx(40)
     # between the points: the least-squares line through (1, 10) and (16, 40) -> 2 ms per item
