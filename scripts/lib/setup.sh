@@ -8,6 +8,7 @@ epara_packages=(
   catch2 libbenchmark-dev               # tests, benchmarks
   clang-format                          # the format check of scripts/test.sh
   pybind11-dev python3-dev python3-pytest   # the Python module and its tests
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc   # epara-node
 )
 
 epara_install_packages() {

@@ -53,7 +53,7 @@ class ScenarioReader {
   Scenario read(const nlohmann::json& document) {
     const JsonNode root(document, source_);
     root.expect_object({"description", "device_classes", "servers", "network", "profiles",
-                        "services", "demand", "simulation"});
+                        "services", "demand", "simulation", "deployment"});
     Scenario s;
     if (auto d = root.find("description")) s.description = d->string();
     for (const JsonNode& n : root.at("device_classes").elements())

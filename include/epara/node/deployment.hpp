@@ -1,0 +1,57 @@
+#pragma once
+// How a scenario's cluster runs as real epara-node processes: the `deployment` section of the
+// scenario (docs/deployment.md). Read with io::parse_deployment.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "epara/model/ids.hpp"
+#include "epara/units.hpp"
+
+namespace epara::node {
+
+/// The reference model (docs/executors.md) a node runs for a service.
+struct ModelSpec {
+  ServiceId service{};
+  enum class Kind { Dense, Attention } kind = Kind::Dense;
+  std::vector<std::size_t> widths{};  ///< dense: input width first
+  std::size_t tokens = 0, dim = 0;    ///< attention
+  std::uint64_t seed = 1;
+  std::size_t max_batch = 32;
+
+  std::size_t input_size() const { return kind == Kind::Dense ? widths.front() : tokens * dim; }
+  std::size_t output_size() const { return kind == Kind::Dense ? widths.back() : tokens * dim; }
+};
+
+struct NodeAddress {
+  ServerId server{};
+  std::string address;  ///< host:port it listens on
+};
+
+struct Deployment {
+  std::vector<NodeAddress> nodes{};  ///< in ring order
+  std::vector<ModelSpec> models{};
+  Duration sync_period = std::chrono::milliseconds(100);
+  Duration entry_ttl = std::chrono::seconds(1);  ///< a silent node's state expires after this
+  Duration placement_period = std::chrono::seconds(5);
+  std::optional<ServerId> scheduler{};  ///< nullopt: the lowest live node
+  std::size_t max_message_bytes = 4 << 20;
+  int hop_limit = 3;
+  Duration drain_timeout = std::chrono::seconds(5);
+
+  const NodeAddress* node(ServerId s) const {
+    for (const NodeAddress& n : nodes)
+      if (n.server == s) return &n;
+    return nullptr;
+  }
+  const ModelSpec* model(ServiceId s) const {
+    for (const ModelSpec& m : models)
+      if (m.service == s) return &m;
+    return nullptr;
+  }
+};
+
+}  // namespace epara::node

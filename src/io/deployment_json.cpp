@@ -1,0 +1,77 @@
+#include "epara/io/deployment_json.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "io/demand_json.hpp"
+#include "io/json_reader.hpp"
+
+namespace epara::io {
+namespace {
+
+using detail::JsonNode;
+
+node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
+  n.expect_object({"service", "model", "widths", "tokens", "dim", "seed", "max_batch"});
+  node::ModelSpec m;
+  m.service = detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
+  m.kind = n.at("model").choice<node::ModelSpec::Kind>(
+      {{"dense", node::ModelSpec::Kind::Dense}, {"attention", node::ModelSpec::Kind::Attention}});
+  if (m.kind == node::ModelSpec::Kind::Dense) {
+    const auto widths = n.at("widths").elements();
+    if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
+    for (const JsonNode& w : widths)
+      m.widths.push_back(static_cast<std::size_t>(w.positive_int(1 << 16)));
+  } else {
+    m.tokens = static_cast<std::size_t>(n.at("tokens").positive_int(4096));
+    m.dim = static_cast<std::size_t>(n.at("dim").positive_int(1 << 14));
+  }
+  if (auto x = n.find("seed")) m.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
+  if (auto x = n.find("max_batch")) m.max_batch = static_cast<std::size_t>(x->positive_int(4096));
+  return m;
+}
+
+}  // namespace
+
+node::Deployment parse_deployment(std::string_view json_text, std::string_view source,
+                                  const Scenario& s) {
+  const nlohmann::json document = detail::parse_json(json_text, source);
+  const JsonNode root(document, source);
+  const auto section = root.find("deployment");
+  if (!section) root.fail("no 'deployment' section: epara-node needs one (docs/deployment.md)");
+  const JsonNode& n = *section;
+  n.expect_object({"nodes", "models", "sync_period_ms", "entry_ttl_ms", "placement_period_s",
+                   "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s"});
+  node::Deployment d;
+  for (const JsonNode& x : n.at("nodes").elements()) {
+    x.expect_object({"server", "address"});
+    node::NodeAddress a{detail::resolve_name<ServerId>(x.at("server"), s.cluster.servers, "server"),
+                        x.at("address").name()};
+    if (d.node(a.server)) x.at("server").fail("node listed twice");
+    d.nodes.push_back(std::move(a));
+  }
+  if (d.nodes.empty()) n.at("nodes").fail("list at least one node");
+  for (const JsonNode& x : n.at("models").elements()) {
+    node::ModelSpec m = read_model(x, s);
+    if (d.model(m.service)) x.at("service").fail("model given twice for this service");
+    d.models.push_back(std::move(m));
+  }
+  if (auto x = n.find("sync_period_ms")) d.sync_period = from_ms(x->positive());
+  if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = from_ms(x->positive());
+  if (d.entry_ttl <= d.sync_period) n.fail("entry_ttl_ms must exceed sync_period_ms");
+  if (auto x = n.find("placement_period_s")) d.placement_period = from_seconds(x->positive());
+  if (auto x = n.find("scheduler")) {
+    const std::string who = x->name();
+    if (who != "auto") {
+      d.scheduler = detail::resolve_name<ServerId>(*x, s.cluster.servers, "server");
+      if (!d.node(*d.scheduler)) x->fail(fmt::format("'{}' runs no node", who));
+    }
+  }
+  if (auto x = n.find("max_message_mib"))
+    d.max_message_bytes = static_cast<std::size_t>(x->positive_int(1024)) << 20;
+  if (auto x = n.find("hop_limit")) d.hop_limit = x->integer_in(0, 7);
+  if (auto x = n.find("drain_timeout_s")) d.drain_timeout = from_seconds(x->non_negative());
+  return d;
+}
+
+}  // namespace epara::io

@@ -1,0 +1,157 @@
+#include "inference_service.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace epara::node {
+namespace {
+
+constexpr std::int64_t max_batch_rows = 4096;
+
+grpc::Status invalid(std::string message) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, std::move(message)};
+}
+
+// The rows of the request's single FP32 input: validated shape, then raw or typed contents.
+grpc::Status read_input(const inference::ModelInferRequest& in, std::size_t width,
+                        std::vector<float>& rows, std::size_t& items) {
+  if (in.inputs_size() != 1)
+    return invalid(fmt::format("expected 1 input tensor, got {}", in.inputs_size()));
+  const auto& tensor = in.inputs(0);
+  if (tensor.datatype() != "FP32")
+    return invalid(
+        fmt::format("input '{}': datatype {}, expected FP32", tensor.name(), tensor.datatype()));
+  const auto& shape = tensor.shape();
+  const bool shape_ok = (shape.size() == 1 && shape[0] == static_cast<std::int64_t>(width)) ||
+                        (shape.size() == 2 && shape[1] == static_cast<std::int64_t>(width) &&
+                         shape[0] >= 1 && shape[0] <= max_batch_rows);
+  if (!shape_ok)
+    return invalid(fmt::format("input '{}': shape [{}], expected [batch (1-{}), {}]", tensor.name(),
+                               fmt::join(shape, ", "), max_batch_rows, width));
+  items = shape.size() == 1 ? 1 : static_cast<std::size_t>(shape[0]);
+  const std::size_t count = items * width;
+  if (in.raw_input_contents_size() > 0) {
+    const std::string& raw = in.raw_input_contents(0);
+    if (in.raw_input_contents_size() != 1 || raw.size() != count * sizeof(float))
+      return invalid(fmt::format("input '{}': {} raw bytes, expected {}", tensor.name(), raw.size(),
+                                 count * sizeof(float)));
+    rows.resize(count);
+    std::memcpy(rows.data(), raw.data(), raw.size());
+  } else {
+    const auto& values = tensor.contents().fp32_contents();
+    if (static_cast<std::size_t>(values.size()) != count)
+      return invalid(fmt::format("input '{}': {} FP32 values, expected {}", tensor.name(),
+                                 values.size(), count));
+    rows.assign(values.begin(), values.end());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status Node::InferenceService::find_model(const std::string& model,
+                                                ServiceId& service) const {
+  const auto& services = node_.scenario().services;
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (services[i].name == model && node_.deployment().model(id_at<ServiceId>(i))) {
+      service = id_at<ServiceId>(i);
+      return grpc::Status::OK;
+    }
+  return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", model)};
+}
+
+grpc::Status Node::InferenceService::ServerLive(grpc::ServerContext*,
+                                                const inference::ServerLiveRequest*,
+                                                inference::ServerLiveResponse* out) {
+  out->set_live(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ServerReady(grpc::ServerContext*,
+                                                 const inference::ServerReadyRequest*,
+                                                 inference::ServerReadyResponse* out) {
+  out->set_ready(node_.ready());
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ModelReady(grpc::ServerContext*,
+                                                const inference::ModelReadyRequest* in,
+                                                inference::ModelReadyResponse* out) {
+  ServiceId service{};
+  if (grpc::Status s = find_model(in->name(), service); !s.ok()) return s;
+  out->set_ready(node_.hosts_anywhere(service));
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ServerMetadata(grpc::ServerContext*,
+                                                    const inference::ServerMetadataRequest*,
+                                                    inference::ServerMetadataResponse* out) {
+  out->set_name(
+      fmt::format("epara-node {}", node_.scenario().cluster.servers[index_of(node_.self())].name));
+  out->set_version(EPARA_VERSION);
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
+                                                   const inference::ModelMetadataRequest* in,
+                                                   inference::ModelMetadataResponse* out) {
+  ServiceId service{};
+  if (grpc::Status s = find_model(in->name(), service); !s.ok()) return s;
+  const ModelSpec& m = *node_.deployment().model(service);
+  out->set_name(in->name());
+  out->add_versions("1");
+  out->set_platform(m.kind == ModelSpec::Kind::Dense ? "epara-reference-dense"
+                                                     : "epara-reference-attention");
+  for (auto [tensors, name, width] :
+       {std::tuple{out->mutable_inputs(), "input", m.input_size()},
+        std::tuple{out->mutable_outputs(), "output", m.output_size()}}) {
+    auto* t = tensors->Add();
+    t->set_name(name);
+    t->set_datatype("FP32");
+    t->add_shape(-1);
+    t->add_shape(static_cast<std::int64_t>(width));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
+                                                const inference::ModelInferRequest* in,
+                                                inference::ModelInferResponse* out) {
+  ServiceId service{};
+  if (grpc::Status s = find_model(in->model_name(), service); !s.ok()) return s;
+  const ModelSpec& m = *node_.deployment().model(service);
+  std::vector<float> rows;
+  std::size_t items = 0;
+  if (grpc::Status s = read_input(*in, m.input_size(), rows, items); !s.ok()) return s;
+  // The SLO's deadline from now, or the client's own if it is earlier.
+  Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;
+  const auto client_left = context->deadline() - std::chrono::system_clock::now();
+  if (client_left < std::chrono::hours(24))
+    deadline = std::min(deadline, exec::now() + std::chrono::duration_cast<Duration>(client_left));
+  Served served;
+  if (grpc::Status s = node_.serve(service, std::move(rows), items, deadline, {}, served); !s.ok())
+    return s;
+  out->set_model_name(in->model_name());
+  out->set_model_version("1");
+  out->set_id(in->id());
+  auto* tensor = out->add_outputs();
+  tensor->set_name("output");
+  tensor->set_datatype("FP32");
+  tensor->add_shape(static_cast<std::int64_t>(items));
+  tensor->add_shape(static_cast<std::int64_t>(m.output_size()));
+  if (in->raw_input_contents_size() > 0)  // answer in the form asked in
+    out->add_raw_output_contents(reinterpret_cast<const char*>(served.output.data()),
+                                 served.output.size() * sizeof(float));
+  else
+    tensor->mutable_contents()->mutable_fp32_contents()->Add(served.output.begin(),
+                                                             served.output.end());
+  auto& parameters = *out->mutable_parameters();
+  parameters["served_by"].set_string_param(
+      node_.scenario().cluster.servers[index_of(served.served_by)].name);
+  parameters["hops"].set_int64_param(served.hops);
+  parameters["late"].set_bool_param(served.late);
+  return grpc::Status::OK;
+}
+
+}  // namespace epara::node

@@ -1,0 +1,34 @@
+#pragma once
+// The Open Inference Protocol (KServe v2) face of a node: health, metadata, ModelInfer. A model
+// is a service of the scenario; its input is one FP32 tensor [batch, input size] (or
+// [input size]), its output one FP32 tensor [batch, output size]. Malformed requests get
+// INVALID_ARGUMENT / NOT_FOUND with the reason; the node is never at risk.
+
+#include "node.hpp"
+
+namespace epara::node {
+
+class Node::InferenceService final : public inference::GRPCInferenceService::Service {
+ public:
+  explicit InferenceService(Node& node) : node_(node) {}
+
+  grpc::Status ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
+                          inference::ServerLiveResponse* out) override;
+  grpc::Status ServerReady(grpc::ServerContext*, const inference::ServerReadyRequest*,
+                           inference::ServerReadyResponse* out) override;
+  grpc::Status ModelReady(grpc::ServerContext*, const inference::ModelReadyRequest* in,
+                          inference::ModelReadyResponse* out) override;
+  grpc::Status ServerMetadata(grpc::ServerContext*, const inference::ServerMetadataRequest*,
+                              inference::ServerMetadataResponse* out) override;
+  grpc::Status ModelMetadata(grpc::ServerContext*, const inference::ModelMetadataRequest* in,
+                             inference::ModelMetadataResponse* out) override;
+  grpc::Status ModelInfer(grpc::ServerContext* context, const inference::ModelInferRequest* in,
+                          inference::ModelInferResponse* out) override;
+
+ private:
+  /// The service named `model` with a runtime, or NOT_FOUND naming it.
+  grpc::Status find_model(const std::string& model, ServiceId& service) const;
+  Node& node_;
+};
+
+}  // namespace epara::node

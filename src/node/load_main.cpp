@@ -1,0 +1,238 @@
+// epara-load: replays a workload against epara-nodes over the Open Inference Protocol and
+// reports what came back: in SLO (the node's verdict), late, errors by gRPC status, offloads,
+// goodput and latency percentiles, and optionally goodput second by second.
+//   epara-load --target 127.0.0.1:50051 --model classify --rate 200 --duration 10
+//   epara-load --target ... --model chat --trace azure.csv --speedup 2
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "epara/io/scenario_json.hpp"
+#include "epara/sim/trace.hpp"
+#include "inference/grpc_predict_v2.grpc.pb.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Call {
+  grpc::ClientContext context;
+  inference::ModelInferResponse response;
+  grpc::Status status;
+  Clock::time_point sent;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<inference::ModelInferResponse>> reader;
+};
+
+struct Tally {
+  std::mutex mutex;
+  std::uint64_t in_slo = 0, late = 0, offloaded = 0;
+  std::map<std::string, std::uint64_t> errors;  // by status code name
+  std::vector<double> latency_ms;               // answered requests
+  std::vector<std::uint64_t> good_by_second;    // in SLO, by the second it was sent in
+};
+
+const char* code_name(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    default:
+      return "OTHER";
+  }
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// Waits until every target answers ServerReady, up to `limit`; throws naming the laggard.
+void wait_ready(const std::vector<std::unique_ptr<inference::GRPCInferenceService::Stub>>& stubs,
+                const std::vector<std::string>& targets, double limit_s) {
+  const auto until = Clock::now() + std::chrono::duration<double>(limit_s);
+  for (std::size_t i = 0; i < stubs.size(); ++i) {
+    for (;;) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+      inference::ServerReadyResponse ready;
+      if (stubs[i]->ServerReady(&context, {}, &ready).ok() && ready.ready()) break;
+      if (Clock::now() > until)
+        throw epara::Error(fmt::format("{} not ready after {} s", targets[i], limit_s));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Replays a workload against epara-nodes (Open Inference Protocol) and reports "
+      "goodput, outcomes and latency (docs/deployment.md)."};
+  std::vector<std::string> targets;
+  std::string model, trace, json_path;
+  double rate = 100, duration = 10, speedup = 1, timeout = 10, ready_s = 0;
+  int batch = 1;
+  unsigned seed = 1;
+  bool timeline = false;
+  app.add_option("--target", targets, "Node addresses; requests go round robin")
+      ->required()
+      ->delimiter(',');
+  app.add_option("--model", model, "Model (service) name")->required();
+  app.add_option("--rate", rate, "Requests per second, Poisson")->check(CLI::PositiveNumber);
+  app.add_option("--duration", duration, "Seconds of arrivals")->check(CLI::PositiveNumber);
+  app.add_option("--trace", trace, "Azure LLM trace CSV: arrivals from its timestamps");
+  app.add_option("--speedup", speedup, "Trace time compression")->check(CLI::PositiveNumber);
+  app.add_option("--batch", batch, "Rows per request")->check(CLI::Range(1, 4096));
+  app.add_option("--timeout", timeout, "Client deadline per request, seconds")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--wait-ready", ready_s, "First wait up to this long for every target");
+  app.add_option("--seed", seed, "Arrival and input seed");
+  app.add_flag("--timeline", timeline, "Print requests in SLO per second sent");
+  app.add_option("--json", json_path, "Write the report as JSON here");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    std::vector<std::unique_ptr<inference::GRPCInferenceService::Stub>> stubs;
+    for (const std::string& t : targets)
+      stubs.push_back(inference::GRPCInferenceService::NewStub(
+          grpc::CreateChannel(t, grpc::InsecureChannelCredentials())));
+    if (ready_s > 0) wait_ready(stubs, targets, ready_s);
+
+    inference::ModelMetadataResponse meta;
+    {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      inference::ModelMetadataRequest request;
+      request.set_name(model);
+      const grpc::Status s = stubs[0]->ModelMetadata(&context, request, &meta);
+      if (!s.ok()) throw epara::Error(fmt::format("{}: {}", targets[0], s.error_message()));
+    }
+    const auto width = static_cast<std::size_t>(meta.inputs(0).shape(1));
+
+    // Arrival offsets: Poisson at --rate, or the trace's timestamps.
+    std::vector<double> arrivals;
+    std::mt19937_64 rng(seed);
+    if (!trace.empty()) {
+      for (const auto& row : epara::sim::load_azure_trace(trace))
+        if (const double t = epara::to_seconds(row.offset) / speedup; t < duration)
+          arrivals.push_back(t);
+    } else {
+      std::exponential_distribution<double> gap(rate);
+      for (double t = gap(rng); t < duration; t += gap(rng)) arrivals.push_back(t);
+    }
+
+    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+    std::vector<float> input(static_cast<std::size_t>(batch) * width);
+    for (float& x : input) x = value(rng);
+    inference::ModelInferRequest request;
+    request.set_model_name(model);
+    auto* tensor = request.add_inputs();
+    tensor->set_name("input");
+    tensor->set_datatype("FP32");
+    tensor->add_shape(batch);
+    tensor->add_shape(static_cast<std::int64_t>(width));
+    request.add_raw_input_contents(reinterpret_cast<const char*>(input.data()),
+                                   input.size() * sizeof(float));
+
+    Tally tally;
+    tally.good_by_second.assign(static_cast<std::size_t>(std::ceil(duration)) + 1, 0);
+    grpc::CompletionQueue queue;
+    const auto start = Clock::now();
+    std::thread reaper([&] {
+      void* tag = nullptr;
+      bool ok = false;
+      for (std::size_t done = 0; done < arrivals.size() && queue.Next(&tag, &ok); ++done) {
+        std::unique_ptr<Call> call(static_cast<Call*>(tag));
+        const double ms =
+            std::chrono::duration<double, std::milli>(Clock::now() - call->sent).count();
+        const auto second =
+            static_cast<std::size_t>(std::chrono::duration<double>(call->sent - start).count());
+        std::lock_guard lock(tally.mutex);
+        if (!call->status.ok()) {
+          ++tally.errors[code_name(call->status.error_code())];
+          continue;
+        }
+        tally.latency_ms.push_back(ms);
+        const auto& p = call->response.parameters();
+        const bool late = p.count("late") && p.at("late").bool_param();
+        if (p.count("hops") && p.at("hops").int64_param() > 0) ++tally.offloaded;
+        if (late) {
+          ++tally.late;
+        } else {
+          ++tally.in_slo;
+          ++tally.good_by_second[std::min(second, tally.good_by_second.size() - 1)];
+        }
+      }
+    });
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(arrivals[i])));
+      auto* call = new Call;
+      call->sent = Clock::now();
+      call->context.set_deadline(std::chrono::system_clock::now() +
+                                 std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                     std::chrono::duration<double>(timeout)));
+      call->reader = stubs[i % stubs.size()]->AsyncModelInfer(&call->context, request, &queue);
+      call->reader->Finish(&call->response, &call->status, call);
+    }
+    reaper.join();
+    queue.Shutdown();
+
+    std::uint64_t errors = 0;
+    std::string error_text;
+    for (const auto& [code, n] : tally.errors) {
+      errors += n;
+      error_text += fmt::format("{}{} {}", error_text.empty() ? "" : ", ", code, n);
+    }
+    const std::uint64_t answered = tally.in_slo + tally.late + errors;
+    fmt::print("sent {}, answered {} (in SLO {}, late {}, errors {}{}), offloaded {}\n",
+               arrivals.size(), answered, tally.in_slo, tally.late, errors,
+               error_text.empty() ? "" : ": " + error_text, tally.offloaded);
+    fmt::print("goodput {:.1f}/s; latency p50 {:.2f} ms, p90 {:.2f} ms, p99 {:.2f} ms\n",
+               static_cast<double>(tally.in_slo) / duration, percentile(tally.latency_ms, 0.5),
+               percentile(tally.latency_ms, 0.9), percentile(tally.latency_ms, 0.99));
+    if (timeline) fmt::print("in SLO per second: {}\n", fmt::join(tally.good_by_second, " "));
+    if (!json_path.empty()) {
+      const nlohmann::json j{{"sent", arrivals.size()},
+                             {"answered", answered},
+                             {"in_slo", tally.in_slo},
+                             {"late", tally.late},
+                             {"errors", tally.errors},
+                             {"offloaded", tally.offloaded},
+                             {"goodput_per_s", static_cast<double>(tally.in_slo) / duration},
+                             {"p50_ms", percentile(tally.latency_ms, 0.5)},
+                             {"p99_ms", percentile(tally.latency_ms, 0.99)},
+                             {"in_slo_by_second", tally.good_by_second}};
+      std::ofstream(json_path) << j.dump(2) << "\n";
+    }
+    return answered == arrivals.size() ? 0 : 2;
+  } catch (const epara::Error& e) {
+    fmt::print(stderr, "epara-load: error: {}\n", e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "epara-load: internal error: {}\n", e.what());
+  }
+  return 1;
+}

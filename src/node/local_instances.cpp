@@ -1,0 +1,156 @@
+#include "local_instances.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "epara/exec/reference/cpu_attention.hpp"
+#include "epara/exec/reference/cpu_dense_chain.hpp"
+
+namespace epara::node {
+
+LocalInstances::LocalInstances(const Deployment& deployment,
+                               std::map<ServiceId, exec::BatchPolicy> policies)
+    : deployment_(&deployment), policies_(std::move(policies)) {
+  for (const ModelSpec& m : deployment.models) {
+    estimates_.emplace(m.service, std::make_unique<Estimate>());
+    exec::BatchPolicy& p = policies_[m.service];
+    p.max_batch = std::clamp<std::size_t>(p.max_batch, 1, m.max_batch);
+    // Measure one pass of a full batch: the first estimate the handler plans with.
+    exec::AnyModel model = make_model(m.service);
+    std::vector<float> in(p.max_batch * model.input_size(), 0.5f),
+        out(p.max_batch * model.output_size());
+    model.forward(in, out, p.max_batch);  // warm-up
+    const Time start = exec::now();
+    model.forward(in, out, p.max_batch);
+    estimates_[m.service]->pass_ns = (exec::now() - start).count();
+  }
+}
+
+LocalInstances::~LocalInstances() { shutdown(); }
+
+exec::AnyModel LocalInstances::make_model(ServiceId s) const {
+  const ModelSpec& m = *deployment_->model(s);
+  if (m.kind == ModelSpec::Kind::Dense)
+    return exec::AnyModel(
+        exec::CpuDenseChain(exec::make_dense_chain(m.widths, m.seed), m.max_batch));
+  return exec::AnyModel(
+      exec::CpuAttention(exec::make_attention(m.tokens, m.dim, m.seed), m.max_batch));
+}
+
+void LocalInstances::apply(const std::map<ServiceId, int>& replicas) {
+  std::vector<std::shared_ptr<Running>> retired;
+  {
+    std::unique_lock lock(mutex_);
+    for (auto it = running_.begin(); it != running_.end();) {
+      const auto want = replicas.find(it->first);
+      if (want == replicas.end() || want->second != it->second->replicas) {
+        retired.push_back(std::move(it->second));
+        it = running_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [service, count] : replicas) {
+      if (count <= 0 || running_.count(service) || !deployment_->model(service)) continue;
+      std::vector<exec::AnyModel> models;
+      for (int i = 0; i < count; ++i) models.push_back(make_model(service));
+      auto r = std::make_shared<Running>();
+      r->replicas = count;
+      r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
+          std::move(models), policies_.at(service));
+      running_.emplace(service, std::move(r));
+    }
+  }
+  for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);  // outside the lock
+}
+
+bool LocalInstances::hosts(ServiceId service) const {
+  std::shared_lock lock(mutex_);
+  return running_.count(service) > 0;
+}
+
+std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time now) const {
+  std::shared_lock lock(mutex_);
+  const auto it = running_.find(service);
+  if (it == running_.end()) return std::nullopt;
+  const auto& executor = *it->second->executor;
+  const Estimate& e = *estimates_.at(service);
+  const double batch = static_cast<double>(executor.policy().max_batch);
+  const double passes_ahead =
+      std::ceil(static_cast<double>(executor.queued()) / (batch * it->second->replicas));
+  const Duration pass{e.pass_ns.load()};
+  const Duration queue{static_cast<std::int64_t>(passes_ahead * static_cast<double>(pass.count()))};
+  const double capacity = it->second->replicas * batch / std::max(1e-9, to_seconds(pass));
+  return LocalOption{0, now + queue + pass, std::max(0.0, capacity - e.rate.load())};
+}
+
+std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, const float* rows,
+                                                              std::size_t items, Time deadline) {
+  std::shared_ptr<Running> r;
+  {
+    std::shared_lock lock(mutex_);
+    const auto it = running_.find(service);
+    if (it == running_.end()) return {};
+    r = it->second;
+  }
+  Estimate& e = *estimates_.at(service);
+  const std::int64_t now_ns = exec::now().time_since_epoch().count();
+  const std::int64_t gap = now_ns - e.last_arrival_ns.exchange(now_ns);
+  if (gap > 0) {  // smoothed items per second over ~20 arrivals
+    const double instant = static_cast<double>(items) * 1e9 / static_cast<double>(gap);
+    e.rate = 0.95 * e.rate.load() + 0.05 * instant;
+  }
+  const std::size_t in = input_size(service);
+  std::vector<std::future<exec::Result>> futures;
+  for (std::size_t i = 0; i < items; ++i)
+    futures.push_back(
+        r->executor->submit({std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0},
+                            [&e](const exec::Result& result) {
+                              if (result.outcome == exec::Outcome::Rejected) return;
+                              // Smoothed time from submission to result: what a new item waits and
+                              // runs.
+                              e.pass_ns = (7 * e.pass_ns.load() + result.latency.count()) / 8;
+                            }));
+  return futures;
+}
+
+std::size_t LocalInstances::input_size(ServiceId service) const {
+  return deployment_->model(service)->input_size();
+}
+
+std::size_t LocalInstances::output_size(ServiceId service) const {
+  return deployment_->model(service)->output_size();
+}
+
+std::vector<InstanceDigest> LocalInstances::digests(Time now) const {
+  std::vector<ServiceId> services;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [s, r] : running_) services.push_back(s);
+  }
+  std::vector<InstanceDigest> out;
+  for (ServiceId s : services)
+    if (const auto local = best_local(s, now))
+      out.push_back({s, local->finish - now - Duration{estimates_.at(s)->pass_ns.load()},
+                     Duration{estimates_.at(s)->pass_ns.load()},
+                     static_cast<float>(local->spare_rate)});
+  return out;
+}
+
+std::vector<DemandDigest> LocalInstances::demand() const {
+  std::vector<DemandDigest> out;
+  for (const auto& [s, e] : estimates_)
+    if (e->rate.load() > 0) out.push_back({s, static_cast<float>(e->rate.load())});
+  return out;
+}
+
+void LocalInstances::shutdown() {
+  std::map<ServiceId, std::shared_ptr<Running>> all;
+  {
+    std::unique_lock lock(mutex_);
+    all.swap(running_);
+  }
+  for (auto& [s, r] : all) r->executor->shutdown(exec::Drain::Finish);
+}
+
+}  // namespace epara::node

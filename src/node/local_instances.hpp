@@ -1,0 +1,63 @@
+#pragma once
+// The instances this node runs: one data-parallel executor per placed service (replicas = its
+// instances here) on the service's reference model, with running estimates of pass time and
+// arrival rate. Models the handler's LocalView; thread-safe.
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include "epara/exec/data_parallel_executor.hpp"
+#include "epara/handler/views.hpp"
+#include "epara/model/scenario.hpp"
+#include "epara/node/deployment.hpp"
+#include "epara/sync/digest.hpp"
+
+namespace epara::node {
+
+class LocalInstances {
+ public:
+  /// `policies`: per service, the allocator plan's batch policy (capped by the model).
+  LocalInstances(const Deployment& deployment, std::map<ServiceId, exec::BatchPolicy> policies);
+  ~LocalInstances();
+
+  /// Runs `replicas[s]` instances of each service s here (none for services not listed).
+  void apply(const std::map<ServiceId, int>& replicas);
+
+  std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
+  bool hosts(ServiceId service) const;
+  /// Submits `items` rows; empty when the service has no instance here.
+  std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
+                                                std::size_t items, Time deadline);
+  std::vector<InstanceDigest> digests(Time now) const;
+  std::vector<DemandDigest> demand() const;
+  std::size_t input_size(ServiceId service) const;
+  std::size_t output_size(ServiceId service) const;
+  /// Finishes queued work and stops every executor.
+  void shutdown();
+
+ private:
+  struct Running {
+    std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
+    int replicas = 0;
+  };
+  struct Estimate {  // per service, updated as results come back
+    std::atomic<std::int64_t> pass_ns{0};
+    std::atomic<double> rate{0.0};  // items/s, exponentially smoothed
+    std::atomic<std::int64_t> last_arrival_ns{0};
+  };
+  exec::AnyModel make_model(ServiceId s) const;
+
+  const Deployment* deployment_;
+  std::map<ServiceId, exec::BatchPolicy> policies_;
+  mutable std::shared_mutex mutex_;
+  std::map<ServiceId, std::shared_ptr<Running>> running_;
+  std::map<ServiceId, std::unique_ptr<Estimate>> estimates_;
+};
+
+}  // namespace epara::node

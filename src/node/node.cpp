@@ -1,0 +1,373 @@
+#include "node.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "epara/exec/plan_policy.hpp"
+#include "epara/io/placement_json.hpp"
+#include "epara/parallel/allocator.hpp"
+#include "epara/placement/scheduler.hpp"
+#include "inference_service.hpp"
+#include "peer_service.hpp"
+
+namespace epara::node {
+namespace {
+
+std::chrono::system_clock::time_point wall_deadline(Duration from_now) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(from_now);
+}
+
+// Batch policies from the allocator's plan for each service's declared demand.
+std::map<ServiceId, exec::BatchPolicy> plan_policies(const Scenario& s, const Deployment& d) {
+  const Allocator<> allocator;
+  const auto loads = total_load(s.demand, s.services.size());
+  std::map<ServiceId, exec::BatchPolicy> out;
+  for (const ModelSpec& m : d.models) {
+    exec::BatchPolicy p{m.max_batch, std::chrono::milliseconds(2)};
+    const Load& load = loads[index_of(m.service)];
+    if (load.rate.per_second > 0 || load.streams > 0) {
+      const ServiceAllocation a = allocate_service(allocator, s, m.service, load);
+      if (a.allocation.feasible()) p = exec::batch_policy(a.allocation.plan);
+    }
+    out.emplace(m.service, p);
+  }
+  return out;
+}
+
+std::vector<ServerId> ring_of(const Deployment& d) {
+  std::vector<ServerId> ring;
+  for (const NodeAddress& n : d.nodes) ring.push_back(n.server);
+  return ring;
+}
+
+std::uint32_t incarnation_now() {  // grows across restarts: newer entries outrank older ones
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+grpc::Status status_of(const exec::Result& r) {
+  using exec::RejectReason;
+  const std::string why = fmt::format("{}: {}", to_string(r.reason), r.detail);
+  switch (r.reason) {
+    case RejectReason::Expired:
+      return {grpc::StatusCode::DEADLINE_EXCEEDED, why};
+    case RejectReason::QueueFull:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, why};
+    case RejectReason::Shutdown:
+      return {grpc::StatusCode::UNAVAILABLE, why};
+    case RejectReason::BadInput:
+      return {grpc::StatusCode::INVALID_ARGUMENT, why};
+    default:
+      return {grpc::StatusCode::INTERNAL, why};
+  }
+}
+
+}  // namespace
+
+Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log)
+    : scenario_(std::move(scenario)),
+      deployment_(std::move(deployment)),
+      self_(self),
+      log_(log),
+      instances_(deployment_, plan_policies(scenario_, deployment_)),
+      handler_(self, HandlerOptions{deployment_.hop_limit, true}),
+      sync_(self, ring_of(deployment_), incarnation_now(),
+            SyncOptions{deployment_.sync_period, deployment_.sync_period, deployment_.entry_ttl}),
+      view_(scenario_.cluster.network) {
+  EPARA_EXPECTS(deployment_.node(self) != nullptr,
+                fmt::format("server '{}' runs no node in the deployment",
+                            scenario_.cluster.servers[index_of(self)].name));
+  // Every node computes the same first placement from the same scenario: no coordination.
+  std::set<ServerId> all;
+  for (const NodeAddress& n : deployment_.nodes) all.insert(n.server);
+  placed_live_ = all;
+  apply_placement(0, compute_placement(all));
+  inference_service_ = std::make_unique<InferenceService>(*this);
+  peer_service_ = std::make_unique<PeerService>(*this);
+}
+
+Node::~Node() {
+  shutdown();
+  wait();
+}
+
+void Node::say(const std::string& line) {
+  std::lock_guard lock(log_mutex_);
+  log_ << "[" << scenario_.cluster.servers[index_of(self_)].name << "] " << line << std::endl;
+}
+
+void Node::start() {
+  const std::string& address = deployment_.node(self_)->address;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
+  builder.RegisterService(inference_service_.get());
+  builder.RegisterService(peer_service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) throw Error(fmt::format("cannot listen on {}", address));
+  started_ = exec::now();
+  sync_thread_ = std::thread([this] { sync_loop(); });
+  scheduler_thread_ = std::thread([this] { scheduler_loop(); });
+  say(fmt::format("listening on {}; {} services placed here", address,
+                  std::count_if(deployment_.models.begin(), deployment_.models.end(),
+                                [&](const ModelSpec& m) { return instances_.hosts(m.service); })));
+}
+
+void Node::wait() {
+  if (server_) server_->Wait();
+  for (std::thread* t : {&sync_thread_, &scheduler_thread_})
+    if (t->joinable()) t->join();
+}
+
+void Node::shutdown() {
+  if (stopping_.exchange(true)) return;
+  stop_cv_.notify_all();
+  if (server_) {
+    say("draining");
+    server_->Shutdown(wall_deadline(deployment_.drain_timeout));  // in-flight calls finish
+  }
+  instances_.shutdown();
+}
+
+bool Node::hosts_anywhere(ServiceId service) {
+  if (instances_.hosts(service)) return true;
+  std::lock_guard lock(state_mutex_);
+  return !view_.peers_hosting(service).empty();
+}
+
+grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t items,
+                         Time deadline, Route route, Served& out) {
+  Request r;
+  r.service = service;
+  r.arrival = exec::now();
+  r.deadline = deadline;
+  r.payload = Bytes{static_cast<std::int64_t>(rows.size() * sizeof(float))};
+  r.route = route;
+  Decision decision;
+  {
+    std::lock_guard lock(state_mutex_);
+    decision = handler_.decide(r, r.arrival, instances_, view_);
+  }
+  out.hops = r.route.hops();
+  if (std::holds_alternative<RunLocal>(decision))
+    return run_here(service, rows, items, deadline, out);
+  if (const auto* o = std::get_if<Offload>(&decision)) {
+    grpc::Status s = offload(o->server, service, rows, items, deadline, r.route, out);
+    if (s.ok() || !instances_.hosts(service)) return s;
+    return run_here(service, rows, items, deadline, out);  // the peer failed: late, here
+  }
+  const std::string& name = scenario_.service(service).name;
+  switch (std::get<Reject>(decision).reason) {
+    case RejectReason::NoInstance:
+      return {grpc::StatusCode::UNAVAILABLE, fmt::format("no live node hosts '{}'", name)};
+    case RejectReason::HopLimit:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              fmt::format("'{}': hop limit reached and no instance here", name)};
+    default:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              fmt::format("overloaded: no node can finish '{}' by its deadline", name)};
+  }
+}
+
+grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
+                            Time deadline, Served& out) {
+  auto futures = instances_.submit(service, rows.data(), items, deadline);
+  if (futures.empty())
+    return {grpc::StatusCode::UNAVAILABLE,
+            fmt::format("'{}' is no longer placed here", scenario_.service(service).name)};
+  out.output.clear();
+  out.served_by = self_;
+  grpc::Status status = grpc::Status::OK;
+  for (auto& f : futures) {  // every future is awaited: no item is left behind
+    const exec::Result result = f.get();
+    if (result.outcome == exec::Outcome::Rejected) {
+      if (status.ok()) status = status_of(result);
+      continue;
+    }
+    out.late = out.late || result.outcome == exec::Outcome::Late;
+    out.output.insert(out.output.end(), result.output.begin(), result.output.end());
+  }
+  return status;
+}
+
+epara::peer::Peer::Stub& Node::peer(ServerId server) {
+  std::lock_guard lock(peers_mutex_);
+  auto& stub = peers_[server];
+  if (!stub) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
+    args.SetMaxSendMessageSize(static_cast<int>(deployment_.max_message_bytes));
+    stub = epara::peer::Peer::NewStub(grpc::CreateCustomChannel(
+        deployment_.node(server)->address, grpc::InsecureChannelCredentials(), args));
+  }
+  return *stub;
+}
+
+grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector<float>& rows,
+                           std::size_t items, Time deadline, const Route& route, Served& out) {
+  epara::peer::OffloadRequest request;
+  request.set_service(scenario_.service(service).name);
+  request.set_items(static_cast<std::uint32_t>(items));
+  request.mutable_input()->Add(rows.begin(), rows.end());
+  const Duration left = deadline - exec::now();
+  request.set_deadline_left_ns(left.count());
+  for (std::uint8_t i = 0; i < route.count; ++i)
+    request.add_route(static_cast<std::uint32_t>(index_of(route.servers[i])));
+  grpc::ClientContext context;
+  context.set_deadline(wall_deadline(std::max(left, Duration::zero()) + std::chrono::seconds(1)));
+  epara::peer::OffloadReply reply;
+  const grpc::Status s = peer(target).Offload(&context, request, &reply);
+  if (!s.ok()) {
+    bool first = false;  // said once per failing peer, not once per request
+    {
+      std::lock_guard lock(peers_mutex_);
+      first = failing_peers_.insert(target).second;
+    }
+    if (first)
+      say(fmt::format("offload to {} failed: {}", scenario_.cluster.servers[index_of(target)].name,
+                      s.error_message()));
+    return s;
+  }
+  {
+    std::lock_guard lock(peers_mutex_);
+    failing_peers_.erase(target);
+  }
+  out.output.assign(reply.output().begin(), reply.output().end());
+  out.served_by = id_at<ServerId>(reply.served_by());
+  out.hops = static_cast<int>(reply.hops());
+  out.late = reply.late();
+  return s;
+}
+
+void Node::sync_loop() {
+  std::unique_lock stop_lock(stop_mutex_);
+  while (!stopping_) {
+    stop_lock.unlock();
+    const Time now = exec::now();
+    std::optional<Outgoing> out;
+    {
+      std::lock_guard lock(state_mutex_);
+      sync_.refresh({self_, 0, Bytes{}, instances_.digests(now), instances_.demand()}, now);
+      out = sync_.tick(now);
+      view_.rebuild(sync_, now);
+    }
+    if (out) {
+      const std::vector<std::uint8_t> bytes = encode(out->message);
+      epara::peer::SyncRequest request;
+      request.set_message(bytes.data(), bytes.size());
+      grpc::ClientContext context;
+      context.set_deadline(wall_deadline(deployment_.sync_period));
+      epara::peer::SyncReply reply;
+      if (peer(out->to).Sync(&context, request, &reply).ok()) {
+        std::lock_guard lock(state_mutex_);
+        sync_.acknowledge({id_at<ServerId>(reply.from()), reply.sequence()}, exec::now());
+      }
+    }
+    stop_lock.lock();
+    stop_cv_.wait_for(stop_lock, deployment_.sync_period, [&] { return stopping_.load(); });
+  }
+}
+
+SyncAck Node::receive_sync(const SyncMessage& message) {
+  std::lock_guard lock(state_mutex_);
+  const Time now = exec::now();
+  const SyncAck ack = sync_.receive(message, now);
+  view_.rebuild(sync_, now);
+  return ack;
+}
+
+std::set<ServerId> Node::live_servers(Time now) {
+  std::lock_guard lock(state_mutex_);
+  std::set<ServerId> live{self_};
+  for (const NodeAddress& n : deployment_.nodes)
+    if (sync_.entry(n.server, now) != nullptr && !sync_.suspects(n.server)) live.insert(n.server);
+  return live;
+}
+
+void Node::scheduler_loop() {
+  Time last_run = exec::now();
+  std::unique_lock stop_lock(stop_mutex_);
+  while (!stopping_) {
+    stop_cv_.wait_for(stop_lock, std::chrono::milliseconds(200), [&] { return stopping_.load(); });
+    if (stopping_) break;
+    stop_lock.unlock();
+    const Time now = exec::now();
+    const std::set<ServerId> live = live_servers(now);
+    const bool configured = deployment_.scheduler && live.count(*deployment_.scheduler);
+    const ServerId scheduler = configured ? *deployment_.scheduler : *live.begin();
+    bool due = false;
+    {
+      std::lock_guard lock(state_mutex_);
+      due = scheduler == self_ && now - started_ >= 2 * deployment_.entry_ttl &&
+            (now - last_run >= deployment_.placement_period || live != placed_live_);
+    }
+    if (due) {
+      last_run = now;
+      const std::string placement = compute_placement(live);
+      std::uint64_t epoch = 0;
+      {
+        std::lock_guard lock(state_mutex_);
+        epoch = newest_epoch_seen_ + 1;
+        placed_live_ = live;
+      }
+      apply_placement(epoch, placement);
+      for (ServerId s : live) {
+        if (s == self_) continue;
+        epara::peer::PlacementRequest request;
+        request.set_epoch(epoch);
+        request.set_from(static_cast<std::uint32_t>(index_of(self_)));
+        request.set_placement_json(placement);
+        grpc::ClientContext context;
+        context.set_deadline(wall_deadline(std::chrono::seconds(1)));
+        epara::peer::PlacementReply reply;
+        (void)peer(s).PushPlacement(&context, request, &reply);  // a lost node drops out of live
+      }
+      say(fmt::format("placement epoch {} for {} live nodes", epoch, live.size()));
+    }
+    stop_lock.lock();
+  }
+}
+
+std::string Node::compute_placement(const std::set<ServerId>& live) {
+  Scenario reachable = scenario_;  // servers without a live node hold no devices
+  for (std::size_t i = 0; i < reachable.cluster.servers.size(); ++i)
+    if (!live.count(id_at<ServerId>(i))) {
+      reachable.cluster.servers[i].gpus.clear();
+      reachable.cluster.servers[i].cpu.reset();
+    }
+  std::vector<Demand> demand;
+  for (const Demand& d : scenario_.demand)
+    if (live.count(d.origin)) demand.push_back(d);
+  std::vector<LoadedInstance> loaded;
+  {
+    std::lock_guard lock(state_mutex_);
+    for (const LoadedInstance& li : placed_)
+      if (live.count(li.server)) loaded.push_back(li);
+  }
+  return io::placement_to_json(schedule(reachable, demand, loaded), reachable);
+}
+
+bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_json) {
+  std::lock_guard apply_lock(apply_mutex_);
+  std::vector<LoadedInstance> placed =
+      io::parse_loaded_instances(placement_json, "placement", scenario_);
+  std::map<ServiceId, int> here;
+  for (const LoadedInstance& li : placed)
+    if (li.server == self_) ++here[li.service];
+  {
+    std::lock_guard lock(state_mutex_);
+    const std::uint64_t applied = placement_epoch_.load();
+    if (applied != no_placement && epoch <= applied) return false;
+    newest_epoch_seen_ = std::max(newest_epoch_seen_, epoch);
+    placed_ = std::move(placed);
+    placement_epoch_ = epoch;
+  }
+  instances_.apply(here);
+  return true;
+}
+
+}  // namespace epara::node

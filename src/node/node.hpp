@@ -1,0 +1,118 @@
+#pragma once
+// epara-node: one edge server of a real edge cloud. It serves the Open Inference Protocol to
+// clients, runs requests on its executors or offloads them to peers (RequestHandler decides),
+// passes state digests around the ring (RingSync), and applies placements — computed by
+// whichever live node is the scheduler (schedule()). Thread-safe; start() then wait().
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "epara/handler/request_handler.hpp"
+#include "epara/handler/synced_view.hpp"
+#include "epara/model/scenario.hpp"
+#include "epara/node/deployment.hpp"
+#include "epara/peer.grpc.pb.h"
+#include "epara/placement/ground_set.hpp"
+#include "epara/sync/ring_sync.hpp"
+#include "inference/grpc_predict_v2.grpc.pb.h"
+#include "local_instances.hpp"
+
+namespace epara::node {
+
+/// What a request came to: the rows of output, who served it, after how many hops.
+struct Served {
+  std::vector<float> output;
+  ServerId served_by{};
+  int hops = 0;
+  bool late = false;
+};
+
+class Node {
+ public:
+  /// `log`: where the node says what it does (placements, peers lost); must outlive the node.
+  Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log);
+  ~Node();
+
+  /// Binds the node's address and starts serving; throws epara::Error if it cannot bind.
+  void start();
+  /// Blocks until shutdown() completes.
+  void wait();
+  /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops threads.
+  void shutdown();
+
+  /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do).
+  grpc::Status serve(ServiceId service, std::vector<float> rows, std::size_t items, Time deadline,
+                     Route route, Served& out);
+
+  const Scenario& scenario() const noexcept { return scenario_; }
+  const Deployment& deployment() const noexcept { return deployment_; }
+  ServerId self() const noexcept { return self_; }
+  int port() const noexcept { return port_; }  ///< the port bound (an address ":0" picks one)
+  bool ready() const noexcept { return placement_epoch_.load() != no_placement; }
+  bool hosts_anywhere(ServiceId service);
+  /// Merges a ring-sync message from the predecessor; the acknowledgement to send back.
+  SyncAck receive_sync(const SyncMessage& message);
+  /// Applies a placement (JSON, as placement_to_json writes it) if `epoch` is newer than the
+  /// applied one; false when it is not.
+  bool apply_placement(std::uint64_t epoch, const std::string& placement_json);
+  std::uint64_t placement_epoch() const noexcept { return placement_epoch_.load(); }
+
+ private:
+  class InferenceService;
+  class PeerService;
+  static constexpr std::uint64_t no_placement = ~std::uint64_t{0};
+
+  void sync_loop();
+  void scheduler_loop();
+  std::set<ServerId> live_servers(Time now);
+  std::string compute_placement(const std::set<ServerId>& live);
+  epara::peer::Peer::Stub& peer(ServerId server);
+  grpc::Status offload(ServerId target, ServiceId service, const std::vector<float>& rows,
+                       std::size_t items, Time deadline, const Route& route, Served& out);
+  grpc::Status run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
+                        Time deadline, Served& out);
+  void say(const std::string& line);
+
+  const Scenario scenario_;
+  const Deployment deployment_;
+  const ServerId self_;
+  std::ostream& log_;
+  std::mutex log_mutex_;
+  LocalInstances instances_;
+  const RequestHandler handler_;
+
+  std::mutex apply_mutex_;  // one placement applied at a time, in epoch order
+  std::mutex state_mutex_;  // guards sync_, view_ and the placement state below
+  RingSync sync_;
+  SyncedView view_;
+  std::vector<LoadedInstance> placed_;  // the applied placement's instances
+  std::set<ServerId> placed_live_;      // the live set it was computed for
+  std::atomic<std::uint64_t> placement_epoch_{no_placement};
+  std::uint64_t newest_epoch_seen_ = 0;
+
+  std::mutex peers_mutex_;
+  std::map<ServerId, std::unique_ptr<epara::peer::Peer::Stub>> peers_;
+  std::set<ServerId> failing_peers_;
+
+  std::unique_ptr<InferenceService> inference_service_;
+  std::unique_ptr<PeerService> peer_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  std::thread sync_thread_, scheduler_thread_;
+  Time started_{};
+  int port_ = 0;
+};
+
+}  // namespace epara::node

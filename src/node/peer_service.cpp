@@ -1,0 +1,65 @@
+#include "peer_service.hpp"
+
+#include <fmt/format.h>
+
+namespace epara::node {
+
+grpc::Status Node::PeerService::Offload(grpc::ServerContext*, const epara::peer::OffloadRequest* in,
+                                        epara::peer::OffloadReply* out) {
+  const Scenario& s = node_.scenario();
+  const auto found = std::find_if(s.services.begin(), s.services.end(),
+                                  [&](const ServiceSpec& x) { return x.name == in->service(); });
+  if (found == s.services.end() || !node_.deployment().model(id_at<ServiceId>(
+                                       static_cast<std::size_t>(found - s.services.begin()))))
+    return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", in->service())};
+  const auto service = id_at<ServiceId>(static_cast<std::size_t>(found - s.services.begin()));
+  const std::size_t width = node_.deployment().model(service)->input_size();
+  if (in->items() == 0 || static_cast<std::size_t>(in->input_size()) != in->items() * width)
+    return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("offload: {} values for {} items of {}",
+                                                            in->input_size(), in->items(), width)};
+  Route route;
+  for (std::uint32_t server : in->route()) {
+    if (server >= s.cluster.servers.size() || !route.enter(id_at<ServerId>(server)))
+      return {grpc::StatusCode::INVALID_ARGUMENT, "offload: bad route"};
+  }
+  Served served;
+  const Time deadline = exec::now() + Duration{in->deadline_left_ns()};
+  grpc::Status status =
+      node_.serve(service, std::vector<float>(in->input().begin(), in->input().end()), in->items(),
+                  deadline, route, served);
+  if (!status.ok()) return status;
+  out->mutable_output()->Add(served.output.begin(), served.output.end());
+  out->set_served_by(static_cast<std::uint32_t>(index_of(served.served_by)));
+  out->set_hops(static_cast<std::uint32_t>(served.hops));
+  out->set_late(served.late);
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::PeerService::Sync(grpc::ServerContext*, const epara::peer::SyncRequest* in,
+                                     epara::peer::SyncReply* out) {
+  SyncMessage message;
+  try {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(in->message().data());
+    message = decode(std::span<const std::uint8_t>(bytes, in->message().size()));
+  } catch (const Error& e) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("sync: {}", e.what())};
+  }
+  const SyncAck ack = node_.receive_sync(message);
+  out->set_from(static_cast<std::uint32_t>(index_of(ack.from)));
+  out->set_sequence(ack.sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::PeerService::PushPlacement(grpc::ServerContext*,
+                                              const epara::peer::PlacementRequest* in,
+                                              epara::peer::PlacementReply* out) {
+  try {
+    node_.apply_placement(in->epoch(), in->placement_json());
+  } catch (const Error& e) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("placement: {}", e.what())};
+  }
+  out->set_applied_epoch(node_.placement_epoch());
+  return grpc::Status::OK;
+}
+
+}  // namespace epara::node

@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include "epara/io/deployment_json.hpp"
+#include "epara/io/scenario_json.hpp"
+
+using namespace epara;
+
+namespace {
+std::string cloud(const std::string& deployment) {
+  return R"({
+  "device_classes": [{"name": "host", "kind": "gpu", "memory_gib": 8, "relative_speed": 1}],
+  "servers": [{"name": "a", "kind": "edge_server", "gpus": [{"device_class": "host", "count": 1}]},
+              {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "host", "count": 1}]}],
+  "network": {"links": [{"between": ["a", "b"], "latency_ms": 1, "bandwidth_gbps": 1}]},
+  "profiles": [{"name": "p", "source": "t", "curves": [{"device_class": "host", "gpus": 1,
+    "max_batch": 4, "points": [{"batch": 1, "latency_ms": 1}]}]}],
+  "services": [{"name": "m", "profile": "p", "model_memory_gib": 1, "input_kib": 1,
+                "slo": {"type": "latency", "deadline_ms": 100}}])" +
+         (deployment.empty() ? "" : ",\n  \"deployment\": " + deployment) + "}";
+}
+node::Deployment parse(const std::string& deployment) {
+  const std::string text = cloud(deployment);
+  return io::parse_deployment(text, "cloud.json", io::parse_scenario(text, "cloud.json"));
+}
+}  // namespace
+
+TEST_CASE("a deployment section: nodes in ring order, models, periods", "[io]") {
+  const node::Deployment d = parse(R"({
+    "nodes": [{"server": "b", "address": "h:2"}, {"server": "a", "address": "h:1"}],
+    "models": [{"service": "m", "model": "attention", "tokens": 4, "dim": 8, "max_batch": 2}],
+    "sync_period_ms": 20, "entry_ttl_ms": 300, "scheduler": "a", "hop_limit": 2})");
+  REQUIRE(d.nodes.size() == 2);
+  CHECK(d.nodes[0].server == ServerId{1});
+  CHECK(d.nodes[1].address == "h:1");
+  CHECK(d.models[0].input_size() == 32);
+  CHECK(d.sync_period == std::chrono::milliseconds(20));
+  CHECK(d.scheduler == ServerId{0});
+  CHECK(d.hop_limit == 2);
+}
+
+TEST_CASE("deployment errors name the field", "[io]") {
+  CHECK_THROWS_WITH(parse(""),
+                    "cloud.json: (top level): no 'deployment' section: epara-node needs one "
+                    "(docs/deployment.md)");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "c", "address": "h:1"}], "models": []})"),
+                    "cloud.json: deployment.nodes[0].server: unknown server 'c'");
+  CHECK_THROWS_WITH(
+      parse(R"({"nodes": [{"server": "a", "address": "h:1"}, {"server": "a", "address": "h:2"}],
+                "models": []})"),
+      "cloud.json: deployment.nodes[1].server: node listed twice");
+  CHECK_THROWS_WITH(
+      parse(R"({"nodes": [{"server": "a", "address": "h:1"}],
+                "models": [{"service": "m", "model": "dense", "widths": [4]}]})"),
+      "cloud.json: deployment.models[0].widths: give at least an input and an output width");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
+                "sync_period_ms": 100, "entry_ttl_ms": 50})"),
+                    "cloud.json: deployment: entry_ttl_ms must exceed sync_period_ms");
+  CHECK_THROWS_WITH(
+      parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [], "scheduler": "b"})"),
+      "cloud.json: deployment.scheduler: 'b' runs no node");
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Writes a 4-node loopback edge cloud (scenario + deployment) for the node tests and
+docs/deployment.md:
+    make_cloud.py OUT.json BASE_PORT
+Four servers whose one accelerator is the host CPU (declared as a "gpu"-kind class: the
+categorizer plans for clusters with accelerators; the nodes run the reference models on the CPU);
+one dense-chain service whose demand, all entering at edge-0, is beyond one
+server's capacity, so edge-0 must offload."""
+import json
+import sys
+
+
+def cloud(ports):
+    servers = [f"edge-{i}" for i in range(len(ports))]
+    return {
+    "description": "4 CPU nodes on loopback (tests/node)",
+    "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8, "relative_speed": 1}],
+    "servers": [{"name": s, "kind": "edge_server", "gpus": [{"device_class": "host-cpu", "count": 1}]}
+                for s in servers],
+    "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
+                          for i, a in enumerate(servers) for b in servers[i + 1:]]},
+    "profiles": [{"name": "dense-ref", "source": "illustrative (close to epara-profile on a 2-core host)",
+                  "curves": [{"device_class": "host-cpu", "gpus": 1, "max_batch": 16,
+                              "points": [{"batch": 1, "latency_ms": 2}, {"batch": 16, "latency_ms": 12}]}]}],
+    "services": [{"name": "classify", "profile": "dense-ref", "model_memory_gib": 0.1, "input_kib": 1,
+                  "slo": {"type": "latency", "deadline_ms": 100}}],
+    "demand": [{"service": "classify", "origin": "edge-0", "rate_per_s": 3000}],
+    "deployment": {
+        "nodes": [{"server": s, "address": f"127.0.0.1:{p}"} for s, p in zip(servers, ports)],
+        "models": [{"service": "classify", "model": "dense", "widths": [256, 1024, 1024, 256],
+                    "seed": 1, "max_batch": 16}],
+        "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 2, "drain_timeout_s": 3,
+    },
+}
+
+
+if __name__ == "__main__":
+    base = int(sys.argv[2])
+    json.dump(cloud([base + i for i in range(4)]), open(sys.argv[1], "w"), indent=1)

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""A client nobody here wrote — NVIDIA's tritonclient (gRPC) — against an epara-node:
+health, readiness, metadata and ModelInfer. Skips (exit 77) when tritonclient cannot be
+installed from PyPI here.
+    test_tritonclient.py BIN_DIR DEPS_DIR
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN, DEPS = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, DEPS)
+from make_cloud import cloud  # noqa: E402
+
+try:
+    import tritonclient.grpc as triton
+except ImportError:
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS,
+                              "tritonclient[grpc]"], capture_output=True, text=True, timeout=300)
+    if install.returncode != 0:
+        print(f"SKIPPED: cannot install tritonclient here: {install.stderr.strip()[-300:]}")
+        sys.exit(77)
+    import tritonclient.grpc as triton
+import numpy as np  # tritonclient's own dependency
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+s.close()
+work = tempfile.mkdtemp(prefix="epara-triton-")
+path = os.path.join(work, "cloud.json")
+json.dump(cloud([port]), open(path, "w"))
+node = subprocess.Popen([f"{BIN}/epara-node", path, "--server", "edge-0"])
+try:
+    client = triton.InferenceServerClient(url=f"127.0.0.1:{port}")
+    for _ in range(100):
+        try:
+            if client.is_server_ready():
+                break
+        except Exception:  # not listening yet
+            pass
+        time.sleep(0.1)
+    assert client.is_server_live()
+    assert client.is_model_ready("classify")
+    meta = client.get_model_metadata("classify")
+    assert meta.inputs[0].datatype == "FP32" and list(meta.inputs[0].shape) == [-1, 256]
+    x = np.random.default_rng(1).uniform(-1, 1, size=(3, 256)).astype(np.float32)
+    tensor = triton.InferInput("input", list(x.shape), "FP32")
+    tensor.set_data_from_numpy(x)
+    result = client.infer("classify", [tensor], outputs=[triton.InferRequestedOutput("output")])
+    y = result.as_numpy("output")
+    assert y.shape == (3, 256) and np.isfinite(y).all() and np.abs(y).sum() > 0, y
+    params = result.get_response().parameters
+    assert params["served_by"].string_param == "edge-0"
+    try:
+        client.infer("nope", [tensor])
+        raise AssertionError("an unknown model must fail")
+    except triton.InferenceServerException as e:
+        assert "unknown model 'nope'" in str(e), e
+    print("ok: tritonclient health, metadata, ModelInfer (3 x 256 -> 3 x 256) and an error")
+finally:
+    node.terminate()
+    node.wait(timeout=15)
