@@ -37,6 +37,11 @@ class LocalInstances {
   std::vector<InstanceDigest> digests(Time now) const;
   std::vector<DemandDigest> demand() const;
   std::size_t input_size(ServiceId service) const;
+  std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
+  /// Submission to result of a new item, as measured so far (first: one full pass).
+  Duration pass_estimate(ServiceId service) const {
+    return Duration{estimates_.at(service)->pass_ns.load()};
+  }
   std::size_t output_size(ServiceId service) const;
   /// Finishes queued work and stops every executor.
   void shutdown();

@@ -115,6 +115,10 @@ void Node::start() {
   say(fmt::format("listening on {}; {} services placed here", address,
                   std::count_if(deployment_.models.begin(), deployment_.models.end(),
                                 [&](const ModelSpec& m) { return instances_.hosts(m.service); })));
+  for (const ModelSpec& m : deployment_.models)
+    say(fmt::format("{}: a pass of {} items takes {:.3f} ms here",
+                    scenario_.service(m.service).name, instances_.batch_of(m.service),
+                    to_ms(instances_.pass_estimate(m.service))));
 }
 
 void Node::wait() {
@@ -260,7 +264,7 @@ void Node::sync_loop() {
       epara::peer::SyncRequest request;
       request.set_message(bytes.data(), bytes.size());
       grpc::ClientContext context;
-      context.set_deadline(wall_deadline(deployment_.sync_period));
+      context.set_deadline(wall_deadline(4 * deployment_.sync_period));
       epara::peer::SyncReply reply;
       if (peer(out->to).Sync(&context, request, &reply).ok()) {
         std::lock_guard lock(state_mutex_);
@@ -326,7 +330,10 @@ void Node::scheduler_loop() {
         epara::peer::PlacementReply reply;
         (void)peer(s).PushPlacement(&context, request, &reply);  // a lost node drops out of live
       }
-      say(fmt::format("placement epoch {} for {} live nodes", epoch, live.size()));
+      std::vector<std::string> names;
+      for (ServerId s : live) names.push_back(scenario_.cluster.servers[index_of(s)].name);
+      say(fmt::format("placement epoch {} for {} live nodes ({})", epoch, live.size(),
+                      fmt::join(names, ", ")));
     }
     stop_lock.lock();
   }

@@ -4,6 +4,7 @@ health, readiness, metadata and ModelInfer. Skips (exit 77) when tritonclient ca
 installed from PyPI here.
     test_tritonclient.py BIN_DIR DEPS_DIR
 """
+import importlib
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ import tempfile
 import time
 
 BIN, DEPS = sys.argv[1], sys.argv[2]
+os.makedirs(DEPS, exist_ok=True)  # on sys.path before it exists, Python would never look in it
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, DEPS)
 from make_cloud import cloud  # noqa: E402
@@ -25,6 +27,7 @@ except ImportError:
     if install.returncode != 0:
         print(f"SKIPPED: cannot install tritonclient here: {install.stderr.strip()[-300:]}")
         sys.exit(77)
+    importlib.invalidate_caches()
     import tritonclient.grpc as triton
 import numpy as np  # tritonclient's own dependency
 
