@@ -14,14 +14,6 @@ namespace {
 constexpr ServiceId svc{0};
 constexpr ServerId s0{0}, s1{1}, s2{2}, s3{3};
 
-// A star: server 0 in the middle, 1 ms and 10 Gbit/s to each of 1, 2, 3.
-Network star() {
-  std::vector<Link> links;
-  for (std::uint32_t i = 1; i < 4; ++i)
-    links.push_back({s0, ServerId{i}, 1ms, Bandwidth::gbit_per_s(10)});
-  return Network(4, links);
-}
-
 Request request(Duration deadline, Time now = Time{}) {
   Request r;
   r.service = svc;

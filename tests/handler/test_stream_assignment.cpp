@@ -10,12 +10,6 @@ using namespace std::chrono_literals;
 namespace {
 constexpr ServiceId svc{0};
 constexpr ServerId s0{0}, s1{1}, s2{2}, s3{3};
-Network star() {
-  std::vector<Link> links;
-  for (std::uint32_t i = 1; i < 4; ++i)
-    links.push_back({s0, ServerId{i}, 1ms, Bandwidth::gbit_per_s(10)});
-  return Network(4, links);
-}
 const Slo video = Slo::frequency(Rate{30}, 100ms);
 }  // namespace
 

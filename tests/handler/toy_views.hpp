@@ -55,4 +55,13 @@ struct ToyView {
 };
 static_assert(ClusterView<ToyView>);
 
+/// A star: server 0 in the middle, 1 ms and 10 Gbit/s to each of servers 1, 2, 3.
+inline Network star() {
+  using namespace std::chrono_literals;
+  std::vector<Link> links;
+  for (std::uint32_t i = 1; i < 4; ++i)
+    links.push_back({ServerId{0}, ServerId{i}, 1ms, Bandwidth::gbit_per_s(10)});
+  return Network(4, links);
+}
+
 }  // namespace epara::testing
