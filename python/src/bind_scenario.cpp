@@ -25,21 +25,19 @@ PyScenario parse(const std::string& text, const std::string& source) {
   return {io::parse_scenario(text, source), text, source, std::filesystem::current_path()};
 }
 
-template <class Id, class Items, class Name>
-Id find_by_name(const Items& items, const std::string& name, const char* what, Name&& name_of) {
-  for (std::size_t i = 0; i < items.size(); ++i)
-    if (name_of(items[i]) == name) return id_at<Id>(i);
-  throw InvalidArgument(fmt::format("unknown {} '{}'", what, name));
+/// The id `found` holds, or InvalidArgument "unknown <what> '<name>'".
+template <class Id>
+Id expect_found(std::optional<Id> found, const char* what, const std::string& name) {
+  if (!found) throw InvalidArgument(fmt::format("unknown {} '{}'", what, name));
+  return *found;
 }
 
 double predict_latency_ms(const PyScenario& s, const std::string& profile,
                           const std::string& device_class, int gpus, int batch) {
   const Scenario& sc = s.scenario;
-  const auto p = find_by_name<ProfileId>(sc.profiles, profile, "profile",
-                                         [](const Profile& x) { return x.name; });
-  const auto dc =
-      find_by_name<DeviceClassId>(sc.cluster.device_classes, device_class, "device class",
-                                  [](const DeviceClass& x) { return x.name; });
+  const ProfileId p = expect_found(sc.find_profile(profile), "profile", profile);
+  const DeviceClassId dc =
+      expect_found(sc.cluster.find_device_class(device_class), "device class", device_class);
   EPARA_EXPECTS(batch >= 1, "predict_latency_ms: batch must be >= 1");
   const auto choice = choose_curve(sc.profile(p), sc.cluster.device_classes, dc, gpus);
   EPARA_EXPECTS(choice.has_value(),
