@@ -52,13 +52,10 @@ grpc::Status read_input(const inference::ModelInferRequest& in, std::size_t widt
 
 grpc::Status Node::InferenceService::find_model(const std::string& model,
                                                 ServiceId& service) const {
-  const auto& services = node_.scenario().services;
-  for (std::size_t i = 0; i < services.size(); ++i)
-    if (services[i].name == model && node_.deployment().model(id_at<ServiceId>(i))) {
-      service = id_at<ServiceId>(i);
-      return grpc::Status::OK;
-    }
-  return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", model)};
+  const auto found = node_.model_named(model);
+  if (!found) return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", model)};
+  service = *found;
+  return grpc::Status::OK;
 }
 
 grpc::Status Node::InferenceService::ServerLive(grpc::ServerContext*,

@@ -60,6 +60,12 @@ class Node {
   int port() const noexcept { return port_; }  ///< the port bound (an address ":0" picks one)
   bool ready() const noexcept { return placement_epoch_.load() != no_placement; }
   bool hosts_anywhere(ServiceId service);
+  /// The service called `name` if this cloud runs a model for it.
+  std::optional<ServiceId> model_named(std::string_view name) const {
+    const auto service = scenario_.find_service(name);
+    if (!service || !deployment_.model(*service)) return std::nullopt;
+    return service;
+  }
   /// Merges a ring-sync message from the predecessor; the acknowledgement to send back.
   SyncAck receive_sync(const SyncMessage& message);
   /// Applies a placement (JSON, as placement_to_json writes it) if `epoch` is newer than the

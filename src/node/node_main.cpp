@@ -35,14 +35,10 @@ int main(int argc, char** argv) {
     const std::string text = io::read_text_file(path);
     Scenario scenario = io::parse_scenario(text, path);
     node::Deployment deployment = io::parse_deployment(text, path, scenario);
-    const auto found =
-        std::find_if(scenario.cluster.servers.begin(), scenario.cluster.servers.end(),
-                     [&](const ServerSpec& s) { return s.name == server; });
-    if (found == scenario.cluster.servers.end())
+    const auto self = scenario.cluster.find_server(server);
+    if (!self)
       throw InvalidArgument(fmt::format("--server: unknown server '{}' in {}", server, path));
-    const auto self =
-        id_at<ServerId>(static_cast<std::size_t>(found - scenario.cluster.servers.begin()));
-    node::Node node(std::move(scenario), std::move(deployment), self, std::cerr);
+    node::Node node(std::move(scenario), std::move(deployment), *self, std::cerr);
     node.start();
     std::thread stopper([&] {
       int signal = 0;

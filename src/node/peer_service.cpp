@@ -6,13 +6,11 @@ namespace epara::node {
 
 grpc::Status Node::PeerService::Offload(grpc::ServerContext*, const epara::peer::OffloadRequest* in,
                                         epara::peer::OffloadReply* out) {
-  const Scenario& s = node_.scenario();
-  const auto found = std::find_if(s.services.begin(), s.services.end(),
-                                  [&](const ServiceSpec& x) { return x.name == in->service(); });
-  if (found == s.services.end() || !node_.deployment().model(id_at<ServiceId>(
-                                       static_cast<std::size_t>(found - s.services.begin()))))
+  const auto found = node_.model_named(in->service());
+  if (!found)
     return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", in->service())};
-  const auto service = id_at<ServiceId>(static_cast<std::size_t>(found - s.services.begin()));
+  const ServiceId service = *found;
+  const Scenario& s = node_.scenario();
   const std::size_t width = node_.deployment().model(service)->input_size();
   if (in->items() == 0 || static_cast<std::size_t>(in->input_size()) != in->items() * width)
     return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("offload: {} values for {} items of {}",
