@@ -5,6 +5,11 @@
 
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
+#ifdef EPARA_WITH_CUDA
+#include "epara/cuda/attention.hpp"
+#include "epara/cuda/dense_chain.hpp"
+#include "epara/cuda/runtime.hpp"
+#endif
 
 namespace epara::node {
 
@@ -28,8 +33,26 @@ LocalInstances::LocalInstances(const Deployment& deployment,
 
 LocalInstances::~LocalInstances() { shutdown(); }
 
+int LocalInstances::gpus_present() {
+#ifdef EPARA_WITH_CUDA
+  return cuda::query_devices().count;
+#else
+  return 0;
+#endif
+}
+
 exec::AnyModel LocalInstances::make_model(ServiceId s) const {
   const ModelSpec& m = *deployment_->model(s);
+#ifdef EPARA_WITH_CUDA
+  if (gpus_ > 0) {  // replicas go round the node's GPUs, each on its own stream
+    const cuda::StreamOptions on{next_gpu_++ % gpus_, 0};
+    if (m.kind == ModelSpec::Kind::Dense)
+      return exec::AnyModel(
+          cuda::DenseChain(exec::make_dense_chain(m.widths, m.seed), m.max_batch, on));
+    return exec::AnyModel(
+        cuda::Attention(exec::make_attention(m.tokens, m.dim, m.seed), m.max_batch, on));
+  }
+#endif
   if (m.kind == ModelSpec::Kind::Dense)
     return exec::AnyModel(
         exec::CpuDenseChain(exec::make_dense_chain(m.widths, m.seed), m.max_batch));

@@ -1,6 +1,7 @@
 #pragma once
 // The instances this node runs: one data-parallel executor per placed service (replicas = its
-// instances here) on the service's reference model, with running estimates of pass time and
+// instances here) on the service's reference model (cuBLAS on the node's GPUs when it has any,
+// Eigen on the CPU otherwise), with running estimates of pass time and
 // arrival rate. Models the handler's LocalView; thread-safe.
 
 #include <atomic>
@@ -31,6 +32,7 @@ class LocalInstances {
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
   bool hosts(ServiceId service) const;
+  bool on_gpu() const noexcept { return gpus_ > 0; }
   /// Submits `items` rows; empty when the service has no instance here.
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
                                                 std::size_t items, Time deadline);
@@ -56,9 +58,13 @@ class LocalInstances {
     std::atomic<double> rate{0.0};  // items/s, exponentially smoothed
     std::atomic<std::int64_t> last_arrival_ns{0};
   };
+  /// The service's reference model: on a GPU where the node has one (CUDA build), else the CPU.
   exec::AnyModel make_model(ServiceId s) const;
+  static int gpus_present();
 
   const Deployment* deployment_;
+  const int gpus_ = gpus_present();
+  mutable std::atomic<int> next_gpu_{0};
   std::map<ServiceId, exec::BatchPolicy> policies_;
   mutable std::shared_mutex mutex_;
   std::map<ServiceId, std::shared_ptr<Running>> running_;

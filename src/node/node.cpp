@@ -112,7 +112,8 @@ void Node::start() {
   started_ = exec::now();
   sync_thread_ = std::thread([this] { sync_loop(); });
   scheduler_thread_ = std::thread([this] { scheduler_loop(); });
-  say(fmt::format("listening on {}; {} services placed here", address,
+  say(fmt::format("listening on {}; models on the {}; {} services placed here", address,
+                  instances_.on_gpu() ? "GPU (cuBLAS)" : "CPU (Eigen)",
                   std::count_if(deployment_.models.begin(), deployment_.models.end(),
                                 [&](const ModelSpec& m) { return instances_.hosts(m.service); })));
   for (const ModelSpec& m : deployment_.models)
