@@ -39,6 +39,7 @@ struct Tally {
   std::map<std::string, std::uint64_t> errors;  // by status code name
   std::vector<double> latency_ms;               // answered requests
   std::vector<std::uint64_t> good_by_second;    // in SLO, by the second it was sent in
+  std::vector<std::uint64_t> errors_by_second;  // failed, by the second it was sent in
 };
 
 const char* code_name(grpc::StatusCode c) {
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--wait-ready", ready_s, "First wait up to this long for every target");
   app.add_option("--seed", seed, "Arrival and input seed");
-  app.add_flag("--timeline", timeline, "Print requests in SLO per second sent");
+  app.add_flag("--timeline", timeline, "Print requests in SLO, and failed, per second sent");
   app.add_option("--json", json_path, "Write the report as JSON here");
   CLI11_PARSE(app, argc, argv);
 
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
 
     Tally tally;
     tally.good_by_second.assign(static_cast<std::size_t>(std::ceil(duration)) + 1, 0);
+    tally.errors_by_second = tally.good_by_second;
     grpc::CompletionQueue queue;
     const auto start = Clock::now();
     std::thread reaper([&] {
@@ -170,9 +172,11 @@ int main(int argc, char** argv) {
             std::chrono::duration<double, std::milli>(Clock::now() - call->sent).count();
         const auto second =
             static_cast<std::size_t>(std::chrono::duration<double>(call->sent - start).count());
+        const std::size_t bucket = std::min(second, tally.good_by_second.size() - 1);
         std::lock_guard lock(tally.mutex);
         if (!call->status.ok()) {
           ++tally.errors[code_name(call->status.error_code())];
+          ++tally.errors_by_second[bucket];
           continue;
         }
         tally.latency_ms.push_back(ms);
@@ -183,7 +187,7 @@ int main(int argc, char** argv) {
           ++tally.late;
         } else {
           ++tally.in_slo;
-          ++tally.good_by_second[std::min(second, tally.good_by_second.size() - 1)];
+          ++tally.good_by_second[bucket];
         }
       }
     });
@@ -214,7 +218,10 @@ int main(int argc, char** argv) {
     fmt::print("goodput {:.1f}/s; latency p50 {:.2f} ms, p90 {:.2f} ms, p99 {:.2f} ms\n",
                static_cast<double>(tally.in_slo) / duration, percentile(tally.latency_ms, 0.5),
                percentile(tally.latency_ms, 0.9), percentile(tally.latency_ms, 0.99));
-    if (timeline) fmt::print("in SLO per second: {}\n", fmt::join(tally.good_by_second, " "));
+    if (timeline) {
+      fmt::print("in SLO per second: {}\n", fmt::join(tally.good_by_second, " "));
+      fmt::print("errors per second: {}\n", fmt::join(tally.errors_by_second, " "));
+    }
     if (!json_path.empty()) {
       const nlohmann::json j{{"sent", arrivals.size()},
                              {"answered", answered},
@@ -225,7 +232,8 @@ int main(int argc, char** argv) {
                              {"goodput_per_s", static_cast<double>(tally.in_slo) / duration},
                              {"p50_ms", percentile(tally.latency_ms, 0.5)},
                              {"p99_ms", percentile(tally.latency_ms, 0.99)},
-                             {"in_slo_by_second", tally.good_by_second}};
+                             {"in_slo_by_second", tally.good_by_second},
+                             {"errors_by_second", tally.errors_by_second}};
       std::ofstream(json_path) << j.dump(2) << "\n";
     }
     return answered == arrivals.size() ? 0 : 2;

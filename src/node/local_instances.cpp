@@ -13,6 +13,34 @@
 
 namespace epara::node {
 
+namespace {
+
+// A model that times its passes into the service's estimate of compute per item: what a pass
+// takes here now (contention included), without the queueing that a submission-to-result time
+// would add — best_local() counts the queue itself, from its length. Per item, so passes of any
+// size update it (an idle replica's estimate follows the machine too).
+class TimedModel {
+ public:
+  TimedModel(exec::AnyModel model, std::atomic<std::int64_t>& item_ns)
+      : model_(std::move(model)), item_ns_(&item_ns) {}
+  std::size_t input_size() const { return model_.input_size(); }
+  std::size_t output_size() const { return model_.output_size(); }
+  std::size_t max_batch() const { return model_.max_batch(); }
+  Bytes memory() const { return model_.memory(); }
+  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+    const Time start = exec::now();
+    model_.forward(in, out, n);
+    const auto per_item = (exec::now() - start).count() / static_cast<std::int64_t>(n);
+    *item_ns_ = (7 * item_ns_->load() + per_item) / 8;  // smoothed over ~8 passes
+  }
+
+ private:
+  exec::AnyModel model_;
+  std::atomic<std::int64_t>* item_ns_;
+};
+
+}  // namespace
+
 LocalInstances::LocalInstances(const Deployment& deployment,
                                std::map<ServiceId, exec::BatchPolicy> policies)
     : deployment_(&deployment), policies_(std::move(policies)) {
@@ -20,14 +48,15 @@ LocalInstances::LocalInstances(const Deployment& deployment,
     estimates_.emplace(m.service, std::make_unique<Estimate>());
     exec::BatchPolicy& p = policies_[m.service];
     p.max_batch = std::clamp<std::size_t>(p.max_batch, 1, m.max_batch);
-    // Measure one pass of a full batch: the first estimate the handler plans with.
+    // Measure one pass of a full batch: the estimate until the executors time their own.
     exec::AnyModel model = make_model(m.service);
     std::vector<float> in(p.max_batch * model.input_size(), 0.5f),
         out(p.max_batch * model.output_size());
     model.forward(in, out, p.max_batch);  // warm-up
     const Time start = exec::now();
     model.forward(in, out, p.max_batch);
-    estimates_[m.service]->pass_ns = (exec::now() - start).count();
+    estimates_[m.service]->item_ns =
+        (exec::now() - start).count() / static_cast<std::int64_t>(p.max_batch);
   }
 }
 
@@ -76,7 +105,8 @@ void LocalInstances::apply(const std::map<ServiceId, int>& replicas) {
     for (const auto& [service, count] : replicas) {
       if (count <= 0 || running_.count(service) || !deployment_->model(service)) continue;
       std::vector<exec::AnyModel> models;
-      for (int i = 0; i < count; ++i) models.push_back(make_model(service));
+      for (int i = 0; i < count; ++i)
+        models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns));
       auto r = std::make_shared<Running>();
       r->replicas = count;
       r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
@@ -92,19 +122,30 @@ bool LocalInstances::hosts(ServiceId service) const {
   return running_.count(service) > 0;
 }
 
-std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time now) const {
+std::optional<LocalInstances::Outlook> LocalInstances::outlook(ServiceId service) const {
   std::shared_lock lock(mutex_);
   const auto it = running_.find(service);
   if (it == running_.end()) return std::nullopt;
   const auto& executor = *it->second->executor;
-  const Estimate& e = *estimates_.at(service);
-  const double batch = static_cast<double>(executor.policy().max_batch);
-  const double passes_ahead =
-      std::ceil(static_cast<double>(executor.queued()) / (batch * it->second->replicas));
-  const Duration pass{e.pass_ns.load()};
-  const Duration queue{static_cast<std::int64_t>(passes_ahead * static_cast<double>(pass.count()))};
-  const double capacity = it->second->replicas * batch / std::max(1e-9, to_seconds(pass));
-  return LocalOption{0, now + queue + pass, std::max(0.0, capacity - e.rate.load())};
+  const auto replicas = static_cast<std::size_t>(it->second->replicas);
+  const std::size_t batch = executor.policy().max_batch, queued = executor.queued();
+  // Full rounds of passes (one per replica) go first; the new item joins the pass after them
+  // with its share of what is left. A pass takes its items' compute (linear in the batch: an
+  // upper bound for models whose passes grow sublinearly).
+  const std::size_t rounds = queued / (batch * replicas);
+  const std::size_t joins = std::min(batch, queued % (batch * replicas) / replicas + 1);
+  const std::int64_t item_ns = estimates_.at(service)->item_ns.load();
+  const double capacity =
+      1e9 * static_cast<double>(replicas) / std::max(1.0, static_cast<double>(item_ns));
+  return Outlook{Duration{item_ns * static_cast<std::int64_t>(rounds * batch)},
+                 Duration{item_ns * static_cast<std::int64_t>(joins)},
+                 std::max(0.0, capacity - estimates_.at(service)->rate.load())};
+}
+
+std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time now) const {
+  const auto o = outlook(service);
+  if (!o) return std::nullopt;
+  return LocalOption{0, now + o->queue + o->compute, o->spare_rate};
 }
 
 std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, const float* rows,
@@ -127,13 +168,7 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
   std::vector<std::future<exec::Result>> futures;
   for (std::size_t i = 0; i < items; ++i)
     futures.push_back(
-        r->executor->submit({std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0},
-                            [&e](const exec::Result& result) {
-                              if (result.outcome == exec::Outcome::Rejected) return;
-                              // Smoothed time from submission to result: what a new item waits and
-                              // runs.
-                              e.pass_ns = (7 * e.pass_ns.load() + result.latency.count()) / 8;
-                            }));
+        r->executor->submit({std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0}));
   return futures;
 }
 
@@ -145,7 +180,7 @@ std::size_t LocalInstances::output_size(ServiceId service) const {
   return deployment_->model(service)->output_size();
 }
 
-std::vector<InstanceDigest> LocalInstances::digests(Time now) const {
+std::vector<InstanceDigest> LocalInstances::digests() const {
   std::vector<ServiceId> services;
   {
     std::shared_lock lock(mutex_);
@@ -153,10 +188,8 @@ std::vector<InstanceDigest> LocalInstances::digests(Time now) const {
   }
   std::vector<InstanceDigest> out;
   for (ServiceId s : services)
-    if (const auto local = best_local(s, now))
-      out.push_back({s, local->finish - now - Duration{estimates_.at(s)->pass_ns.load()},
-                     Duration{estimates_.at(s)->pass_ns.load()},
-                     static_cast<float>(local->spare_rate)});
+    if (const auto o = outlook(s))
+      out.push_back({s, o->queue, o->compute, static_cast<float>(o->spare_rate)});
   return out;
 }
 

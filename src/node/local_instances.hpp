@@ -36,13 +36,16 @@ class LocalInstances {
   /// Submits `items` rows; empty when the service has no instance here.
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
                                                 std::size_t items, Time deadline);
-  std::vector<InstanceDigest> digests(Time now) const;
+  std::vector<InstanceDigest> digests() const;
   std::vector<DemandDigest> demand() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
-  /// Submission to result of a new item, as measured so far (first: one full pass).
+  /// A pass of a full batch here, from the compute time per item: measured once at start, then
+  /// smoothed over the executors' passes (compute only, no queueing: best_local() adds the
+  /// queue ahead from its length).
   Duration pass_estimate(ServiceId service) const {
-    return Duration{estimates_.at(service)->pass_ns.load()};
+    return Duration{estimates_.at(service)->item_ns.load() *
+                    static_cast<std::int64_t>(batch_of(service))};
   }
   std::size_t output_size(ServiceId service) const;
   /// Finishes queued work and stops every executor.
@@ -53,11 +56,18 @@ class LocalInstances {
     std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
     int replicas = 0;
   };
-  struct Estimate {  // per service, updated as results come back
-    std::atomic<std::int64_t> pass_ns{0};
-    std::atomic<double> rate{0.0};  // items/s, exponentially smoothed
+  struct Estimate {                        // per service, updated as passes run and requests arrive
+    std::atomic<std::int64_t> item_ns{0};  // compute per item of a pass, smoothed
+    std::atomic<double> rate{0.0};         // items/s, exponentially smoothed
     std::atomic<std::int64_t> last_arrival_ns{0};
   };
+  /// What a new item of `service` would meet here now; nullopt when it has no instance.
+  struct Outlook {
+    Duration queue;    // the full passes ahead of it
+    Duration compute;  // the pass it joins
+    double spare_rate;
+  };
+  std::optional<Outlook> outlook(ServiceId service) const;
   /// The service's reference model: on a GPU where the node has one (CUDA build), else the CPU.
   exec::AnyModel make_model(ServiceId s) const;
   static int gpus_present();

@@ -256,7 +256,7 @@ void Node::sync_loop() {
     std::optional<Outgoing> out;
     {
       std::lock_guard lock(state_mutex_);
-      sync_.refresh({self_, 0, Bytes{}, instances_.digests(now), instances_.demand()}, now);
+      sync_.refresh({self_, 0, Bytes{}, instances_.digests(), instances_.demand()}, now);
       out = sync_.tick(now);
       view_.rebuild(sync_, now);
     }

@@ -1,13 +1,30 @@
 #!/usr/bin/env python3
-"""Integration test: 4 epara-nodes on loopback ports.
-  1. load beyond one node's capacity at edge-0: requests are offloaded, and served;
-  2. SIGKILL edge-1 under load: every request gets a result or an explicit error, the ring
-     heals, the placement is recomputed for 3 nodes, and goodput recovers within seconds;
+"""Integration test: 4 epara-nodes on loopback ports; edge-0 is a gateway with no accelerator, so
+every request entering it is offloaded to the three edge servers behind it.
+  0. calibration: the rate this cloud sustains on this machine now, S (see below);
+  1. S/2 through edge-0: every request is offloaded, answered, and in SLO;
+  2. SIGKILL an edge server that hosts an instance, 3 s into 10 s at S/2: every request gets a
+     result or an explicit error, the ring heals, the placement is recomputed for the 3 live
+     nodes, and goodput recovers within seconds;
   3. SIGTERM drains the others, which exit cleanly.
 Bounded: every wait has a limit; loopback only.
     test_cluster.py BIN_DIR
-Machines differ in speed, so phase 1 ramps the load (3 s per step) until edge-0 offloads, and
-checks that at that rate the requests are still served; phase 2 runs at 3/4 of it.
+
+Why calibrate: all four nodes and the load generator share this machine's cores, so what the
+cloud sustains depends on the machine and on whatever else runs on it. Past that rate a node
+collapses instead of degrading: it still queues work that cannot finish in time (run late
+locally, no admission control), its FIFO queue fills to the deadline, and most items end late or
+expire — on a 2-core machine goodput fell from 2,476/s at 2,500/s offered to 1,393/s at 4,000/s
+(docs/results.md). The earlier version of this test drove phase 1 at the first rate of a coarse
+ramp (x1.5) where edge-0 offloaded and phase 2 at 3/4 of it; on a 2-core machine the cloud is
+bound by gRPC, not by compute, so edge-0 only offloaded once the machine was already saturated:
+phase 1 ran past the cliff, and the kill's transient (offloads to the dead node failing, run
+late here) tipped phase 2 over it, halving goodput for the rest of the run. Here the phases run
+at half of the measured rate: room for a busy core, and still load enough that a node lost must
+be noticed and worked around.
+
+The calibration ramps the load through the gateway, x1.25 every 2 s, from 250/s until fewer
+than 98% of a step's requests end in SLO; S is the last rate at which at least 98% did.
 """
 import json
 import os
@@ -38,7 +55,15 @@ def free_ports(n):
 def load(target, rate, duration, out, timeline=False):
     args = [f"{BIN}/epara-load", "--target", target, "--model", "classify", "--rate", str(rate),
             "--duration", str(duration), "--wait-ready", "20", "--timeout", "5", "--json", out]
-    return subprocess.Popen(args + (["--timeline"] if timeline else []))
+    return subprocess.Popen(args + (["--timeline"] if timeline else []),
+                            stdout=subprocess.DEVNULL)
+
+
+def run_load(target, rate, duration, out):
+    """Runs one load to its end; the report, after checking that every request was answered."""
+    check(load(target, rate, duration, out).wait(timeout=60 + duration) == 0,
+          f"{rate}/s for {duration} s: every request answered")
+    return json.load(open(out))
 
 
 def wait_for_log(path, pattern, limit_s):
@@ -58,56 +83,80 @@ def check(condition, message):
     print(f"ok: {message}")
 
 
+def sustainable_rate(target, out):
+    """The highest rate of the ramp at which >= 98% of requests end in SLO (see the docstring)."""
+    rate, sustained = 250, None
+    while rate <= 16000:
+        r = run_load(target, rate, 2, out)
+        print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
+              f"{r['offloaded']} offloaded")
+        if r["in_slo"] < 0.98 * r["sent"]:
+            break
+        sustained = rate
+        rate = int(rate * 1.25)
+    check(sustained is not None, f"calibration: the cloud sustains {sustained}/s on this machine")
+    time.sleep(1)  # queues of the failed step drain (deadline 100 ms) and estimates settle
+    return sustained
+
+
 def main():
     work = tempfile.mkdtemp(prefix="epara-cluster-")
     ports = free_ports(4)
     path = os.path.join(work, "cloud.json")
-    json.dump(cloud(ports), open(path, "w"))
+    json.dump(cloud(ports, gateway=True), open(path, "w"))
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")  # gRPC's process-lifetime allocations
-    logs = [open(os.path.join(work, f"edge-{i}.log"), "w") for i in range(4)]
+    log_paths = [os.path.join(work, f"edge-{i}.log") for i in range(4)]
+    logs = [open(p, "w") for p in log_paths]
     nodes = [subprocess.Popen([f"{BIN}/epara-node", path, "--server", f"edge-{i}"],
                               stdout=logs[i], stderr=subprocess.STDOUT, env=env) for i in range(4)]
     target = f"127.0.0.1:{ports[0]}"
-    log0 = os.path.join(work, "edge-0.log")
     try:
-        wait_for_log(log0, r"for 4 live nodes", 30)
+        wait_for_log(log_paths[0], r"for 4 live nodes", 30)
         print("ok: the ring formed: 4 live nodes")
+        hosts = [i for i in range(1, 4)
+                 if wait_for_log(log_paths[i], r"(\d+) services placed here", 10).group(1) != "0"]
+        check(len(hosts) >= 2, f"edge servers {hosts} host the service (at least 2)")
 
-        # 1. Load edge-0 alone, more and more, until it offloads.
-        out1 = os.path.join(work, "phase1.json")
-        for rate in (1000, 2000, 3000, 4000, 6000, 8000, 12000):
-            check(load(target, rate, 3, out1).wait(timeout=60) == 0,
-                  f"phase 1 at {rate}/s: every request answered")
-            r = json.load(open(out1))
-            if r["offloaded"] > 0:
-                break
-        check(r["offloaded"] > 0,
-              f"phase 1: {r['offloaded']} of {r['sent']} requests offloaded at {rate}/s")
-        check(r["in_slo"] >= 0.5 * r["sent"], f"phase 1: {r['in_slo']} of {r['sent']} in SLO")
-        rate = rate * 3 // 4
+        rate = sustainable_rate(target, os.path.join(work, "calibration.json")) // 2
 
-        # 2. Kill edge-1 (it hosts an instance) 3 s into a 10 s load.
+        # 1. The gateway offloads everything, at half the sustained rate.
+        r = run_load(target, rate, 4, os.path.join(work, "phase1.json"))
+        answered = r["in_slo"] + r["late"]
+        check(r["offloaded"] == answered == r["sent"],
+              f"phase 1 at {rate}/s: all {r['sent']} requests offloaded and answered")
+        check(r["in_slo"] >= 0.95 * r["sent"], f"phase 1: {r['in_slo']} of {r['sent']} in SLO")
+
+        # 2. Kill a host 3 s into a 10 s load.
+        victim = hosts[0]
         out2 = os.path.join(work, "phase2.json")
         loader = load(target, rate, 10, out2, timeline=True)
         time.sleep(3 + 0.5)  # the loader's readiness wait is immediate now
-        nodes[1].send_signal(signal.SIGKILL)
-        nodes[1].wait(timeout=10)
-        check(loader.wait(timeout=60) == 0, "phase 2: every request answered or failed explicitly")
+        nodes[victim].send_signal(signal.SIGKILL)
+        nodes[victim].wait(timeout=10)
+        check(loader.wait(timeout=70) == 0, "phase 2: every request answered or failed explicitly")
         r = json.load(open(out2))
         errors = sum(r["errors"].values())
         check(r["in_slo"] + r["late"] + errors == r["sent"],
-              f"phase 2: {r['sent']} sent = {r['in_slo']} in SLO + {r['late']} late + {errors} errors")
+              f"phase 2 at {rate}/s: {r['sent']} sent = {r['in_slo']} in SLO + {r['late']} late + "
+              f"{errors} errors {r['errors']}")
+        # Only requests sent to the victim before the ring noticed may fail (its entry expires
+        # 0.6 s after its last digest): from 2.5 s after the kill on, none does.
+        late_errors = sum(r["errors_by_second"][6:])
+        check(late_errors == 0, f"phase 2: {late_errors} requests failed from 6 s on (errors per "
+                                f"second sent: {r['errors_by_second']})")
         good = r["in_slo_by_second"]
         before, after = sum(good[0:3]) / 3, sum(good[7:10]) / 3
         check(after >= 0.8 * before, f"phase 2: goodput {before:.0f}/s before the kill, "
                                      f"{after:.0f}/s 4-7 s after it")
-        check(re.search(r"for 3 live nodes \(edge-0, edge-2, edge-3\)", open(log0).read()),
-              "phase 2: placement recomputed for the 3 live nodes")
+        live = ", ".join(f"edge-{i}" for i in range(4) if i != victim)
+        check(re.search(rf"for 3 live nodes \({live}\)", open(log_paths[0]).read()),
+              f"phase 2: placement recomputed for the 3 live nodes ({live})")
 
         # 3. Graceful shutdown.
-        for i in (0, 2, 3):
+        survivors = [i for i in range(4) if i != victim]
+        for i in survivors:
             nodes[i].send_signal(signal.SIGTERM)
-        for i in (0, 2, 3):
+        for i in survivors:
             check(nodes[i].wait(timeout=15) == 0, f"edge-{i} drained and exited cleanly")
     finally:
         for n in nodes:
@@ -116,7 +165,7 @@ def main():
         for i in range(4):
             logs[i].close()
             print(f"--- edge-{i} log (last lines)")
-            print("".join(open(os.path.join(work, f"edge-{i}.log")).readlines()[-5:]))
+            print("".join(open(log_paths[i]).readlines()[-5:]))
 
 
 if __name__ == "__main__":
