@@ -39,7 +39,7 @@ struct Tally {
   std::map<std::string, std::uint64_t> errors;  // by status code name
   std::vector<double> latency_ms;               // answered requests
   std::vector<std::uint64_t> good_by_second;    // in SLO, by the second it was sent in
-  std::vector<std::uint64_t> errors_by_second;  // failed, by the second it was sent in
+  std::map<std::string, std::vector<std::uint64_t>> errors_by_second;  // by status code, as above
 };
 
 const char* code_name(grpc::StatusCode c) {
@@ -160,7 +160,6 @@ int main(int argc, char** argv) {
 
     Tally tally;
     tally.good_by_second.assign(static_cast<std::size_t>(std::ceil(duration)) + 1, 0);
-    tally.errors_by_second = tally.good_by_second;
     grpc::CompletionQueue queue;
     const auto start = Clock::now();
     std::thread reaper([&] {
@@ -176,7 +175,9 @@ int main(int argc, char** argv) {
         std::lock_guard lock(tally.mutex);
         if (!call->status.ok()) {
           ++tally.errors[code_name(call->status.error_code())];
-          ++tally.errors_by_second[bucket];
+          auto& by_second = tally.errors_by_second[code_name(call->status.error_code())];
+          by_second.resize(tally.good_by_second.size());
+          ++by_second[bucket];
           continue;
         }
         tally.latency_ms.push_back(ms);
@@ -220,7 +221,8 @@ int main(int argc, char** argv) {
                percentile(tally.latency_ms, 0.9), percentile(tally.latency_ms, 0.99));
     if (timeline) {
       fmt::print("in SLO per second: {}\n", fmt::join(tally.good_by_second, " "));
-      fmt::print("errors per second: {}\n", fmt::join(tally.errors_by_second, " "));
+      for (const auto& [code, by_second] : tally.errors_by_second)
+        fmt::print("{} per second: {}\n", code, fmt::join(by_second, " "));
     }
     if (!json_path.empty()) {
       const nlohmann::json j{{"sent", arrivals.size()},

@@ -24,7 +24,8 @@ at half of the measured rate: room for a busy core, and still load enough that a
 be noticed and worked around.
 
 The calibration ramps the load through the gateway, x1.25 every 2 s, from 250/s until fewer
-than 98% of a step's requests end in SLO; S is the last rate at which at least 98% did.
+than 98% of a step's requests end in SLO twice in a row at one rate; S is the last rate at which
+at least 98% did.
 """
 import json
 import os
@@ -85,13 +86,17 @@ def check(condition, message):
 
 def sustainable_rate(target, out):
     """The highest rate of the ramp at which >= 98% of requests end in SLO (see the docstring)."""
-    rate, sustained = 250, None
+    rate, sustained, retried = 250, None, False
     while rate <= 16000:
         r = run_load(target, rate, 2, out)
         print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
               f"{r['offloaded']} offloaded")
         if r["in_slo"] < 0.98 * r["sent"]:
-            break
+            if retried:
+                break
+            retried = True  # once more: a step can be unlucky (a pause of the machine)
+            continue
+        retried = False
         sustained = rate
         rate = int(rate * 1.25)
     check(sustained is not None, f"calibration: the cloud sustains {sustained}/s on this machine")
@@ -136,15 +141,19 @@ def main():
         check(loader.wait(timeout=70) == 0, "phase 2: every request answered or failed explicitly")
         r = json.load(open(out2))
         errors = sum(r["errors"].values())
+        good = r["in_slo_by_second"]
         check(r["in_slo"] + r["late"] + errors == r["sent"],
               f"phase 2 at {rate}/s: {r['sent']} sent = {r['in_slo']} in SLO + {r['late']} late + "
               f"{errors} errors {r['errors']}")
-        # Only requests sent to the victim before the ring noticed may fail (its entry expires
-        # 0.6 s after its last digest): from 2.5 s after the kill on, none does.
-        late_errors = sum(r["errors_by_second"][6:])
-        check(late_errors == 0, f"phase 2: {late_errors} requests failed from 6 s on (errors per "
-                                f"second sent: {r['errors_by_second']})")
-        good = r["in_slo_by_second"]
+        # Only requests sent to the victim before the ring noticed may fail as UNAVAILABLE (its
+        # entry expires 0.6 s after its last digest): from 2.5 s after the kill on, none does.
+        by_code = r["errors_by_second"]
+        unavailable = sum(by_code.get("UNAVAILABLE", [0])[6:])
+        check(unavailable == 0, f"phase 2: no request routed to the dead node from 6 s on "
+                                f"(errors per second sent, by status: {by_code})")
+        healed_errors = sum(sum(v[6:]) for v in by_code.values())  # overload, if any
+        check(healed_errors <= 0.01 * rate * 4,
+              f"phase 2: {healed_errors} errors from 6 s on, at most 1% of the {rate * 4} sent")
         before, after = sum(good[0:3]) / 3, sum(good[7:10]) / 3
         check(after >= 0.8 * before, f"phase 2: goodput {before:.0f}/s before the kill, "
                                      f"{after:.0f}/s 4-7 s after it")
