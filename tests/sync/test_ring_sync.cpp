@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <random>
 
@@ -120,6 +121,37 @@ TEST_CASE("a dead server is skipped, the ring heals, and its entry ages out") {
       CHECK(ring.nodes[i]->entry(dead_id, ring.now)->digest.version >> 32 == 1);
     CHECK(ring.nodes[index_of(predecessor)]->successor(ring.now) == dead_id);
   }
+}
+
+TEST_CASE("a server suspected behind a successor that recovers is believed alive again") {
+  // Ring 0 -> 1 -> 2 -> 3 -> 0. Servers 1 and 2 start late: 0's sends to them time out, so it
+  // suspects both and sends to 3. Once they run, 1 becomes 0's successor again, so 0 never
+  // sends to 2; but 2's entry comes round (2 -> 3 -> 0), and that tells 0 that 2 lives.
+  const SyncOptions o{100ms, 50ms, 3s};
+  std::vector<ServerId> order;
+  std::vector<std::unique_ptr<RingSync>> nodes;
+  for (std::size_t i = 0; i < 4; ++i) order.push_back(id_at<ServerId>(i));
+  for (std::size_t i = 0; i < 4; ++i)
+    nodes.push_back(std::make_unique<RingSync>(order[i], order, 0, o));
+  Time now{};
+  const auto run = [&](const std::vector<std::size_t>& running, int periods) {
+    for (int p = 0; p < periods; ++p, now += o.period)
+      for (std::size_t i : running) {
+        nodes[i]->refresh({}, now);
+        const auto out = nodes[i]->tick(now);
+        if (!out || std::find(running.begin(), running.end(), index_of(out->to)) == running.end())
+          continue;  // a server not running yet neither receives nor acknowledges
+        nodes[i]->acknowledge(nodes[index_of(out->to)]->receive(out->message, now), now);
+      }
+  };
+  run({0, 3}, 4);
+  REQUIRE(nodes[0]->suspects(order[1]));
+  REQUIRE(nodes[0]->suspects(order[2]));
+  run({0, 1, 2, 3}, 8);
+  CHECK(nodes[0]->successor(now) == order[1]);
+  CHECK_FALSE(nodes[0]->suspects(order[1]));
+  REQUIRE(nodes[0]->entry(order[2], now) != nullptr);
+  CHECK_FALSE(nodes[0]->suspects(order[2]));  // it was believed dead for good
 }
 
 TEST_CASE("lost messages and acks are tolerated") {

@@ -139,19 +139,20 @@ class RingSync {
     for (std::size_t step = 1; step < ring_.size(); ++step) {
       const std::size_t s = (position_ + step) % ring_.size();
       if (suspected_[s]) {
-        // Alive again when its own entry has moved on since we gave up on it.
-        if (!entries_[s] || entries_[s]->digest.version <= *suspected_[s] ||
-            age(*entries_[s], now) > options_.entry_ttl)
-          continue;
+        if (!moved_on(s) || age(*entries_[s], now) > options_.entry_ttl) continue;
         suspected_[s].reset();
       }
       return ring_[s];
     }
     return std::nullopt;
   }
+  /// True while this server believes `server` dead: it went silent as this server's successor,
+  /// and no newer entry of it has come round since (one has: it is alive, even if this server
+  /// has not sent to it again — a server suspected behind a successor that recovered is not
+  /// revisited by successor()).
   bool suspects(ServerId server) const {
     const auto s = slot_of(server);
-    return s && suspected_[*s].has_value();
+    return s && suspected_[*s].has_value() && !moved_on(*s);
   }
 
  private:
@@ -162,6 +163,10 @@ class RingSync {
   };
 
   static Duration age(const Entry& e, Time now) { return e.age_at_receipt + (now - e.received); }
+  // Alive again: its own entry has moved on since this server gave up on it.
+  bool moved_on(std::size_t slot) const {
+    return entries_[slot] && entries_[slot]->digest.version > *suspected_[slot];
+  }
   std::optional<std::size_t> slot_of(ServerId s) const {
     const auto it = slot_.find(index_of(s));
     if (it == slot_.end()) return std::nullopt;
