@@ -1,26 +1,21 @@
 #!/usr/bin/env python3
 """Integration test: 4 epara-nodes on loopback ports; edge-0 is a gateway with no accelerator, so
 every request entering it is offloaded to the three edge servers behind it.
-  0. calibration: the rate this cloud sustains on this machine now, S (see below);
+  0. calibration: the rate S this cloud sustains on this machine now (below);
   1. S/2 through edge-0: every request is offloaded, answered, and in SLO;
-  2. SIGKILL an edge server that hosts an instance, 3 s into 10 s at S/2: every request gets a
-     result or an explicit error, the ring heals, the placement is recomputed for the 3 live
-     nodes, and goodput recovers within seconds;
+  2. SIGKILL an edge server that hosts an instance, 3.5 s into 10 s at S/2: every request gets a
+     result or an explicit error, none is routed to the dead node once the ring has healed, the
+     placement is recomputed for the 3 live nodes, and goodput recovers within seconds;
   3. SIGTERM drains the others, which exit cleanly.
 Bounded: every wait has a limit; loopback only.
     test_cluster.py BIN_DIR
 
-Why calibrate: all four nodes and the load generator share this machine's cores, so what the
-cloud sustains depends on the machine and on whatever else runs on it. Past that rate a node
-collapses instead of degrading: it still queues work that cannot finish in time (run late
-locally, no admission control), its FIFO queue fills to the deadline, and most items end late or
-expire — on a 2-core machine goodput fell from 2,476/s at 2,500/s offered to 1,393/s at 4,000/s
-(docs/results.md). The earlier version of this test drove phase 1 at the first rate of a coarse
-ramp (x1.5) where edge-0 offloaded and phase 2 at 3/4 of it; on a 2-core machine the cloud is
-bound by gRPC, not by compute, so edge-0 only offloaded once the machine was already saturated:
-phase 1 ran past the cliff, and the kill's transient (offloads to the dead node failing, run
-late here) tipped phase 2 over it, halving goodput for the rest of the run. Here the phases run
-at half of the measured rate: room for a busy core, and still load enough that a node lost must
+Why calibrate: the four nodes and the load generator share this machine's cores, so what the
+cloud sustains depends on the machine and on whatever else runs on it; and past that rate a
+node collapses rather than degrades (no admission control yet: it queues work that cannot
+finish in time, its queue fills to the deadline, most items end late or expire — the figures
+and the history of this test are in docs/results.md, "Overload and the 4-node test"). Half of
+the measured rate leaves room for a busy core and is still load enough that a lost node must
 be noticed and worked around.
 
 The calibration ramps the load through the gateway, x1.25 every 2 s, from 250/s until fewer
