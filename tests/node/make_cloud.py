@@ -18,8 +18,9 @@ def cloud(ports, gateway=False):
     gateway_cpu = {"kind": "microcomputer", "cpu": "gateway-cpu"}
     return {
     "description": "4 CPU nodes on loopback (tests/node)",
-    "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8, "relative_speed": 1},
-                       {"name": "gateway-cpu", "kind": "cpu", "memory_gib": 1, "relative_speed": 1}],
+    "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8, "relative_speed": 1}] +
+                      ([{"name": "gateway-cpu", "kind": "cpu", "memory_gib": 1, "relative_speed": 1}]
+                       if gateway else []),
     "servers": [dict(name=s, **(gateway_cpu if gateway and i == 0 else with_gpu))
                 for i, s in enumerate(servers)],
     "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
