@@ -88,13 +88,16 @@ exec::AnyModel LocalInstances::make_model(ServiceId s) const {
       exec::CpuAttention(exec::make_attention(m.tokens, m.dim, m.seed), m.max_batch));
 }
 
-void LocalInstances::apply(const std::map<ServiceId, int>& replicas) {
+std::vector<LocalInstances::Change> LocalInstances::apply(
+    const std::map<ServiceId, int>& replicas) {
   std::vector<std::shared_ptr<Running>> retired;
+  std::map<ServiceId, Change> changes;
   {
     std::unique_lock lock(mutex_);
     for (auto it = running_.begin(); it != running_.end();) {
       const auto want = replicas.find(it->first);
       if (want == replicas.end() || want->second != it->second->replicas) {
+        changes[it->first] = {it->first, it->second->replicas, 0};
         retired.push_back(std::move(it->second));
         it = running_.erase(it);
       } else {
@@ -111,9 +114,13 @@ void LocalInstances::apply(const std::map<ServiceId, int>& replicas) {
       r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
           std::move(models), policies_.at(service));
       running_.emplace(service, std::move(r));
+      changes.try_emplace(service, Change{service, 0, 0}).first->second.after = count;
     }
   }
   for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);  // outside the lock
+  std::vector<Change> out;
+  for (const auto& [service, change] : changes) out.push_back(change);
+  return out;
 }
 
 bool LocalInstances::hosts(ServiceId service) const {

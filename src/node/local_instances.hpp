@@ -27,8 +27,14 @@ class LocalInstances {
   LocalInstances(const Deployment& deployment, std::map<ServiceId, exec::BatchPolicy> policies);
   ~LocalInstances();
 
-  /// Runs `replicas[s]` instances of each service s here (none for services not listed).
-  void apply(const std::map<ServiceId, int>& replicas);
+  /// A service whose executor apply() stopped or started: instances here before and after.
+  struct Change {
+    ServiceId service;
+    int before, after;
+  };
+  /// Runs `replicas[s]` instances of each service s here (none for services not listed); what
+  /// it stopped or started (each costs a pause: executors are built under the lock).
+  std::vector<Change> apply(const std::map<ServiceId, int>& replicas);
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
   bool hosts(ServiceId service) const;

@@ -374,22 +374,12 @@ bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_jso
     placed_ = std::move(placed);
     placement_epoch_ = epoch;
   }
-  instances_.apply(here);
-  if (here != running_here_) {  // executors were started or stopped: say so (it costs a pause)
-    std::vector<std::string> counts;
-    for (const ModelSpec& m : deployment_.models) {
-      const auto count = [&](const std::map<ServiceId, int>& of) {
-        const auto it = of.find(m.service);
-        return it == of.end() ? 0 : it->second;
-      };
-      if (count(here) != count(running_here_))
-        counts.push_back(fmt::format("{} {} -> {}", scenario_.service(m.service).name,
-                                     count(running_here_), count(here)));
-    }
-    if (epoch != 0 && !counts.empty())
-      say(fmt::format("epoch {}: instances here {}", epoch, fmt::join(counts, ", ")));
-    running_here_ = std::move(here);
-  }
+  std::vector<std::string> changes;
+  for (const LocalInstances::Change& c : instances_.apply(here))
+    changes.push_back(
+        fmt::format("{} {} -> {}", scenario_.service(c.service).name, c.before, c.after));
+  if (epoch != 0 && !changes.empty())
+    say(fmt::format("epoch {}: instances here {}", epoch, fmt::join(changes, ", ")));
   return true;
 }
 

@@ -97,9 +97,8 @@ class Node {
   LocalInstances instances_;
   const RequestHandler handler_;
 
-  std::mutex apply_mutex_;                 // one placement applied at a time, in epoch order
-  std::map<ServiceId, int> running_here_;  // instances per service here (under apply_mutex_)
-  std::mutex state_mutex_;                 // guards sync_, view_ and the placement state below
+  std::mutex apply_mutex_;  // one placement applied at a time, in epoch order
+  std::mutex state_mutex_;  // guards sync_, view_ and the placement state below
   RingSync sync_;
   SyncedView view_;
   std::vector<LoadedInstance> placed_;  // the applied placement's instances
