@@ -65,8 +65,10 @@ void bind_simulation(py::module_& m) {
         py::arg("seed") = py::none(), py::arg("load") = py::none(),
         "Simulates the scenario (its `simulation` section, overridden by the arguments) under "
         "each allocator on the same arrivals (docs/simulator.md). One dict per allocator: "
-        "goodput_per_s, attainment, offered/served/late/rejected, utilization, and per-service "
-        "rows — ready for pandas.DataFrame.");
+        "goodput_per_s, attainment, worst_service and worst_attainment, fairness (Jain's index "
+        "over per-service attainment), offered/served/late/rejected, utilization, and "
+        "per-service rows (attainment, rejections by reason, p50/p95/p99 latency, hops) — "
+        "ready for pandas.DataFrame.");
 }
 
 }  // namespace epara::python

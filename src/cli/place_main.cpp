@@ -22,8 +22,8 @@ std::string device_name(DeviceSlot slot) {
 
 void print_summary(const Scenario& s, const Placement& p, const SchedulerOptions& o,
                    std::string_view source, double seconds) {
-  fmt::print("Placement of {}: {} greedy, {} objective\n", source, to_string(o.variant),
-             to_string(o.objective));
+  fmt::print("Placement of {}: {} greedy, {} objective weighting {}\n", source,
+             to_string(o.variant), to_string(o.objective), to_string(o.weighting));
   fmt::print(
       "served {:.4g}/s of {:.4g}/s ({:.1f}%); {} instances: {} loads ({} of load time), "
       "{} kept, {} unloads\n",
@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Places service instances on a scenario's servers by greedy submodular "
       "maximization of the SLO-feasible demand they serve (state-aware)."};
-  std::string scenario_path, current_path, demand_path, out_path, variant = "lazy",
-                                                                  objective = "flow";
+  std::string scenario_path, current_path, demand_path, out_path,
+      variant = "lazy", objective = "flow", weighting = "items";
   double budget_s = -1, penalty = 0;
   bool json = false;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
   app.add_option("--objective", objective, "Objective")
       ->check(CLI::IsMember({"flow", "surrogate"}));
+  app.add_option("--weighting", weighting,
+                 "What a served item is worth: items (each alike) or demand-share (each "
+                 "service's whole demand alike, so no low-rate service is crowded out)")
+      ->check(CLI::IsMember({"items", "demand-share"}));
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load-penalty", penalty,
@@ -118,6 +122,7 @@ int main(int argc, char** argv) {
                       : variant == "lazy" ? GreedyVariant::Lazy
                                           : GreedyVariant::Stochastic;
     options.objective = objective == "flow" ? ObjectiveKind::Flow : ObjectiveKind::Surrogate;
+    options.weighting = *parse_weighting(weighting);
     if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
     options.load_penalty = penalty;
 

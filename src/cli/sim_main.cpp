@@ -70,6 +70,38 @@ class Progress {
   std::size_t done_ = 0;
 };
 
+// Per service, each allocator's attainment and p99 latency; then the worst service and
+// Jain's fairness index over the services' attainment. Totals count items, so a cheap
+// high-rate service can hide a starved one: this is where it shows.
+void print_services(const std::vector<Row>& rows, const Scenario& s) {
+  fmt::print("\nSLO attainment (p99 latency) by service\n{:<16} {:>9}", "service", "offered");
+  for (const Row& r : rows) fmt::print(" {:>19}", r.allocator);
+  fmt::print("\n");
+  for (std::size_t i = 0; i < s.services.size(); ++i) {
+    if (rows.empty() || rows.front().metrics.services[i].offered == 0) continue;
+    fmt::print("{:<16} {:>9}", s.services[i].name, rows.front().metrics.services[i].offered);
+    for (const Row& r : rows) {
+      const ServiceMetrics& m = r.metrics.services[i];
+      fmt::print(" {:>19}",
+                 fmt::format("{} ({})", percent(m.attainment()),
+                             m.latency.count() == 0
+                                 ? std::string("-")
+                                 : format_duration(from_seconds(m.latency.quantile(0.99)))));
+    }
+    fmt::print("\n");
+  }
+  fmt::print("{:<26}", "worst service");
+  for (const Row& r : rows) {
+    const ServiceMetrics* w = r.metrics.worst_service();
+    fmt::print(" {:>19}", w ? fmt::format("{} {}", percent(w->attainment()),
+                                          s.service(w->service).name.substr(0, 12))
+                            : std::string("-"));
+  }
+  fmt::print("\n{:<26}", "fairness (Jain)");
+  for (const Row& r : rows) fmt::print(" {:>19.3f}", r.metrics.fairness());
+  fmt::print("\n");
+}
+
 void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
                  const SimulationConfig& c, bool with_needed) {
   fmt::print(
@@ -107,6 +139,7 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
             ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
             : std::string("-"));
   }
+  print_services(rows, s);
   fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
   for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                        Category::FrequencyOneGpu, Category::FrequencySeveralGpus})
@@ -154,16 +187,31 @@ nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
   return j;
 }
 
-std::string csv(const std::vector<Row>& rows) {
+// A CSV field, quoted when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+std::string csv(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
+                const SimulationConfig& c) {
   std::string out =
-      "allocator,load_scale,goodput_per_s,attainment,offered,served,late,rejected,"
+      "scenario,seed,duration_s,burstiness,allocator,load_scale,goodput_per_s,attainment,"
+      "worst_service,worst_attainment,fairness,offered,served,late,rejected,"
       "compute_utilization,memory_utilization,devices_used,gpus_needed\n";
+  const double burstiness = c.arrivals == ArrivalProcess::Gamma ? c.burstiness : 1.0;
   for (const Row& r : rows) {
     const RunMetrics& m = r.metrics;
-    out += fmt::format("{},{},{:.4f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n", r.allocator, r.load,
-                       m.goodput(), m.attainment(), m.offered(), m.served(), m.late(), m.rejected(),
-                       m.compute_utilization, m.memory_utilization, m.devices_used,
-                       r.needed && r.needed->reached ? std::to_string(r.needed->gpus) : "");
+    const ServiceMetrics* worst = m.worst_service();
+    out += fmt::format(
+        "{},{},{},{},{},{},{:.4f},{:.6f},{},{:.6f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n",
+        csv_field(source), c.seed, to_seconds(c.duration), burstiness, r.allocator, r.load,
+        m.goodput(), m.attainment(), worst ? csv_field(s.service(worst->service).name) : "",
+        worst ? worst->attainment() : 1.0, m.fairness(), m.offered(), m.served(), m.late(),
+        m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used,
+        r.needed && r.needed->reached ? std::to_string(r.needed->gpus) : "");
   }
   return out;
 }
@@ -176,6 +224,7 @@ int main(int argc, char** argv) {
       "approaches side by side (docs/simulator.md)."};
   std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
+  std::optional<std::string> weighting;
   std::optional<std::uint64_t> seed;
   std::optional<double> duration, warmup, load, burstiness, scale;
   double target = 0.99;
@@ -196,6 +245,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--scale", scale, "Scale every edge server's GPU count by this first")
       ->check(CLI::PositiveNumber);
+  app.add_option("--weighting", weighting,
+                 "What EPARA's placement values: items (each alike) or demand-share (each "
+                 "service's whole demand alike; default: the scenario's, else items)")
+      ->check(CLI::IsMember({"items", "demand-share"}));
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
@@ -222,6 +275,7 @@ int main(int argc, char** argv) {
     if (duration) config.duration = from_seconds(*duration);
     if (warmup) config.warmup = from_seconds(*warmup);
     if (load) config.load_scale = *load;
+    if (weighting) config.weighting = *parse_weighting(*weighting);
     if (burstiness) {
       config.arrivals = ArrivalProcess::Gamma;
       config.burstiness = *burstiness;
@@ -302,7 +356,7 @@ int main(int argc, char** argv) {
       for (const Row& r : rows) out.push_back(row_json(r, scenario));
       emit(json_path, out.dump(2) + "\n");
     }
-    if (!csv_path.empty()) emit(csv_path, csv(rows));
+    if (!csv_path.empty()) emit(csv_path, csv(rows, scenario, source, config));
     return 0;
   });
 }

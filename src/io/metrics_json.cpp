@@ -20,12 +20,21 @@ std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
                         {"served", sm.served},
                         {"late", sm.late},
                         {"rejected", std::move(rejected)},
+                        {"attainment", sm.attainment()},
                         {"offloads", sm.offloads},
+                        {"hops", sm.hops},
+                        {"p50_latency_s", sm.latency.quantile(0.50)},
+                        {"p95_latency_s", sm.latency.quantile(0.95)},
+                        {"p99_latency_s", sm.latency.quantile(0.99)},
                         {"mean_latency_s",
                          answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)}});
   }
+  const sim::ServiceMetrics* worst = m.worst_service();
   const json j{{"goodput_per_s", m.goodput()},
                {"attainment", m.attainment()},
+               {"worst_service", worst ? json(s.service(worst->service).name) : json(nullptr)},
+               {"worst_attainment", worst ? worst->attainment() : 1.0},
+               {"fairness", m.fairness()},
                {"offered", m.offered()},
                {"served", m.served()},
                {"late", m.late()},

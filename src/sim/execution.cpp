@@ -117,9 +117,11 @@ void World::pass_end(std::uint32_t pass_id, Time now) {
   if (inst.alive && inst.free_at <= now) instance_free(id, now);
 }
 
+// Co-located tenants waiting for the device go first, as with the executors' DeviceArbiter
+// (first come, first served): a busy tenant must not keep its device by starting again at once.
 void World::instance_free(std::uint32_t id, Time now) {
-  try_start(id, now);
   for (std::uint32_t d : instances_[id].devices) wake_waiters(d, now);
+  try_start(id, now);
 }
 
 void World::wake_waiters(std::uint32_t device, Time now) {

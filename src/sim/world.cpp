@@ -291,6 +291,7 @@ void World::finish(std::uint32_t req, Time now) {
     ServiceMetrics& m = metrics_.services[index_of(q.r.service)];
     (now <= q.r.deadline ? m.served : m.late) += 1;
     m.latency_sum_s += to_seconds(now - q.r.arrival);
+    m.latency.record(to_seconds(now - q.r.arrival));
     ++m.hops[static_cast<std::size_t>(q.r.route.hops())];
   }
   release(req);

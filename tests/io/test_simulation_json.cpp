@@ -42,7 +42,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
     "duration_s": 120, "warmup_s": 20, "seed": 9, "arrivals": "gamma", "burstiness": 2.5,
     "load_scale": 1.5, "load_profile": [{"at_s": 30, "factor": 2}, {"at_s": 60, "factor": 0.5}],
     "sync_period_ms": 50, "sync_loss": 0.1, "sync_delay_ms": 20, "placement_period_s": 15,
-    "interference": 1.3, "hop_limit": 2,
+    "weighting": "demand-share", "interference": 1.3, "hop_limit": 2,
     "faults": [{"at_s": 10, "kind": "server_down", "server": "edge-2"},
                {"at_s": 12, "kind": "device_down", "server": "edge-1", "device": 3},
                {"at_s": 14, "kind": "device_up", "server": "pi-1", "device": "cpu"}],
@@ -64,6 +64,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.sync_loss == 0.1);
   CHECK(c.sync_delay == milliseconds(20));
   CHECK(c.placement_period == seconds(15));
+  CHECK(c.weighting == Weighting::DemandShare);
   CHECK(c.interference == 1.3);
   CHECK(c.handler.hop_limit == 2);
   REQUIRE(c.faults.size() == 3);
@@ -88,6 +89,7 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"duration_s": 10, "warmup_s": 10})", "warmup_s must be below duration_s"},
       {R"({"durations": 10})", "durations"},
       {R"({"arrivals": "uniform"})", "simulation.arrivals"},
+      {R"({"weighting": "votes"})", "simulation.weighting"},
       {R"({"sync_loss": 1.5})", "simulation.sync_loss: must be in [0, 1]"},
       {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},

@@ -219,3 +219,67 @@ TEST_CASE("bad placement and demand files name the field") {
           "d.json", s),
       Catch::StartsWith("d.json: demand[0]: 'video-detect' is frequency-sensitive"));
 }
+
+namespace {
+// One 16 GiB GPU and two services of 10 GiB each, so only one fits: `frames` at 400/s, more
+// than a GPU carries (240/s at batch 8), and `llm` at 1/s.
+Scenario one_gpu_two_services() {
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EmbeddedBoard, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(1, {});
+  s.profiles = {{"frames", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 10ms}, {8, 30ms}})}}},
+                {"llm", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 1s}, {8, 1200ms}})}}}};
+  s.services = {{"frames", Slo::latency(100ms), Bytes::gib(10), ProfileId{0}, {}, {}, {}},
+                {"llm", Slo::latency(5s), Bytes::gib(10), ProfileId{1}, {}, {}, {}}};
+  return s;
+}
+}  // namespace
+
+TEST_CASE("weighting: items crowd a low-rate service out, demand shares do not") {
+  const Scenario s = one_gpu_two_services();
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{400}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{1}, 0}};
+  // Items: the GPU serves 240 frames/s or 1 llm request/s.
+  const Placement items = schedule(s, demand, {});
+  REQUIRE(items.instances.size() == 1);
+  CHECK(items.instances[0].service == ServiceId{0});
+  CHECK(items.services[1].status == ServiceStatus::Unserved);
+  // Demand shares: all of llm's demand (weight 400) is worth more than 60% of the frames'.
+  SchedulerOptions shares;
+  shares.weighting = Weighting::DemandShare;
+  const Placement fair = schedule(s, demand, {}, shares);
+  REQUIRE(fair.instances.size() == 1);
+  CHECK(fair.instances[0].service == ServiceId{1});
+  CHECK(fair.services[1].status == ServiceStatus::Served);
+  CHECK(fair.served == Approx(1.0));  // the exact served rate counts items, whatever the weights
+  CHECK(parse_weighting(to_string(Weighting::DemandShare)) == Weighting::DemandShare);
+  CHECK(parse_weighting("votes") == std::nullopt);
+}
+
+TEST_CASE("the network reserve is what a transfer needs, at most a tenth of the deadline") {
+  // llm: 9 s at batch 1, 10.4 s at 8; 20 s deadline. Two servers 1 ms apart: the
+  // plan keeps ~1 ms, and batches up to the deadline; with 10% kept (2 s), passes of ~9 s would
+  // leave it batch 1 or 2.
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(40), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
+                       {"b", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  s.profiles = {{"llm", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 9s}, {8, 10400ms}})}}}};
+  s.services = {{"llm", Slo::latency(20s), Bytes::gib(16), ProfileId{0}, Bytes::kib(4), {}, {}}};
+  const std::vector<Load> load{{Rate{0.3}, 0}};
+  const Duration transfer =
+      s.cluster.network.path(ServerId{0}, ServerId{1})->transfer_time(Bytes::kib(4));
+  CHECK(longest_transfer(s.cluster.network, Bytes::kib(4)) == transfer);
+  const InstanceTypes near = make_instance_types(Allocator<>{}, s, load);
+  REQUIRE(near.types.size() == 1);
+  CHECK(near.types[0].worst_latency > 18s);
+  CHECK(near.types[0].worst_latency <= 20s - transfer);
+  CHECK(near.types[0].plan.max_batch >= 4);
+  // Sites 5 s apart: the reserve stops at 10% of the deadline.
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 5s, Bandwidth::gbit_per_s(10)}});
+  const InstanceTypes far = make_instance_types(Allocator<>{}, s, load);
+  REQUIRE(far.types.size() == 1);
+  CHECK(far.types[0].worst_latency <= 18s);
+}

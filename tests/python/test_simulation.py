@@ -16,6 +16,20 @@ def test_simulate_rows_are_plain_and_add_up(testbed):
         assert r["offered"] == r["served"] + r["late"] + r["rejected"]
         assert r["load_scale"] == 2
         assert sum(s["offered"] for s in r["services"]) == r["offered"]
+        for k in ("served", "late"):
+            assert sum(s[k] for s in r["services"]) == r[k]
+        assert sum(sum(s["rejected"].values()) for s in r["services"]) == r["rejected"]
+        offered = [s for s in r["services"] if s["offered"] > 0]
+        worst = min(offered, key=lambda s: s["attainment"])
+        assert r["worst_attainment"] == worst["attainment"]
+        assert r["worst_service"] == worst["service"]
+        a = [s["attainment"] for s in offered]
+        assert r["fairness"] == pytest.approx(sum(a) ** 2 / (len(a) * sum(x * x for x in a)))
+        for s in offered:
+            assert s["attainment"] == pytest.approx(s["served"] / s["offered"])
+            assert sum(s["hops"]) == s["offered"]  # every outcome, by offloads taken
+            if s["served"] + s["late"]:
+                assert 0 < s["p50_latency_s"] <= s["p95_latency_s"] <= s["p99_latency_s"]
     assert rows[0]["goodput_per_s"] > rows[1]["goodput_per_s"]
 
 

@@ -16,6 +16,7 @@
 #include "epara/placement/greedy.hpp"
 #include "epara/placement/local_search.hpp"
 #include "epara/placement/surrogate_objective.hpp"
+#include "epara/placement/weighting.hpp"
 
 namespace epara {
 
@@ -24,13 +25,6 @@ enum class ObjectiveKind { Flow, Surrogate };
 constexpr std::string_view to_string(ObjectiveKind k) noexcept {
   return k == ObjectiveKind::Flow ? "flow" : "surrogate";
 }
-
-/// What a served item is worth to the placement objective.
-enum class Weighting {
-  Items,        ///< every item alike: the most served demand (the design's objective)
-  DemandShare,  ///< every service's whole demand alike: the most summed attainment, so a
-                ///< low-rate service (a large LLM) is not crowded out by high-rate ones
-};
 
 struct SchedulerOptions {
   GreedyVariant variant = GreedyVariant::Lazy;
@@ -238,7 +232,7 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
 
   const auto loads = total_load(demand, scenario.services.size());
   GroundSet ground(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
-                   loaded);
+                   loaded, detail::service_weights(scenario, loads, options.weighting));
   const detail::SearchOutcome search =
       options.objective == ObjectiveKind::Flow
           ? detail::run_search<FlowObjective>(ground, options)

@@ -10,6 +10,7 @@
 
 #include "epara/handler/request_handler.hpp"
 #include "epara/placement/ground_set.hpp"
+#include "epara/placement/weighting.hpp"
 #include "epara/units.hpp"
 
 namespace epara::sim {
@@ -56,6 +57,8 @@ struct SimulationConfig {
   double sync_loss = 0.0;  ///< probability that a sync message (or ack) is lost
   Duration sync_delay{};   ///< extra delay of every sync message (stale views)
   Duration placement_period = std::chrono::seconds(30);  ///< strategies that re-place do so
+  /// What EPARA's placement values (the state-aware scheduler's objective).
+  Weighting weighting = Weighting::Items;
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;

@@ -11,6 +11,7 @@
 #include "epara/categorize.hpp"
 #include "epara/handler/decision.hpp"
 #include "epara/model/request.hpp"
+#include "epara/sim/latency_histogram.hpp"
 
 namespace epara::sim {
 
@@ -26,6 +27,7 @@ struct ServiceMetrics {
   std::uint64_t offloads = 0;                         ///< hops taken by its requests
   std::array<std::uint64_t, Route::capacity> hops{};  ///< requests by number of offloads
   double latency_sum_s = 0.0;                         ///< over completed requests (served or late)
+  LatencyHistogram latency{};                         ///< of completed requests (served or late)
 
   std::uint64_t rejected_total() const noexcept {
     std::uint64_t n = 0;
@@ -33,6 +35,10 @@ struct ServiceMetrics {
     return n;
   }
   std::uint64_t outcomes() const noexcept { return served + late + rejected_total(); }
+  /// Served within the SLO / offered (1 when nothing was offered).
+  double attainment() const noexcept {
+    return offered == 0 ? 1.0 : static_cast<double>(served) / static_cast<double>(offered);
+  }
 };
 
 struct RunMetrics {
@@ -62,6 +68,26 @@ struct RunMetrics {
   double goodput() const noexcept { return static_cast<double>(served()) / to_seconds(measured); }
   double attainment() const noexcept {
     return offered() == 0 ? 1.0 : static_cast<double>(served()) / static_cast<double>(offered());
+  }
+  /// The service with the lowest attainment among those offered anything (nullptr: none).
+  const ServiceMetrics* worst_service() const noexcept {
+    const ServiceMetrics* worst = nullptr;
+    for (const auto& s : services)
+      if (s.offered > 0 && (!worst || s.attainment() < worst->attainment())) worst = &s;
+    return worst;
+  }
+  /// Jain's fairness index over the attainment of the services offered anything: 1 when all
+  /// attain alike, 1/n when one alone is served (1 when there is no service or none served).
+  double fairness() const noexcept {
+    double sum = 0.0, squares = 0.0;
+    int n = 0;
+    for (const auto& s : services)
+      if (s.offered > 0) {
+        sum += s.attainment();
+        squares += s.attainment() * s.attainment();
+        ++n;
+      }
+    return squares == 0.0 ? 1.0 : sum * sum / (n * squares);
   }
   /// True when every offered item has exactly one outcome.
   bool balanced() const noexcept {

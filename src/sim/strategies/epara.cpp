@@ -160,7 +160,9 @@ class Epara final : public Strategy {
                                   const std::vector<LoadedInstance>& loaded,
                                   const SchedulerOptions& options) {
     const Scenario& s = sim.scenario();
-    const Placement p = schedule(s, demand, loaded, options);
+    SchedulerOptions weighted = options;
+    weighted.weighting = sim.config().weighting;
+    const Placement p = schedule(s, demand, loaded, weighted);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
     for (const PlacedInstance& i : p.instances) {
