@@ -41,15 +41,9 @@ void check_meets_slo(const AllocationFixture& f, Category category, const Load& 
     rate = slices * slo.rate.per_second / p.split;
     spread = p.split > 1;
   }
+  const double x = std::min<double>(p.max_batch, 1 + rate * to_seconds(p.batch_timeout));
   const double efficiency = spread ? model.data_parallel_efficiency : 1.0;
-  const auto utilization_at = [&](double batch) {
-    return rate * t->interval_ns(batch) * 1e-9 / (batch * efficiency);
-  };
-  // The batch the timeout gathers, or the full batch when that alone would overload the replica
-  // (a busy replica's backlog fills its passes).
-  double x = std::min<double>(p.max_batch, 1 + rate * to_seconds(p.batch_timeout));
-  if (utilization_at(x) > model.max_utilization) x = p.max_batch;
-  const double u = utilization_at(x);
+  const double u = rate * t->interval_ns(x) * 1e-9 / (x * efficiency);
   REQUIRE(u <= model.max_utilization + 1e-9);
   REQUIRE(p.capacity.per_second >= p.demand.per_second * (1 - 1e-9));
   REQUIRE(p.demand.per_second ==

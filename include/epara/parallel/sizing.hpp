@@ -5,14 +5,7 @@
 //   worst latency   W = T + I(b) + L(b) (+ reserve)   gather ≤ T, the pass in progress, own pass
 //   expected batch  x = min(b, 1 + λr · T)            items gathered within the timeout
 //   utilization     u = λr · I(x) / (x · e)           e = data-parallel efficiency when spread
-//   busy            when u > max utilization: a pass starts as the previous one ends and takes
-//                   what queued meanwhile, so batches grow with the backlog up to b: x = b,
-//                   u = λr · I(b) / (b · e), the load against full-batch throughput
 //   feasible        W ≤ D and u ≤ max utilization
-//
-// The busy case is how a dynamic batcher runs long passes (an LLM's seconds-long generation
-// gathers its next batch while it runs); without it, sizing would ask for a replica per
-// timeout-sized batch.
 //
 // λr is the busiest replica's items per second. It falls as replicas are added, and u grows
 // with λr when latency is non-decreasing in the batch, so feasibility is monotone in the number
@@ -104,21 +97,10 @@ struct SizingProbe {
   }
   // Utilization of the busiest replica at `batch` items at most per pass, a gather timeout, and
   // `replicas` replicas; also returns the expected batch.
-  double utilization_at(double batch, int replicas) const {
-    return load.per_replica(replicas) * timing.interval_ns(batch) * 1e-9 /
-           (batch * efficiency(replicas));
-  }
-  // Utilization of the busiest replica when its passes take what the timeout gathers.
-  double gathered_utilization(int batch, Duration timeout, int replicas, double& expected) const {
-    expected = std::min(static_cast<double>(batch),
-                        1.0 + load.per_replica(replicas) * to_seconds(timeout));
-    return utilization_at(expected, replicas);
-  }
   double utilization(int batch, Duration timeout, int replicas, double& expected) const {
-    const double gathered = gathered_utilization(batch, timeout, replicas, expected);
-    if (gathered <= options.max_utilization) return gathered;
-    expected = batch;  // busy: the backlog fills the batch
-    return utilization_at(expected, replicas);
+    const double rate = load.per_replica(replicas);
+    expected = std::min(static_cast<double>(batch), 1.0 + rate * to_seconds(timeout));
+    return rate * timing.interval_ns(expected) * 1e-9 / (expected * efficiency(replicas));
   }
   bool fits(int batch, Duration timeout, int replicas) const {
     double expected = 0;
@@ -151,8 +133,7 @@ struct SizingProbe {
     return lo;
   }
   // The least timeout that still keeps utilization within the cap: the time to gather the
-  // smallest batch that suffices, never above `limit`; none when the replica is busy (its
-  // backlog fills the batch) and no gathering short of `limit` would do.
+  // smallest batch that suffices, never above `limit`.
   Duration shortest_timeout(int batch, Duration limit, int replicas) const {
     const double rate = load.per_replica(replicas);
     for (int x = 1; x <= batch; ++x) {
@@ -160,10 +141,7 @@ struct SizingProbe {
       if (gather >= limit) break;
       if (fits(x, gather, replicas)) return gather;
     }
-    double expected = 0;
-    if (gathered_utilization(batch, limit, replicas, expected) <= options.max_utilization)
-      return limit;
-    return fits(batch, Duration::zero(), replicas) ? Duration::zero() : limit;
+    return limit;
   }
 };
 
@@ -212,13 +190,6 @@ inline SizingOutcome size_replicas(const ReplicaTiming& timing, const LoadShape&
                                  : std::min(limit, fill);
     const Sizing s = probe.make(b, timeout, replicas);
     if (!out.best || detail::better(s, *out.best, options)) out.best = s;
-    // A shared replica may also run busy, its backlog filling the batch without a timeout:
-    // often the smaller share of the device.
-    if (!options.fewest_replicas && timeout > Duration::zero() &&
-        probe.fits(b, Duration::zero(), replicas)) {
-      const Sizing busy = probe.make(b, Duration::zero(), replicas);
-      if (detail::better(busy, *out.best, options)) out.best = busy;
-    }
   }
   if (!out.best && !have_closest) {
     out.deadline_unreachable = true;
