@@ -6,11 +6,14 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "epara/error.hpp"
 #include "epara/io/scenario_json.hpp"
+#include "epara/placement/weighting.hpp"
 
 namespace epara::cli {
 
@@ -19,6 +22,20 @@ std::string_view embedded_testbed_json();
 inline constexpr std::string_view embedded_testbed_name = "testbed.json (embedded)";
 
 /// The scenario in `path`, or the embedded testbed when `path` is empty.
+/// --weighting, for the programs that place (into a std::string or std::optional<std::string>).
+template <class Name>
+CLI::Option* add_weighting_option(CLI::App& app, Name& name, std::string_view default_note) {
+  std::vector<std::string> names;
+  for (Weighting w : weightings) names.emplace_back(to_string(w));
+  return app
+      .add_option("--weighting", name,
+                  fmt::format("What a served item is worth to placement: items (each alike) or "
+                              "demand-share (each service's whole demand alike, so that no "
+                              "low-rate service is crowded out); default: {}",
+                              default_note))
+      ->check(CLI::IsMember(names));
+}
+
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);

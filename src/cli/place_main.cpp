@@ -95,10 +95,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
   app.add_option("--objective", objective, "Objective")
       ->check(CLI::IsMember({"flow", "surrogate"}));
-  app.add_option("--weighting", weighting,
-                 "What a served item is worth: items (each alike) or demand-share (each "
-                 "service's whole demand alike, so no low-rate service is crowded out)")
-      ->check(CLI::IsMember({"items", "demand-share"}));
+  cli::add_weighting_option(app, weighting, "items");
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load-penalty", penalty,

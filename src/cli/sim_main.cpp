@@ -245,10 +245,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--scale", scale, "Scale every edge server's GPU count by this first")
       ->check(CLI::PositiveNumber);
-  app.add_option("--weighting", weighting,
-                 "What EPARA's placement values: items (each alike) or demand-share (each "
-                 "service's whole demand alike; default: the scenario's, else items)")
-      ->check(CLI::IsMember({"items", "demand-share"}));
+  cli::add_weighting_option(app, weighting, "the scenario's, else items");
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));

@@ -96,8 +96,9 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (auto x = n.find("sync_delay_ms")) c.sync_delay = ms_of(*x);
   if (auto x = n.find("placement_period_s")) c.placement_period = from_seconds(x->positive());
   if (auto x = n.find("weighting"))
-    c.weighting = x->choice<Weighting>(
-        {{"items", Weighting::Items}, {"demand-share", Weighting::DemandShare}});
+    c.weighting =
+        x->choice<Weighting>({{to_string(Weighting::Items), Weighting::Items},
+                              {to_string(Weighting::DemandShare), Weighting::DemandShare}});
   if (auto x = n.find("interference")) {
     c.interference = x->positive();
     if (c.interference < 1.0) x->fail("must be >= 1");

@@ -1,6 +1,7 @@
 #pragma once
 // What one served item is worth to the placement objective.
 
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -16,10 +17,12 @@ constexpr std::string_view to_string(Weighting w) noexcept {
   return w == Weighting::Items ? "items" : "demand-share";
 }
 
-/// The weighting named `name` ("items", "demand-share"), or nullopt.
+inline constexpr std::array weightings{Weighting::Items, Weighting::DemandShare};
+
+/// The weighting named `name` (its to_string), or nullopt.
 constexpr std::optional<Weighting> parse_weighting(std::string_view name) noexcept {
-  if (name == "items") return Weighting::Items;
-  if (name == "demand-share") return Weighting::DemandShare;
+  for (Weighting w : weightings)
+    if (to_string(w) == name) return w;
   return std::nullopt;
 }
 

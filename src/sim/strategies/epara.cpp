@@ -158,11 +158,10 @@ class Epara final : public Strategy {
 
   std::vector<InstanceSpec> place(SimView& sim, const std::vector<Demand>& demand,
                                   const std::vector<LoadedInstance>& loaded,
-                                  const SchedulerOptions& options) {
+                                  SchedulerOptions options) {
     const Scenario& s = sim.scenario();
-    SchedulerOptions weighted = options;
-    weighted.weighting = sim.config().weighting;
-    const Placement p = schedule(s, demand, loaded, weighted);
+    options.weighting = sim.config().weighting;
+    const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
     for (const PlacedInstance& i : p.instances) {
