@@ -256,31 +256,3 @@ TEST_CASE("weighting: items crowd a low-rate service out, demand shares do not")
   CHECK(parse_weighting(to_string(Weighting::DemandShare)) == Weighting::DemandShare);
   CHECK(parse_weighting("votes") == std::nullopt);
 }
-
-TEST_CASE("the network reserve is what a transfer needs, at most a tenth of the deadline") {
-  // llm: 9 s at batch 1 (+0.2 s per item), 20 s deadline. Two servers 1 ms apart: the plan
-  // keeps ~1 ms and runs batches of 2 (2 × 9.2 s + its timeout); keeping 10% (2 s) would leave
-  // it batch 1 (9 + 9 = 18 s), half the capacity.
-  Scenario s;
-  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(40), 1.0}};
-  s.cluster.servers = {{"a", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
-                       {"b", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
-  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
-  s.profiles = {{"llm", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 9s}, {8, 10400ms}})}}}};
-  s.services = {{"llm", Slo::latency(20s), Bytes::gib(16), ProfileId{0}, Bytes::kib(4), {}, {}}};
-  const std::vector<Load> load{{Rate{0.3}, 0}};
-  const Duration transfer =
-      s.cluster.network.path(ServerId{0}, ServerId{1})->transfer_time(Bytes::kib(4));
-  CHECK(longest_transfer(s.cluster.network, Bytes::kib(4)) == transfer);
-  const InstanceTypes near = make_instance_types(Allocator<>{}, s, load);
-  REQUIRE(near.types.size() == 1);
-  CHECK(near.types[0].worst_latency > 18s);
-  CHECK(near.types[0].worst_latency <= 20s - transfer);
-  CHECK(near.types[0].plan.max_batch == 2);
-  // Sites 5 s apart: the reserve stops at 10% of the deadline.
-  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 5s, Bandwidth::gbit_per_s(10)}});
-  const InstanceTypes far = make_instance_types(Allocator<>{}, s, load);
-  REQUIRE(far.types.size() == 1);
-  CHECK(far.types[0].worst_latency <= 18s);
-  CHECK(far.types[0].plan.max_batch == 1);
-}

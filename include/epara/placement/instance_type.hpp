@@ -2,7 +2,6 @@
 // Instance types: one replica of a service on one device class, as the allocator plans it. The
 // scheduler places copies of these on servers.
 
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,23 +46,12 @@ inline Duration replica_load_time(const ServiceSpec& s, Bandwidth bandwidth, Dur
 
 /// Inputs of make_instance_types besides the scenario and loads.
 struct InstanceTypeOptions {
-  /// Most of each deadline the plans leave for moving an item to another server, so that
+  /// Part of each deadline the plans leave for moving an item to another server, so that
   /// instances can serve demand from other origins (0: only local demand fits a tight plan).
-  /// Never more than the slowest transfer of the service's input between two servers.
   double network_reserve = 0.1;
   Bandwidth load_bandwidth{2e9};
   Duration load_overhead = std::chrono::seconds(1);
 };
-
-/// The longest time an input of `size` takes between two connected servers.
-inline Duration longest_transfer(const Network& network, Bytes size) {
-  Duration longest{};
-  for (std::size_t a = 0; a < network.size(); ++a)
-    for (std::size_t b = 0; b < network.size(); ++b)
-      if (const auto p = network.path(id_at<ServerId>(a), id_at<ServerId>(b)))
-        longest = std::max(longest, p->transfer_time(size));
-  return longest;
-}
 
 /// One type per (service with load, device class installed in the cluster) where the allocator
 /// finds a replica configuration: the feasible plan, or — when the pool is too small for the
@@ -82,11 +70,8 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
     ServiceSpec service = scenario.service(id);
     const Profile& profile = scenario.profile_of(service);
     const Category category = categorize(service, profile, scenario.cluster).category;
-    // A 20 s LLM deadline need not keep 2 s for a millisecond hop: that would cost it batches.
-    const Duration reserve =
-        std::min(from_seconds(to_seconds(service.slo.deadline) * options.network_reserve),
-                 longest_transfer(scenario.cluster.network, service.input_size));
-    service.slo.deadline -= reserve;
+    service.slo.deadline =
+        from_seconds(to_seconds(service.slo.deadline) * (1.0 - options.network_reserve));
     std::string reasons;
     const std::size_t before = out.types.size();
     for (const GpuPool& pool : pools) {
