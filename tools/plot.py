@@ -69,6 +69,10 @@ def main():
                 points.sort(key=lambda r: r["load_scale"])
                 ax.plot([r["load_scale"] for r in points], [r[field] for r in points],
                         marker="o", label=allocator)
+            if field == "goodput_per_s" and rows[0].get("bound_goodput_per_s"):
+                bound = sorted({(r["load_scale"], float(r["bound_goodput_per_s"])) for r in rows})
+                ax.plot([x for x, _ in bound], [y for _, y in bound], linestyle="--",
+                        color="black", label="bound (LP)")
             ax.set_xlabel("load (x the scenario's demand)")
             ax.legend()
         else:

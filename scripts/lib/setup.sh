@@ -9,6 +9,7 @@ epara_packages=(
   clang-format                          # the format check of scripts/test.sh
   pybind11-dev python3-dev python3-pytest   # the Python module and its tests
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc   # epara-node
+  libglpk-dev                           # the LP bound (epara::bound)
 )
 
 epara_install_packages() {

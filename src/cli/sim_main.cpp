@@ -17,6 +17,7 @@
 #include "cli_common.hpp"
 #include "epara/io/metrics_json.hpp"
 #include "epara/io/simulation_json.hpp"
+#include "epara/sim/bound.hpp"
 #include "epara/sim/gpus_needed.hpp"
 
 namespace {
@@ -31,6 +32,23 @@ struct Row {
   std::optional<GpusNeeded> needed;
   double wall_s = 0.0;
 };
+
+// The fluid LP bound at one load: what no allocator's goodput exceeds, and the fewest GPUs with
+// which it reaches the --gpus-needed target.
+struct LoadBound {
+  double load = 1.0;
+  RunBound bound;
+  std::optional<GpusNeeded> needed;
+};
+
+// "24" when the search pinned the count, "21-24" for a bracket (21 may already reach the
+// target, 20 does not), ">N" when not even N reached it.
+std::string needed_text(const std::optional<GpusNeeded>& n, const Scenario& s) {
+  if (!n) return "-";
+  if (!n->reached) return fmt::format(">{}", scale_cluster(s, 8.0).cluster.gpu_count());
+  if (n->gpus_below == 0 || n->gpus_below + 1 == n->gpus) return std::to_string(n->gpus);
+  return fmt::format("{}-{}", n->gpus_below + 1, n->gpus);
+}
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> out;
@@ -73,13 +91,18 @@ class Progress {
 // Per service, each allocator's attainment and p99 latency; then the worst service and
 // Jain's fairness index over the services' attainment. Totals count items, so a cheap
 // high-rate service can hide a starved one: this is where it shows.
-void print_services(const std::vector<Row>& rows, const Scenario& s) {
-  fmt::print("\nSLO attainment (p99 latency) by service\n{:<16} {:>9}", "service", "offered");
+void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBound& bound) {
+  fmt::print(
+      "\nSLO attainment (p99 latency) by service; alone: the bound's with the cluster to "
+      "itself\n{:<16} {:>9} {:>7}",
+      "service", "offered", "alone");
   for (const Row& r : rows) fmt::print(" {:>19}", r.allocator);
   fmt::print("\n");
   for (std::size_t i = 0; i < s.services.size(); ++i) {
     if (rows.empty() || rows.front().metrics.services[i].offered == 0) continue;
-    fmt::print("{:<16} {:>9}", s.services[i].name, rows.front().metrics.services[i].offered);
+    const double offered = bound.offered_by_service[i];
+    fmt::print("{:<16} {:>9} {:>7}", s.services[i].name, rows.front().metrics.services[i].offered,
+               offered > 0 ? percent(bound.alone[i] / offered) : std::string("-"));
     for (const Row& r : rows) {
       const ServiceMetrics& m = r.metrics.services[i];
       fmt::print(" {:>19}",
@@ -90,20 +113,20 @@ void print_services(const std::vector<Row>& rows, const Scenario& s) {
     }
     fmt::print("\n");
   }
-  fmt::print("{:<26}", "worst service");
+  fmt::print("{:<34}", "worst service");
   for (const Row& r : rows) {
     const ServiceMetrics* w = r.metrics.worst_service();
     fmt::print(" {:>19}", w ? fmt::format("{} {}", percent(w->attainment()),
                                           s.service(w->service).name.substr(0, 12))
                             : std::string("-"));
   }
-  fmt::print("\n{:<26}", "fairness (Jain)");
+  fmt::print("\n{:<34}", "fairness (Jain)");
   for (const Row& r : rows) fmt::print(" {:>19.3f}", r.metrics.fairness());
   fmt::print("\n");
 }
 
-void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
-                 const SimulationConfig& c, bool with_needed) {
+void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Scenario& s,
+                 std::string_view source, const SimulationConfig& c, bool with_needed) {
   fmt::print(
       "{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), seed {}, load "
       "x{}\n\n",
@@ -112,34 +135,38 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
   const Row* epara = nullptr;
   for (const Row& r : rows)
     if (r.allocator == "epara") epara = &r;
-  fmt::print("{:<14} {:>10} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n", "allocator",
-             "goodput/s", "attained", "late", "rejected", "offloads", "devices", "compute",
-             "memory", with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "EPARA/this");
+  fmt::print("{:<14} {:>10} {:>8} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n",
+             "allocator", "goodput/s", "of bound", "attained", "late", "rejected", "offloads",
+             "devices", "compute", "memory",
+             with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "EPARA/this");
+  const std::string dash = "-";
+  fmt::print("{:<14} {:>10.1f} {:>8} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n",
+             "bound (LP)", bound.bound.goodput, dash, percent(bound.bound.attainment()), dash, dash,
+             dash, dash, dash, dash,
+             with_needed ? fmt::format(" {:>11}", needed_text(bound.needed, s)) : "", dash);
   for (const Row& r : rows) {
     const RunMetrics& m = r.metrics;
     const double offered = std::max<double>(1.0, static_cast<double>(m.offered()));
-    std::string needed;
-    if (with_needed)
-      needed = fmt::format(" {:>11}", !r.needed ? std::string("-")
-                                      : r.needed->reached
-                                          ? std::to_string(r.needed->gpus)
-                                          : fmt::format(">{}", s.cluster.gpu_count() * 4));
-    fmt::print(
-        "{:<14} {:>10.1f} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n", r.allocator,
-        m.goodput(), percent(m.attainment()), percent(static_cast<double>(m.late()) / offered),
-        percent(static_cast<double>(m.rejected()) / offered),
-        static_cast<double>([&] {
-          std::uint64_t n = 0;
-          for (const auto& sm : m.services) n += sm.offloads;
-          return n;
-        }()) /
-            offered,
-        m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization), needed,
-        epara && epara->metrics.goodput() > 0 && &r != epara
-            ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
-            : std::string("-"));
+    const std::string needed =
+        with_needed ? fmt::format(" {:>11}", needed_text(r.needed, s)) : std::string();
+    fmt::print("{:<14} {:>10.1f} {:>8} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n",
+               r.allocator, m.goodput(),
+               bound.bound.goodput > 0 ? percent(m.goodput() / bound.bound.goodput) : dash,
+               percent(m.attainment()), percent(static_cast<double>(m.late()) / offered),
+               percent(static_cast<double>(m.rejected()) / offered),
+               static_cast<double>([&] {
+                 std::uint64_t n = 0;
+                 for (const auto& sm : m.services) n += sm.offloads;
+                 return n;
+               }()) /
+                   offered,
+               m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization),
+               needed,
+               epara && epara->metrics.goodput() > 0 && &r != epara
+                   ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
+                   : std::string("-"));
   }
-  print_services(rows, s);
+  print_services(rows, s, bound.bound);
   fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
   for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                        Category::FrequencyOneGpu, Category::FrequencySeveralGpus})
@@ -176,15 +203,33 @@ void print_table(const std::vector<Row>& rows, const Scenario& s, std::string_vi
              wall > 0 ? static_cast<double>(events) / wall : 0.0);
 }
 
-nlohmann::ordered_json row_json(const Row& r, const Scenario& s) {
+nlohmann::ordered_json row_json(const Row& r, const LoadBound& b, const Scenario& s) {
   nlohmann::ordered_json j{{"allocator", r.allocator}, {"load_scale", r.load}};
   nlohmann::ordered_json metrics =
       nlohmann::ordered_json::parse(io::run_metrics_to_json(r.metrics, s));
   for (auto& [key, value] : metrics.items()) j[key] = std::move(value);
-  if (r.needed)
-    j["gpus_needed"] = r.needed->reached ? nlohmann::ordered_json(r.needed->gpus)
-                                         : nlohmann::ordered_json(nullptr);
+  const auto needed_json = [](const std::optional<GpusNeeded>& n) {
+    return n->reached ? nlohmann::ordered_json(n->gpus) : nlohmann::ordered_json(nullptr);
+  };
+  if (r.needed) {
+    j["gpus_needed"] = needed_json(r.needed);
+    j["gpus_needed_below"] = r.needed->gpus_below;  // the largest cluster found short of it
+  }
+  nlohmann::ordered_json bound{{"goodput_per_s", b.bound.goodput},
+                               {"attainment", b.bound.attainment()},
+                               {"alone", nlohmann::ordered_json::object()}};
+  for (std::size_t i = 0; i < s.services.size(); ++i)
+    if (b.bound.offered_by_service[i] > 0)
+      bound["alone"][s.services[i].name] = b.bound.alone[i] / b.bound.offered_by_service[i];
+  if (b.needed) bound["gpus_needed"] = needed_json(b.needed);
+  j["bound"] = std::move(bound);
   return j;
+}
+
+const LoadBound& bound_at(const std::vector<LoadBound>& bounds, double load) {
+  for (const LoadBound& b : bounds)
+    if (b.load == load) return b;
+  throw Error(fmt::format("epara-sim: no bound computed at load x{}", load));
 }
 
 // A CSV field, quoted when it holds a comma, a quote or a line break.
@@ -195,23 +240,30 @@ std::string csv_field(std::string_view text) {
   return quoted + "\"";
 }
 
-std::string csv(const std::vector<Row>& rows, const Scenario& s, std::string_view source,
-                const SimulationConfig& c) {
+std::string csv(const std::vector<Row>& rows, const std::vector<LoadBound>& bounds,
+                const Scenario& s, std::string_view source, const SimulationConfig& c) {
   std::string out =
       "scenario,seed,duration_s,burstiness,allocator,load_scale,goodput_per_s,attainment,"
       "worst_service,worst_attainment,fairness,offered,served,late,rejected,"
-      "compute_utilization,memory_utilization,devices_used,gpus_needed\n";
+      "compute_utilization,memory_utilization,devices_used,gpus_needed,gpus_needed_below,"
+      "bound_goodput_per_s,bound_gpus_needed\n";
   const double burstiness = c.arrivals == ArrivalProcess::Gamma ? c.burstiness : 1.0;
   for (const Row& r : rows) {
     const RunMetrics& m = r.metrics;
     const ServiceMetrics* worst = m.worst_service();
+    const LoadBound& b = bound_at(bounds, r.load);
+    const auto gpus = [](const std::optional<GpusNeeded>& n) {
+      return n && n->reached ? std::to_string(n->gpus) : std::string();
+    };
     out += fmt::format(
-        "{},{},{},{},{},{},{:.4f},{:.6f},{},{:.6f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{}\n",
+        "{},{},{},{},{},{},{:.4f},{:.6f},{},{:.6f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{},{},{:.4f}"
+        ","
+        "{}\n",
         csv_field(source), c.seed, to_seconds(c.duration), burstiness, r.allocator, r.load,
         m.goodput(), m.attainment(), worst ? csv_field(s.service(worst->service).name) : "",
         worst ? worst->attainment() : 1.0, m.fairness(), m.offered(), m.served(), m.late(),
-        m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used,
-        r.needed && r.needed->reached ? std::to_string(r.needed->gpus) : "");
+        m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used, gpus(r.needed),
+        r.needed ? std::to_string(r.needed->gpus_below) : "", b.bound.goodput, gpus(b.needed));
   }
   return out;
 }
@@ -299,11 +351,16 @@ int main(int argc, char** argv) {
         loads.push_back(v);
       }
     }
-    const std::vector<double> factors{0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0};
     std::vector<Row> rows;
+    std::vector<LoadBound> bounds;
     {
       Progress progress(!no_progress, names.size() * loads.size());  // cleared at the block's end
       for (double l : loads) {
+        SimulationConfig at = config;
+        at.load_scale = l;
+        progress.show(fmt::format("the LP bound at load x{}", l), 0.0);
+        bounds.push_back({l, goodput_bound(scenario, at, trace), std::nullopt});
+        if (needed) bounds.back().needed = gpus_lower_bound(scenario, at, target, trace);
         for (const std::string& n : names) {
           SimulationConfig c = config;
           c.load_scale = l;
@@ -320,7 +377,7 @@ int main(int argc, char** argv) {
           if (needed) {
             c.on_progress = [&](double) { progress.show(what + ": GPUs needed", 0.75); };
             row.needed = gpus_needed(
-                scenario, c, [&] { return registry.make(n); }, target, factors, trace);
+                scenario, c, [&] { return registry.make(n); }, target, trace);
           }
           progress.finished();
           rows.push_back(std::move(row));
@@ -336,10 +393,12 @@ int main(int argc, char** argv) {
     if (json_path == "-" || csv_path == "-") {
       // machine-readable output alone on standard output
     } else if (loads.size() == 1) {
-      print_table(rows, scenario, source, config, needed);
+      print_table(rows, bounds.front(), scenario, source, config, needed);
     } else {
       fmt::print("Goodput (items/s within SLO) by load factor\n{:<14}", "allocator");
       for (double l : loads) fmt::print(" {:>10}", fmt::format("x{}", l));
+      fmt::print("\n{:<14}", "bound (LP)");
+      for (const LoadBound& b : bounds) fmt::print(" {:>10.1f}", b.bound.goodput);
       fmt::print("\n");
       for (const std::string& n : names) {
         fmt::print("{:<14}", n);
@@ -350,10 +409,10 @@ int main(int argc, char** argv) {
     }
     if (!json_path.empty()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
-      for (const Row& r : rows) out.push_back(row_json(r, scenario));
+      for (const Row& r : rows) out.push_back(row_json(r, bound_at(bounds, r.load), scenario));
       emit(json_path, out.dump(2) + "\n");
     }
-    if (!csv_path.empty()) emit(csv_path, csv(rows, scenario, source, config));
+    if (!csv_path.empty()) emit(csv_path, csv(rows, bounds, scenario, source, config));
     return 0;
   });
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace epara::sim {
 
@@ -17,14 +18,66 @@ Scenario scale_cluster(const Scenario& scenario, double factor) {
   return s;
 }
 
+GpusNeeded search_gpus(const Scenario& scenario,
+                       const std::function<double(const Scenario&)>& attainment_at, double target,
+                       int resolution, double max_factor) {
+  EPARA_EXPECTS(resolution >= 1 && max_factor >= 1.0,
+                "search_gpus: resolution must be >= 1 and max_factor >= 1");
+  // Each edge server's count grows with the factor, so clusters with equal GPU totals are equal:
+  // one evaluation per total.
+  GpusNeeded out;
+  std::map<int, double> seen;  // GPUs -> attainment
+  const auto gpus_at = [&](double f) {
+    return static_cast<int>(scale_cluster(scenario, f).cluster.gpu_count());
+  };
+  const auto reaches = [&](double f) {
+    const int gpus = gpus_at(f);
+    auto it = seen.find(gpus);
+    if (it == seen.end()) {
+      it = seen.emplace(gpus, attainment_at(scale_cluster(scenario, f))).first;
+      ++out.evaluations;
+      out.attainment = std::max(out.attainment, it->second);
+    }
+    return it->second >= target;
+  };
+  double lo = 0.0, hi = 1.0;  // lo: short of the target (0: none found), hi: reaches it
+  if (reaches(1.0)) {
+    const int smallest = gpus_at(1e-9);  // one GPU per edge server
+    for (double f = 0.5; lo == 0.0; f /= 2) {
+      if (!reaches(f)) {
+        lo = f;
+      } else {
+        hi = f;
+        if (gpus_at(f) == smallest) break;
+      }
+    }
+  } else {
+    lo = 1.0;
+    for (hi = 2.0; !reaches(hi); hi *= 2) {
+      lo = hi;
+      if (hi * 2 > max_factor) return out;  // not reached
+    }
+  }
+  while (lo > 0.0 && gpus_at(hi) - gpus_at(lo) > resolution && hi - lo > 1e-6) {
+    const double mid = (lo + hi) / 2;
+    (reaches(mid) ? hi : lo) = mid;
+  }
+  out.reached = true;
+  out.factor = hi;
+  out.gpus = gpus_at(hi);
+  out.gpus_below = lo > 0.0 ? gpus_at(lo) : 0;
+  out.attainment = seen.at(out.gpus);
+  return out;
+}
+
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
-                       const std::vector<double>& factors, const std::vector<TraceRow>& trace) {
-  std::vector<double> ordered = factors;
-  std::sort(ordered.begin(), ordered.end());
-  GpusNeeded out;
-  for (double f : ordered) {
-    const Scenario scaled = scale_cluster(scenario, f);
+                       const std::vector<TraceRow>& trace) {
+  int largest_server = 1;
+  for (const ServerSpec& s : scenario.cluster.servers)
+    if (s.kind == ServerKind::EdgeServer)
+      largest_server = std::max(largest_server, static_cast<int>(s.gpus.size()));
+  const auto attainment_at = [&](const Scenario& scaled) {
     SimulationConfig c = config;  // a device fault on a GPU the scaled server lacks is moot
     std::erase_if(c.faults, [&](const Fault& fault) {
       const bool device = fault.kind == FaultKind::DeviceDown || fault.kind == FaultKind::DeviceUp;
@@ -33,17 +86,9 @@ GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                  scaled.cluster.server(fault.server).gpus.size();
     });
     auto strategy = make();
-    const RunMetrics m = simulate(scaled, c, *strategy, trace);
-    out.attainment = std::max(out.attainment, m.attainment());
-    if (m.attainment() >= target) {
-      out.reached = true;
-      out.factor = f;
-      out.gpus = static_cast<int>(scaled.cluster.gpu_count());
-      out.attainment = m.attainment();
-      return out;
-    }
-  }
-  return out;
+    return simulate(scaled, c, *strategy, trace).attainment();
+  };
+  return search_gpus(scenario, attainment_at, target, largest_server);
 }
 
 }  // namespace epara::sim

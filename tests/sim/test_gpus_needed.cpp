@@ -31,7 +31,7 @@ TEST_CASE("Scaling the cluster scales edge servers' GPUs and nothing else", "[si
   CHECK_THROWS_WITH(scale_cluster(s, 0.0), Catch::Contains("factor must be > 0"));
 }
 
-TEST_CASE("GPUs needed is the smallest tried factor that reaches the target", "[sim]") {
+TEST_CASE("GPUs needed brackets the target to within one server's GPUs", "[sim]") {
   Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
   SimulationConfig c;
   c.duration = seconds(10);
@@ -41,21 +41,31 @@ TEST_CASE("GPUs needed is the smallest tried factor that reaches the target", "[
   c.faults = {{seconds(9), FaultKind::DeviceDown, id_at<ServerId>(0), 3}};
   const auto registry = StrategyRegistry::with_builtins();
   const auto make = [&] { return registry.make("epara"); };
-  const std::vector<double> factors = {2.0, 0.25, 0.5, 1.0, 1.5};
-  const GpusNeeded needed = gpus_needed(s, c, make, 0.95, factors, {});
+  const GpusNeeded needed = gpus_needed(s, c, make, 0.95, {});
   REQUIRE(needed.reached);
   CHECK(needed.attainment >= 0.95);
   CHECK(needed.gpus == static_cast<int>(scale_cluster(s, needed.factor).cluster.gpu_count()));
-  // Every smaller factor tried falls short (runs repeated here by hand).
-  for (double f : factors) {
-    if (f >= needed.factor) continue;
-    const Scenario scaled = scale_cluster(s, f);
-    SimulationConfig same = c;
-    if (scaled.cluster.servers[0].gpus.size() <= 3) same.faults.clear();  // no slot 3 to fail
-    auto strategy = make();
-    CHECK(simulate(scaled, same, *strategy).attainment() < 0.95);
-  }
-  const GpusNeeded impossible = gpus_needed(s, c, make, 0.95, {0.25}, {});
+  std::size_t largest = 0;
+  for (const ServerSpec& server : s.cluster.servers)
+    largest = std::max(largest, server.gpus.size());
+  REQUIRE(needed.gpus_below > 0);
+  CHECK(needed.gpus - needed.gpus_below <= static_cast<int>(largest));
+  // The cluster just below falls short (its run repeated here by hand).
+  double f = needed.factor;
+  while (static_cast<int>(scale_cluster(s, f).cluster.gpu_count()) > needed.gpus_below) f *= 0.999;
+  const Scenario below = scale_cluster(s, f);
+  SimulationConfig same = c;
+  if (below.cluster.servers[0].gpus.size() <= 3) same.faults.clear();  // no slot 3 to fail
+  CHECK(simulate(below, same, *make()).attainment() < 0.95);
+
+  const GpusNeeded impossible = search_gpus(
+      s, [](const Scenario&) { return 0.5; }, 0.95, 1, 4.0);
   CHECK_FALSE(impossible.reached);
-  CHECK(impossible.attainment < 0.95);
+  CHECK(impossible.attainment == 0.5);
+  CHECK(impossible.evaluations == 3);  // factors 1, 2 and 4
+  const GpusNeeded trivial = search_gpus(
+      s, [](const Scenario&) { return 1.0; }, 0.95, 1);
+  CHECK(trivial.reached);
+  CHECK(trivial.gpus_below == 0);  // even one GPU per edge server reaches it
+  CHECK(trivial.gpus == static_cast<int>(scale_cluster(s, 1e-9).cluster.gpu_count()));
 }

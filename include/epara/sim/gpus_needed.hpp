@@ -16,16 +16,28 @@ namespace epara::sim {
 Scenario scale_cluster(const Scenario& scenario, double factor);
 
 struct GpusNeeded {
-  bool reached = false;     ///< false: not even the largest factor tried reached the target
-  double factor = 0.0;      ///< the smallest factor tried that reached it
+  bool reached = false;     ///< false: not even the largest cluster tried reached the target
+  double factor = 0.0;      ///< the smallest factor found that reaches it
   int gpus = 0;             ///< GPUs of the cluster at that factor
-  double attainment = 0.0;  ///< attainment there (or the best seen when not reached)
+  int gpus_below = 0;       ///< GPUs of the largest cluster found short of it (0: none was)
+  double attainment = 0.0;  ///< attainment at `factor` (or the best seen when not reached)
+  int evaluations = 0;      ///< clusters evaluated
 };
 
-/// Tries `factors` in increasing order and stops at the first that reaches `target`. A device
-/// fault naming a GPU that a scaled-down server no longer has is left out of that run.
+/// The smallest uniformly scaled cluster (scale_cluster) whose `attainment_at` reaches `target`,
+/// by bisection on the factor: up from 1 by doubling (to `max_factor`) or down by halving (to
+/// one GPU per edge server) until the target is bracketed, then halving the bracket until the
+/// GPU counts at its ends differ by at most `resolution`. Each cluster is evaluated once.
+/// Assumes attainment does not fall as GPUs are added.
+GpusNeeded search_gpus(const Scenario& scenario,
+                       const std::function<double(const Scenario&)>& attainment_at, double target,
+                       int resolution, double max_factor = 8.0);
+
+/// search_gpus over simulated runs of the strategy `make` builds, to within one edge server's
+/// GPUs (the largest server's count). A device fault naming a GPU that a scaled-down server no
+/// longer has is left out of that run.
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
-                       const std::vector<double>& factors, const std::vector<TraceRow>& trace);
+                       const std::vector<TraceRow>& trace);
 
 }  // namespace epara::sim

@@ -1,0 +1,237 @@
+#include "epara/bound/fluid_bound.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "bound/linear_program.hpp"
+#include "epara/categorize.hpp"
+#include "epara/parallel/replica_timing.hpp"
+
+namespace epara::bound {
+
+namespace detail {
+
+[[noreturn]] void LinearProgram::throw_failure(const char* method, int rc, int status) {
+  throw Error(
+      fmt::format("fluid bound: GLPK's {} failed (return code {}, status {})", method, rc, status));
+}
+
+}  // namespace detail
+
+namespace {
+
+// The best serving rate of one (service, device class, devices per replica) within a latency
+// budget: over every batch whose pass fits, b / (k · interval(b)) items per device-second.
+class RateByBudget {
+ public:
+  void add(const ReplicaTiming& t, double work) {
+    for (int b = 1; b <= t.max_batch(); ++b) {
+      const double pass = static_cast<double>(t.pass_at(b).count()) * work;
+      const double interval = static_cast<double>(t.interval_at(b).count()) * work;
+      points_.push_back({pass, b / (t.gpus * interval * 1e-9)});
+    }
+    std::sort(points_.begin(), points_.end(),
+              [](const Point& x, const Point& y) { return x.pass_ns < y.pass_ns; });
+    for (std::size_t i = 1; i < points_.size(); ++i)
+      points_[i].rate = std::max(points_[i].rate, points_[i - 1].rate);
+  }
+  /// 0 when no pass fits the budget.
+  double best_within(double budget_ns) const {
+    const auto it = std::upper_bound(points_.begin(), points_.end(), budget_ns,
+                                     [](double b, const Point& p) { return b < p.pass_ns; });
+    return it == points_.begin() ? 0.0 : std::prev(it)->rate;
+  }
+
+ private:
+  struct Point {
+    double pass_ns;
+    double rate;  // the best over every pass at most this long
+  };
+  std::vector<Point> points_;
+};
+
+// One kind of device at one server: `count` of the class (GPUs of a class, or the server's CPU).
+struct DevicePool {
+  ServerId server{};
+  DeviceClassId device_class{};
+  int count = 0;
+};
+
+std::vector<DevicePool> device_pools_of(const Cluster& cluster) {
+  std::vector<DevicePool> pools;
+  for (std::size_t v = 0; v < cluster.servers.size(); ++v) {
+    const ServerSpec& s = cluster.servers[v];
+    std::map<DeviceClassId, int> count;
+    for (DeviceClassId g : s.gpus) ++count[g];
+    if (s.cpu) ++count[*s.cpu];
+    for (const auto& [cls, n] : count) pools.push_back({id_at<ServerId>(v), cls, n});
+  }
+  return pools;
+}
+
+// The widest bottleneck bandwidth of any path between two servers (Floyd–Warshall on max-min):
+// with the least path latency, a lower bound on the time any route takes to move a payload.
+std::vector<double> widest_bandwidth(const Network& net) {
+  const std::size_t n = net.size();
+  std::vector<double> w(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) w[i * n + i] = std::numeric_limits<double>::infinity();
+  for (const Link& l : net.links()) {
+    const std::size_t a = index_of(l.a), b = index_of(l.b);
+    w[a * n + b] = w[b * n + a] = std::max(w[a * n + b], l.bandwidth.bytes_per_second);
+  }
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        w[i * n + j] = std::max(w[i * n + j], std::min(w[i * n + k], w[k * n + j]));
+  return w;
+}
+
+class FluidModel {
+ public:
+  FluidModel(const Scenario& s, std::span<const OfferedRate> offered)
+      : scenario_(s),
+        offered_(offered),
+        pools_(device_pools_of(s.cluster)),
+        widest_(widest_bandwidth(s.cluster.network)) {
+    for (const OfferedRate& r : offered) {
+      EPARA_EXPECTS(index_of(r.service) < s.services.size(),
+                    fmt::format("fluid_bound: service id {} out of range", index_of(r.service)));
+      EPARA_EXPECTS(index_of(r.origin) < s.cluster.servers.size(),
+                    fmt::format("fluid_bound: origin id {} out of range", index_of(r.origin)));
+      EPARA_EXPECTS(r.items_per_s >= 0.0 && r.work > 0.0,
+                    "fluid_bound: rates must be >= 0 and work > 0");
+    }
+    for (std::size_t i = 0; i < offered.size(); ++i)
+      for (std::size_t p = 0; p < pools_.size(); ++p)
+        if (const double e = rate(offered[i], pools_[p]); e > 0.0) arcs_.push_back({i, p, e});
+  }
+
+  // Solves over the offered entries `include` accepts.
+  template <class Include>
+  FluidBound solve(Include include) const {
+    FluidBound out;
+    out.per_service.assign(scenario_.services.size(), 0.0);
+    detail::LinearProgram lp;
+    std::vector<int> demand_row(offered_.size(), 0), pool_row(pools_.size(), 0);
+    for (std::size_t i = 0; i < offered_.size(); ++i)
+      if (include(offered_[i])) {
+        out.offered += offered_[i].items_per_s;
+        demand_row[i] = lp.add_row_at_most(offered_[i].items_per_s);
+      }
+    for (std::size_t p = 0; p < pools_.size(); ++p)
+      pool_row[p] = lp.add_row_at_most(pools_[p].count);
+    std::vector<int> column(arcs_.size(), 0);
+    for (std::size_t a = 0; a < arcs_.size(); ++a) {
+      const Arc& arc = arcs_[a];
+      if (demand_row[arc.offered] == 0) continue;
+      column[a] = lp.add_column(1.0);
+      lp.set(demand_row[arc.offered], column[a], 1.0);
+      lp.set(pool_row[arc.pool], column[a], 1.0 / arc.rate);
+    }
+    if (lp.columns() == 0) return out;
+    lp.solve();
+    out.goodput = std::min(lp.objective(), out.offered);
+    for (std::size_t a = 0; a < arcs_.size(); ++a) {
+      if (column[a] == 0) continue;
+      const double x = lp.value(column[a]);
+      out.per_service[index_of(offered_[arcs_[a].offered].service)] += x;
+      out.devices_busy += x / arcs_[a].rate;
+    }
+    return out;
+  }
+
+ private:
+  struct Arc {
+    std::size_t offered, pool;
+    double rate;  // items per device-second
+  };
+
+  // The best in-SLO rate of the pool for the offered entry's items; 0 when none fits.
+  double rate(const OfferedRate& r, const DevicePool& pool) const {
+    const ServiceSpec& service = scenario_.service(r.service);
+    double transfer_ns = 0.0;
+    if (r.origin != pool.server) {
+      const auto path = scenario_.cluster.network.path(r.origin, pool.server);
+      if (!path) return 0.0;
+      const std::size_t n = scenario_.cluster.network.size();
+      const double widest = widest_[index_of(r.origin) * n + index_of(pool.server)];
+      transfer_ns = static_cast<double>(path->latency.count()) +
+                    static_cast<double>(service.input_size.count) / widest * 1e9;
+    }
+    const double budget = static_cast<double>(service.slo.deadline.count()) - transfer_ns;
+    if (budget <= 0.0) return 0.0;
+    double best = 0.0;
+    for (int k = 1; k <= pool.count; ++k)
+      if (const RateByBudget* t = timing(r.service, pool.device_class, k, r.work))
+        best = std::max(best, t->best_within(budget));
+    return best;
+  }
+
+  // Timings of k devices of a class (the profile's k-device curve and, for k > 1, a pipeline of
+  // k perfectly balanced stages), cached; nullptr when the profile has none or the model does
+  // not fit k devices.
+  const RateByBudget* timing(ServiceId id, DeviceClassId cls, int k, double work) const {
+    const Key key{index_of(id), index_of(cls), k, work};
+    if (const auto it = timings_.find(key); it != timings_.end())
+      return it->second ? &*it->second : nullptr;
+    std::optional<RateByBudget>& slot = timings_[key];
+    const ServiceSpec& service = scenario_.service(id);
+    if (memory_per_device(service, k) > scenario_.cluster.device_class(cls).memory) return nullptr;
+    const AllocationProblem problem{service,
+                                    scenario_.profile_of(service),
+                                    categorize(scenario_, id).category,
+                                    scenario_.cluster.device_classes,
+                                    GpuPool{cls, k, k},
+                                    Load{Rate{1}, 1}};
+    CostModel ideal;
+    ideal.pipeline_balance = 1.0;  // a relaxation: no split of layers is better than even
+    RateByBudget rates;
+    bool any = false;
+    for (TimingSource source : {TimingSource::Profiled, TimingSource::Pipeline}) {
+      if (source == TimingSource::Pipeline && k == 1) continue;
+      if (const auto t = replica_timing(problem, ideal, k, source, false)) {
+        rates.add(*t, work);
+        any = true;
+      }
+    }
+    if (any) slot = std::move(rates);
+    return slot ? &*slot : nullptr;
+  }
+
+  using Key = std::tuple<std::size_t, std::size_t, int, double>;
+  const Scenario& scenario_;
+  std::span<const OfferedRate> offered_;
+  std::vector<DevicePool> pools_;
+  std::vector<double> widest_;
+  std::vector<Arc> arcs_;
+  mutable std::map<Key, std::optional<RateByBudget>> timings_;
+};
+
+}  // namespace
+
+FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered) {
+  const FluidModel model(scenario, offered);
+  FluidBound out = model.solve([](const OfferedRate&) { return true; });
+  out.alone.assign(scenario.services.size(), 0.0);
+  for (std::size_t s = 0; s < scenario.services.size(); ++s)
+    out.alone[s] =
+        model.solve([&](const OfferedRate& r) { return index_of(r.service) == s; }).goodput;
+  return out;
+}
+
+std::vector<OfferedRate> declared_rates(const Scenario& scenario, double load_scale) {
+  std::vector<OfferedRate> out;
+  for (const Demand& d : scenario.demand) {
+    const Slo& slo = scenario.service(d.service).slo;
+    const double items =
+        slo.is_latency()
+            ? d.rate.per_second * load_scale
+            : slo.rate.per_second * static_cast<double>(std::lround(d.streams * load_scale));
+    if (items > 0.0) out.push_back({d.service, d.origin, items, 1.0});
+  }
+  return out;
+}
+
+}  // namespace epara::bound

@@ -1,0 +1,65 @@
+#pragma once
+// A thin owner of a GLPK problem: rows and columns with bounds, a sparse matrix, and a solve that
+// either reports the optimum or throws. The bound's model code stays free of GLPK's C API.
+
+#include <glpk.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace epara::bound::detail {
+
+class LinearProgram {
+ public:
+  LinearProgram() : lp_(glp_create_prob(), &glp_delete_prob) {
+    glp_term_out(GLP_OFF);  // GLPK's terminal output (its scaling reports) is not ours to print
+    glp_set_obj_dir(lp_.get(), GLP_MAX);
+  }
+
+  /// A row `sum(coefficients) <= upper`; its index.
+  int add_row_at_most(double upper) {
+    const int row = glp_add_rows(lp_.get(), 1);
+    glp_set_row_bnds(lp_.get(), row, GLP_UP, 0.0, upper);
+    return row;
+  }
+  /// A column `x >= 0` with objective coefficient `gain`; its index.
+  int add_column(double gain) {
+    const int col = glp_add_cols(lp_.get(), 1);
+    glp_set_col_bnds(lp_.get(), col, GLP_LO, 0.0, 0.0);
+    glp_set_obj_coef(lp_.get(), col, gain);
+    return col;
+  }
+  void set(int row, int col, double value) {
+    rows_.push_back(row);
+    cols_.push_back(col);
+    values_.push_back(value);
+  }
+  int columns() const { return glp_get_num_cols(lp_.get()); }
+
+  /// Maximizes; throws Error unless GLPK finds an optimum. The LP is always feasible (x = 0).
+  void solve() {
+    glp_load_matrix(lp_.get(), static_cast<int>(values_.size()) - 1, rows_.data(), cols_.data(),
+                    values_.data());
+    glp_scale_prob(lp_.get(), GLP_SF_AUTO);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    const int rc = glp_simplex(lp_.get(), &parm);
+    if (rc != 0 || glp_get_status(lp_.get()) != GLP_OPT)
+      throw_failure("the simplex method", rc, glp_get_status(lp_.get()));
+  }
+  double objective() const { return glp_get_obj_val(lp_.get()); }
+  double value(int col) const { return glp_get_col_prim(lp_.get(), col); }
+
+ private:
+  [[noreturn]] static void throw_failure(const char* method, int rc, int status);
+
+  std::unique_ptr<glp_prob, decltype(&glp_delete_prob)> lp_;
+  // GLPK's triplets are 1-based: element 0 is unused.
+  std::vector<int> rows_{0}, cols_{0};
+  std::vector<double> values_{0.0};
+};
+
+}  // namespace epara::bound::detail

@@ -1,0 +1,107 @@
+#include "epara/sim/bound.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace epara::sim {
+
+namespace {
+
+struct Segment {
+  Time from{}, to{};
+  double factor = 1.0;
+};
+
+// The measurement window cut where the load profile changes its factor (as World::factor_at).
+std::vector<Segment> segments_of(const SimulationConfig& c) {
+  const Time start = Time{} + c.warmup, end = Time{} + c.duration;
+  std::vector<Segment> out{{start, end, 1.0}};
+  for (const LoadStep& step : c.load_profile) {
+    const Time at = Time{} + step.at;
+    for (Segment& s : out)
+      if (s.from >= at) s.factor = step.factor;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const Segment& s) { return s.from < at && at < s.to; });
+    if (it != out.end()) {
+      Segment after{at, it->to, step.factor};
+      it->to = at;
+      out.insert(std::next(it), after);
+    }
+  }
+  return out;
+}
+
+// Trace requests arriving in [from, to) as rates per (origin, work bin), each bin at its
+// lightest request's work (bins 10% wide, so the bound errs by at most that, upwards).
+std::vector<bound::OfferedRate> trace_rates(const SimulationConfig& c,
+                                            const std::vector<TraceRow>& trace, Time from,
+                                            Time to) {
+  if (!c.trace || trace.empty()) return {};
+  const TraceReplay& t = *c.trace;
+  double total = 0.0;  // work is relative to the whole trace's mean request, as in World
+  for (const TraceRow& r : trace) total += r.generated_tokens + t.prefill_weight * r.context_tokens;
+  const double mean = total > 0 ? total / static_cast<double>(trace.size()) : 1.0;
+  std::map<std::pair<std::size_t, long>, std::pair<double, double>> bins;  // -> (count, work)
+  for (std::size_t row = 0; row < trace.size(); ++row) {
+    const Time at = Time{} + from_seconds(to_seconds(trace[row].offset) / t.speedup);
+    if (at < from || at >= to) continue;
+    const double work = std::max(
+        1e-6, (trace[row].generated_tokens + t.prefill_weight * trace[row].context_tokens) / mean);
+    const std::size_t origin = row % t.origins.size();
+    auto& [count, lightest] =
+        bins[{origin, std::lround(std::floor(std::log(work) / std::log(1.1)))}];
+    lightest = count == 0 ? work : std::min(lightest, work);
+    count += 1;
+  }
+  std::vector<bound::OfferedRate> out;
+  const double seconds = to_seconds(to - from);
+  for (const auto& [key, bin] : bins)
+    out.push_back({t.service, t.origins[key.first], bin.first / seconds, bin.second});
+  return out;
+}
+
+}  // namespace
+
+RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
+                       const std::vector<TraceRow>& trace) {
+  RunBound out;
+  out.alone.assign(scenario.services.size(), 0.0);
+  out.offered_by_service.assign(scenario.services.size(), 0.0);
+  const double window = to_seconds(config.duration - config.warmup);
+  for (const Segment& seg : segments_of(config)) {
+    std::vector<bound::OfferedRate> rates;
+    for (const bound::OfferedRate& r : bound::declared_rates(scenario, config.load_scale)) {
+      if (config.trace && config.trace->service == r.service) continue;  // the trace drives it
+      bound::OfferedRate scaled = r;
+      const Slo& slo = scenario.service(r.service).slo;
+      // Streams run in whole numbers: round(declared × factor), as the simulator does.
+      scaled.items_per_s =
+          slo.is_latency()
+              ? r.items_per_s * seg.factor
+              : slo.rate.per_second * static_cast<double>(std::lround(
+                                          r.items_per_s / slo.rate.per_second * seg.factor));
+      if (scaled.items_per_s > 0.0) rates.push_back(scaled);
+    }
+    const auto traced = trace_rates(config, trace, seg.from, seg.to);
+    rates.insert(rates.end(), traced.begin(), traced.end());
+    const bound::FluidBound b = bound::fluid_bound(scenario, rates);
+    const double weight = to_seconds(seg.to - seg.from) / window;
+    out.offered += weight * b.offered;
+    out.goodput += weight * b.goodput;
+    for (std::size_t s = 0; s < out.alone.size(); ++s) out.alone[s] += weight * b.alone[s];
+    for (const bound::OfferedRate& r : rates)
+      out.offered_by_service[index_of(r.service)] += weight * r.items_per_s;
+  }
+  return out;
+}
+
+GpusNeeded gpus_lower_bound(const Scenario& scenario, const SimulationConfig& config, double target,
+                            const std::vector<TraceRow>& trace) {
+  return search_gpus(
+      scenario,
+      [&](const Scenario& scaled) { return goodput_bound(scaled, config, trace).attainment(); },
+      target, 1, 64.0);
+}
+
+}  // namespace epara::sim
