@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "confidence.hpp"
 #include "epara/io/metrics_json.hpp"
 #include "epara/io/simulation_json.hpp"
 #include "epara/sim/bound.hpp"
@@ -25,12 +26,21 @@ namespace {
 using namespace epara;
 using namespace epara::sim;
 
+// One allocator at one load, run once per seed.
 struct Row {
   std::string allocator;
   double load = 1.0;
-  RunMetrics metrics;
+  std::vector<std::uint64_t> seeds;
+  std::vector<RunMetrics> runs;  // [i] ran with seeds[i]
   std::optional<GpusNeeded> needed;
   double wall_s = 0.0;
+
+  template <class Figure>
+  cli::Estimate over_seeds(Figure figure) const {
+    std::vector<double> samples;
+    for (const RunMetrics& m : runs) samples.push_back(figure(m));
+    return cli::estimate(samples);
+  }
 };
 
 // The fluid LP bound at one load: what no allocator's goodput exceeds, and the fewest GPUs with
@@ -41,13 +51,13 @@ struct LoadBound {
   std::optional<GpusNeeded> needed;
 };
 
-// "24" when the search pinned the count, "21-24" for a bracket (21 may already reach the
-// target, 20 does not), ">N" when not even N reached it.
+// "24" when the search pinned the count; "(20,24]" for a bracket: the largest cluster found
+// short of the target has 20 GPUs, the smallest reaching it 24; ">N" when not even N reached it.
 std::string needed_text(const std::optional<GpusNeeded>& n, const Scenario& s) {
   if (!n) return "-";
   if (!n->reached) return fmt::format(">{}", scale_cluster(s, 8.0).cluster.gpu_count());
   if (n->gpus_below == 0 || n->gpus_below + 1 == n->gpus) return std::to_string(n->gpus);
-  return fmt::format("{}-{}", n->gpus_below + 1, n->gpus);
+  return fmt::format("({},{}]", n->gpus_below, n->gpus);
 }
 
 std::vector<std::string> split(const std::string& list) {
@@ -59,6 +69,17 @@ std::vector<std::string> split(const std::string& list) {
 }
 
 std::string percent(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
+
+// "95.8%", or "95.8±0.4%" over several seeds.
+std::string percent(const cli::Estimate& e, bool spread) {
+  if (!spread) return percent(e.mean);
+  return fmt::format("{:.1f}±{:.1f}%", 100.0 * e.mean, 100.0 * e.half_width);
+}
+// "2514.8", or "2514.8±12.1" over several seeds.
+std::string number(const cli::Estimate& e, bool spread, int decimals) {
+  if (!spread) return fmt::format("{:.{}f}", e.mean, decimals);
+  return fmt::format("{:.{}f}±{:.{}f}", e.mean, decimals, e.half_width, decimals);
+}
 
 // A progress bar on stderr when it is a terminal, once the work has taken a second: runs done
 // plus the running one's fraction.
@@ -91,82 +112,126 @@ class Progress {
 // Per service, each allocator's attainment and p99 latency; then the worst service and
 // Jain's fairness index over the services' attainment. Totals count items, so a cheap
 // high-rate service can hide a starved one: this is where it shows.
-void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBound& bound) {
+void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBound& bound,
+                    bool spread) {
+  const int width = spread ? 24 : 19;
   fmt::print(
       "\nSLO attainment (p99 latency) by service; alone: the bound's with the cluster to "
       "itself\n{:<16} {:>9} {:>7}",
       "service", "offered", "alone");
-  for (const Row& r : rows) fmt::print(" {:>19}", r.allocator);
+  for (const Row& r : rows) fmt::print(" {:>{}}", r.allocator, width);
   fmt::print("\n");
   for (std::size_t i = 0; i < s.services.size(); ++i) {
-    if (rows.empty() || rows.front().metrics.services[i].offered == 0) continue;
+    if (rows.empty() || rows.front().runs.front().services[i].offered == 0) continue;
     const double offered = bound.offered_by_service[i];
-    fmt::print("{:<16} {:>9} {:>7}", s.services[i].name, rows.front().metrics.services[i].offered,
+    fmt::print("{:<16} {:>9} {:>7}", s.services[i].name,
+               rows.front().runs.front().services[i].offered,
                offered > 0 ? percent(bound.alone[i] / offered) : std::string("-"));
     for (const Row& r : rows) {
-      const ServiceMetrics& m = r.metrics.services[i];
-      fmt::print(" {:>19}",
-                 fmt::format("{} ({})", percent(m.attainment()),
+      const ServiceMetrics& m = r.runs.front().services[i];  // the p99 of the first seed
+      const auto attained =
+          r.over_seeds([&](const RunMetrics& x) { return x.services[i].attainment(); });
+      fmt::print(" {:>{}}",
+                 fmt::format("{} ({})", percent(attained, spread),
                              m.latency.count() == 0
                                  ? std::string("-")
-                                 : format_duration(from_seconds(m.latency.quantile(0.99)))));
+                                 : format_duration(from_seconds(m.latency.quantile(0.99)))),
+                 width);
     }
     fmt::print("\n");
   }
   fmt::print("{:<34}", "worst service");
   for (const Row& r : rows) {
-    const ServiceMetrics* w = r.metrics.worst_service();
-    fmt::print(" {:>19}", w ? fmt::format("{} {}", percent(w->attainment()),
-                                          s.service(w->service).name.substr(0, 12))
-                            : std::string("-"));
+    const ServiceMetrics* w = r.runs.front().worst_service();
+    const auto worst = r.over_seeds([](const RunMetrics& x) {
+      const ServiceMetrics* ws = x.worst_service();
+      return ws ? ws->attainment() : 1.0;
+    });
+    fmt::print(
+        " {:>{}}",
+        w ? fmt::format("{} {}", percent(worst, spread), s.service(w->service).name.substr(0, 12))
+          : std::string("-"),
+        width);
   }
   fmt::print("\n{:<34}", "fairness (Jain)");
-  for (const Row& r : rows) fmt::print(" {:>19.3f}", r.metrics.fairness());
+  for (const Row& r : rows)
+    fmt::print(" {:>{}}",
+               number(r.over_seeds([](const RunMetrics& x) { return x.fairness(); }), spread, 3),
+               width);
   fmt::print("\n");
 }
 
 void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Scenario& s,
                  std::string_view source, const SimulationConfig& c, bool with_needed) {
-  fmt::print(
-      "{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), seed {}, load "
-      "x{}\n\n",
-      source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
-      format_duration(c.duration), format_duration(c.warmup), c.seed, c.load_scale);
+  const std::size_t seeds = rows.empty() ? 1 : rows.front().runs.size();
+  const bool spread = seeds > 1;
+  fmt::print("{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), {}, load x{}\n",
+             source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
+             format_duration(c.duration), format_duration(c.warmup),
+             spread ? fmt::format("seeds {}-{}", c.seed, c.seed + seeds - 1)
+                    : fmt::format("seed {}", c.seed),
+             c.load_scale);
+  if (spread)
+    fmt::print("Figures: mean ± half-width of the 95% confidence interval over the seeds\n");
+  fmt::print("\n");
   const Row* epara = nullptr;
   for (const Row& r : rows)
     if (r.allocator == "epara") epara = &r;
-  fmt::print("{:<14} {:>10} {:>8} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n",
-             "allocator", "goodput/s", "of bound", "attained", "late", "rejected", "offloads",
-             "devices", "compute", "memory",
-             with_needed ? fmt::format(" {:>11}", "GPUs needed") : "", "EPARA/this");
+  const int wide = spread ? 15 : 10, narrow = spread ? 12 : 8;
   const std::string dash = "-";
-  fmt::print("{:<14} {:>10.1f} {:>8} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}{} {:>9}\n",
-             "bound (LP)", bound.bound.goodput, dash, percent(bound.bound.attainment()), dash, dash,
-             dash, dash, dash, dash,
+  const std::string needed_header = with_needed ? fmt::format(" {:>11}", "GPUs needed") : "";
+  fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
+             "allocator", "goodput/s", wide, "of bound", narrow, "attained", wide, "late", narrow,
+             "rejected", narrow, "offloads", narrow, "devices", narrow, "compute", narrow, "memory",
+             narrow, needed_header, "EPARA/this");
+  fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
+             "bound (LP)", fmt::format("{:.1f}", bound.bound.goodput), wide, dash, narrow,
+             percent(bound.bound.attainment()), wide, dash, narrow, dash, narrow, dash, narrow,
+             dash, narrow, dash, narrow, dash, narrow,
              with_needed ? fmt::format(" {:>11}", needed_text(bound.needed, s)) : "", dash);
+  const auto share = [](const RunMetrics& m, std::uint64_t part) {
+    return static_cast<double>(part) / std::max<double>(1.0, static_cast<double>(m.offered()));
+  };
   for (const Row& r : rows) {
-    const RunMetrics& m = r.metrics;
-    const double offered = std::max<double>(1.0, static_cast<double>(m.offered()));
-    const std::string needed =
-        with_needed ? fmt::format(" {:>11}", needed_text(r.needed, s)) : std::string();
-    fmt::print("{:<14} {:>10.1f} {:>8} {:>10} {:>8} {:>9} {:>9.2f} {:>8} {:>8} {:>8}{} {:>9}\n",
-               r.allocator, m.goodput(),
-               bound.bound.goodput > 0 ? percent(m.goodput() / bound.bound.goodput) : dash,
-               percent(m.attainment()), percent(static_cast<double>(m.late()) / offered),
-               percent(static_cast<double>(m.rejected()) / offered),
-               static_cast<double>([&] {
-                 std::uint64_t n = 0;
-                 for (const auto& sm : m.services) n += sm.offloads;
-                 return n;
-               }()) /
-                   offered,
-               m.devices_used, percent(m.compute_utilization), percent(m.memory_utilization),
-               needed,
-               epara && epara->metrics.goodput() > 0 && &r != epara
-                   ? fmt::format("{:.2f}x", epara->metrics.goodput() / std::max(m.goodput(), 1e-9))
-                   : std::string("-"));
+    const auto goodput = r.over_seeds([](const RunMetrics& m) { return m.goodput(); });
+    std::string ratio = dash;
+    if (epara && &r != epara && goodput.mean > 0) {
+      std::vector<double> ratios;  // per seed: the same workload for both
+      for (std::size_t i = 0; i < r.runs.size(); ++i)
+        ratios.push_back(epara->runs[i].goodput() / std::max(r.runs[i].goodput(), 1e-9));
+      const cli::Estimate e = cli::estimate(ratios);
+      ratio = spread ? fmt::format("{:.2f}±{:.2f}x", e.mean, e.half_width)
+                     : fmt::format("{:.2f}x", e.mean);
+    }
+    fmt::print(
+        "{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
+        r.allocator, number(goodput, spread, 1), wide,
+        bound.bound.goodput > 0 ? percent(r.over_seeds([&](const RunMetrics& m) {
+          return m.goodput() / bound.bound.goodput;
+        }),
+                                          spread)
+                                : dash,
+        narrow, percent(r.over_seeds([](const RunMetrics& m) { return m.attainment(); }), spread),
+        wide,
+        percent(r.over_seeds([&](const RunMetrics& m) { return share(m, m.late()); }), spread),
+        narrow,
+        percent(r.over_seeds([&](const RunMetrics& m) { return share(m, m.rejected()); }), spread),
+        narrow,
+        number(r.over_seeds([&](const RunMetrics& m) {
+          std::uint64_t n = 0;
+          for (const auto& sm : m.services) n += sm.offloads;
+          return share(m, n);
+        }),
+               spread, 2),
+        narrow, number(r.over_seeds([](const RunMetrics& m) { return m.devices_used; }), spread, 0),
+        narrow,
+        percent(r.over_seeds([](const RunMetrics& m) { return m.compute_utilization; }), spread),
+        narrow,
+        percent(r.over_seeds([](const RunMetrics& m) { return m.memory_utilization; }), spread),
+        narrow, with_needed ? fmt::format(" {:>11}", needed_text(r.needed, s)) : std::string(),
+        ratio);
   }
-  print_services(rows, s, bound.bound);
+  print_services(rows, s, bound.bound, spread);
   fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
   for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                        Category::FrequencyOneGpu, Category::FrequencySeveralGpus})
@@ -177,8 +242,9 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
     for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                          Category::FrequencyOneGpu, Category::FrequencySeveralGpus}) {
       std::uint64_t offered = 0, served = 0;
-      for (const ServiceMetrics& sm : r.metrics.services)
-        if (sm.category == cat) offered += sm.offered, served += sm.served;
+      for (const RunMetrics& m : r.runs)
+        for (const ServiceMetrics& sm : m.services)
+          if (sm.category == cat) offered += sm.offered, served += sm.served;
       fmt::print(" {:>16}", offered == 0 ? std::string("-")
                                          : fmt::format("{} ({})",
                                                        percent(static_cast<double>(served) /
@@ -191,8 +257,10 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
   std::uint64_t events = 0;
   double wall = 0;
   for (const Row& r : rows) {
-    balanced = balanced && r.metrics.balanced();
-    events += r.metrics.events;
+    for (const RunMetrics& m : r.runs) {
+      balanced = balanced && m.balanced();
+      events += m.events;
+    }
     wall += r.wall_s;
   }
   fmt::print(
@@ -203,15 +271,18 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
              wall > 0 ? static_cast<double>(events) / wall : 0.0);
 }
 
-nlohmann::ordered_json row_json(const Row& r, const LoadBound& b, const Scenario& s) {
-  nlohmann::ordered_json j{{"allocator", r.allocator}, {"load_scale", r.load}};
+// One JSON object per run (allocator, load, seed).
+nlohmann::ordered_json row_json(const Row& r, std::size_t run, const LoadBound& b,
+                                const Scenario& s) {
+  nlohmann::ordered_json j{
+      {"allocator", r.allocator}, {"load_scale", r.load}, {"seed", r.seeds[run]}};
   nlohmann::ordered_json metrics =
-      nlohmann::ordered_json::parse(io::run_metrics_to_json(r.metrics, s));
+      nlohmann::ordered_json::parse(io::run_metrics_to_json(r.runs[run], s));
   for (auto& [key, value] : metrics.items()) j[key] = std::move(value);
   const auto needed_json = [](const std::optional<GpusNeeded>& n) {
     return n->reached ? nlohmann::ordered_json(n->gpus) : nlohmann::ordered_json(nullptr);
   };
-  if (r.needed) {
+  if (r.needed) {  // over all the seeds
     j["gpus_needed"] = needed_json(r.needed);
     j["gpus_needed_below"] = r.needed->gpus_below;  // the largest cluster found short of it
   }
@@ -248,23 +319,25 @@ std::string csv(const std::vector<Row>& rows, const std::vector<LoadBound>& boun
       "compute_utilization,memory_utilization,devices_used,gpus_needed,gpus_needed_below,"
       "bound_goodput_per_s,bound_gpus_needed\n";
   const double burstiness = c.arrivals == ArrivalProcess::Gamma ? c.burstiness : 1.0;
-  for (const Row& r : rows) {
-    const RunMetrics& m = r.metrics;
-    const ServiceMetrics* worst = m.worst_service();
-    const LoadBound& b = bound_at(bounds, r.load);
-    const auto gpus = [](const std::optional<GpusNeeded>& n) {
-      return n && n->reached ? std::to_string(n->gpus) : std::string();
-    };
-    out += fmt::format(
-        "{},{},{},{},{},{},{:.4f},{:.6f},{},{:.6f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{},{},{:.4f}"
-        ","
-        "{}\n",
-        csv_field(source), c.seed, to_seconds(c.duration), burstiness, r.allocator, r.load,
-        m.goodput(), m.attainment(), worst ? csv_field(s.service(worst->service).name) : "",
-        worst ? worst->attainment() : 1.0, m.fairness(), m.offered(), m.served(), m.late(),
-        m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used, gpus(r.needed),
-        r.needed ? std::to_string(r.needed->gpus_below) : "", b.bound.goodput, gpus(b.needed));
-  }
+  for (const Row& r : rows)
+    for (std::size_t run = 0; run < r.runs.size(); ++run) {
+      const RunMetrics& m = r.runs[run];
+      const ServiceMetrics* worst = m.worst_service();
+      const LoadBound& b = bound_at(bounds, r.load);
+      const auto gpus = [](const std::optional<GpusNeeded>& n) {
+        return n && n->reached ? std::to_string(n->gpus) : std::string();
+      };
+      out += fmt::format(
+          "{},{},{},{},{},{},{:.4f},{:.6f},{},{:.6f},{:.6f},{},{},{},{},{:.4f},{:.4f},{},{},{},{:."
+          "4f}"
+          ","
+          "{}\n",
+          csv_field(source), r.seeds[run], to_seconds(c.duration), burstiness, r.allocator, r.load,
+          m.goodput(), m.attainment(), worst ? csv_field(s.service(worst->service).name) : "",
+          worst ? worst->attainment() : 1.0, m.fairness(), m.offered(), m.served(), m.late(),
+          m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used, gpus(r.needed),
+          r.needed ? std::to_string(r.needed->gpus_below) : "", b.bound.goodput, gpus(b.needed));
+    }
   return out;
 }
 
@@ -280,6 +353,7 @@ int main(int argc, char** argv) {
   std::optional<std::uint64_t> seed;
   std::optional<double> duration, warmup, load, burstiness, scale;
   double target = 0.99;
+  int seeds = 1;
   bool needed = false, no_progress = false;
   app.add_option("scenario", scenario_path,
                  "Scenario JSON with demand (default: the embedded testbed)");
@@ -287,6 +361,10 @@ int main(int argc, char** argv) {
                  "Comma-separated: epara, uncategorized, nexus, "
                  "alpaserve, offload");
   app.add_option("--seed", seed, "Random seed (default: the scenario's, else 1)");
+  app.add_option("--seeds", seeds,
+                 "Run every figure with this many seeds (--seed, --seed + 1, ...) and report "
+                 "means with 95% confidence intervals")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--duration", duration, "Simulated seconds of arrivals")
       ->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "Seconds not measured at the start")
@@ -305,7 +383,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path,
                  "Write the results as JSON to this file (-: standard output)");
   app.add_option("--csv", csv_path,
-                 "Write one CSV row per (allocator, load) to this file (-: standard output)");
+                 "Write one CSV row per (allocator, load, seed) to this file (-: standard output)");
   app.add_flag("--no-progress", no_progress, "No progress bar");
   CLI11_PARSE(app, argc, argv);
 
@@ -354,7 +432,9 @@ int main(int argc, char** argv) {
     std::vector<Row> rows;
     std::vector<LoadBound> bounds;
     {
-      Progress progress(!no_progress, names.size() * loads.size());  // cleared at the block's end
+      // cleared at the block's end
+      Progress progress(!no_progress,
+                        names.size() * loads.size() * static_cast<std::size_t>(seeds));
       for (double l : loads) {
         SimulationConfig at = config;
         at.load_scale = l;
@@ -362,24 +442,31 @@ int main(int argc, char** argv) {
         bounds.push_back({l, goodput_bound(scenario, at, trace), std::nullopt});
         if (needed) bounds.back().needed = gpus_lower_bound(scenario, at, target, trace);
         for (const std::string& n : names) {
+          Row row{n, l, {}, {}, std::nullopt, 0.0};
           SimulationConfig c = config;
           c.load_scale = l;
-          const std::string what = fmt::format("{} at load x{}", n, l);
-          c.on_progress = [&](double f) { progress.show(what, needed ? f / 2 : f); };
-          progress.show(what, 0.0);
-          const auto start = std::chrono::steady_clock::now();
-          auto strategy = registry.make(n);
-          Row row{n, l, simulate(scenario, c, *strategy, trace), std::nullopt, 0.0};
-          row.wall_s =  // the run alone: events/s
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          if (!row.metrics.balanced())
-            throw Error(fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
-          if (needed) {
-            c.on_progress = [&](double) { progress.show(what + ": GPUs needed", 0.75); };
-            row.needed = gpus_needed(
-                scenario, c, [&] { return registry.make(n); }, target, trace);
+          for (int k = 0; k < seeds; ++k) {
+            c.seed = config.seed + static_cast<std::uint64_t>(k);
+            const std::string what = fmt::format("{} at load x{}, seed {}", n, l, c.seed);
+            c.on_progress = [&](double f) { progress.show(what, needed ? f / 2 : f); };
+            progress.show(what, 0.0);
+            const auto start = std::chrono::steady_clock::now();
+            auto strategy = registry.make(n);
+            row.runs.push_back(simulate(scenario, c, *strategy, trace));
+            row.seeds.push_back(c.seed);
+            row.wall_s +=  // the runs alone: events/s
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (!row.runs.back().balanced())
+              throw Error(
+                  fmt::format("{}: accounting mismatch — an offered item has no outcome", n));
+            progress.finished();
           }
-          progress.finished();
+          if (needed) {
+            c.seed = config.seed;
+            c.on_progress = [&](double) { progress.show(n + ": GPUs needed", 0.75); };
+            row.needed = gpus_needed(
+                scenario, c, [&] { return registry.make(n); }, target, trace, seeds);
+          }
           rows.push_back(std::move(row));
         }
       }
@@ -403,13 +490,18 @@ int main(int argc, char** argv) {
       for (const std::string& n : names) {
         fmt::print("{:<14}", n);
         for (const Row& r : rows)
-          if (r.allocator == n) fmt::print(" {:>10.1f}", r.metrics.goodput());
+          if (r.allocator == n)
+            fmt::print(" {:>10}",
+                       number(r.over_seeds([](const RunMetrics& m) { return m.goodput(); }),
+                              r.runs.size() > 1, 1));
         fmt::print("\n");
       }
     }
     if (!json_path.empty()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
-      for (const Row& r : rows) out.push_back(row_json(r, bound_at(bounds, r.load), scenario));
+      for (const Row& r : rows)
+        for (std::size_t run = 0; run < r.runs.size(); ++run)
+          out.push_back(row_json(r, run, bound_at(bounds, r.load), scenario));
       emit(json_path, out.dump(2) + "\n");
     }
     if (!csv_path.empty()) emit(csv_path, csv(rows, bounds, scenario, source, config));

@@ -131,7 +131,7 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
     if (instances_[i].alive && !keep[i]) kill_instance(static_cast<std::uint32_t>(i), now, true);
   for (const InstanceSpec* w : load) {
     if (!placeable(*w)) continue;
-    add_instance(*w, now + w->config.load_time);
+    add_instance(*w, now, now + w->config.load_time);
     ++metrics_.loads;
   }
   index_serving();
@@ -194,7 +194,7 @@ void World::fault(std::uint32_t index, Time now) {
       std::vector<InstanceSpec> still_lost;
       for (const InstanceSpec& lost : server.lost) {
         if (placeable(lost)) {
-          add_instance(lost, now + lost.config.load_time);  // restart: reload the model
+          add_instance(lost, now, now + lost.config.load_time);  // restart: reload the model
         } else {
           still_lost.push_back(lost);
         }

@@ -26,6 +26,17 @@ void World::count_busy(std::uint32_t device, Time from, Time to) {
   if (b > a) devices_[device].busy_ns += static_cast<double>((b - a).count());
 }
 
+void World::count_held(std::uint32_t device, Time now) {
+  SimDevice& dev = devices_[device];
+  const Time a = std::max(dev.counted, warmup_end_), b = std::min(now, arrivals_end_);
+  if (b > a && !dev.tenants.empty()) {
+    const auto ns = static_cast<double>((b - a).count());
+    dev.hosting_ns += ns;
+    dev.memory_byte_ns += static_cast<double>(dev.used.count) * ns;
+  }
+  dev.counted = std::max(dev.counted, now);
+}
+
 void World::try_start(std::uint32_t id, Time now) {
   SimInstance& inst = instances_[id];
   if (!inst.alive || now < inst.active_from || now < inst.free_at || inst.queue.empty()) return;
@@ -147,6 +158,7 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
     for (std::uint32_t req : pass.items) reject(req, RejectReason::ServerFailed);
   }
   for (std::uint32_t d : inst.devices) {
+    count_held(d, now);
     SimDevice& dev = devices_[d];
     dev.tenants.erase(std::remove(dev.tenants.begin(), dev.tenants.end(), id), dev.tenants.end());
     dev.waiting.erase(std::remove(dev.waiting.begin(), dev.waiting.end(), id), dev.waiting.end());

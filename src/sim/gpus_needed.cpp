@@ -72,7 +72,8 @@ GpusNeeded search_gpus(const Scenario& scenario,
 
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
-                       const std::vector<TraceRow>& trace) {
+                       const std::vector<TraceRow>& trace, int seeds) {
+  EPARA_EXPECTS(seeds >= 1, "gpus_needed: seeds must be >= 1");
   int largest_server = 1;
   for (const ServerSpec& s : scenario.cluster.servers)
     if (s.kind == ServerKind::EdgeServer)
@@ -85,8 +86,13 @@ GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
              static_cast<std::size_t>(fault.device) >=
                  scaled.cluster.server(fault.server).gpus.size();
     });
-    auto strategy = make();
-    return simulate(scaled, c, *strategy, trace).attainment();
+    double sum = 0.0;
+    for (int k = 0; k < seeds; ++k) {
+      c.seed = config.seed + static_cast<std::uint64_t>(k);
+      auto strategy = make();
+      sum += simulate(scaled, c, *strategy, trace).attainment();
+    }
+    return sum / seeds;
   };
   return search_gpus(scenario, attainment_at, target, largest_server);
 }

@@ -105,7 +105,7 @@ double World::factor_at(Time t) const {
   return f;
 }
 
-std::uint32_t World::add_instance(const InstanceSpec& spec, Time active_from) {
+std::uint32_t World::add_instance(const InstanceSpec& spec, Time now, Time active_from) {
   SimInstance inst;
   inst.spec = spec;
   inst.active_from = active_from;
@@ -117,6 +117,7 @@ std::uint32_t World::add_instance(const InstanceSpec& spec, Time active_from) {
         first + static_cast<std::uint32_t>(slot == cpu_slot ? server.gpus.size()
                                                             : static_cast<std::size_t>(slot));
     inst.devices.push_back(d);
+    count_held(d, now);
     devices_[d].tenants.push_back(id);
     devices_[d].used += memory_per_device(scenario_.service(spec.service), spec.config.timing.gpus);
   }
@@ -136,7 +137,7 @@ void World::index_serving() {
 }
 
 RunMetrics World::run() {
-  for (const InstanceSpec& spec : strategy_.deploy(*this)) add_instance(spec, Time{});
+  for (const InstanceSpec& spec : strategy_.deploy(*this)) add_instance(spec, Time{}, Time{});
   index_serving();
   build_sources();
   if (strategy_.synchronizes()) {
@@ -212,19 +213,22 @@ RunMetrics World::run() {
     }
   }
 
-  // Utilization over the devices that hosted an instance during the window.
-  const double window_ns = static_cast<double>(metrics_.measured.count());
-  double busy = 0.0, memory = 0.0, used = 0.0;
-  for (const SimDevice& d : devices_) {
-    if (d.tenants.empty() && d.busy_ns == 0.0) continue;
+  // Utilization averaged over the time devices hosted an instance during the window: busy
+  // time per hosting time, memory held per memory of the hosting devices.
+  double busy = 0.0, hosting = 0.0, held = 0.0, memory = 0.0;
+  for (std::uint32_t i = 0; i < devices_.size(); ++i) {
+    count_held(i, arrivals_end_);
+    const SimDevice& d = devices_[i];
+    if (d.hosting_ns == 0.0 && d.busy_ns == 0.0) continue;
     ++metrics_.devices_used;
-    busy += d.busy_ns / window_ns;
-    memory += static_cast<double>(d.memory.count);
-    used += static_cast<double>(d.used.count);
+    busy += d.busy_ns;
+    hosting += d.hosting_ns;
+    held += d.memory_byte_ns;
+    memory += static_cast<double>(d.memory.count) * d.hosting_ns;
   }
-  if (metrics_.devices_used > 0) {
-    metrics_.compute_utilization = busy / metrics_.devices_used;
-    metrics_.memory_utilization = memory > 0 ? used / memory : 0.0;
+  if (hosting > 0.0) {
+    metrics_.compute_utilization = std::min(1.0, busy / hosting);
+    metrics_.memory_utilization = memory > 0 ? held / memory : 0.0;
   }
   metrics_.dropped_in_flight = live_requests_;
   return metrics_;

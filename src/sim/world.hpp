@@ -42,6 +42,9 @@ struct SimDevice {
   std::vector<std::uint32_t> tenants{};  // instances using it
   std::vector<std::uint32_t> waiting{};  // instances waiting for it to free
   double busy_ns = 0.0;                  // within the measurement window
+  double hosting_ns = 0.0;               // within the window, with at least one tenant
+  double memory_byte_ns = 0.0;           // memory held by tenants, integrated over the window
+  Time counted{};                        // hosting and memory are integrated up to here
 };
 
 struct SimInstance {
@@ -118,7 +121,7 @@ class World final : public SimView {
   // setup (world.cpp)
   void build_devices();
   void build_sources();
-  std::uint32_t add_instance(const InstanceSpec& spec, Time active_from);
+  std::uint32_t add_instance(const InstanceSpec& spec, Time now, Time active_from);
   void index_serving();
   double factor_at(Time t) const;
 
@@ -160,6 +163,9 @@ class World final : public SimView {
   }
   bool measuring(Time t) const { return t >= warmup_end_ && t < arrivals_end_; }
   void count_busy(std::uint32_t device, Time from, Time to);
+  // Integrates the device's hosting time and held memory up to `now`; called before either
+  // changes, so that utilization is averaged over time rather than read at the end.
+  void count_held(std::uint32_t device, Time now);
 
   const Scenario& scenario_;
   SimulationConfig config_;

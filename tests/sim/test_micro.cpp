@@ -100,6 +100,20 @@ TEST_CASE("A server failure rejects what it holds and what arrives while it is d
   CHECK(m.balanced());
 }
 
+TEST_CASE("Utilization is averaged over the time devices host an instance", "[sim]") {
+  // a hosts s until it fails at 500 ms; five 10 ms passes before that (every 100 ms). The
+  // instance's 1 GiB of a's 16 GiB is held for those 500 ms, b's GPU hosts nothing.
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 1, Duration::zero());
+  const sim::RunMetrics m =
+      run_arrivals(s, strategy, {0, 100, 200, 300, 400}, server_a,
+                   {{milliseconds(500), sim::FaultKind::ServerDown, server_a, 0}});
+  CHECK(m.services[0].served == 5);
+  CHECK(m.devices_used == 1);
+  CHECK(m.compute_utilization == Approx(50.0 / 500.0));
+  CHECK(m.memory_utilization == Approx(1.0 / 16.0));  // not the 0 held at the end
+}
+
 namespace {
 // Two instances of s share a's GPU (half of it each); the request arriving at 0.5 ms goes to
 // the second, every other one to the first.

@@ -34,10 +34,11 @@ GpusNeeded search_gpus(const Scenario& scenario,
                        int resolution, double max_factor = 8.0);
 
 /// search_gpus over simulated runs of the strategy `make` builds, to within one edge server's
-/// GPUs (the largest server's count). A device fault naming a GPU that a scaled-down server no
-/// longer has is left out of that run.
+/// GPUs (the largest server's count); attainment averaged over `seeds` runs (config.seed,
+/// config.seed + 1, ...). A device fault naming a GPU that a scaled-down server no longer has is
+/// left out of that run.
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
-                       const std::vector<TraceRow>& trace);
+                       const std::vector<TraceRow>& trace, int seeds = 1);
 
 }  // namespace epara::sim

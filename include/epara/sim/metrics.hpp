@@ -45,9 +45,11 @@ struct RunMetrics {
   std::string strategy{};
   Duration measured{};  ///< the measurement window: duration − warmup
   std::vector<ServiceMetrics> services{};
-  double compute_utilization = 0.0;  ///< busy time of devices hosting instances / their time
-  double memory_utilization = 0.0;   ///< memory held by instances / memory of those devices
-  int devices_used = 0;              ///< GPUs (and CPUs) hosting at least one instance
+  /// Averaged over the time in the window that devices hosted an instance: their busy time /
+  /// that time, and the memory instances held / the memory of the hosting devices.
+  double compute_utilization = 0.0;
+  double memory_utilization = 0.0;
+  int devices_used = 0;  ///< GPUs (and CPUs) that hosted an instance at some time in the window
   int gpus_total = 0;
   std::uint64_t events = 0;
   std::uint64_t sync_messages = 0;
