@@ -72,8 +72,8 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   const JsonNode& n = *section;
   n.expect_object({"duration_s", "warmup_s", "seed", "arrivals", "burstiness", "load_scale",
                    "load_profile", "sync_period_ms", "sync_loss", "sync_delay_ms",
-                   "placement_period_s", "weighting", "interference", "hop_limit", "faults",
-                   "trace"});
+                   "placement_period_s", "failure_detection_ms", "weighting", "interference",
+                   "hop_limit", "faults", "trace"});
   if (auto x = n.find("duration_s")) c.duration = from_seconds(x->positive());
   if (auto x = n.find("warmup_s")) c.warmup = seconds_of(*x);
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
@@ -95,6 +95,7 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   }
   if (auto x = n.find("sync_delay_ms")) c.sync_delay = ms_of(*x);
   if (auto x = n.find("placement_period_s")) c.placement_period = from_seconds(x->positive());
+  if (auto x = n.find("failure_detection_ms")) c.failure_detection = from_ms(x->non_negative());
   if (auto x = n.find("weighting"))
     c.weighting =
         x->choice<Weighting>({{to_string(Weighting::Items), Weighting::Items},

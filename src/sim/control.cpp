@@ -97,9 +97,16 @@ void World::ack_deliver(std::uint32_t slot, Time now) {
 
 // ---- placement ----
 
-void World::replan(Time now) {
+void World::replan(Time now, bool periodic) {
   if (now >= arrivals_end_) return;
-  schedule(now + config_.placement_period, EventKind::Replan);
+  if (!periodic) {  // a failure became known: the demand measured so far stays counted
+    if (const auto wanted = strategy_.on_failure(*this, now)) {
+      ++metrics_.placements;
+      apply(*wanted, now);
+    }
+    return;
+  }
+  schedule(now + config_.placement_period, EventKind::Replan, 0);
   const auto wanted = strategy_.replan(*this, now);
   last_replan_ = now;
   for (auto& per_origin : arrivals_since_replan_)
@@ -135,6 +142,13 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
     ++metrics_.loads;
   }
   index_serving();
+}
+
+std::vector<DeviceRef> World::devices_down() const {
+  std::vector<DeviceRef> out;
+  for (const SimDevice& d : devices_)
+    if (!d.up || !servers_[index_of(d.server)].up) out.push_back({d.server, d.slot});
+  return out;
 }
 
 bool World::placeable(const InstanceSpec& spec) const {
@@ -176,6 +190,7 @@ void World::fault(std::uint32_t index, Time now) {
         server.lost.push_back(inst.spec);
         kill_instance(static_cast<std::uint32_t>(i), now, false);
       }
+      schedule(now + config_.failure_detection, EventKind::Replan, 1);  // re-place once known
       break;
     }
     case FaultKind::ServerUp:

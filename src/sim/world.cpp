@@ -202,7 +202,7 @@ RunMetrics World::run() {
         ack_deliver(e.a, e.at);
         break;
       case EventKind::Replan:
-        replan(e.at);
+        replan(e.at, e.a == 0);
         break;
       case EventKind::Fault:
         fault(e.a, e.at);

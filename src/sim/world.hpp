@@ -114,6 +114,7 @@ class World final : public SimView {
   std::vector<std::uint32_t> serving_on(ServerId server, ServiceId s) const override;
   Time predicted_finish(std::uint32_t id, Time now, double work) const override;
   bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
+  std::vector<DeviceRef> devices_down() const override;
   SyncedView& view_of(ServerId s) override { return *servers_[index_of(s)].view; }
   std::vector<LoadedInstance> loaded() const override;
 
@@ -153,7 +154,9 @@ class World final : public SimView {
   void sync_deliver(std::uint32_t message, Time now);
   void ack_deliver(std::uint32_t message, Time now);
   ServerDigest digest_of(ServerId s, Time now) const;
-  void replan(Time now);
+  // A periodic re-placement (the next scheduled, the demand measured again), or the strategy's
+  // response to a failure that has become known.
+  void replan(Time now, bool periodic);
   void apply(const std::vector<InstanceSpec>& wanted, Time now);
   bool placeable(const InstanceSpec& spec) const;
   void fault(std::uint32_t index, Time now);

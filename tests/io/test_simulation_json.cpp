@@ -42,6 +42,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
     "duration_s": 120, "warmup_s": 20, "seed": 9, "arrivals": "gamma", "burstiness": 2.5,
     "load_scale": 1.5, "load_profile": [{"at_s": 30, "factor": 2}, {"at_s": 60, "factor": 0.5}],
     "sync_period_ms": 50, "sync_loss": 0.1, "sync_delay_ms": 20, "placement_period_s": 15,
+    "failure_detection_ms": 250,
     "weighting": "demand-share", "interference": 1.3, "hop_limit": 2,
     "faults": [{"at_s": 10, "kind": "server_down", "server": "edge-2"},
                {"at_s": 12, "kind": "device_down", "server": "edge-1", "device": 3},
@@ -64,6 +65,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.sync_loss == 0.1);
   CHECK(c.sync_delay == milliseconds(20));
   CHECK(c.placement_period == seconds(15));
+  CHECK(c.failure_detection == std::chrono::milliseconds(250));
   CHECK(c.weighting == Weighting::DemandShare);
   CHECK(c.interference == 1.3);
   CHECK(c.handler.hop_limit == 2);

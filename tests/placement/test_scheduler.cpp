@@ -256,3 +256,41 @@ TEST_CASE("weighting: items crowd a low-rate service out, demand shares do not")
   CHECK(parse_weighting(to_string(Weighting::DemandShare)) == Weighting::DemandShare);
   CHECK(parse_weighting("votes") == std::nullopt);
 }
+
+TEST_CASE("state-aware: unavailable devices take no instance and keep none") {
+  // A random half of the devices fail after a first placement: the next one uses none of
+  // them, keeps only what is elsewhere, and still places on what is left.
+  std::mt19937_64 rng(31);
+  int replaced = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto world = testing::random_placement(rng);
+    const Scenario& s = world->scenario;
+    const Placement first = schedule(s, s.demand, {});
+    std::vector<LoadedInstance> loaded;
+    for (const PlacedInstance& i : first.instances)
+      loaded.push_back({i.service, i.server, i.devices});
+    SchedulerOptions options;
+    for (std::size_t v = 0; v < s.cluster.servers.size(); ++v) {
+      const ServerSpec& server = s.cluster.servers[v];
+      for (std::size_t g = 0; g < server.gpus.size(); ++g)
+        if (rng() % 2 == 0)
+          options.unavailable.push_back({id_at<ServerId>(v), static_cast<DeviceSlot>(g)});
+      if (server.cpu && rng() % 2 == 0)
+        options.unavailable.push_back({id_at<ServerId>(v), cpu_slot});
+    }
+    const Placement after = schedule(s, s.demand, loaded, options);
+    check_constraints(s, after);
+    for (const PlacedInstance& i : after.instances)
+      for (DeviceSlot d : i.devices)
+        REQUIRE(std::find(options.unavailable.begin(), options.unavailable.end(),
+                          DeviceRef{i.server, d}) == options.unavailable.end());
+    replaced += after.loads.empty() ? 0 : 1;
+  }
+  CHECK(replaced > 10);  // failures did move instances to the devices left
+
+  const auto world = testing::random_placement(rng);
+  SchedulerOptions bad;
+  bad.unavailable = {{id_at<ServerId>(0), 99}};
+  CHECK_THROWS_WITH(schedule(world->scenario, world->scenario.demand, {}, bad),
+                    Catch::Contains("unavailable device 99 of server 0 does not exist"));
+}

@@ -25,6 +25,7 @@ struct DeviceUsage {
   Duration tenant_passes{};
   Duration tenant_slack = Duration::max();
   int instances = 0;
+  bool available = true;  ///< false: failed or taken out; nothing is placed on it
 };
 
 inline constexpr std::int64_t share_ppm_whole = 1'000'000;
@@ -33,7 +34,9 @@ inline constexpr std::int64_t share_ppm_whole = 1'000'000;
 /// feasible(candidate), commit(candidate), cost(candidate).
 class DeviceConstraints {
  public:
-  explicit DeviceConstraints(const GroundSet& ground) : ground_(&ground) {
+  /// Nothing is placed on the `unavailable` devices (nor kept there).
+  explicit DeviceConstraints(const GroundSet& ground, std::span<const DeviceRef> unavailable = {})
+      : ground_(&ground) {
     const Cluster& cluster = ground.scenario().cluster;
     for (std::size_t v = 0; v < cluster.servers.size(); ++v) {
       const ServerSpec& s = cluster.servers[v];
@@ -43,6 +46,16 @@ class DeviceConstraints {
       if (s.cpu) add_device(id_at<ServerId>(v), cpu_slot, *s.cpu);
     }
     kept_.assign(ground.loaded().size(), false);
+    for (const DeviceRef& d : unavailable) {
+      EPARA_EXPECTS(index_of(d.server) < cluster.servers.size() &&
+                        (d.slot == cpu_slot ? cluster.server(d.server).cpu.has_value()
+                                            : static_cast<std::size_t>(d.slot) <
+                                                  cluster.server(d.server).gpus.size()),
+                    fmt::format("placement: unavailable device {} of server {} does not exist",
+                                d.slot == cpu_slot ? std::string("cpu") : std::to_string(d.slot),
+                                index_of(d.server)));
+      devices_[device_index(d.server, d.slot)].available = false;
+    }
   }
 
   /// True when the candidate's instance fits now (and, for a kept instance, is not kept yet).
@@ -104,7 +117,7 @@ class DeviceConstraints {
 
   bool fits(std::size_t d, const InstanceType& t) const {
     const DeviceUsage& u = devices_[d];
-    if (u.device_class != t.device_class) return false;
+    if (!u.available || u.device_class != t.device_class) return false;
     if (u.memory_used + t.memory_per_device > u.memory) return false;
     if (u.share_used + share_ppm(t) > share_ppm_whole) return false;
     if (share_ppm(t) == share_ppm_whole) return true;

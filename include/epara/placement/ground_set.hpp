@@ -18,6 +18,13 @@ namespace epara {
 using DeviceSlot = int;
 inline constexpr DeviceSlot cpu_slot = -1;
 
+/// One device of a server: a GPU by index, or its CPU (cpu_slot).
+struct DeviceRef {
+  ServerId server{};
+  DeviceSlot slot = 0;
+  friend bool operator==(const DeviceRef&, const DeviceRef&) = default;
+};
+
 /// An instance loaded on a server before this placement (what state-aware placement keeps).
 struct LoadedInstance {
   ServiceId service{};

@@ -40,6 +40,9 @@ struct SchedulerOptions {
   /// service that does not state one (model memory at load_bandwidth + load_overhead; by
   /// default an NVMe-to-GPU copy at 2 GB/s and 1 s to start the runtime).
   InstanceTypeOptions types{};
+  /// Devices that must not be used — failed, or on a failed server, as failure detection
+  /// reports them: no instance is placed or kept there.
+  std::vector<DeviceRef> unavailable{};
   double stochastic_epsilon = 0.1;
   std::uint64_t seed = 1;
   /// Improving moves of local search after greedy (remove one instance, refill greedily); 0
@@ -182,7 +185,7 @@ struct SearchOutcome {
 template <class Objective>
 SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& options) {
   Objective objective(ground);
-  DeviceConstraints constraints(ground);
+  DeviceConstraints constraints(ground, options.unavailable);
   GreedyOptions g;
   g.variant = options.variant;
   if (options.load_budget != Duration::max()) g.budget = to_seconds(options.load_budget);
@@ -195,7 +198,8 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
   const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
   if (options.local_search_moves > 0 && work <= options.local_search_limit) {
     const auto make = [&] {
-      return std::pair<Objective, DeviceConstraints>(Objective(ground), DeviceConstraints(ground));
+      return std::pair<Objective, DeviceConstraints>(
+          Objective(ground), DeviceConstraints(ground, options.unavailable));
     };
     LocalSearchResult improved =
         local_search(make, ground.size(), out.chosen, g, options.local_search_moves);
@@ -249,7 +253,7 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   out.candidates = ground.size();
   out.types = ground.types();
   FlowObjective flow(ground);
-  DeviceConstraints devices(ground);
+  DeviceConstraints devices(ground, options.unavailable);
   std::vector<bool> kept(loaded.size(), false);
   for (std::size_t c : search.chosen) {
     const Candidate& cand = ground.candidates()[c];

@@ -57,6 +57,9 @@ struct SimulationConfig {
   double sync_loss = 0.0;  ///< probability that a sync message (or ack) is lost
   Duration sync_delay{};   ///< extra delay of every sync message (stale views)
   Duration placement_period = std::chrono::seconds(30);  ///< strategies that re-place do so
+  /// Time from a server or device failure until it is known (the sync ring's acknowledgement
+  /// timeout and the news going round): strategies that re-place do so then, out of period.
+  Duration failure_detection = std::chrono::milliseconds(500);
   /// What EPARA's placement values (the state-aware scheduler's objective).
   Weighting weighting = Weighting::Items;
   /// How much slower a pass runs on a device shared by several instances (the simulated

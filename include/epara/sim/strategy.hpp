@@ -65,6 +65,9 @@ class SimView {
   /// When a new item of `work` would finish on the instance if enqueued now.
   virtual Time predicted_finish(std::uint32_t id, Time now, double work = 1.0) const = 0;
   virtual bool server_up(ServerId s) const = 0;
+  /// Devices failed now, or on a failed server: what a scheduler's failure detection (servers
+  /// silent on the sync ring, device errors they report) knows at a placement period.
+  virtual std::vector<DeviceRef> devices_down() const = 0;
   /// The server's view of its peers, from ring synchronization (strategies that synchronize).
   virtual SyncedView& view_of(ServerId s) = 0;
   /// Instances loaded now, as a state-aware scheduler wants them.
@@ -92,6 +95,11 @@ class Strategy {
   /// those already loaded on the same devices, unloads the rest, loads the new ones), or
   /// nullopt to keep everything.
   virtual std::optional<std::vector<InstanceSpec>> replan(SimView&, Time) { return std::nullopt; }
+  /// Called once a server or device failure is known (config().failure_detection after it):
+  /// the instances wanted now, as for replan(), or nullopt (the default) to wait for the period.
+  virtual std::optional<std::vector<InstanceSpec>> on_failure(SimView&, Time) {
+    return std::nullopt;
+  }
   /// True when servers exchange ring digests (their cost and staleness then count).
   virtual bool synchronizes() const { return false; }
 };

@@ -93,22 +93,29 @@ class Epara final : public Strategy {
       }
     std::vector<Demand> demand;
     for (auto& [key, d] : peak) demand.push_back(d);
-    demand = with_headroom(demand);
-    SchedulerOptions options;
-    options.load_penalty = 0.05;  // a load must pay for itself: keep what serves nearly as well
+    planned_ = with_headroom(demand);
+    return replace(sim);
+  }
+
+  // A failure changes the capacity, not the demand: the last plan's demand placed again on
+  // the devices left, but only onto devices nothing uses — moving working instances now would
+  // cost their streams and queues more than the period's re-placement will gain.
+  std::optional<std::vector<InstanceSpec>> on_failure(SimView& sim, Time) override {
+    if (planned_.empty()) planned_ = with_headroom(sim.declared_demand());
     const std::vector<LoadedInstance> loaded = sim.loaded();
-    std::vector<InstanceSpec> wanted = place(sim, demand, loaded, options);
-    // State-aware: an instance loaded now whose devices nothing new wants stays loaded — it
-    // costs nothing and absorbs the next burst (the simulator keeps it as it is).
-    for (const LoadedInstance& li : loaded) {
-      const bool taken = std::any_of(wanted.begin(), wanted.end(), [&](const InstanceSpec& w) {
-        if (w.server != li.server) return false;
-        for (DeviceSlot d : w.devices)
-          if (std::find(li.devices.begin(), li.devices.end(), d) != li.devices.end()) return true;
-        return false;
+    const auto used = [&](ServerId server, DeviceSlot d) {
+      return std::any_of(loaded.begin(), loaded.end(), [&](const LoadedInstance& li) {
+        return li.server == server &&
+               std::find(li.devices.begin(), li.devices.end(), d) != li.devices.end();
       });
-      if (!taken) wanted.push_back({li.service, li.server, li.devices, {}});
-    }
+    };
+    std::vector<InstanceSpec> wanted;
+    for (const LoadedInstance& li : loaded)
+      wanted.push_back({li.service, li.server, li.devices, {}});
+    for (InstanceSpec& w : replace(sim))
+      if (std::none_of(w.devices.begin(), w.devices.end(),
+                       [&](DeviceSlot d) { return used(w.server, d); }))
+        wanted.push_back(std::move(w));
     return wanted;
   }
 
@@ -156,6 +163,27 @@ class Epara final : public Strategy {
     return demand;
   }
 
+  // The placement for planned_ from what is loaded now, on the devices that are up.
+  std::vector<InstanceSpec> replace(SimView& sim) {
+    SchedulerOptions options;
+    options.unavailable = sim.devices_down();  // failed servers and devices take nothing new
+    options.load_penalty = 0.05;  // a load must pay for itself: keep what serves nearly as well
+    const std::vector<LoadedInstance> loaded = sim.loaded();
+    std::vector<InstanceSpec> wanted = place(sim, planned_, loaded, options);
+    // State-aware: an instance loaded now whose devices nothing new wants stays loaded — it
+    // costs nothing and absorbs the next burst (the simulator keeps it as it is).
+    for (const LoadedInstance& li : loaded) {
+      const bool taken = std::any_of(wanted.begin(), wanted.end(), [&](const InstanceSpec& w) {
+        if (w.server != li.server) return false;
+        for (DeviceSlot d : w.devices)
+          if (std::find(li.devices.begin(), li.devices.end(), d) != li.devices.end()) return true;
+        return false;
+      });
+      if (!taken) wanted.push_back({li.service, li.server, li.devices, {}});
+    }
+    return wanted;
+  }
+
   std::vector<InstanceSpec> place(SimView& sim, const std::vector<Demand>& demand,
                                   const std::vector<LoadedInstance>& loaded,
                                   SchedulerOptions options) {
@@ -188,6 +216,7 @@ class Epara final : public Strategy {
   std::map<ServiceId, int> split_;            // replicas a stream is spread over, per service
   StreamLoad stream_load_;                    // stream items per second assigned to each server
   std::vector<std::vector<Demand>> history_;  // measured demand of the last periods
+  std::vector<Demand> planned_;               // the demand the last placement was made for
 };
 
 }  // namespace
