@@ -108,9 +108,11 @@ class FluidModel {
         if (const double e = rate(offered[i], pools_[p]); e > 0.0) arcs_.push_back({i, p, e});
   }
 
-  // Solves over the offered entries `include` accepts.
+  // Solves over the offered entries `include` accepts. With `fair`, every service is served at
+  // least `floor` of what it is offered (floor must be feasible: at most max_min()); without,
+  // the LP instead maximizes that common floor alone and reports it as the goodput.
   template <class Include>
-  FluidBound solve(Include include) const {
+  FluidBound solve(Include include, double floor = 0.0, bool max_min = false) const {
     FluidBound out;
     out.per_service.assign(scenario_.services.size(), 0.0);
     detail::LinearProgram lp;
@@ -122,17 +124,31 @@ class FluidModel {
       }
     for (std::size_t p = 0; p < pools_.size(); ++p)
       pool_row[p] = lp.add_row_at_most(pools_[p].count);
+    // Per service: Σ its items served >= floor · its offered items, as
+    // floor · offered − Σ x <= 0 (floor a column when it is maximized).
+    std::vector<double> offered_by(scenario_.services.size(), 0.0);
+    for (std::size_t i = 0; i < offered_.size(); ++i)
+      if (demand_row[i] != 0) offered_by[index_of(offered_[i].service)] += offered_[i].items_per_s;
+    std::vector<int> fair_row(offered_by.size(), 0);
+    const int floor_col = max_min ? lp.add_column(1.0, 1.0) : 0;
+    for (std::size_t s = 0; s < offered_by.size(); ++s) {
+      if (offered_by[s] <= 0.0 || (!max_min && floor <= 0.0)) continue;
+      fair_row[s] = lp.add_row_at_most(max_min ? 0.0 : -floor * offered_by[s]);
+      if (max_min) lp.set(fair_row[s], floor_col, offered_by[s]);
+    }
     std::vector<int> column(arcs_.size(), 0);
     for (std::size_t a = 0; a < arcs_.size(); ++a) {
       const Arc& arc = arcs_[a];
       if (demand_row[arc.offered] == 0) continue;
-      column[a] = lp.add_column(1.0);
+      column[a] = lp.add_column(max_min ? 0.0 : 1.0);
       lp.set(demand_row[arc.offered], column[a], 1.0);
       lp.set(pool_row[arc.pool], column[a], 1.0 / arc.rate);
+      if (const int row = fair_row[index_of(offered_[arc.offered].service)]; row != 0)
+        lp.set(row, column[a], -1.0);
     }
     if (lp.columns() == 0) return out;
     lp.solve();
-    out.goodput = std::min(lp.objective(), out.offered);
+    out.goodput = max_min ? lp.objective() : std::min(lp.objective(), out.offered);
     for (std::size_t a = 0; a < arcs_.size(); ++a) {
       if (column[a] == 0) continue;
       const double x = lp.value(column[a]);
@@ -213,12 +229,27 @@ class FluidModel {
 
 FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered) {
   const FluidModel model(scenario, offered);
-  FluidBound out = model.solve([](const OfferedRate&) { return true; });
+  const auto all = [](const OfferedRate&) { return true; };
+  FluidBound out = model.solve(all);
+  // Max-min fair: the largest attainment all services reach together, then the most goodput
+  // with none below it (a hair under, so that rounding in the solver cannot make it infeasible).
+  out.fair_attainment = model.solve(all, 0.0, true).goodput;
+  out.fair_goodput = model.solve(all, out.fair_attainment * (1 - 1e-9)).goodput;
   out.alone.assign(scenario.services.size(), 0.0);
   for (std::size_t s = 0; s < scenario.services.size(); ++s)
     out.alone[s] =
         model.solve([&](const OfferedRate& r) { return index_of(r.service) == s; }).goodput;
   return out;
+}
+
+std::optional<FluidBound> fluid_bound_with_floor(const Scenario& scenario,
+                                                 std::span<const OfferedRate> offered,
+                                                 double floor) {
+  EPARA_EXPECTS(floor >= 0.0 && floor <= 1.0, "fluid_bound_with_floor: floor must be in [0, 1]");
+  const FluidModel model(scenario, offered);
+  const auto all = [](const OfferedRate&) { return true; };
+  if (floor > model.solve(all, 0.0, true).goodput) return std::nullopt;
+  return model.solve(all, floor * (1 - 1e-9));
 }
 
 std::vector<OfferedRate> declared_rates(const Scenario& scenario, double load_scale) {

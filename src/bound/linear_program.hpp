@@ -5,6 +5,7 @@
 #include <glpk.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,13 @@ class LinearProgram {
     glp_set_row_bnds(lp_.get(), row, GLP_UP, 0.0, upper);
     return row;
   }
-  /// A column `x >= 0` with objective coefficient `gain`; its index.
-  int add_column(double gain) {
+  /// A column `0 <= x (<= upper)` with objective coefficient `gain`; its index.
+  int add_column(double gain, std::optional<double> upper = std::nullopt) {
     const int col = glp_add_cols(lp_.get(), 1);
-    glp_set_col_bnds(lp_.get(), col, GLP_LO, 0.0, 0.0);
+    if (upper)
+      glp_set_col_bnds(lp_.get(), col, GLP_DB, 0.0, *upper);
+    else
+      glp_set_col_bnds(lp_.get(), col, GLP_LO, 0.0, 0.0);
     glp_set_obj_coef(lp_.get(), col, gain);
     return col;
   }
@@ -37,7 +41,7 @@ class LinearProgram {
   }
   int columns() const { return glp_get_num_cols(lp_.get()); }
 
-  /// Maximizes; throws Error unless GLPK finds an optimum. The LP is always feasible (x = 0).
+  /// Maximizes; throws Error unless GLPK finds an optimum (callers build feasible LPs).
   void solve() {
     glp_load_matrix(lp_.get(), static_cast<int>(values_.size()) - 1, rows_.data(), cols_.data(),
                     values_.data());

@@ -189,6 +189,11 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
              percent(bound.bound.attainment()), wide, dash, narrow, dash, narrow, dash, narrow,
              dash, narrow, dash, narrow, dash, narrow,
              with_needed ? fmt::format(" {:>11}", needed_text(bound.needed, s)) : "", dash);
+  fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
+             "bound, fair", fmt::format("{:.1f}", bound.bound.fair_goodput), wide, dash, narrow,
+             fmt::format("min {}", percent(bound.bound.fair_attainment)), wide, dash, narrow, dash,
+             narrow, dash, narrow, dash, narrow, dash, narrow, dash, narrow,
+             with_needed ? fmt::format(" {:>11}", "") : "", dash);
   const auto share = [](const RunMetrics& m, std::uint64_t part) {
     return static_cast<double>(part) / std::max<double>(1.0, static_cast<double>(m.offered()));
   };

@@ -89,6 +89,8 @@ RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
     const double weight = to_seconds(seg.to - seg.from) / window;
     out.offered += weight * b.offered;
     out.goodput += weight * b.goodput;
+    out.fair_attainment += weight * b.fair_attainment;
+    out.fair_goodput += weight * b.fair_goodput;
     for (std::size_t s = 0; s < out.alone.size(); ++s) out.alone[s] += weight * b.alone[s];
     for (const bound::OfferedRate& r : rates)
       out.offered_by_service[index_of(r.service)] += weight * r.items_per_s;

@@ -106,7 +106,7 @@ void World::replan(Time now, bool periodic) {
     }
     return;
   }
-  schedule(now + config_.placement_period, EventKind::Replan, 0);
+  schedule(now + strategy_.replan_period(config_), EventKind::Replan, 0);
   const auto wanted = strategy_.replan(*this, now);
   last_replan_ = now;
   for (auto& per_origin : arrivals_since_replan_)

@@ -124,8 +124,8 @@ void World::pass_end(std::uint32_t pass_id, Time now) {
     for (std::uint32_t req : pass.items) finish(req, now);
   pass.items.clear();
   free_passes_.push_back(pass_id);
-  const SimInstance& inst = instances_[id];
-  if (inst.alive && inst.free_at <= now) instance_free(id, now);
+  // An unloaded instance finishing its last pass still frees its devices for their tenants.
+  if (instances_[id].free_at <= now) instance_free(id, now);
 }
 
 // Co-located tenants waiting for the device go first, as with the executors' DeviceArbiter

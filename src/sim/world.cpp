@@ -156,7 +156,7 @@ RunMetrics World::run() {
   } else {
     for (SimServer& s : servers_) s.view = std::make_unique<SyncedView>(scenario_.cluster.network);
   }
-  schedule(Time{} + config_.placement_period, EventKind::Replan);
+  schedule(Time{} + strategy_.replan_period(config_), EventKind::Replan);
   for (std::size_t f = 0; f < config_.faults.size(); ++f)
     schedule(Time{} + config_.faults[f].at, EventKind::Fault, static_cast<std::uint32_t>(f));
 

@@ -115,6 +115,7 @@ class World final : public SimView {
   Time predicted_finish(std::uint32_t id, Time now, double work) const override;
   bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
   std::vector<DeviceRef> devices_down() const override;
+  Duration period_since_replan(Time now) const override { return now - last_replan_; }
   SyncedView& view_of(ServerId s) override { return *servers_[index_of(s)].view; }
   std::vector<LoadedInstance> loaded() const override;
 

@@ -11,6 +11,7 @@
 // rate per (s, o, v, c) is the LP's coefficient; the LP maximizes the items served subject to
 // the offered rates and to each server's device-seconds per second.
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -38,11 +39,22 @@ struct FluidBound {
   std::vector<double> alone{};
   /// Device-seconds per second the optimum keeps busy, over GPUs and CPUs.
   double devices_busy = 0.0;
+  /// Max-min fairness: the largest attainment every service offered anything can reach at
+  /// once (0 when some service cannot be served at all), and the most goodput with none below.
+  double fair_attainment = 0.0;
+  double fair_goodput = 0.0;
 };
 
 /// Solves the fluid LP. Throws InvalidArgument for an id out of range or a negative rate, and
 /// Error when the solver fails.
 FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered);
+
+/// The most goodput with every service offered anything served at least `floor` of it (the
+/// goodput–fairness frontier between goodput and fair_goodput); nullopt when floor exceeds
+/// fair_attainment. Only `goodput` and `per_service` are filled.
+std::optional<FluidBound> fluid_bound_with_floor(const Scenario& scenario,
+                                                 std::span<const OfferedRate> offered,
+                                                 double floor);
 
 /// The scenario's declared demand (times `load_scale`) as offered rates: a latency service's
 /// requests per second, a frequency service's streams × its SLO rate (streams rounded as the

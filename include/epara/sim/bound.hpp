@@ -18,6 +18,10 @@ struct RunBound {
   /// with the cluster to itself (0: no allocator can serve any of it).
   std::vector<double> offered_by_service{};
   std::vector<double> alone{};
+  /// Max-min fair (FluidBound::fair_*): the attainment every service can reach at once, and
+  /// the most goodput with none below it, averaged over the window's load steps.
+  double fair_attainment = 0.0;
+  double fair_goodput = 0.0;
   /// Attainment the bound allows: goodput / offered (1 when nothing is offered).
   double attainment() const noexcept { return offered > 0.0 ? goodput / offered : 1.0; }
 };

@@ -55,8 +55,10 @@ class SimView {
   virtual const Network& network() const = 0;
   /// Demand as the scenario declares it, scaled by the run's load scale.
   virtual const std::vector<Demand>& declared_demand() const = 0;
-  /// Demand measured over the last placement period (streams: those active now).
+  /// Demand measured since the last re-placement (streams: those active now), and how long
+  /// that is.
   virtual std::vector<Demand> measured_demand(Time now) const = 0;
+  virtual Duration period_since_replan(Time now) const = 0;
   virtual std::size_t instance_count() const = 0;
   virtual InstanceState instance(std::uint32_t id) const = 0;
   /// Serving instances of a service, everywhere / on one server.
@@ -95,6 +97,10 @@ class Strategy {
   /// those already loaded on the same devices, unloads the rest, loads the new ones), or
   /// nullopt to keep everything.
   virtual std::optional<std::vector<InstanceSpec>> replan(SimView&, Time) { return std::nullopt; }
+  /// How often replan() is called (the placement period unless a strategy checks more often).
+  virtual Duration replan_period(const SimulationConfig& config) const {
+    return config.placement_period;
+  }
   /// Called once a server or device failure is known (config().failure_detection after it):
   /// the instances wanted now, as for replan(), or nullopt (the default) to wait for the period.
   virtual std::optional<std::vector<InstanceSpec>> on_failure(SimView&, Time) {

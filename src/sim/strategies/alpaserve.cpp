@@ -4,10 +4,9 @@
 // model borrows the whole group. Placement is greedy: the model with the most load per replica
 // gets one more replica on the least-loaded group that still has memory for it. As AlpaServe
 // searches group partitions, the group size (1, 2 or 4 GPUs) is the one whose placement is
-// estimated to serve the most. Replicas batch like a plain deployment
-// (up to 8, 5 ms): AlpaServe's design leaves batching aside, and giving it the same dynamic
-// batching as everyone is its best configuration. A central dispatcher sends each request to
-// the replica with the shortest queue.
+// estimated to serve the most. Replicas batch dynamically (a 5 ms timeout) up to the largest
+// batch under the SLO, as AlpaServe's controller sizes them. A central dispatcher sends each
+// request to the replica with the shortest queue.
 
 #include <algorithm>
 #include <map>
@@ -120,12 +119,11 @@ class AlpaServe final : public Strategy {
     std::vector<InstanceSpec> out;
     std::vector<std::size_t> group_of;  // per instance of out
     const FixedBatching batching;
-    // Dynamic batching up to 8, but never a batch whose pass, twice, misses the deadline.
+    // AlpaServe's controller batches up to the largest batch under the SLO: the largest whose
+    // pass, twice (one running, then its own), meets the deadline.
     const auto batch_of = [&](const ReplicaTiming& t, const ServiceSpec& spec) {
       int b = 1;
-      while (b < std::min(batching.max_batch, t.max_batch()) &&
-             2 * t.pass_at(b + 1) <= spec.slo.deadline)
-        ++b;
+      while (b < t.max_batch() && 2 * t.pass_at(b + 1) <= spec.slo.deadline) ++b;
       return b;
     };
     const auto per_item = [&](const ReplicaTiming& t, const ServiceSpec& spec) {

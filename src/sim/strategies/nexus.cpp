@@ -1,11 +1,24 @@
-// Nexus-style: batch-aware "squishy" bin packing of services onto GPUs from their SLOs, and
-// centralized dispatch. Each service runs at the largest batch b whose worst case — a batch
-// waiting for the one running, 2·L(b) — fits its deadline; its load fills whole GPUs at that
-// batch; the residue of each service runs at the batch its rate fills within a duty cycle, and
-// the residues are packed first-fit-decreasing by occupancy onto shared GPUs.
-// A central frontend spreads requests over a service's replicas by smooth weighted round-robin
-// on their capacity, wherever they are: datacenter thinking, blind to the edge's network.
+// Nexus (Shen et al., SOSP'19): squishy bin packing of sessions onto GPUs, re-planned in epochs
+// from observed rates, and centralized dispatch.
+//
+// Per service and GPU class (fastest first), as in the paper's SquishyBinPacking:
+//   saturate: B = the largest batch with 2·L(B) <= deadline (a batch may wait for the one
+//             running); floor(rate / (B / I(B))) whole replicas run at B;
+//   residue:  the rest of the rate r runs at the batch b = r·d its duty cycle d fills, with
+//             d + L(b) <= deadline, occupying r·I(b)/b of a GPU;
+//   merge:    residues, by occupancy decreasing, join the GPU node where the merged node is
+//             fullest (best fit): the node's duty cycle is its sessions' shortest, each session's
+//             batch what its rate fills in it, and the node is feasible when every session still
+//             meets d + L(b) <= its deadline and Σ L(b)/d <= 1 (passes slowed by co-location);
+//             otherwise a residue opens a new GPU.
+// Nodes and saturated replicas take GPUs next-fit over all servers, as one pool. The global
+// scheduler re-plans every epoch (the placement period, 30 s by default) from the rates observed
+// in it, and early — checked every epoch / 6 — when a service's rate leaves [0.8, 1.1]× the rate
+// it was planned for, or a failure is known. A central frontend spreads requests over a
+// service's replicas by smooth weighted round-robin on their capacity, wherever they are:
+// datacenter thinking, blind to the edge's network.
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -16,77 +29,83 @@
 namespace epara::sim::detail {
 namespace {
 
+struct Session {
+  ServiceId service{};
+  double rate = 0.0;  // items per second
+  Duration deadline{};
+  Bytes memory{};
+  ReplicaTiming timing{};
+  Duration load_time{};
+  int batch = 1;
+  Duration duty{};
+};
+
+// One GPU's sessions, run round-robin within the node's duty cycle.
+struct Node {
+  std::vector<Session> sessions;
+  Duration duty{};
+  double occupancy = 0.0;
+};
+
 class Nexus final : public Strategy {
  public:
   std::string_view name() const override { return "nexus"; }
 
+  Duration replan_period(const SimulationConfig& c) const override {
+    return c.placement_period / 6;
+  }
+
   std::vector<InstanceSpec> deploy(SimView& sim) override {
-    const Scenario& s = sim.scenario();
-    std::map<ServiceId, double> load;
+    planned_.clear();
     for (const Demand& d : sim.declared_demand())
-      load[d.service] += d.items(s.service(d.service).slo).per_second;
-    std::vector<DeviceClassId> classes = s.cluster.gpu_classes_present();
-    std::stable_sort(classes.begin(), classes.end(), [&](DeviceClassId a, DeviceClassId b) {
-      return s.cluster.device_class(a).relative_speed > s.cluster.device_class(b).relative_speed;
-    });
-    const double interference = CostModel{}.interference;
-    DeviceLedger ledger(s);
-    std::vector<InstanceSpec> out;
-    std::size_t cursor = 0;  // next-fit over servers, as one pool
-    const auto next_fit = [&](auto&& take) {
-      for (std::size_t tried = 0; tried < s.cluster.servers.size(); ++tried) {
-        const auto v = id_at<ServerId>((cursor + tried) % s.cluster.servers.size());
-        if (take(v)) {
-          cursor = index_of(v);
-          return true;
-        }
-      }
-      return false;
-    };
-    // Sessions in order of their request rate (the most items first), each placed at once:
-    // whole GPUs for its replicas, or — a single light session — first fit onto a shared GPU
-    // whose occupancies, slowed by co-location, stay <= 1 ("squishy" packing).
-    std::vector<std::pair<ServiceId, double>> order(load.begin(), load.end());
-    std::stable_sort(order.begin(), order.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    for (const auto& [service, rate] : order) {
-      const ServiceSpec& spec = s.service(service);
-      double remaining = rate;
-      for (DeviceClassId cls : classes) {  // the fastest GPUs first, the next class when gone
-        const auto plan = sessions(s, service, cls, remaining);
-        if (!plan) continue;
-        if (plan->replicas == 1 && plan->k == 1 && plan->occupancy * interference <= 1.0) {
-          DeviceSlot slot = 0;
-          if (next_fit([&](ServerId v) {
-                const auto d =
-                    ledger.take_share(v, plan->occupancy * interference, spec.model_memory, cls);
-                if (d) slot = *d;
-                return d.has_value();
-              })) {
-            ReplicaConfig config = plan->config;
-            config.share = plan->occupancy;
-            out.push_back({service, id_at<ServerId>(cursor), {slot}, config});
-            remaining = 0;
-            break;
-          }
-          continue;
-        }
-        int placed = 0;
-        for (; placed < plan->replicas; ++placed) {
-          std::vector<DeviceSlot> devices;
-          if (!next_fit([&](ServerId v) {
-                auto d = ledger.take_whole(v, plan->k, memory_per_device(spec, plan->k), cls);
-                if (d) devices = *d;
-                return d.has_value();
-              }))
-            break;
-          out.push_back({service, id_at<ServerId>(cursor), devices, plan->config});
-        }
-        remaining -= remaining * placed / plan->replicas;
-        if (remaining <= 1e-9) break;  // else this class is full: the rest to the next
-      }
+      planned_[d.service] += d.items(sim.scenario().service(d.service).slo).per_second;
+    return plan(sim, planned_);
+  }
+
+  std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time now) override {
+    since_plan_ += sim.period_since_replan(now);
+    if (sim.period_since_replan(now) <= Duration::zero()) return std::nullopt;
+    std::map<ServiceId, double> window;  // rates observed in this check's window
+    for (const Demand& d : sim.measured_demand(now)) {
+      const double items = d.items(sim.scenario().service(d.service).slo).per_second;
+      window[d.service] += items;
+      observed_[d.service] += items * to_seconds(sim.period_since_replan(now));
     }
-    return out;
+    // Drift: outside [0.8, 1.1]× the planned rate, and by more than the window's Poisson noise
+    // (two standard deviations), so that a low-rate service does not re-plan on chance.
+    const double seconds = to_seconds(sim.period_since_replan(now));
+    const auto moved = [&](double planned, double rate) {
+      const double noise = 2.0 * std::sqrt(std::max(planned, 1e-9) / seconds);
+      return (rate < 0.8 * planned || rate > 1.1 * planned) && std::abs(rate - planned) > noise;
+    };
+    bool drift = false;
+    for (const auto& [service, planned] : planned_) {
+      const auto it = window.find(service);
+      drift = drift || moved(planned, it == window.end() ? 0.0 : it->second);
+    }
+    for (const auto& [service, rate] : window)
+      drift = drift || (!planned_.contains(service) && moved(0.0, rate));
+    // The first plan comes from declared rates: it stands for a full epoch while the scheduler
+    // gathers its first statistics (streams still opening would read as a drop).
+    drift = drift && epochs_ > 0;
+    if (!drift && since_plan_ < sim.config().placement_period) return std::nullopt;
+    ++epochs_;
+    // The epoch's rates: over the whole epoch, or over this window when the load moved.
+    std::map<ServiceId, double> rates;
+    if (drift) {
+      rates = window;
+    } else {
+      for (const auto& [service, items] : observed_)
+        rates[service] = items / to_seconds(since_plan_);
+    }
+    planned_ = rates;
+    since_plan_ = Duration::zero();
+    observed_.clear();
+    return plan(sim, planned_);
+  }
+
+  std::optional<std::vector<InstanceSpec>> on_failure(SimView& sim, Time) override {
+    return plan(sim, planned_);  // the same sessions on the GPUs left
   }
 
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
@@ -112,46 +131,174 @@ class Nexus final : public Strategy {
   }
 
  private:
-  struct Sessions {
-    int k = 1;             // GPUs per replica
-    int replicas = 1;      // the fewest whose sessions each fit one replica
-    double occupancy = 0;  // of each replica
-    ReplicaConfig config{};
-  };
-
-  // Nexus's batching for `rate` on `cls`: a session's batch is what its rate fills within a
-  // duty cycle — r items take (r-1)/rate to gather, and gathering plus two passes (one waiting,
-  // one running) must fit the deadline; its occupancy is rate × I(r) / r at the best such r.
-  // The load is split over the fewest replicas whose sessions each have occupancy <= 1.
-  static std::optional<Sessions> sessions(const Scenario& s, ServiceId service, DeviceClassId cls,
-                                          double rate) {
-    const ServiceSpec& spec = s.service(service);
-    Sessions out;
-    while (memory_per_device(spec, out.k) > s.cluster.device_class(cls).memory && out.k < 8)
-      ++out.k;
-    auto timing = timing_for(s, service, cls, out.k, TimingSource::Profiled);
-    if (!timing && out.k > 1) timing = timing_for(s, service, cls, out.k, TimingSource::Pipeline);
-    if (!timing) return std::nullopt;
-    const Duration load_time = replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1));
-    for (; out.replicas <= 4096; ++out.replicas) {
-      const double each = rate / out.replicas;
-      bool found = false;
-      for (int r = 1; r <= timing->max_batch(); ++r) {
-        const Duration gather = from_seconds((r - 1) / each);
-        if (gather + 2 * timing->pass_at(r) > spec.slo.deadline) break;
-        const double occupancy = each * to_seconds(timing->interval_at(r)) / r;
-        if (!found || occupancy < out.occupancy) {
-          out.occupancy = occupancy;
-          out.config = {r, gather, *timing, 1.0, load_time};
-          found = true;
+  std::vector<InstanceSpec> plan(SimView& sim, const std::map<ServiceId, double>& rates) {
+    const Scenario& s = sim.scenario();
+    std::vector<DeviceClassId> classes = s.cluster.gpu_classes_present();
+    std::stable_sort(classes.begin(), classes.end(), [&](DeviceClassId a, DeviceClassId b) {
+      return s.cluster.device_class(a).relative_speed > s.cluster.device_class(b).relative_speed;
+    });
+    DeviceLedger ledger(s);
+    for (const DeviceRef& d : sim.devices_down())
+      if (d.slot != cpu_slot) ledger.take_out(d.server, d.slot);
+    std::vector<InstanceSpec> out;
+    std::size_t cursor = 0;  // next-fit over servers, as one pool
+    const auto next_fit =
+        [&](int k, Bytes memory,
+            DeviceClassId cls) -> std::optional<std::pair<ServerId, std::vector<DeviceSlot>>> {
+      for (std::size_t tried = 0; tried < s.cluster.servers.size(); ++tried) {
+        const auto v = id_at<ServerId>((cursor + tried) % s.cluster.servers.size());
+        if (auto d = ledger.take_whole(v, k, memory, cls)) {
+          cursor = index_of(v);
+          return std::pair{v, *d};
         }
       }
-      if (!found) return std::nullopt;  // not even one item in time
-      if (out.occupancy <= 1.0) return out;
+      return std::nullopt;
+    };
+    // Sessions by rate, the most items first.
+    std::vector<std::pair<ServiceId, double>> remaining(rates.begin(), rates.end());
+    std::stable_sort(remaining.begin(), remaining.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (DeviceClassId cls : classes) {
+      std::vector<Session> residues;
+      std::vector<std::pair<ServiceId, InstanceSpec>> wide;  // multi-GPU residues, placed last
+      for (auto& [service, rate] : remaining) {
+        if (rate <= 1e-9) continue;
+        const ServiceSpec& spec = s.service(service);
+        int k = 1;
+        while (memory_per_device(spec, k) > s.cluster.device_class(cls).memory && k < 8) ++k;
+        auto timing = timing_for(s, service, cls, k, TimingSource::Profiled);
+        if (!timing && k > 1) timing = timing_for(s, service, cls, k, TimingSource::Pipeline);
+        if (!timing || memory_per_device(spec, k) > s.cluster.device_class(cls).memory) continue;
+        const Duration deadline = spec.slo.deadline;
+        const Duration load_time = replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1));
+        int saturated = 0;  // the largest batch whose worst case, 2·L(B), fits
+        for (int b = 1; b <= timing->max_batch(); ++b)
+          if (2 * timing->pass_at(b) <= deadline) saturated = b;
+        if (saturated == 0) continue;  // not even one item in time on this class
+        const double throughput = saturated / to_seconds(timing->interval_at(saturated));
+        const auto whole = static_cast<int>(std::floor(rate / throughput));
+        const Duration slack = deadline - 2 * timing->pass_at(saturated);
+        int placed = 0;
+        for (; placed < whole; ++placed) {
+          const auto at = next_fit(k, memory_per_device(spec, k), cls);
+          if (!at) break;
+          out.push_back(
+              {service, at->first, at->second, {saturated, slack, *timing, 1.0, load_time}});
+        }
+        rate -= placed * throughput;
+        if (placed < whole || rate <= 1e-9) continue;  // class full (the rest to the next)
+        if (k > 1) {  // a multi-GPU residue gets a replica of its own, once residues are in
+          wide.push_back(
+              {service, {service, ServerId{}, {}, {saturated, slack, *timing, 1.0, load_time}}});
+          continue;
+        }
+        Session residue{service, rate, deadline, spec.model_memory, *timing, load_time, 1, {}};
+        if (fill(residue, std::nullopt)) residues.push_back(residue);
+      }
+      for (Node& node : pack(residues, s.cluster.device_class(cls).memory)) {
+        Bytes memory{};
+        for (const Session& x : node.sessions) memory += x.memory;
+        const auto at = next_fit(1, memory, cls);
+        if (!at) break;
+        for (const Session& x : node.sessions) {
+          const double share = std::min(1.0, x.rate * to_seconds(x.timing.interval_at(x.batch)) /
+                                                 x.batch * interference(node));
+          out.push_back({x.service,
+                         at->first,
+                         at->second,
+                         {x.batch, node.duty, x.timing, share, x.load_time}});
+          for (auto& [service, rate] : remaining)
+            if (service == x.service) rate = 0.0;
+        }
+      }
+      for (auto& [service, replica] : wide) {
+        const auto at =
+            next_fit(replica.config.timing.gpus,
+                     memory_per_device(s.service(service), replica.config.timing.gpus), cls);
+        if (!at) continue;
+        replica.server = at->first;
+        replica.devices = at->second;
+        out.push_back(std::move(replica));
+        for (auto& [id, rate] : remaining)
+          if (id == service) rate = 0.0;
+      }
     }
-    return std::nullopt;
+    return out;
   }
 
+  static double interference(const Node& node) {
+    return node.sessions.size() > 1 ? CostModel{}.interference : 1.0;
+  }
+
+  // The session's batch and duty cycle, alone (no node duty cycle) or within a node's `duty`:
+  // the batch its rate fills in the duty cycle; false when it no longer meets its deadline.
+  static bool fill(Session& x, std::optional<Duration> duty) {
+    if (!duty) {  // alone: the largest batch with (b / rate) + L(b) within the deadline
+      bool found = false;
+      for (int b = 1; b <= x.timing.max_batch(); ++b) {
+        const Duration d = from_seconds(b / x.rate);
+        if (d + x.timing.pass_at(b) > x.deadline) break;
+        x.batch = b;
+        x.duty = d;
+        found = true;
+      }
+      return found;
+    }
+    x.duty = *duty;
+    x.batch = std::clamp(static_cast<int>(std::ceil(x.rate * to_seconds(*duty))), 1,
+                         x.timing.max_batch());
+    return *duty + x.timing.pass_at(x.batch) <= x.deadline;
+  }
+
+  // Merges residues onto as few GPUs as the paper's best-fit merging finds.
+  static std::vector<Node> pack(std::vector<Session> residues, Bytes gpu_memory) {
+    const auto occupancy = [](const Session& x) {
+      return to_seconds(x.timing.interval_at(x.batch)) / to_seconds(x.duty);
+    };
+    std::stable_sort(residues.begin(), residues.end(), [&](const Session& a, const Session& b) {
+      return occupancy(a) > occupancy(b);
+    });
+    std::vector<Node> nodes;
+    for (const Session& residue : residues) {
+      std::optional<Node> best;
+      std::size_t best_at = 0;
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        Node merged = nodes[n];
+        merged.sessions.push_back(residue);
+        Bytes memory{};
+        for (const Session& x : merged.sessions) memory += x.memory;
+        if (memory > gpu_memory) continue;
+        merged.duty = std::min(nodes[n].duty, residue.duty);
+        bool ok = true;
+        double busy = 0.0;
+        const double slow = interference(merged);
+        for (Session& x : merged.sessions) {
+          ok = ok && fill(x, merged.duty) &&
+               merged.duty + Duration{std::llround(
+                                 static_cast<double>(x.timing.pass_at(x.batch).count()) * slow)} <=
+                   x.deadline;
+          busy += to_seconds(x.timing.interval_at(x.batch)) * slow;
+        }
+        merged.occupancy = busy / to_seconds(merged.duty);
+        if (!ok || merged.occupancy > 1.0) continue;
+        if (!best || merged.occupancy > best->occupancy) {
+          best = std::move(merged);
+          best_at = n;
+        }
+      }
+      if (best) {
+        nodes[best_at] = std::move(*best);
+      } else {
+        nodes.push_back({{residue}, residue.duty, occupancy(residue)});
+      }
+    }
+    return nodes;
+  }
+
+  std::map<ServiceId, double> planned_;   // the rates the current plan was made for
+  std::map<ServiceId, double> observed_;  // items observed since the last plan, per service
+  Duration since_plan_{};
+  int epochs_ = 0;  // re-plans made
   std::map<ServiceId, std::map<std::uint32_t, double>> credit_;
 };
 

@@ -67,6 +67,12 @@ class DeviceLedger {
     for (DeviceSlot d : devices) slots[static_cast<std::size_t>(d)].free -= memory;
     return true;
   }
+  /// Marks a GPU as taken (failed): nothing is placed on it.
+  void take_out(ServerId server, DeviceSlot slot) {
+    Slot& s = servers_[index_of(server)][static_cast<std::size_t>(slot)];
+    s.used_share = 1.0;
+    s.free = Bytes{};
+  }
   /// GPUs of `cls` on `server`.
   int class_count(ServerId server, DeviceClassId cls) const {
     int n = 0;
