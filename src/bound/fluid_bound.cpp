@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "bound/linear_program.hpp"
-#include "epara/categorize.hpp"
 #include "epara/parallel/replica_timing.hpp"
 
 namespace epara::bound {
@@ -195,19 +194,13 @@ class FluidModel {
     std::optional<RateByBudget>& slot = timings_[key];
     const ServiceSpec& service = scenario_.service(id);
     if (memory_per_device(service, k) > scenario_.cluster.device_class(cls).memory) return nullptr;
-    const AllocationProblem problem{service,
-                                    scenario_.profile_of(service),
-                                    categorize(scenario_, id).category,
-                                    scenario_.cluster.device_classes,
-                                    GpuPool{cls, k, k},
-                                    Load{Rate{1}, 1}};
     CostModel ideal;
     ideal.pipeline_balance = 1.0;  // a relaxation: no split of layers is better than even
     RateByBudget rates;
     bool any = false;
     for (TimingSource source : {TimingSource::Profiled, TimingSource::Pipeline}) {
       if (source == TimingSource::Pipeline && k == 1) continue;
-      if (const auto t = replica_timing(problem, ideal, k, source, false)) {
+      if (const auto t = replica_timing(scenario_, id, cls, k, source, ideal)) {
         rates.add(*t, work);
         any = true;
       }

@@ -104,4 +104,19 @@ inline std::optional<ReplicaTiming> replica_timing(const AllocationProblem& prob
   return t;
 }
 
+/// The timing of k devices of class `cls` for one of a scenario's services (replica_timing for
+/// its problem with a pool of exactly those k devices).
+inline std::optional<ReplicaTiming> replica_timing(const Scenario& s, ServiceId id,
+                                                   DeviceClassId cls, int k, TimingSource source,
+                                                   const CostModel& model = {}) {
+  const ServiceSpec& service = s.service(id);
+  const AllocationProblem problem{service,
+                                  s.profile_of(service),
+                                  categorize(s, id).category,
+                                  s.cluster.device_classes,
+                                  GpuPool{cls, k, k},
+                                  Load{Rate{1}, 1}};
+  return replica_timing(problem, model, k, source, false);
+}
+
 }  // namespace epara

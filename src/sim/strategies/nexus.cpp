@@ -14,7 +14,7 @@
 // Nodes and saturated replicas take GPUs next-fit over all servers, as one pool. The global
 // scheduler re-plans every epoch (the placement period, 30 s by default) from the rates observed
 // in it, and early — checked every epoch / 6 — when a service's rate leaves [0.8, 1.1]× the rate
-// it was planned for, or a failure is known. A central frontend spreads requests over a
+// it was planned for (by more than the window's Poisson noise), or a failure is known. A central frontend spreads requests over a
 // service's replicas by smooth weighted round-robin on their capacity, wherever they are:
 // datacenter thinking, blind to the edge's network.
 
@@ -85,11 +85,10 @@ class Nexus final : public Strategy {
     }
     for (const auto& [service, rate] : window)
       drift = drift || (!planned_.contains(service) && moved(0.0, rate));
-    // The first plan comes from declared rates: it stands for a full epoch while the scheduler
-    // gathers its first statistics (streams still opening would read as a drop).
-    drift = drift && epochs_ > 0;
+    // The first window after the start is not judged: streams are still opening in it, which
+    // would read as a drop.
+    drift = drift && checks_++ > 0;
     if (!drift && since_plan_ < sim.config().placement_period) return std::nullopt;
-    ++epochs_;
     // The epoch's rates: over the whole epoch, or over this window when the load moved.
     std::map<ServiceId, double> rates;
     if (drift) {
@@ -298,7 +297,7 @@ class Nexus final : public Strategy {
   std::map<ServiceId, double> planned_;   // the rates the current plan was made for
   std::map<ServiceId, double> observed_;  // items observed since the last plan, per service
   Duration since_plan_{};
-  int epochs_ = 0;  // re-plans made
+  int checks_ = 0;  // drift checks made
   std::map<ServiceId, std::map<std::uint32_t, double>> credit_;
 };
 

@@ -15,14 +15,7 @@ namespace epara::sim::detail {
 /// k-device curve, or pipeline stages derived from the one-device curve); nullopt without one.
 inline std::optional<ReplicaTiming> timing_for(const Scenario& s, ServiceId id, DeviceClassId cls,
                                                int k, TimingSource source) {
-  const ServiceSpec& service = s.service(id);
-  const AllocationProblem problem{service,
-                                  s.profile_of(service),
-                                  categorize(s, id).category,
-                                  s.cluster.device_classes,
-                                  GpuPool{cls, k, k},
-                                  Load{Rate{1}, 1}};
-  return replica_timing(problem, CostModel{}, k, source, false);
+  return replica_timing(s, id, cls, k, source);
 }
 
 /// Which devices are taken, for strategies that place instances themselves.
