@@ -82,6 +82,15 @@ TEST_CASE("fluid bound: services compete for devices, alone each has the whole c
   // t alone: a serves 100/s; the hop to b leaves 9.999 ms, less than a pass.
   CHECK(r.alone.at(0) == Approx(2 * 2 / 0.015));
   CHECK(r.alone.at(1) == Approx(100.0));
+  // Max-min: t reaches at most 100/s (a's GPU, 10% of its offer); s then has b: 133.3/s.
+  CHECK(r.fair_attainment == Approx(0.1));
+  CHECK(r.fair_goodput == Approx(100.0 + 2 / 0.015));
+  // A floor of 5%: t takes half of a's GPU, s the rest of a and all of b.
+  const auto floored = bound::fluid_bound_with_floor(s, both, 0.05);
+  REQUIRE(floored);
+  CHECK(floored->goodput == Approx(50.0 + 1.5 * 2 / 0.015));
+  CHECK(floored->per_service.at(1) == Approx(50.0));
+  CHECK_FALSE(bound::fluid_bound_with_floor(s, both, 0.2));  // above the fair attainment
 }
 
 TEST_CASE("fluid bound: declared demand as rates, streams rounded as the simulator does",
