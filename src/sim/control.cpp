@@ -97,16 +97,9 @@ void World::ack_deliver(std::uint32_t slot, Time now) {
 
 // ---- placement ----
 
-void World::replan(Time now, bool periodic) {
+void World::replan(Time now) {
   if (now >= arrivals_end_) return;
-  if (!periodic) {  // a failure became known: the demand measured so far stays counted
-    if (const auto wanted = strategy_.on_failure(*this, now)) {
-      ++metrics_.placements;
-      apply(*wanted, now);
-    }
-    return;
-  }
-  schedule(now + strategy_.replan_period(config_), EventKind::Replan, 0);
+  schedule(now + strategy_.replan_period(config_), EventKind::Replan);
   const auto wanted = strategy_.replan(*this, now);
   last_replan_ = now;
   for (auto& per_origin : arrivals_since_replan_)
@@ -151,6 +144,15 @@ std::vector<DeviceRef> World::devices_down() const {
   return out;
 }
 
+// The demand measured since the last re-placement stays counted for the next one.
+void World::failure_known(Time now) {
+  if (now >= arrivals_end_) return;
+  if (const auto wanted = strategy_.on_failure(*this, now)) {
+    ++metrics_.placements;
+    apply(*wanted, now);
+  }
+}
+
 bool World::placeable(const InstanceSpec& spec) const {
   if (!servers_[index_of(spec.server)].up) return false;
   const std::uint32_t first = first_device_[index_of(spec.server)];
@@ -190,7 +192,7 @@ void World::fault(std::uint32_t index, Time now) {
         server.lost.push_back(inst.spec);
         kill_instance(static_cast<std::uint32_t>(i), now, false);
       }
-      schedule(now + config_.failure_detection, EventKind::Replan, 1);  // re-place once known
+      schedule(now + config_.failure_detection, EventKind::FailureKnown);
       break;
     }
     case FaultKind::ServerUp:

@@ -23,8 +23,9 @@ enum class EventKind : std::uint8_t {
   SyncDeliver,   // a: message slot
   AckDeliver,    // a: message slot
   Replan,
-  Fault,     // a: fault index
-  LoadDone,  // a: instance
+  FailureKnown,  // a failure's detection delay has passed
+  Fault,         // a: fault index
+  LoadDone,      // a: instance
 };
 
 struct Event {

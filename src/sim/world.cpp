@@ -202,7 +202,10 @@ RunMetrics World::run() {
         ack_deliver(e.a, e.at);
         break;
       case EventKind::Replan:
-        replan(e.at, e.a == 0);
+        replan(e.at);
+        break;
+      case EventKind::FailureKnown:
+        failure_known(e.at);
         break;
       case EventKind::Fault:
         fault(e.a, e.at);

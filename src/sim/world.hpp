@@ -155,9 +155,8 @@ class World final : public SimView {
   void sync_deliver(std::uint32_t message, Time now);
   void ack_deliver(std::uint32_t message, Time now);
   ServerDigest digest_of(ServerId s, Time now) const;
-  // A periodic re-placement (the next scheduled, the demand measured again), or the strategy's
-  // response to a failure that has become known.
-  void replan(Time now, bool periodic);
+  void replan(Time now);         // every period (the strategy's), the demand measured anew
+  void failure_known(Time now);  // a failure's detection delay passed: the strategy's response
   void apply(const std::vector<InstanceSpec>& wanted, Time now);
   bool placeable(const InstanceSpec& spec) const;
   void fault(std::uint32_t index, Time now);
