@@ -14,9 +14,9 @@
 // Nodes and saturated replicas take GPUs next-fit over all servers, as one pool. The global
 // scheduler re-plans every epoch (the placement period, 30 s by default) from the rates observed
 // in it, and early — checked every epoch / 6 — when a service's rate leaves [0.8, 1.1]× the rate
-// it was planned for (by more than the window's Poisson noise), or a failure is known. A central frontend spreads requests over a
-// service's replicas by smooth weighted round-robin on their capacity, wherever they are:
-// datacenter thinking, blind to the edge's network.
+// it was planned for (by more than the window's Poisson noise), or a failure is known. A
+// central frontend spreads requests over a service's replicas by smooth weighted round-robin on
+// their capacity, wherever they are: datacenter thinking, blind to the edge's network.
 
 #include <algorithm>
 #include <cmath>
