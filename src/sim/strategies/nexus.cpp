@@ -87,7 +87,8 @@ class Nexus final : public Strategy {
       drift = drift || (!planned_.contains(service) && moved(0.0, rate));
     // The first window after the start is not judged: streams are still opening in it, which
     // would read as a drop.
-    drift = drift && checks_++ > 0;
+    const bool judged = checks_++ > 0;
+    drift = drift && judged;
     if (!drift && since_plan_ < sim.config().placement_period) return std::nullopt;
     // The epoch's rates: over the whole epoch, or over this window when the load moved.
     std::map<ServiceId, double> rates;
