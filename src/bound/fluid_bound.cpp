@@ -107,9 +107,9 @@ class FluidModel {
         if (const double e = rate(offered[i], pools_[p]); e > 0.0) arcs_.push_back({i, p, e});
   }
 
-  // Solves over the offered entries `include` accepts. With `fair`, every service is served at
-  // least `floor` of what it is offered (floor must be feasible: at most max_min()); without,
-  // the LP instead maximizes that common floor alone and reports it as the goodput.
+  // Solves over the offered entries `include` accepts, maximizing goodput with every service
+  // served at least `floor` of what it is offered (a feasible floor: at most the max-min one);
+  // with `max_min`, it maximizes that common floor instead and reports it as the goodput.
   template <class Include>
   FluidBound solve(Include include, double floor = 0.0, bool max_min = false) const {
     FluidBound out;

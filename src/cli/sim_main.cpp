@@ -53,9 +53,9 @@ struct LoadBound {
 
 // "24" when the search pinned the count; "(20,24]" for a bracket: the largest cluster found
 // short of the target has 20 GPUs, the smallest reaching it 24; ">N" when not even N reached it.
-std::string needed_text(const std::optional<GpusNeeded>& n, const Scenario& s) {
+std::string needed_text(const std::optional<GpusNeeded>& n) {
   if (!n) return "-";
-  if (!n->reached) return fmt::format(">{}", scale_cluster(s, 8.0).cluster.gpu_count());
+  if (!n->reached) return fmt::format(">{}", n->gpus_below);
   if (n->gpus_below == 0 || n->gpus_below + 1 == n->gpus) return std::to_string(n->gpus);
   return fmt::format("({},{}]", n->gpus_below, n->gpus);
 }
@@ -184,16 +184,18 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
              "allocator", "goodput/s", wide, "of bound", narrow, "attained", wide, "late", narrow,
              "rejected", narrow, "offloads", narrow, "devices", narrow, "compute", narrow, "memory",
              narrow, needed_header, "EPARA/this");
-  fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
-             "bound (LP)", fmt::format("{:.1f}", bound.bound.goodput), wide, dash, narrow,
-             percent(bound.bound.attainment()), wide, dash, narrow, dash, narrow, dash, narrow,
-             dash, narrow, dash, narrow, dash, narrow,
-             with_needed ? fmt::format(" {:>11}", needed_text(bound.needed, s)) : "", dash);
-  fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
-             "bound, fair", fmt::format("{:.1f}", bound.bound.fair_goodput), wide, dash, narrow,
-             fmt::format("min {}", percent(bound.bound.fair_attainment)), wide, dash, narrow, dash,
-             narrow, dash, narrow, dash, narrow, dash, narrow, dash, narrow,
-             with_needed ? fmt::format(" {:>11}", "") : "", dash);
+  // The bound's rows: goodput and attainment, GPUs needed, nothing else measured.
+  const auto bound_row = [&](std::string_view label, double goodput, const std::string& attained,
+                             const std::string& needed) {
+    fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
+               label, fmt::format("{:.1f}", goodput), wide, dash, narrow, attained, wide, dash,
+               narrow, dash, narrow, dash, narrow, dash, narrow, dash, narrow, dash, narrow,
+               with_needed ? fmt::format(" {:>11}", needed) : "", dash);
+  };
+  bound_row("bound (LP)", bound.bound.goodput, percent(bound.bound.attainment()),
+            needed_text(bound.needed));
+  bound_row("bound, fair", bound.bound.fair_goodput,
+            fmt::format("min {}", percent(bound.bound.fair_attainment)), "");
   const auto share = [](const RunMetrics& m, std::uint64_t part) {
     return static_cast<double>(part) / std::max<double>(1.0, static_cast<double>(m.offered()));
   };
@@ -233,8 +235,7 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
         percent(r.over_seeds([](const RunMetrics& m) { return m.compute_utilization; }), spread),
         narrow,
         percent(r.over_seeds([](const RunMetrics& m) { return m.memory_utilization; }), spread),
-        narrow, with_needed ? fmt::format(" {:>11}", needed_text(r.needed, s)) : std::string(),
-        ratio);
+        narrow, with_needed ? fmt::format(" {:>11}", needed_text(r.needed)) : std::string(), ratio);
   }
   print_services(rows, s, bound.bound, spread);
   fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");

@@ -40,14 +40,13 @@ std::vector<bound::OfferedRate> trace_rates(const SimulationConfig& c,
   if (!c.trace || trace.empty()) return {};
   const TraceReplay& t = *c.trace;
   double total = 0.0;  // work is relative to the whole trace's mean request, as in World
-  for (const TraceRow& r : trace) total += r.generated_tokens + t.prefill_weight * r.context_tokens;
+  for (const TraceRow& r : trace) total += r.cost(t.prefill_weight);
   const double mean = total > 0 ? total / static_cast<double>(trace.size()) : 1.0;
   std::map<std::pair<std::size_t, long>, std::pair<double, double>> bins;  // -> (count, work)
   for (std::size_t row = 0; row < trace.size(); ++row) {
     const Time at = Time{} + from_seconds(to_seconds(trace[row].offset) / t.speedup);
     if (at < from || at >= to) continue;
-    const double work = std::max(
-        1e-6, (trace[row].generated_tokens + t.prefill_weight * trace[row].context_tokens) / mean);
+    const double work = std::max(1e-6, trace[row].cost(t.prefill_weight) / mean);
     const std::size_t origin = row % t.origins.size();
     auto& [count, lightest] =
         bins[{origin, std::lround(std::floor(std::log(work) / std::log(1.1)))}];

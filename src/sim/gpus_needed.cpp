@@ -55,7 +55,10 @@ GpusNeeded search_gpus(const Scenario& scenario,
     lo = 1.0;
     for (hi = 2.0; !reaches(hi); hi *= 2) {
       lo = hi;
-      if (hi * 2 > max_factor) return out;  // not reached
+      if (hi * 2 > max_factor) {  // not reached: the largest cluster tried falls short
+        out.gpus_below = gpus_at(hi);
+        return out;
+      }
     }
   }
   while (lo > 0.0 && gpus_at(hi) - gpus_at(lo) > resolution && hi - lo > 1e-6) {

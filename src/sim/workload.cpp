@@ -81,11 +81,9 @@ void World::stream_item(std::uint32_t id, Time now) {
 void World::trace_arrival(std::uint32_t row, Time now) {
   const TraceReplay& t = *config_.trace;
   const TraceRow& r = trace_[row];
-  // Work relative to the trace's mean request: generated tokens, plus prefill weighted.
-  const double cost = r.generated_tokens + t.prefill_weight * r.context_tokens;
-  const ServerId origin = t.origins[row % t.origins.size()];
-  const std::uint32_t req =
-      new_request(t.service, origin, now, cost / trace_mean_cost_, std::nullopt);
+  const ServerId origin = t.origins[row % t.origins.size()];  // work: relative to the mean
+  const std::uint32_t req = new_request(t.service, origin, now,
+                                        r.cost(t.prefill_weight) / trace_mean_cost_, std::nullopt);
   deliver(req, origin, now);
 }
 

@@ -86,8 +86,7 @@ void World::build_sources() {
   }
   if (config_.trace) {
     double total = 0.0;
-    for (const TraceRow& r : trace_)
-      total += r.generated_tokens + config_.trace->prefill_weight * r.context_tokens;
+    for (const TraceRow& r : trace_) total += r.cost(config_.trace->prefill_weight);
     if (!trace_.empty() && total > 0) trace_mean_cost_ = total / static_cast<double>(trace_.size());
     const double speedup = config_.trace->speedup;
     for (std::size_t r = 0; r < trace_.size(); ++r) {
@@ -324,7 +323,7 @@ void World::release(std::uint32_t req) {
 
 std::vector<Demand> World::measured_demand(Time now) const {
   std::vector<Demand> out;
-  const double period = std::max(1e-9, to_seconds(now - last_replan_));
+  const double period = std::max(1e-9, to_seconds(period_since_replan(now)));
   for (std::size_t s = 0; s < arrivals_since_replan_.size(); ++s) {
     const ServiceSpec& spec = scenario_.services[s];
     for (std::size_t o = 0; o < arrivals_since_replan_[s].size(); ++o) {

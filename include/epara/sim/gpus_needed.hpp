@@ -16,10 +16,12 @@ namespace epara::sim {
 Scenario scale_cluster(const Scenario& scenario, double factor);
 
 struct GpusNeeded {
-  bool reached = false;     ///< false: not even the largest cluster tried reached the target
-  double factor = 0.0;      ///< the smallest factor found that reaches it
-  int gpus = 0;             ///< GPUs of the cluster at that factor
-  int gpus_below = 0;       ///< GPUs of the largest cluster found short of it (0: none was)
+  bool reached = false;  ///< false: not even the largest cluster tried reached the target
+  double factor = 0.0;   ///< the smallest factor found that reaches it
+  int gpus = 0;          ///< GPUs of the cluster at that factor
+  /// GPUs of the largest cluster found short of it (0: none was); when not reached, of the
+  /// largest cluster tried.
+  int gpus_below = 0;
   double attainment = 0.0;  ///< attainment at `factor` (or the best seen when not reached)
   int evaluations = 0;      ///< clusters evaluated
 };

@@ -15,6 +15,11 @@ struct TraceRow {
   Duration offset{};  ///< since the first row
   int context_tokens = 0;
   int generated_tokens = 0;
+  /// The request's cost in tokens: generated tokens plus the context weighted by
+  /// `prefill_weight` (TraceReplay), before it is taken relative to the trace's mean.
+  double cost(double prefill_weight) const noexcept {
+    return generated_tokens + prefill_weight * context_tokens;
+  }
   friend bool operator==(const TraceRow&, const TraceRow&) = default;
 };
 
