@@ -36,6 +36,17 @@ CLI::Option* add_weighting_option(CLI::App& app, Name& name, std::string_view de
       ->check(CLI::IsMember(names));
 }
 
+/// --serve-every-service, for the programs that place (into a bool or std::optional<bool>).
+template <class Flag>
+CLI::Option* add_serve_every_service_option(CLI::App& app, Flag& flag,
+                                            std::string_view default_note) {
+  return app.add_option("--serve-every-service", flag,
+                        fmt::format("true: every service with demand first gets one instance "
+                                    "where one fits, so that none is left at zero; false: the "
+                                    "weighting alone decides; default: {}",
+                                    default_note));
+}
+
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);

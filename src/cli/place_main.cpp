@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
   double budget_s = -1, penalty = 0;
-  bool json = false;
+  bool json = false, serve_every_service = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
                  "Loaded instances ({\"instances\": [...]}, e.g. a previous --out)");
@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   app.add_option("--objective", objective, "Objective")
       ->check(CLI::IsMember({"flow", "surrogate"}));
   cli::add_weighting_option(app, weighting, "items");
+  cli::add_serve_every_service_option(app, serve_every_service, "true");
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load-penalty", penalty,
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
                                           : GreedyVariant::Stochastic;
     options.objective = objective == "flow" ? ObjectiveKind::Flow : ObjectiveKind::Surrogate;
     options.weighting = *parse_weighting(weighting);
+    options.serve_every_service = serve_every_service;
     if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
     options.load_penalty = penalty;
 

@@ -163,6 +163,11 @@ std::string JsonNode::string() const {
   return value_->get<std::string>();
 }
 
+bool JsonNode::boolean() const {
+  expect_type(value_->is_boolean(), "true or false");
+  return value_->get<bool>();
+}
+
 std::string JsonNode::name() const {
   std::string s = string();
   if (s.empty()) fail("must not be empty");

@@ -38,6 +38,7 @@ class JsonNode {
   std::vector<JsonNode> elements() const;
 
   std::string string() const;
+  bool boolean() const;
   std::string name() const;  ///< a non-empty string
   double number() const;     ///< a finite number
   double positive() const;

@@ -34,15 +34,15 @@ TEST_CASE("first fit by decreasing share, within shares, memory and deadlines") 
   CHECK(devices[0].tenants == std::vector<std::size_t>{1, 2});
   CHECK(devices[0].share == Approx(0.9));
   CHECK(devices[0].memory == 2_GiB);
-  // Tenant 1: 5 ms timeout + 10 ms in progress + 10 ms own + 20 ms of tenant 2's pass = 45 ms;
-  // tenant 2: 5 + 20 + 20 + 10 ms of tenant 1's pass = 55 ms.
-  CHECK(devices[0].worst == std::vector<Duration>{45ms, 55ms});
+  // Tenant 1: max(5 ms timeout, 10 ms in progress) + 10 ms own + 20 ms of tenant 2's pass =
+  // 40 ms; tenant 2: max(5, 20) + 20 + 10 ms of tenant 1's pass = 50 ms.
+  CHECK(devices[0].worst == std::vector<Duration>{40ms, 50ms});
   CHECK(devices[1].tenants == std::vector<std::size_t>{0});
-  CHECK(devices[1].worst == std::vector<Duration>{25ms});
+  CHECK(devices[1].worst == std::vector<Duration>{20ms});
 }
 
 TEST_CASE("a tenant whose deadline cannot absorb another's pass gets its own device") {
-  // Tenant 0 alone: 5 + 10 + 10 = 25 ms <= 30 ms; beside tenant 1's 50 ms pass: 75 ms > 30 ms.
+  // Tenant 0 alone: max(5, 10) + 10 = 20 ms <= 30 ms; beside tenant 1's 50 ms pass: 70 ms.
   const std::vector<SharedTenant> t{tenant(0.2, 10ms, 30ms), tenant(0.3, 50ms, 1s)};
   const auto devices = pack_multi_task(t, classes);
   CHECK(devices.size() == 2);

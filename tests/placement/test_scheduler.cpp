@@ -136,6 +136,58 @@ TEST_CASE("state-aware: moved demand unloads what no longer serves") {
   }
 }
 
+TEST_CASE("every service first gets an instance, the multi-device ones first") {
+  // Server "two" has 2 GPUs, "one" has 1. "frames" serves ~2,900 items/s per GPU and asks for
+  // 10,000/s; "llm" needs both GPUs of "two" (24 GiB over 16 GiB devices) and serves 5/s.
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}},
+                       {"one", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  s.profiles = {{"fast", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 1ms}, {32, 10ms}})}}},
+                {"big", "test", {{DeviceClassId{0}, 2, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
+  s.services = {{"frames", Slo::latency(100ms), Bytes::gib(1), ProfileId{0}, Bytes::kib(10)},
+                {"llm", Slo::latency(1s), Bytes::gib(24), ProfileId{1}, Bytes::kib(4)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{10'000}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{5}, 0}};
+  SchedulerOptions items_only;
+  items_only.serve_every_service = false;
+  const Placement sum = schedule(s, demand, {}, items_only);
+  // Items alone: a GPU serves ~580× more frames than the llm's two would serve requests.
+  CHECK(sum.services[1].status == ServiceStatus::Unserved);
+  CHECK(sum.instances.size() == 3);
+  check_constraints(s, sum);
+
+  const Placement every = schedule(s, demand, {});  // serve_every_service by default
+  // The llm goes first (it needs the most devices) onto "two"; frames take "one". Local search
+  // would trade the llm for two frame instances; the first instances are kept.
+  CHECK(every.services[1].status == ServiceStatus::Served);
+  CHECK(every.services[0].status == ServiceStatus::Partial);
+  REQUIRE(every.instances.size() == 2);
+  CHECK(every.instances[0].service == ServiceId{1});
+  CHECK(every.instances[0].server == ServerId{0});
+  CHECK(every.instances[1].server == ServerId{1});
+  CHECK(every.served < sum.served);  // the price of serving the llm, in frames
+  check_constraints(s, every);
+}
+
+TEST_CASE("the network reserve is the longest transfer of the input, capped by the fraction") {
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
+                       {"b", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
+                       {"c", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  // a–b–c in a line: a to c crosses both links, 1 ms + 2 ms, bottleneck 1 Gbit/s.
+  s.cluster.network = Network(3, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)},
+                                  {ServerId{1}, ServerId{2}, 2ms, Bandwidth::gbit_per_s(1)}});
+  ServiceSpec svc{"svc", Slo::latency(1s), Bytes::gib(1), ProfileId{0}, Bytes{125'000}};
+  // 125 kB at 1 Gbit/s = 1 ms, plus 3 ms of latency.
+  CHECK(network_reserve(s.cluster, svc, 0.1) == 4ms);
+  svc.slo = Slo::latency(20ms);
+  CHECK(network_reserve(s.cluster, svc, 0.1) == 2ms);  // capped at 10% of the deadline
+  CHECK(network_reserve(s.cluster, svc, 0.0) == Duration::zero());
+}
+
 TEST_CASE("infeasible input is an outcome, never a crash") {
   Scenario s;
   s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};

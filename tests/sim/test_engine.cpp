@@ -124,3 +124,27 @@ TEST_CASE("The registry makes strategies by name and lists the known ones otherw
   CHECK(registry.make("fixed")->name() == "fixed");
   CHECK(registry.description("fixed") == "one instance");
 }
+
+TEST_CASE("EPARA serves every service of the testbed where the items objective starves one",
+          "[sim]") {
+  // Load 1: llm-70b (0.15 requests/s) needs a whole 4-GPU server, which serves far more video
+  // frames; summed items leave it at zero, serve_every_service gives it that server.
+  const Scenario s = testbed();
+  SimulationConfig c;
+  c.duration = std::chrono::seconds(40);
+  c.warmup = std::chrono::seconds(5);
+  c.load_scale = 1.0;
+  const auto registry = StrategyRegistry::with_builtins();
+  const RunMetrics every = simulate(s, c, *registry.make("epara"));
+  c.serve_every_service = false;
+  const RunMetrics sum = simulate(s, c, *registry.make("epara"));
+  const auto llm = index_of(*s.find_service("llm-70b"));
+  REQUIRE(every.services[llm].offered > 0);
+  CHECK(sum.services[llm].served == 0);
+  for (const ServiceMetrics& m : every.services) {
+    INFO(s.services[index_of(m.service)].name);
+    CHECK(m.served > 0);
+  }
+  CHECK(every.services[llm].attainment() >= 0.5);
+  CHECK(every.served() < sum.served());  // the price, in other services' items
+}

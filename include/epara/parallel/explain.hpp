@@ -13,7 +13,7 @@
 namespace epara {
 
 /// E.g. "batching+data-parallel on a100-40g: 3 replicas, up to 8 items per pass, timeout
-/// 120 ms; worst 120 ms gather + 3.7 s in progress + 3.7 s own pass = 7.52 s <= deadline 8 s;
+/// 120 ms; worst max(120 ms gather, 3.7 s in progress) + 3.7 s own pass = 7.4 s <= deadline 8 s;
 /// busiest replica 81% busy; sized for 1/s (capacity 1.12/s); 3 devices".
 inline std::string explain(const Plan& p, const Slo& slo, std::span<const DeviceClass> classes) {
   const DeviceClass& cls = classes[index_of(p.device_class)];
@@ -35,8 +35,9 @@ inline std::string explain(const Plan& p, const Slo& slo, std::span<const Device
   }
   text += fmt::format(", up to {} item{} per pass, timeout {}", p.max_batch,
                       p.max_batch == 1 ? "" : "s", format_duration(p.batch_timeout));
-  const Duration reserve = p.worst_latency - p.batch_timeout - p.pass_interval - p.pass_latency;
-  text += fmt::format("; worst {} gather + {} in progress + {} own pass",
+  const Duration reserve =
+      p.worst_latency - batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
+  text += fmt::format("; worst max({} gather, {} in progress) + {} own pass",
                       format_duration(p.batch_timeout), format_duration(p.pass_interval),
                       format_duration(p.pass_latency));
   if (reserve > Duration::zero())

@@ -31,11 +31,11 @@ struct SharedDevice {
 
 namespace detail {
 // Worst latency of tenant `i` when one pass of every other tenant in `group` may run before its
-// own: its plan's gather + pass in progress + own pass, plus the others' passes.
+// own: its plan's worst batched latency, plus the others' passes.
 inline Duration worst_with(std::span<const SharedTenant> all, const std::vector<std::size_t>& group,
                            std::size_t i) {
   const Plan& p = all[i].plan;
-  Duration worst = p.batch_timeout + p.pass_interval + p.pass_latency;
+  Duration worst = batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
   for (std::size_t j : group)
     if (j != i) worst += all[j].plan.pass_latency;
   return worst;

@@ -1,6 +1,7 @@
 #pragma once
 // A parallel plan for one service, and the allocator's answer around it.
 
+#include <algorithm>
 #include <string>
 
 #include "epara/model/ids.hpp"
@@ -8,6 +9,14 @@
 #include "epara/units.hpp"
 
 namespace epara {
+
+/// Worst latency of an item under dynamic batching when its pass starts without queueing: the
+/// batch goes once its oldest item has waited `timeout` and the pass in progress has freed the
+/// replica (`interval` after it started), so the item waits the later of the two, then its own
+/// `pass`. The gather and the pass in progress overlap; they do not add up.
+constexpr Duration batched_worst_latency(Duration timeout, Duration interval, Duration pass) {
+  return std::max(timeout, interval) + pass;
+}
 
 /// How a service runs: replicas of k devices of one class, each dispatching passes of up to
 /// `max_batch` items, a partial batch once its oldest item has waited `batch_timeout`. Every
@@ -31,7 +40,8 @@ struct Plan {
   Duration pass_latency{};
   Duration pass_interval{};
   Duration stage_transfer{};
-  /// Worst case for one item: batch gathering + the pass in progress + its own pass.
+  /// Worst case for one item: batch gathering or the pass in progress, whichever ends later,
+  /// then its own pass (batched_worst_latency), plus any co-location reserve.
   Duration worst_latency{};
   double effective_batch = 1.0;  ///< expected items per pass at the planned load
   double utilization = 0.0;      ///< fraction of the busiest replica's time spent on passes

@@ -2,8 +2,8 @@
 // Sizing: given one replica's timing and a load, the batch, timeout and replica count that meet
 // the deadline with the fewest replicas. This is the cost model every policy shares:
 //
-//   worst latency   W = T + I(b) + L(b) (+ reserve)   gather ≤ T, the pass in progress, own pass
-//   expected batch  x = min(b, 1 + λr · T)            items gathered within the timeout
+//   worst latency   W = max(T, I(b)) + L(b) (+ reserve)   gather ≤ T or the pass in progress, own
+//   pass expected batch  x = min(b, 1 + λr · T)            items gathered within the timeout
 //   utilization     u = λr · I(x) / (x · e)           e = data-parallel efficiency when spread
 //   feasible        W ≤ D and u ≤ max utilization
 //
@@ -16,6 +16,7 @@
 #include <cmath>
 #include <optional>
 
+#include "epara/parallel/plan.hpp"
 #include "epara/parallel/replica_timing.hpp"
 
 namespace epara {
@@ -92,9 +93,12 @@ struct SizingProbe {
   double efficiency(int replicas) const noexcept {
     return spread(replicas) ? options.efficiency : 1.0;
   }
+  // The longest gather within the deadline at `batch`; below the pass interval the batch cannot
+  // meet the deadline at all (the pass in progress alone takes longer).
   Duration max_timeout(int batch) const {
-    return options.deadline - options.reserve - timing.interval_at(batch) - timing.pass_at(batch);
+    return options.deadline - options.reserve - timing.pass_at(batch);
   }
+  bool reachable(int batch) const { return timing.interval_at(batch) <= max_timeout(batch); }
   // Utilization of the busiest replica at `batch` items at most per pass, a gather timeout, and
   // `replicas` replicas; also returns the expected batch.
   double utilization(int batch, Duration timeout, int replicas, double& expected) const {
@@ -112,7 +116,8 @@ struct SizingProbe {
     s.replicas = replicas;
     s.timeout = timeout;
     s.utilization = utilization(batch, timeout, replicas, s.effective_batch);
-    s.worst = timeout + timing.interval_at(batch) + timing.pass_at(batch) + options.reserve;
+    s.worst = batched_worst_latency(timeout, timing.interval_at(batch), timing.pass_at(batch)) +
+              options.reserve;
     s.capacity = replicas * options.max_utilization * efficiency(replicas) * s.effective_batch /
                  (timing.interval_ns(s.effective_batch) * 1e-9);
     return s;
@@ -164,8 +169,8 @@ inline SizingOutcome size_replicas(const ReplicaTiming& timing, const LoadShape&
   const int replica_limit = std::max(1, std::min(options.max_replicas, load.max_replicas()));
   bool have_closest = false;
   for (int b = 1; b <= timing.max_batch(); ++b) {
+    if (!probe.reachable(b)) break;  // larger batches only take longer
     const Duration limit = probe.max_timeout(b);
-    if (limit < Duration::zero()) break;  // larger batches only take longer
     const Duration passes = timing.interval_at(b) + timing.pass_at(b) + options.reserve;
     // One replica cannot be beaten on count, and passes only lengthen with the batch.
     if (options.fewest_replicas && out.best && out.best->replicas == 1 && passes >= out.best->worst)

@@ -90,6 +90,19 @@ struct GreedyKey {
   }
 };
 
+// How the greedy ranks a candidate of this gain and cost: by gain per cost under a budget (free
+// ones first), else by gain net of the penalty.
+inline GreedyKey greedy_key(const GreedyOptions& options, double gain, double cost) {
+  if (std::isfinite(options.budget))
+    return cost <= 0.0 ? GreedyKey{1, gain} : GreedyKey{0, gain / cost};
+  return {0, gain - options.penalty * cost};
+}
+
+// Whether committing a candidate of this key and gain adds value.
+inline bool adds_value(const GreedyKey& k, double gain) {
+  return gain > 0.0 && (k.tier == 1 || k.score > 0.0);
+}
+
 struct GreedyEntry {
   GreedyKey key;
   std::size_t candidate = 0;
@@ -134,14 +147,7 @@ class GreedyRun {
   }
 
  private:
-  GreedyKey key(double gain, double cost) const {
-    if (std::isfinite(opt_.budget))
-      return cost <= 0.0 ? GreedyKey{1, gain} : GreedyKey{0, gain / cost};
-    return {0, gain - opt_.penalty * cost};
-  }
-  static bool adds_value(const GreedyKey& k, double gain) {
-    return gain > 0.0 && (k.tier == 1 || k.score > 0.0);
-  }
+  GreedyKey key(double gain, double cost) const { return greedy_key(opt_, gain, cost); }
   bool affordable(std::size_t c) const { return c_.cost(c) <= opt_.budget - result_.cost + 1e-9; }
   double evaluate(std::size_t c) {
     ++result_.evaluations;

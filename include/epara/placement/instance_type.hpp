@@ -2,6 +2,7 @@
 // Instance types: one replica of a service on one device class, as the allocator plans it. The
 // scheduler places copies of these on servers.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,12 +47,27 @@ inline Duration replica_load_time(const ServiceSpec& s, Bandwidth bandwidth, Dur
 
 /// Inputs of make_instance_types besides the scenario and loads.
 struct InstanceTypeOptions {
-  /// Part of each deadline the plans leave for moving an item to another server, so that
-  /// instances can serve demand from other origins (0: only local demand fits a tight plan).
+  /// Most of each deadline the plans leave for moving an item to another server, so that
+  /// instances can serve demand from other origins: the longest transfer of the service's input
+  /// between two servers, capped at this fraction (0: only local demand fits a tight plan).
   double network_reserve = 0.1;
   Bandwidth load_bandwidth{2e9};
   Duration load_overhead = std::chrono::seconds(1);
 };
+
+/// The part of `service`'s deadline its plans leave for the network: its input's longest
+/// transfer between two connected servers, at most `fraction` of the deadline.
+inline Duration network_reserve(const Cluster& cluster, const ServiceSpec& service,
+                                double fraction) {
+  const Duration cap = from_seconds(to_seconds(service.slo.deadline) * fraction);
+  Duration longest{};
+  const std::size_t n = cluster.servers.size();
+  for (std::size_t a = 0; a < n && longest < cap; ++a)
+    for (std::size_t b = 0; b < n; ++b)
+      if (const auto path = cluster.network.path(id_at<ServerId>(a), id_at<ServerId>(b)))
+        longest = std::max(longest, path->transfer_time(service.input_size));
+  return std::min(longest, cap);
+}
 
 /// One type per (service with load, device class installed in the cluster) where the allocator
 /// finds a replica configuration: the feasible plan, or — when the pool is too small for the
@@ -70,8 +86,7 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
     ServiceSpec service = scenario.service(id);
     const Profile& profile = scenario.profile_of(service);
     const Category category = categorize(service, profile, scenario.cluster).category;
-    service.slo.deadline =
-        from_seconds(to_seconds(service.slo.deadline) * (1.0 - options.network_reserve));
+    service.slo.deadline -= network_reserve(scenario.cluster, service, options.network_reserve);
     std::string reasons;
     const std::size_t before = out.types.size();
     for (const GpuPool& pool : pools) {
@@ -92,7 +107,7 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
       t.memory_per_device = p.memory_per_gpu;
       t.share = p.gpu_share;
       t.worst_latency = p.worst_latency;
-      t.base_latency = p.batch_timeout + p.pass_interval + p.pass_latency;
+      t.base_latency = batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
       t.pass_latency = p.pass_latency;
       t.load_time = replica_load_time(service, options.load_bandwidth, options.load_overhead);
       t.plan = p;

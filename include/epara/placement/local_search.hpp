@@ -39,10 +39,12 @@ struct LocalSearchResult {
 /// Improves `chosen` (e.g. a greedy result) over candidates 0..n-1. `make()` returns a fresh
 /// std::pair<Objective, Constraints>; `options` is the greedy's (its budget, penalty and
 /// variant govern the refills). A set scores value − penalty × cost and must fit the budget.
-/// Stops after `max_moves` improving moves.
+/// Stops after `max_moves` improving moves. The first `fixed` members of `chosen` are never
+/// removed (instances the caller requires, such as every service's first one).
 template <class Make>
 LocalSearchResult local_search(Make&& make, std::size_t n, std::vector<std::size_t> chosen,
-                               const GreedyOptions& options, int max_moves = 64) {
+                               const GreedyOptions& options, int max_moves = 64,
+                               std::size_t fixed = 0) {
   GreedyOptions refill = options;
   refill.best_singleton = false;  // extending a set, not starting one
   // The state after committing `set` in order, or nullopt if a member no longer fits (removing
@@ -72,7 +74,7 @@ LocalSearchResult local_search(Make&& make, std::size_t n, std::vector<std::size
   bool improved = true;
   while (improved && out.moves < max_moves) {
     improved = false;
-    for (std::size_t i = 0; i < chosen.size() && !improved; ++i) {
+    for (std::size_t i = fixed; i < chosen.size() && !improved; ++i) {
       std::vector<std::size_t> trial = chosen;
       trial.erase(trial.begin() + static_cast<std::ptrdiff_t>(i));
       auto state = replay(trial);

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,11 @@ struct SchedulerOptions {
   GreedyVariant variant = GreedyVariant::Lazy;
   ObjectiveKind objective = ObjectiveKind::Flow;
   Weighting weighting = Weighting::Items;
+  /// Every service with demand first gets one instance where one fits and reaches some of its
+  /// demand; the objective then places the rest, and local search keeps these. Without it the
+  /// items objective leaves at zero a service that serves few items per device (a 70B LLM
+  /// beside video streams) — optimal for the sum, a failure for that service's users.
+  bool serve_every_service = true;
   /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
   /// best-singleton fix); Duration::max(): no budget.
   Duration load_budget = Duration::max();
@@ -182,31 +189,141 @@ struct SearchOutcome {
   int moves = 0;
 };
 
+// Commits one instance for every `wanted` service, where one fits, adds value and fits what
+// is left of the budget. Services whose smallest instance needs the most devices go first, so
+// that lighter ones do not take a device on every server a multi-device replica could use
+// (first-fit decreasing); among services of one size, the one with the fewest candidates left
+// that fit and add value (most constrained first), then by its best candidate's rank, so the
+// weighting decides among equals. Returns them in commit order.
+template <class Objective>
+std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vector<bool>& wanted,
+                                         Objective& objective, DeviceConstraints& constraints,
+                                         GreedyOptions& g, std::int64_t& evaluations) {
+  const std::size_t services = ground.scenario().services.size();
+  // Devices of each service's smallest instance (a share of one device counts as one: what
+  // fragments servers is how many devices an instance needs on one server).
+  std::vector<int> smallest(services, std::numeric_limits<int>::max());
+  for (std::size_t c = 0; c < ground.size(); ++c) {
+    const InstanceType& t = ground.type_of(c);
+    int& least = smallest[index_of(t.service)];
+    least = std::min(least, t.devices);
+  }
+  std::vector<int> sizes;
+  for (std::size_t i = 0; i < services; ++i) {
+    if (!wanted[i])
+      smallest[i] = 0;  // no first instance
+    else if (smallest[i] != std::numeric_limits<int>::max())
+      sizes.push_back(smallest[i]);
+  }
+  std::sort(sizes.begin(), sizes.end(), std::greater<>());  // sizes are >= 1: 0 matches none
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  std::vector<bool> done(services, false);
+  std::vector<std::size_t> first;
+  struct Options {
+    int count = 0;  // candidates that fit now and add value
+    std::size_t best = 0;
+    GreedyKey key;
+  };
+  const auto commit = [&](std::size_t service, std::size_t c) {
+    done[service] = true;
+    objective.commit(c);
+    constraints.commit(c);
+    g.budget -= constraints.cost(c);
+    first.push_back(c);
+  };
+  // A service with an instance loaded keeps it as its first: a new load of another service
+  // must not take the devices of what is loaded and still serves.
+  for (std::size_t c = 0; c < ground.size(); ++c) {
+    const std::size_t service = index_of(ground.type_of(c).service);
+    if (ground.candidates()[c].keeps < 0 || done[service] || smallest[service] == 0 ||
+        !constraints.feasible(c))
+      continue;
+    ++evaluations;
+    const double gain = objective.gain(c);
+    if (adds_value(greedy_key(g, gain, constraints.cost(c)), gain)) commit(service, c);
+  }
+  for (int size : sizes) {
+    while (true) {
+      std::vector<Options> of(services);
+      for (std::size_t c = 0; c < ground.size(); ++c) {
+        const std::size_t service = index_of(ground.type_of(c).service);
+        if (done[service] || smallest[service] != size || !constraints.feasible(c) ||
+            constraints.cost(c) > g.budget + 1e-9)
+          continue;
+        ++evaluations;
+        const double gain = objective.gain(c);
+        const GreedyKey key = greedy_key(g, gain, constraints.cost(c));
+        if (!adds_value(key, gain)) continue;
+        Options& o = of[service];
+        if (o.count++ == 0 || o.key < key) o.best = c, o.key = key;
+      }
+      // The service with the fewest places left goes next (it loses most by waiting), then the
+      // one the weighting values most.
+      std::optional<std::size_t> next;
+      for (std::size_t i = 0; i < services; ++i)
+        if (of[i].count > 0 && (!next || of[i].count < of[*next].count ||
+                                (of[i].count == of[*next].count && of[*next].key < of[i].key)))
+          next = i;
+      if (!next) break;  // the rest of this size fit nowhere, or would add nothing
+      commit(*next, of[*next].best);
+    }
+  }
+  return first;
+}
+
 template <class Objective>
 SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& options) {
-  Objective objective(ground);
-  DeviceConstraints constraints(ground, options.unavailable);
   GreedyOptions g;
   g.variant = options.variant;
   if (options.load_budget != Duration::max()) g.budget = to_seconds(options.load_budget);
   g.penalty = options.load_penalty * units_per_item;
   g.epsilon = options.stochastic_epsilon;
   g.seed = options.seed;
-  g.expected_picks = std::max<std::size_t>(1, constraints.devices().size());
-  SearchOutcome out{greedy(objective, constraints, ground.size(), g), {}, 0};
-  out.chosen = out.greedy.chosen;
-  const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
-  if (options.local_search_moves > 0 && work <= options.local_search_limit) {
-    const auto make = [&] {
-      return std::pair<Objective, DeviceConstraints>(
-          Objective(ground), DeviceConstraints(ground, options.unavailable));
-    };
-    LocalSearchResult improved =
-        local_search(make, ground.size(), out.chosen, g, options.local_search_moves);
-    out.greedy.evaluations += improved.evaluations;
-    out.chosen = std::move(improved.chosen);
-    out.moves = improved.moves;
+  g.expected_picks = std::max<std::size_t>(1, DeviceConstraints(ground).devices().size());
+  // Every service first: the objective places alone (greedy, then local search); a service it
+  // leaves without an instance is wanted, and the search runs again with the wanted services'
+  // first instances committed before the objective places the rest — until no new service is
+  // left out.
+  const std::size_t services = ground.scenario().services.size();
+  std::vector<bool> wanted(services, false), has_candidates(services, false);
+  for (std::size_t c = 0; c < ground.size(); ++c)
+    has_candidates[index_of(ground.type_of(c).service)] = true;
+  const auto make = [&] {
+    return std::pair<Objective, DeviceConstraints>(Objective(ground),
+                                                   DeviceConstraints(ground, options.unavailable));
+  };
+  SearchOutcome out;
+  std::int64_t evaluations = 0;
+  while (true) {
+    auto [objective, constraints] = make();
+    GreedyOptions extend = g;  // what is left of the budget after the first instances
+    const std::vector<std::size_t> first =
+        first_instances(ground, wanted, objective, constraints, extend, evaluations);
+    if (!first.empty()) extend.best_singleton = false;  // extending a set, not starting one
+    out.greedy = greedy(objective, constraints, ground.size(), extend);
+    evaluations += out.greedy.evaluations;
+    out.chosen = first;
+    out.chosen.insert(out.chosen.end(), out.greedy.chosen.begin(), out.greedy.chosen.end());
+    out.moves = 0;
+    const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
+    if (options.local_search_moves > 0 && work <= options.local_search_limit) {
+      LocalSearchResult improved = local_search(make, ground.size(), out.chosen, g,
+                                                options.local_search_moves, first.size());
+      evaluations += improved.evaluations;
+      out.chosen = std::move(improved.chosen);
+      out.moves = improved.moves;
+    }
+    if (!options.serve_every_service) break;
+    std::vector<bool> placed(services, false);
+    for (std::size_t c : out.chosen) placed[index_of(ground.type_of(c).service)] = true;
+    bool more = false;
+    for (std::size_t i = 0; i < services; ++i)
+      if (!placed[i] && !wanted[i] && has_candidates[i] &&
+          !ground.demand_of(id_at<ServiceId>(i)).empty())
+        wanted[i] = more = true;
+    if (!more) break;
   }
+  out.greedy.evaluations = evaluations;
   return out;
 }
 

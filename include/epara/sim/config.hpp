@@ -62,6 +62,9 @@ struct SimulationConfig {
   Duration failure_detection = std::chrono::milliseconds(500);
   /// What EPARA's placement values (the state-aware scheduler's objective).
   Weighting weighting = Weighting::Items;
+  /// EPARA's placement first gives every service with demand one instance where one fits
+  /// (SchedulerOptions::serve_every_service); false: the objective alone decides.
+  bool serve_every_service = true;
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;

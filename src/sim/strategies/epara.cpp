@@ -189,6 +189,7 @@ class Epara final : public Strategy {
                                   SchedulerOptions options) {
     const Scenario& s = sim.scenario();
     options.weighting = sim.config().weighting;
+    options.serve_every_service = sim.config().serve_every_service;
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
