@@ -26,8 +26,8 @@ void check_meets_slo(const AllocationFixture& f, Category category, const Load& 
       shared ? from_seconds(model.co_location_reserve * to_seconds(f.service.slo.deadline))
              : Duration::zero();
   // The oldest item waits for its gather or the pass in progress, whichever ends later.
-  const Duration worst = std::max(p.batch_timeout, t->interval_at(p.max_batch)) +
-                         t->pass_at(p.max_batch) + reserve;
+  const Duration worst =
+      std::max(p.batch_timeout, t->interval_at(p.max_batch)) + t->pass_at(p.max_batch) + reserve;
   REQUIRE(worst == p.worst_latency);
   REQUIRE(worst <= f.service.slo.deadline);
 
