@@ -39,12 +39,13 @@ struct LocalSearchResult {
 /// Improves `chosen` (e.g. a greedy result) over candidates 0..n-1. `make()` returns a fresh
 /// std::pair<Objective, Constraints>; `options` is the greedy's (its budget, penalty and
 /// variant govern the refills). A set scores value − penalty × cost and must fit the budget.
-/// Stops after `max_moves` improving moves. The first `fixed` members of `chosen` are never
-/// removed (instances the caller requires, such as every service's first one).
-template <class Make>
-LocalSearchResult local_search(Make&& make, std::size_t n, std::vector<std::size_t> chosen,
-                               const GreedyOptions& options, int max_moves = 64,
-                               std::size_t fixed = 0) {
+/// Stops after `max_moves` improving moves. `acceptable(set)` says whether a move's result may
+/// be taken (e.g. it still has an instance of every service the caller requires).
+template <class Make, class Acceptable = bool (*)(const std::vector<std::size_t>&)>
+LocalSearchResult local_search(
+    Make&& make, std::size_t n, std::vector<std::size_t> chosen, const GreedyOptions& options,
+    int max_moves = 64,
+    Acceptable&& acceptable = [](const std::vector<std::size_t>&) { return true; }) {
   GreedyOptions refill = options;
   refill.best_singleton = false;  // extending a set, not starting one
   // The state after committing `set` in order, or nullopt if a member no longer fits (removing
@@ -74,7 +75,7 @@ LocalSearchResult local_search(Make&& make, std::size_t n, std::vector<std::size
   bool improved = true;
   while (improved && out.moves < max_moves) {
     improved = false;
-    for (std::size_t i = fixed; i < chosen.size() && !improved; ++i) {
+    for (std::size_t i = 0; i < chosen.size() && !improved; ++i) {
       std::vector<std::size_t> trial = chosen;
       trial.erase(trial.begin() + static_cast<std::ptrdiff_t>(i));
       auto state = replay(trial);
@@ -88,6 +89,7 @@ LocalSearchResult local_search(Make&& make, std::size_t n, std::vector<std::size
       const double cost = base_cost + more.cost;
       if (score(state->first.value(), cost) <= score(out.value, out.cost)) continue;
       trial.insert(trial.end(), more.chosen.begin(), more.chosen.end());
+      if (!acceptable(trial)) continue;
       chosen = std::move(trial);
       out.value = state->first.value();
       out.cost = cost;

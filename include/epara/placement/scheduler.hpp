@@ -33,7 +33,7 @@ struct SchedulerOptions {
   ObjectiveKind objective = ObjectiveKind::Flow;
   Weighting weighting = Weighting::Items;
   /// Every service with demand first gets one instance where one fits and reaches some of its
-  /// demand; the objective then places the rest, and local search keeps these. Without it the
+  /// demand; the objective then places the rest, and local search keeps one of each. Without it the
   /// items objective leaves at zero a service that serves few items per device (a 70B LLM
   /// beside video streams) — optimal for the sum, a failure for that service's users.
   bool serve_every_service = true;
@@ -307,8 +307,16 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
     out.moves = 0;
     const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
     if (options.local_search_moves > 0 && work <= options.local_search_limit) {
+      // A move may replace a first instance, not leave its service without one.
+      const auto keeps_wanted = [&](const std::vector<std::size_t>& set) {
+        std::vector<bool> placed(services, false);
+        for (std::size_t c : set) placed[index_of(ground.type_of(c).service)] = true;
+        for (std::size_t c : first)
+          if (!placed[index_of(ground.type_of(c).service)]) return false;
+        return true;
+      };
       LocalSearchResult improved = local_search(make, ground.size(), out.chosen, g,
-                                                options.local_search_moves, first.size());
+                                                options.local_search_moves, keeps_wanted);
       evaluations += improved.evaluations;
       out.chosen = std::move(improved.chosen);
       out.moves = improved.moves;
