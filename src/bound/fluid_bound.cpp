@@ -14,7 +14,7 @@ namespace detail {
 
 [[noreturn]] void LinearProgram::throw_failure(const char* method, int rc, int status) {
   throw Error(
-      fmt::format("fluid bound: GLPK's {} failed (return code {}, status {})", method, rc, status));
+      fmt::format("bound: GLPK's {} failed (return code {}, status {})", method, rc, status));
 }
 
 }  // namespace detail

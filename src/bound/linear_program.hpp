@@ -34,6 +34,12 @@ class LinearProgram {
     glp_set_obj_coef(lp_.get(), col, gain);
     return col;
   }
+  /// An integer column `x >= 0` with objective coefficient `gain`; its index.
+  int add_integer_column(double gain) {
+    const int col = add_column(gain);
+    glp_set_col_kind(lp_.get(), col, GLP_IV);
+    return col;
+  }
   void set(int row, int col, double value) {
     rows_.push_back(row);
     cols_.push_back(col);
@@ -54,13 +60,34 @@ class LinearProgram {
     if (rc != 0 || glp_get_status(lp_.get()) != GLP_OPT)
       throw_failure("the simplex method", rc, glp_get_status(lp_.get()));
   }
+  /// With integer columns: the LP relaxation, then branch and bound for at most `time_limit_s`.
+  /// Returns true when the integer optimum is proven, false when time ran out with a feasible
+  /// solution; throws Error otherwise. Read the solution with mip_objective() and mip_value().
+  bool solve_integer(double time_limit_s) {
+    solve();
+    relaxation_ = glp_get_obj_val(lp_.get());
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.tm_lim = static_cast<int>(time_limit_s * 1000.0);
+    const int rc = glp_intopt(lp_.get(), &parm);
+    const int status = glp_mip_status(lp_.get());
+    if (rc == 0 && status == GLP_OPT) return true;
+    if (rc == GLP_ETMLIM && status == GLP_FEAS) return false;
+    throw_failure("branch and bound", rc, status);
+  }
   double objective() const { return glp_get_obj_val(lp_.get()); }
   double value(int col) const { return glp_get_col_prim(lp_.get(), col); }
+  double mip_objective() const { return glp_mip_obj_val(lp_.get()); }
+  double mip_value(int col) const { return glp_mip_col_val(lp_.get(), col); }
+  /// The LP relaxation's optimum of the last solve_integer: an upper bound on the integer one.
+  double relaxation() const { return relaxation_; }
 
  private:
   [[noreturn]] static void throw_failure(const char* method, int rc, int status);
 
   std::unique_ptr<glp_prob, decltype(&glp_delete_prob)> lp_;
+  double relaxation_ = 0.0;
   // GLPK's triplets are 1-based: element 0 is unused.
   std::vector<int> rows_{0}, cols_{0};
   std::vector<double> values_{0.0};

@@ -18,6 +18,7 @@ struct PlacementShape {
   int max_services = 5;
   bool one_device_per_class = false;  ///< every server has at most one device of each class
   bool multi_task = true;             ///< instance types may take a share of a device
+  int demand_scale = 1;               ///< every demand's rate and streams times this
 };
 
 /// A scenario and its ground set (which refers to the scenario: keep them together).
@@ -94,9 +95,9 @@ inline std::unique_ptr<PlacementWorld> random_placement(std::mt19937_64& rng,
       Demand d{id_at<ServiceId>(static_cast<std::size_t>(i)),
                id_at<ServerId>(static_cast<std::size_t>(pick(0, servers - 1))), Rate{}, 0};
       if (latency) {
-        d.rate = Rate{uniform(1, 80)};
+        d.rate = Rate{uniform(1, 80) * shape.demand_scale};
       } else {
-        d.streams = pick(1, 4);
+        d.streams = pick(1, 4) * shape.demand_scale;
       }
       s.demand.push_back(d);
     }

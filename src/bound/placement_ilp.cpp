@@ -1,0 +1,65 @@
+#include "epara/bound/placement_ilp.hpp"
+
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "bound/linear_program.hpp"
+
+namespace epara::bound {
+
+PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s) {
+  EPARA_EXPECTS(std::isfinite(time_limit_s) && time_limit_s > 0.0,
+                "optimal_placement: the time limit must be finite and > 0");
+  const Cluster& cluster = ground.scenario().cluster;
+  detail::LinearProgram lp;
+  std::vector<int> instances(ground.group_count());
+  std::vector<int> capacity_row(ground.group_count());
+  // Per (server, device class): the devices and the memory the instances take.
+  std::map<std::pair<std::size_t, std::size_t>, std::pair<int, int>> device_rows;
+  for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
+    const InstanceType& t = ground.group_type(g);
+    instances[g] = lp.add_integer_column(0.0);
+    capacity_row[g] = lp.add_row_at_most(0.0);  // served - capacity × instances <= 0
+    lp.set(capacity_row[g], instances[g], -static_cast<double>(to_units(t.capacity)));
+    const std::size_t server = index_of(ground.group_server(g));
+    const auto key = std::pair(server, index_of(t.device_class));
+    auto found = device_rows.find(key);
+    if (found == device_rows.end()) {
+      const int slots = ground.slots_of(t.device_class, ground.group_server(g));
+      const double memory =
+          static_cast<double>(cluster.device_class(t.device_class).memory.count) * slots;
+      found = device_rows
+                  .emplace(key, std::pair(lp.add_row_at_most(slots),
+                                          lp.add_row_at_most(memory / 1e9)))  // GB: well scaled
+                  .first;
+    }
+    lp.set(found->second.first, instances[g], t.devices * t.share);
+    lp.set(found->second.second, instances[g],
+           t.devices * static_cast<double>(t.memory_per_device.count) / 1e9);
+  }
+  for (std::size_t n = 0; n < ground.demand().size(); ++n) {
+    const DemandNode& d = ground.demand()[n];
+    const int demand_row = lp.add_row_at_most(static_cast<double>(d.demand));
+    for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
+      if (!ground.reaches(n, g)) continue;
+      const int flow = lp.add_column(static_cast<double>(ground.weight(d.service)));
+      lp.set(demand_row, flow, 1.0);
+      lp.set(capacity_row[g], flow, 1.0);
+    }
+  }
+  PlacementOptimum out;
+  if (lp.columns() == 0) {
+    out.proven = true;
+    return out;
+  }
+  out.proven = lp.solve_integer(time_limit_s);
+  out.value = lp.mip_objective();
+  out.upper = out.proven ? out.value : lp.relaxation();
+  out.instances.resize(ground.group_count());
+  for (std::uint32_t g = 0; g < ground.group_count(); ++g)
+    out.instances[g] = static_cast<int>(std::lround(lp.mip_value(instances[g])));
+  return out;
+}
+
+}  // namespace epara::bound
