@@ -47,6 +47,21 @@ def test_place_and_keep(small_text):
     assert again["summary"]["served_per_s"] == pytest.approx(150)
 
 
+def test_place_serves_every_service(testbed):
+    def status(placement, name):
+        return next(s["status"] for s in placement["services"] if s["service"] == name)
+
+    every = epara.place(testbed)
+    items = epara.place(testbed, serve_every_service=False)
+    assert status(items, "llm-70b") == "unserved"  # a 4-GPU server serves more frames
+    assert status(every, "llm-70b") == "served"
+    assert items["summary"]["served_per_s"] > every["summary"]["served_per_s"]
+    shares = epara.place(testbed, weighting="demand-share", serve_every_service=False)
+    assert shares["summary"]["served_per_s"] > 0
+    with pytest.raises(ValueError, match="weighting: unknown 'votes'"):
+        epara.place(testbed, weighting="votes")
+
+
 def test_placement_errors(testbed):
     with pytest.raises(ValueError, match="variant: unknown 'greedy' .known: plain, lazy, stochastic"):
         epara.place(testbed, variant="greedy")
