@@ -2,9 +2,10 @@
 // Sizing: given one replica's timing and a load, the batch, timeout and replica count that meet
 // the deadline with the fewest replicas. This is the cost model every policy shares:
 //
-//   worst latency   W = max(T, I(b)) + L(b) (+ reserve)   gather ≤ T or the pass in progress, own
-//   pass expected batch  x = min(b, 1 + λr · T)            items gathered within the timeout
-//   utilization     u = λr · I(x) / (x · e)           e = data-parallel efficiency when spread
+//   worst latency   W = max(T, I(b)) + L(b) (+ reserve)  the later of gather ≤ T and the pass
+//                                                        in progress, then its own pass
+//   expected batch  x = min(b, 1 + λr · T)               items gathered within the timeout
+//   utilization     u = λr · I(x) / (x · e)              e = data-parallel efficiency when spread
 //   feasible        W ≤ D and u ≤ max utilization
 //
 // λr is the busiest replica's items per second. It falls as replicas are added, and u grows

@@ -219,7 +219,7 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
   sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
   std::vector<bool> done(services, false);
   std::vector<std::size_t> first;
-  struct Options {
+  struct Places {
     int count = 0;  // candidates that fit now and add value
     std::size_t best = 0;
     GreedyKey key;
@@ -244,7 +244,7 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
   }
   for (int size : sizes) {
     while (true) {
-      std::vector<Options> of(services);
+      std::vector<Places> of(services);
       for (std::size_t c = 0; c < ground.size(); ++c) {
         const std::size_t service = index_of(ground.type_of(c).service);
         if (done[service] || smallest[service] != size || !constraints.feasible(c) ||
@@ -254,7 +254,7 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
         const double gain = objective.gain(c);
         const GreedyKey key = greedy_key(g, gain, constraints.cost(c));
         if (!adds_value(key, gain)) continue;
-        Options& o = of[service];
+        Places& o = of[service];
         if (o.count++ == 0 || o.key < key) o.best = c, o.key = key;
       }
       // The service with the fewest places left goes next (it loses most by waiting), then the
@@ -288,6 +288,11 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
   std::vector<bool> wanted(services, false), has_candidates(services, false);
   for (std::size_t c = 0; c < ground.size(); ++c)
     has_candidates[index_of(ground.type_of(c).service)] = true;
+  const auto services_in = [&](const std::vector<std::size_t>& set) {  // which have an instance
+    std::vector<bool> placed(services, false);
+    for (std::size_t c : set) placed[index_of(ground.type_of(c).service)] = true;
+    return placed;
+  };
   const auto make = [&] {
     return std::pair<Objective, DeviceConstraints>(Objective(ground),
                                                    DeviceConstraints(ground, options.unavailable));
@@ -309,8 +314,7 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
     if (options.local_search_moves > 0 && work <= options.local_search_limit) {
       // A move may replace a first instance, not leave its service without one.
       const auto keeps_wanted = [&](const std::vector<std::size_t>& set) {
-        std::vector<bool> placed(services, false);
-        for (std::size_t c : set) placed[index_of(ground.type_of(c).service)] = true;
+        const std::vector<bool> placed = services_in(set);
         for (std::size_t c : first)
           if (!placed[index_of(ground.type_of(c).service)]) return false;
         return true;
@@ -322,8 +326,7 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
       out.moves = improved.moves;
     }
     if (!options.serve_every_service) break;
-    std::vector<bool> placed(services, false);
-    for (std::size_t c : out.chosen) placed[index_of(ground.type_of(c).service)] = true;
+    const std::vector<bool> placed = services_in(out.chosen);
     bool more = false;
     for (std::size_t i = 0; i < services; ++i)
       if (!placed[i] && !wanted[i] && has_candidates[i] &&
