@@ -49,22 +49,19 @@ class LinearProgram {
 
   /// Maximizes; throws Error unless GLPK finds an optimum (callers build feasible LPs).
   void solve() {
-    glp_load_matrix(lp_.get(), static_cast<int>(values_.size()) - 1, rows_.data(), cols_.data(),
-                    values_.data());
-    glp_scale_prob(lp_.get(), GLP_SF_AUTO);
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
-    const int rc = glp_simplex(lp_.get(), &parm);
-    if (rc != 0 || glp_get_status(lp_.get()) != GLP_OPT)
-      throw_failure("the simplex method", rc, glp_get_status(lp_.get()));
+    if (!solve_relaxation()) throw_failure("the simplex method", GLP_ENOPFS, GLP_NOFEAS);
   }
+
+  enum class MipStatus {
+    Optimal,     ///< the integer optimum, proven
+    TimeLimit,   ///< time ran out with a feasible solution (and the bound proven so far)
+    Infeasible,  ///< no integer solution exists
+  };
   /// With integer columns: the LP relaxation, then branch and bound for at most `time_limit_s`.
-  /// Returns true when the integer optimum is proven, false when time ran out with a feasible
-  /// solution; throws Error otherwise. Read the solution with mip_objective() and mip_value().
-  bool solve_integer(double time_limit_s) {
-    solve();
+  /// Throws Error when GLPK fails otherwise (or time runs out before any solution). Read the
+  /// solution with mip_objective() and mip_value().
+  MipStatus solve_integer(double time_limit_s) {
+    if (!solve_relaxation()) return MipStatus::Infeasible;
     relaxation_ = glp_get_obj_val(lp_.get());
     glp_iocp parm;
     glp_init_iocp(&parm);
@@ -72,8 +69,9 @@ class LinearProgram {
     parm.tm_lim = static_cast<int>(time_limit_s * 1000.0);
     const int rc = glp_intopt(lp_.get(), &parm);
     const int status = glp_mip_status(lp_.get());
-    if (rc == 0 && status == GLP_OPT) return true;
-    if (rc == GLP_ETMLIM && status == GLP_FEAS) return false;
+    if (rc == 0 && status == GLP_OPT) return MipStatus::Optimal;
+    if (rc == 0 && status == GLP_NOFEAS) return MipStatus::Infeasible;
+    if (rc == GLP_ETMLIM && status == GLP_FEAS) return MipStatus::TimeLimit;
     throw_failure("branch and bound", rc, status);
   }
   double objective() const { return glp_get_obj_val(lp_.get()); }
@@ -85,6 +83,23 @@ class LinearProgram {
 
  private:
   [[noreturn]] static void throw_failure(const char* method, int rc, int status);
+
+  // The LP (relaxation): true at an optimum, false when no point satisfies the rows; throws
+  // Error on other failures (an unbounded LP is a modelling error here).
+  bool solve_relaxation() {
+    glp_load_matrix(lp_.get(), static_cast<int>(values_.size()) - 1, rows_.data(), cols_.data(),
+                    values_.data());
+    glp_scale_prob(lp_.get(), GLP_SF_AUTO);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    const int rc = glp_simplex(lp_.get(), &parm);
+    const int status = glp_get_status(lp_.get());
+    if (rc == 0 && status == GLP_OPT) return true;
+    if (rc == GLP_ENOPFS || (rc == 0 && status == GLP_NOFEAS)) return false;
+    throw_failure("the simplex method", rc, status);
+  }
 
   std::unique_ptr<glp_prob, decltype(&glp_delete_prob)> lp_;
   double relaxation_ = 0.0;

@@ -2,14 +2,15 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "bound/linear_program.hpp"
 
 namespace epara::bound {
 
-PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s) {
-  EPARA_EXPECTS(std::isfinite(time_limit_s) && time_limit_s > 0.0,
+PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOptions& options) {
+  EPARA_EXPECTS(std::isfinite(options.time_limit_s) && options.time_limit_s > 0.0,
                 "optimal_placement: the time limit must be finite and > 0");
   const Cluster& cluster = ground.scenario().cluster;
   detail::LinearProgram lp;
@@ -38,6 +39,11 @@ PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s)
     lp.set(found->second.second, instances[g],
            t.devices * static_cast<double>(t.memory_per_device.count) / 1e9);
   }
+  // With serve_every_service, per service: −(its instances where some of its demand reaches)
+  // <= −1. (A row on its flow instead would let branch and bound meet it with a fraction of an
+  // instance inside the integrality tolerance.)
+  std::vector<std::optional<int>> instances_row(ground.scenario().services.size());
+  std::vector<bool> reached(ground.group_count(), false);
   for (std::size_t n = 0; n < ground.demand().size(); ++n) {
     const DemandNode& d = ground.demand()[n];
     const int demand_row = lp.add_row_at_most(static_cast<double>(d.demand));
@@ -46,6 +52,11 @@ PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s)
       const int flow = lp.add_column(static_cast<double>(ground.weight(d.service)));
       lp.set(demand_row, flow, 1.0);
       lp.set(capacity_row[g], flow, 1.0);
+      if (!options.serve_every_service || reached[g]) continue;
+      reached[g] = true;
+      std::optional<int>& row = instances_row[index_of(d.service)];
+      if (!row) row = lp.add_row_at_most(-1.0);
+      lp.set(*row, instances[g], -1.0);
     }
   }
   PlacementOptimum out;
@@ -53,7 +64,14 @@ PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s)
     out.proven = true;
     return out;
   }
-  out.proven = lp.solve_integer(time_limit_s);
+  const auto status = lp.solve_integer(options.time_limit_s);
+  if (status == detail::LinearProgram::MipStatus::Infeasible) {
+    out.feasible = false;
+    out.proven = true;
+    out.instances.assign(ground.group_count(), 0);
+    return out;
+  }
+  out.proven = status == detail::LinearProgram::MipStatus::Optimal;
   out.value = lp.mip_objective();
   out.upper = out.proven ? out.value : lp.relaxation();
   out.instances.resize(ground.group_count());

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.hpp"
+#include "epara/bound/placement_ilp.hpp"
 #include "epara/io/placement_json.hpp"
 
 namespace {
@@ -75,6 +76,50 @@ void print_summary(const Scenario& s, const Placement& p, const SchedulerOptions
                to_string(outcome.status), outcome.served, outcome.demand, outcome.reason);
 }
 
+// The integer program's optimum on the same problem, from scratch (the ILP does not model kept
+// instances or load costs), and how near the placement comes. Values are weighted units: with
+// the items weighting, items per second.
+void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
+                   const SchedulerOptions& options, const Placement& placement, double seconds) {
+  const GroundSet ground = placement_ground_set(s, demand, {}, options);
+  const auto start = std::chrono::steady_clock::now();
+  const bound::PlacementOptimum best = bound::optimal_placement(
+      ground, {.time_limit_s = seconds, .serve_every_service = options.serve_every_service});
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string_view unit =
+      options.weighting == Weighting::Items ? "items/s" : "weighted items/s";
+  if (!best.feasible) {
+    fmt::print("\nOptimum (ILP): no placement serves every service at once ({:.3g} s)\n", took);
+    return;
+  }
+  const double value = best.value / units_per_item;
+  fmt::print("\nOptimum (ILP, from scratch, loads free): {:.4g} {}{} ({:.3g} s)\n", value, unit,
+             best.proven ? ", proven"
+                         : fmt::format(", not proven: at most {:.4g}", best.upper / units_per_item),
+             took);
+  std::map<std::size_t, std::string> on_server;  // the optimum's instances, by server
+  for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
+    if (best.instances[g] == 0) continue;
+    const InstanceType& t = ground.group_type(g);
+    std::string& line = on_server[index_of(ground.group_server(g))];
+    line +=
+        fmt::format("{}{} x{} ({}{}{})", line.empty() ? "" : ", ", s.service(t.service).name,
+                    best.instances[g], t.devices > 1 ? fmt::format("{} devices", t.devices) : "",
+                    t.share < 1.0 ? fmt::format("{:.0f}% share", 100 * t.share) : "",
+                    t.devices == 1 && t.share >= 1.0 ? "1 device" : "");
+  }
+  for (const auto& [server, line] : on_server)
+    fmt::print("  {}: {}\n", s.cluster.servers[server].name, line);
+  if (best.value > 0)
+    fmt::print("this placement: {:.4g} {}, {:.1f}% of the optimum{}\n",
+               placement.weighted_value / units_per_item, unit,
+               100.0 * placement.weighted_value / best.value,
+               placement.unloads.empty() && placement.loads.size() == placement.instances.size()
+                   ? ""
+                   : " (it keeps loaded instances, which the ILP does not model)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,7 +128,7 @@ int main(int argc, char** argv) {
       "maximization of the SLO-feasible demand they serve (state-aware)."};
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
-  double budget_s = -1, penalty = 0;
+  double budget_s = -1, penalty = 0, optimal_s = 0;
   bool json = false, serve_every_service = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
@@ -104,6 +149,11 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--out", out_path, "Write the placement as JSON to this file");
   app.add_flag("--json", json, "Print the placement as JSON instead of the summary");
+  app.add_option("--optimal", optimal_s,
+                 "Also solve the placement integer program (GLPK) for at most this many seconds "
+                 "and print the optimum beside the placement: from scratch, loads free, under "
+                 "the same weighting and --serve-every-service")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   return cli::run_reporting_errors("epara-place", [&] {
@@ -143,6 +193,7 @@ int main(int argc, char** argv) {
           scenario_path.empty() ? cli::embedded_testbed_name : std::string_view(scenario_path),
           seconds);
     }
+    if (optimal_s > 0) print_optimum(scenario, demand, options, placement, optimal_s);
     return 0;
   });
 }

@@ -12,6 +12,7 @@
 #include "epara/placement/exhaustive.hpp"
 #include "epara/placement/flow_objective.hpp"
 #include "epara/placement/local_search.hpp"
+#include "epara/placement/scheduler.hpp"
 #include "support/random_placement.hpp"
 
 using namespace epara;
@@ -49,7 +50,7 @@ TEST_CASE("the placement ILP finds the exhaustive optimum with whole-device inst
         exhaustive_maximum(FlowObjective(g), DeviceConstraints(g), g.size(),
                            std::numeric_limits<double>::infinity(), 2'000'000);
     if (!best.complete) continue;
-    const bound::PlacementOptimum ilp = bound::optimal_placement(g, 30.0);
+    const bound::PlacementOptimum ilp = bound::optimal_placement(g, {.time_limit_s = 30.0});
     INFO("trial " << trial);
     REQUIRE(ilp.proven);
     REQUIRE(ilp.value == Approx(best.value).epsilon(1e-9).margin(1.0));
@@ -73,7 +74,7 @@ TEST_CASE("the placement ILP is never below greedy, on 20 to 30 servers", "[boun
     } while (world->scenario.cluster.servers.size() < 20 || world->ground->size() == 0);
     const GroundSet& g = *world->ground;
     const double greedy = greedy_value(g);
-    const bound::PlacementOptimum ilp = bound::optimal_placement(g, 3.0);
+    const bound::PlacementOptimum ilp = bound::optimal_placement(g, {.time_limit_s = 3.0});
     INFO("trial " << trial << ": greedy " << greedy << ", ILP " << ilp.value << " (upper "
                   << ilp.upper << ")");
     REQUIRE(ilp.upper >= greedy * (1 - 1e-9) - 1.0);
@@ -96,4 +97,85 @@ TEST_CASE("the placement ILP is never below greedy, on 20 to 30 servers", "[boun
   }
   // Scarce enough that placement chooses: most instances cannot serve everything.
   CHECK(std::count_if(served.begin(), served.end(), [](double f) { return f < 0.999; }) >= 5);
+}
+
+TEST_CASE("the placement ILP that serves every service bounds the every-service scheduler",
+          "[bound][ilp]") {
+  // Scarce demand on medium whole-device instances: the items optimum often leaves a service
+  // out, and serving it costs value. Where the scheduler's set serves every service it can
+  // reach, the ILP under the same promise is never below it, and never above the ILP without it.
+  std::mt19937_64 rng(4242);
+  SchedulerOptions every;
+  every.local_search_moves = 16;
+  std::vector<double> ratios;
+  int all_served = 0, feasible = 0;
+  for (int trial = 0; trial < 8; ++trial) {
+    testing::PlacementShape shape{24, 4, 6, false, false, 20};
+    std::unique_ptr<testing::PlacementWorld> world;
+    do {
+      world = testing::random_placement(rng, shape);
+    } while (world->scenario.cluster.servers.size() < 12 || world->ground->size() == 0);
+    const GroundSet& g = *world->ground;
+    const detail::SearchOutcome search = detail::run_search<FlowObjective>(g, every);
+    FlowObjective value(g);
+    for (std::size_t c : search.chosen) value.commit(c);
+    std::vector<double> served(world->scenario.services.size(), 0.0);
+    std::vector<bool> reachable(served.size(), false);
+    for (std::size_t n = 0; n < g.demand().size(); ++n) {
+      const DemandNode& d = g.demand()[n];
+      served[index_of(d.service)] += static_cast<double>(d.demand - value.unserved(n));
+      for (std::uint32_t group = 0; group < g.group_count(); ++group)
+        if (g.reaches(n, group)) reachable[index_of(d.service)] = true;
+    }
+    bool serves_all = true;
+    for (std::size_t i = 0; i < served.size(); ++i)
+      if (reachable[i] && served[i] < 1.0) serves_all = false;
+
+    const bound::PlacementOptimum plain = bound::optimal_placement(g, {.time_limit_s = 3.0});
+    const bound::PlacementOptimum ilp =
+        bound::optimal_placement(g, {.time_limit_s = 3.0, .serve_every_service = true});
+    INFO("trial " << trial << ": scheduler " << value.value() << ", ILP " << ilp.value << " (upper "
+                  << ilp.upper << "), without the promise " << plain.upper);
+    if (!ilp.feasible) continue;
+    ++feasible;
+    REQUIRE(ilp.value <= plain.upper * (1 + 1e-9) + 1.0);
+    if (!serves_all) continue;
+    ++all_served;
+    REQUIRE(ilp.upper >= value.value() * (1 - 1e-9) - 1.0);
+    if (ilp.proven && ilp.value > 0) ratios.push_back(value.value() / ilp.value);
+  }
+  if (!ratios.empty()) {
+    double sum = 0;
+    for (double r : ratios) sum += r;
+    fmt::print(
+        "every-service scheduler/ILP over {} medium instances (12-24 servers; {} feasible, "
+        "{} served every service): mean {:.4f}, worst {:.4f}\n",
+        ratios.size(), feasible, all_served, sum / static_cast<double>(ratios.size()),
+        *std::min_element(ratios.begin(), ratios.end()));
+  }
+  CHECK(all_served >= feasible / 2);
+}
+
+TEST_CASE("the every-service ILP is infeasible when two services cannot both be served",
+          "[bound][ilp]") {
+  // One 2-GPU server; each service needs both GPUs (24 GiB over 16 GiB devices).
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(1, {});
+  using namespace std::chrono_literals;
+  s.profiles = {{"big", "test", {{DeviceClassId{0}, 2, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
+  s.services = {{"a", Slo::latency(1s), Bytes::gib(24), ProfileId{0}, Bytes::kib(4)},
+                {"b", Slo::latency(1s), Bytes::gib(24), ProfileId{0}, Bytes::kib(4)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{5}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{1}, 0}};
+  const GroundSet g = placement_ground_set(s, demand, {});
+  const bound::PlacementOptimum plain = bound::optimal_placement(g);
+  CHECK(plain.feasible);
+  CHECK(plain.proven);
+  CHECK(plain.value == Approx(5e6).margin(1.0));  // "a": all of its 5/s
+  const bound::PlacementOptimum both =
+      bound::optimal_placement(g, {.time_limit_s = 10.0, .serve_every_service = true});
+  CHECK_FALSE(both.feasible);
+  CHECK(both.value == 0.0);
 }

@@ -171,6 +171,47 @@ TEST_CASE("every service first gets an instance, the multi-device ones first") {
   check_constraints(s, every);
 }
 
+TEST_CASE("a first instance goes where it displaces least rather than where it serves most") {
+  // "fast" has a GPU 3.3× faster than "slow"'s. "frames" wants more than both serve, and so
+  // does "rare" (144/s of it on the fast GPU, 42/s on the slow). Its first instance on the fast
+  // GPU would serve more of it and cost ~3× more frames than on the slow one.
+  Scenario s;
+  s.cluster.device_classes = {{"big", DeviceKind::Gpu, Bytes::gib(16), 1.0},
+                              {"small", DeviceKind::Gpu, Bytes::gib(16), 0.3}};
+  s.cluster.servers = {{"fast", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
+                       {"slow", ServerKind::EdgeServer, {DeviceClassId{1}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  const auto curves = [](Duration one, Duration many) {
+    return std::vector<Profile::Curve>{
+        {DeviceClassId{0}, 1, LatencyCurve({{1, one}, {32, many}})},
+        {DeviceClassId{1}, 1, LatencyCurve({{1, one * 10 / 3}, {32, many * 10 / 3}})}};
+  };
+  s.profiles = {{"frames", "test", curves(1ms, 10ms)}, {"rare", "test", curves(20ms, 200ms)}};
+  s.services = {{"frames", Slo::latency(100ms), Bytes::gib(1), ProfileId{0}, Bytes::kib(10)},
+                {"rare", Slo::latency(1s), Bytes::gib(1), ProfileId{1}, Bytes::kib(10)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{20'000}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{200}, 0}};
+  SchedulerOptions items_only;
+  items_only.serve_every_service = false;
+  const Placement sum = schedule(s, demand, {}, items_only);
+  REQUIRE(sum.services[1].status == ServiceStatus::Unserved);  // frames take both GPUs
+
+  const Placement every = schedule(s, demand, {});
+  REQUIRE(every.instances.size() == 2);
+  for (const PlacedInstance& i : every.instances)
+    CHECK(i.server == (i.service == ServiceId{1} ? ServerId{1} : ServerId{0}));
+  CHECK(every.services[1].served > 0.0);
+  check_constraints(s, every);
+  // The other way round, by hand: rare on the fast GPU, frames on the slow one (2,922/s against
+  // 144 + 864).
+  SchedulerOptions forced = items_only;
+  forced.unavailable = {{ServerId{1}, 0}};
+  const Placement rare_fast = schedule(s, {demand[1]}, {}, forced);
+  forced.unavailable = {{ServerId{0}, 0}};
+  const Placement frames_slow = schedule(s, {demand[0]}, {}, forced);
+  CHECK(every.served > rare_fast.served + frames_slow.served);
+}
+
 TEST_CASE("the network reserve is the longest transfer of the input, capped by the fraction") {
   Scenario s;
   s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};

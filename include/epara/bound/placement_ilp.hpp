@@ -13,6 +13,9 @@
 // rows aggregate a server's devices and leave out co-located tenants' deadlines, so the value is
 // an upper bound on the optimum there. Kept instances, load costs and failed devices are not
 // modelled: compare with a placement from scratch with loads free.
+//
+// With serve_every_service, each service must have an instance where some of its demand reaches
+// (where that is possible at all), as the scheduler promises.
 
 #include <cstdint>
 #include <vector>
@@ -22,14 +25,26 @@
 namespace epara::bound {
 
 struct PlacementOptimum {
+  /// false: no placement serves every service at once (with serve_every_service only); the
+  /// other fields are then 0.
+  bool feasible = true;
   double value = 0.0;            ///< best weighted served demand found, in units
   double upper = 0.0;            ///< proven upper bound on it (== value when `proven`)
   bool proven = false;           ///< branch and bound finished within the time limit
   std::vector<int> instances{};  ///< per group of the ground set: instances placed
 };
 
-/// Solves the placement integer program of `ground`; stops after `time_limit_s` seconds with
-/// the best solution found and the bound proven so far. Throws Error if GLPK fails.
-PlacementOptimum optimal_placement(const GroundSet& ground, double time_limit_s = 60.0);
+struct PlacementIlpOptions {
+  /// Branch and bound stops after this many seconds with the best solution found and the bound
+  /// proven so far.
+  double time_limit_s = 60.0;
+  /// Every service that some group can serve gets an instance where some of its demand
+  /// reaches: the optimum under SchedulerOptions::serve_every_service's promise.
+  bool serve_every_service = false;
+};
+
+/// Solves the placement integer program of `ground`. Throws Error if GLPK fails.
+PlacementOptimum optimal_placement(const GroundSet& ground,
+                                   const PlacementIlpOptions& options = {});
 
 }  // namespace epara::bound

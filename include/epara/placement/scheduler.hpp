@@ -105,6 +105,9 @@ struct Placement {
   bool singleton = false;      ///< the best-singleton fix won over the greedy set
   int local_search_moves = 0;  ///< improving moves local search made after greedy
   double greedy_value = 0.0;   ///< the guiding objective's value of the greedy set alone
+  /// The weighted served demand of the whole placement, in units (FlowObjective's value): what
+  /// bound::optimal_placement bounds.
+  double weighted_value = 0.0;
   std::vector<InstanceType> types{};
   std::vector<PlacedInstance> instances{};
   std::vector<std::size_t> loads{};       ///< indices into instances: new loads
@@ -194,7 +197,28 @@ struct SearchOutcome {
 // that lighter ones do not take a device on every server a multi-device replica could use
 // (first-fit decreasing); among services of one size, the one with the fewest candidates left
 // that fit and add value (most constrained first), then by its best candidate's rank, so the
-// weighting decides among equals. Returns them in commit order.
+// weighting decides among equals. A first instance is a foothold, so each goes where it costs
+// the rest least: the candidate of the best gain net of what it displaces — its devices (×
+// share) at the best gain per device that another service's candidate has on that server's
+// class now. Returns them in commit order.
+// The two best offers of distinct services (gain per device, here).
+struct Rivals {
+  double best = 0.0, second = 0.0;
+  std::size_t best_service = std::numeric_limits<std::size_t>::max();
+  void offer(std::size_t service, double value) {
+    if (service == best_service) {
+      best = std::max(best, value);
+    } else if (value > best) {
+      second = best;
+      best = value;
+      best_service = service;
+    } else {
+      second = std::max(second, value);
+    }
+  }
+  double best_besides(std::size_t service) const { return service == best_service ? second : best; }
+};
+
 template <class Objective>
 std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vector<bool>& wanted,
                                          Objective& objective, DeviceConstraints& constraints,
@@ -220,9 +244,10 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
   std::vector<bool> done(services, false);
   std::vector<std::size_t> first;
   struct Places {
-    int count = 0;  // candidates that fit now and add value
-    std::size_t best = 0;
-    GreedyKey key;
+    int count = 0;         // candidates that fit now and add value
+    std::size_t best = 0;  // the one of the best net gain
+    double net = 0.0;
+    GreedyKey key;  // the best rank among them
   };
   const auto commit = [&](std::size_t service, std::size_t c) {
     done[service] = true;
@@ -242,20 +267,39 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
     const double gain = objective.gain(c);
     if (adds_value(greedy_key(g, gain, constraints.cost(c)), gain)) commit(service, c);
   }
+  const std::size_t classes = ground.scenario().cluster.device_classes.size();
+  const auto device_share = [&](std::size_t c) {
+    const InstanceType& t = ground.type_of(c);
+    return t.devices * t.share;
+  };
   for (int size : sizes) {
     while (true) {
+      // Per (server, class): the two best gains per device of candidates of distinct services,
+      // so that each service's displacement leaves out its own candidates.
+      std::vector<Rivals> rivals(ground.scenario().cluster.servers.size() * classes);
+      const auto rivals_of = [&](std::size_t c) -> Rivals& {
+        return rivals[index_of(ground.candidates()[c].server) * classes +
+                      index_of(ground.type_of(c).device_class)];
+      };
+      std::vector<double> gains(ground.size(), 0.0);
+      for (std::size_t c = 0; c < ground.size(); ++c) {
+        if (!constraints.feasible(c)) continue;
+        ++evaluations;
+        gains[c] = objective.gain(c);
+        rivals_of(c).offer(index_of(ground.type_of(c).service), gains[c] / device_share(c));
+      }
       std::vector<Places> of(services);
       for (std::size_t c = 0; c < ground.size(); ++c) {
         const std::size_t service = index_of(ground.type_of(c).service);
         if (done[service] || smallest[service] != size || !constraints.feasible(c) ||
             constraints.cost(c) > g.budget + 1e-9)
           continue;
-        ++evaluations;
-        const double gain = objective.gain(c);
-        const GreedyKey key = greedy_key(g, gain, constraints.cost(c));
-        if (!adds_value(key, gain)) continue;
+        const GreedyKey key = greedy_key(g, gains[c], constraints.cost(c));
+        if (!adds_value(key, gains[c])) continue;
+        const double net = gains[c] - device_share(c) * rivals_of(c).best_besides(service);
         Places& o = of[service];
-        if (o.count++ == 0 || o.key < key) o.best = c, o.key = key;
+        if (o.count++ == 0 || o.key < key) o.key = key;
+        if (o.count == 1 || o.net < net) o.best = c, o.net = net;
       }
       // The service with the fewest places left goes next (it loses most by waiting), then the
       // one the weighting values most.
@@ -340,6 +384,28 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
 
 }  // namespace detail
 
+/// The ground set schedule() searches: instance types from `allocator` (one per service with
+/// demand and device class), their candidates on the servers, the demand and the weighting's
+/// service weights — for a bound or another search on the same problem
+/// (bound::optimal_placement). Throws InvalidArgument for ids out of range.
+template <class AllocatorType = Allocator<>>
+GroundSet placement_ground_set(const Scenario& scenario, const std::vector<Demand>& demand,
+                               const std::vector<LoadedInstance>& loaded,
+                               const SchedulerOptions& options = {},
+                               const AllocatorType& allocator = {}) {
+  for (const Demand& d : demand)
+    EPARA_EXPECTS(index_of(d.service) < scenario.services.size() &&
+                      index_of(d.origin) < scenario.cluster.servers.size(),
+                  "schedule: a demand names an unknown service or server");
+  for (const LoadedInstance& li : loaded)
+    EPARA_EXPECTS(index_of(li.service) < scenario.services.size() &&
+                      index_of(li.server) < scenario.cluster.servers.size(),
+                  "schedule: a loaded instance names an unknown service or server");
+  const auto loads = total_load(demand, scenario.services.size());
+  return GroundSet(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
+                   loaded, detail::service_weights(scenario, loads, options.weighting));
+}
+
 /// Places instances for `demand` on the scenario's cluster, starting from `loaded`. Instance
 /// types come from `allocator` (one per service with demand and device class). Throws
 /// InvalidArgument for inconsistent input (ids out of range, a budget and a penalty together,
@@ -353,18 +419,7 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
                 "schedule: the load penalty must be finite and >= 0");
   EPARA_EXPECTS(options.load_penalty == 0.0 || options.load_budget == Duration::max(),
                 "schedule: give a load budget or a load penalty, not both");
-  for (const Demand& d : demand)
-    EPARA_EXPECTS(index_of(d.service) < scenario.services.size() &&
-                      index_of(d.origin) < scenario.cluster.servers.size(),
-                  "schedule: a demand names an unknown service or server");
-  for (const LoadedInstance& li : loaded)
-    EPARA_EXPECTS(index_of(li.service) < scenario.services.size() &&
-                      index_of(li.server) < scenario.cluster.servers.size(),
-                  "schedule: a loaded instance names an unknown service or server");
-
-  const auto loads = total_load(demand, scenario.services.size());
-  GroundSet ground(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
-                   loaded, detail::service_weights(scenario, loads, options.weighting));
+  const GroundSet ground = placement_ground_set(scenario, demand, loaded, options, allocator);
   const detail::SearchOutcome search =
       options.objective == ObjectiveKind::Flow
           ? detail::run_search<FlowObjective>(ground, options)
@@ -403,6 +458,7 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
     out.demand += static_cast<double>(d.demand) / units_per_item;
     out.served += static_cast<double>(d.demand - flow.unserved(n)) / units_per_item;
   }
+  out.weighted_value = flow.value();
   out.services = detail::service_outcomes(ground, flow);
   out.devices = devices.devices();
   return out;
