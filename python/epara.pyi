@@ -55,7 +55,8 @@ def place(scenario: Scenario, variant: str = "lazy", objective: str = "flow",
           load_budget_s: Optional[float] = None, load_penalty: float = 0.0,
           local_search_moves: int = 64, seed: int = 1,
           current: Optional[dict[str, Any]] = None, weighting: str = "items",
-          serve_every_service: bool = True) -> dict[str, Any]:
+          serve_every_service: bool = True,
+          spare_replicas: bool = True) -> dict[str, Any]:
     """variant: plain | lazy | stochastic; objective: flow | surrogate;
     weighting: items | demand-share."""
 

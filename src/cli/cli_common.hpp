@@ -47,6 +47,16 @@ CLI::Option* add_serve_every_service_option(CLI::App& app, Flag& flag,
                                     default_note));
 }
 
+/// --spare-replicas, for the programs that place (into a bool or std::optional<bool>).
+template <class Flag>
+CLI::Option* add_spare_replicas_option(CLI::App& app, Flag& flag, std::string_view default_note) {
+  return app.add_option("--spare-replicas", flag,
+                        fmt::format("true: devices the objective leaves idle host spare replicas "
+                                    "of the services most in use, for bursts the planned demand "
+                                    "does not show; false: idle devices stay empty; default: {}",
+                                    default_note));
+}
+
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);

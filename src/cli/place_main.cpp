@@ -53,6 +53,7 @@ void print_summary(const Scenario& s, const Placement& p, const SchedulerOptions
         names += fmt::format("{}{}", names.empty() ? "" : ", ", s.service(inst.service).name);
         if (t.devices > 1) names += fmt::format(" [{}-device replica]", t.devices);
         if (t.share < 1.0) names += fmt::format(" ({:.0f}%)", t.share * 100);
+        if (inst.spare) names += " spare";
         if (!inst.kept) names += " +load";
       }
       lines += fmt::format("  {} {}: {} | compute {:.0f}%, memory {} of {}\n", device_name(d.slot),
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
   double budget_s = -1, penalty = 0, optimal_s = 0;
-  bool json = false, serve_every_service = true;
+  bool json = false, serve_every_service = true, spare_replicas = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
                  "Loaded instances ({\"instances\": [...]}, e.g. a previous --out)");
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"flow", "surrogate"}));
   cli::add_weighting_option(app, weighting, "items");
   cli::add_serve_every_service_option(app, serve_every_service, "true");
+  cli::add_spare_replicas_option(app, spare_replicas, "true");
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load-penalty", penalty,
@@ -172,6 +174,7 @@ int main(int argc, char** argv) {
     options.objective = objective == "flow" ? ObjectiveKind::Flow : ObjectiveKind::Surrogate;
     options.weighting = *parse_weighting(weighting);
     options.serve_every_service = serve_every_service;
+    options.spare_replicas = spare_replicas;
     if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
     options.load_penalty = penalty;
 

@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
   std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
   std::optional<std::string> weighting;
-  std::optional<bool> serve_every_service;
+  std::optional<bool> serve_every_service, spare_replicas;
   std::optional<std::uint64_t> seed;
   std::optional<double> duration, warmup, load, burstiness, scale;
   double target = 0.99;
@@ -384,6 +384,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   cli::add_weighting_option(app, weighting, "the scenario's, else items");
   cli::add_serve_every_service_option(app, serve_every_service, "the scenario's, else true");
+  cli::add_spare_replicas_option(app, spare_replicas, "the scenario's, else true");
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
@@ -412,6 +413,7 @@ int main(int argc, char** argv) {
     if (load) config.load_scale = *load;
     if (weighting) config.weighting = *parse_weighting(*weighting);
     if (serve_every_service) config.serve_every_service = *serve_every_service;
+    if (spare_replicas) config.spare_replicas = *spare_replicas;
     if (burstiness) {
       config.arrivals = ArrivalProcess::Gamma;
       config.burstiness = *burstiness;

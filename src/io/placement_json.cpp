@@ -22,7 +22,7 @@ ordered_json devices_to_json(const std::vector<DeviceSlot>& devices) {
 
 LoadedInstance read_instance(const JsonNode& n, const Scenario& scenario) {
   // Instances written by placement_to_json carry more fields; they describe, never instruct.
-  n.expect_object({"service", "server", "devices", "device_class", "kept", "load_time_s",
+  n.expect_object({"service", "server", "devices", "device_class", "kept", "spare", "load_time_s",
                    "capacity_per_s", "share"});
   LoadedInstance li;
   li.service = detail::resolve_name<ServiceId>(n.at("service"), scenario.services, "service");
@@ -99,6 +99,7 @@ std::string placement_to_json(const Placement& p, const Scenario& scenario) {
                          {"devices", devices_to_json(i.devices)},
                          {"device_class", cluster.device_class(t.device_class).name},
                          {"kept", i.kept},
+                         {"spare", i.spare},
                          {"load_time_s", i.kept ? 0.0 : to_seconds(t.load_time)},
                          {"capacity_per_s", t.capacity},
                          {"share", t.share}});

@@ -73,7 +73,7 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   n.expect_object({"duration_s", "warmup_s", "seed", "arrivals", "burstiness", "load_scale",
                    "load_profile", "sync_period_ms", "sync_loss", "sync_delay_ms",
                    "placement_period_s", "failure_detection_ms", "weighting", "serve_every_service",
-                   "interference", "hop_limit", "faults", "trace"});
+                   "spare_replicas", "interference", "hop_limit", "faults", "trace"});
   if (auto x = n.find("duration_s")) c.duration = from_seconds(x->positive());
   if (auto x = n.find("warmup_s")) c.warmup = seconds_of(*x);
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
@@ -101,6 +101,7 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
         x->choice<Weighting>({{to_string(Weighting::Items), Weighting::Items},
                               {to_string(Weighting::DemandShare), Weighting::DemandShare}});
   if (auto x = n.find("serve_every_service")) c.serve_every_service = x->boolean();
+  if (auto x = n.find("spare_replicas")) c.spare_replicas = x->boolean();
   if (auto x = n.find("interference")) {
     c.interference = x->positive();
     if (c.interference < 1.0) x->fail("must be >= 1");

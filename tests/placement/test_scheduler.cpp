@@ -212,6 +212,59 @@ TEST_CASE("a first instance goes where it displaces least rather than where it s
   CHECK(every.served > rare_fast.served + frames_slow.served);
 }
 
+TEST_CASE("spare replicas fill idle devices and serve nothing the plan needs") {
+  // Three GPUs, two services of nearly a GPU of demand each: the objective needs two GPUs.
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}},
+                       {"b", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  s.profiles = {{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 10ms}, {8, 30ms}})}}}};
+  s.services = {{"hot", Slo::latency(100ms), Bytes::gib(2), ProfileId{0}, Bytes::kib(10)},
+                {"warm", Slo::latency(100ms), Bytes::gib(2), ProfileId{0}, Bytes::kib(10)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{220}, 0},
+                                   {ServiceId{1}, ServerId{1}, Rate{180}, 0}};
+  SchedulerOptions none;
+  none.spare_replicas = false;
+  const Placement planned = schedule(s, demand, {}, none);
+  REQUIRE(planned.instances.size() == 2);
+  for (const PlacedInstance& i : planned.instances) {
+    REQUIRE(planned.types[i.type].share == 1.0);
+    CHECK_FALSE(i.spare);
+  }
+
+  const Placement spared = schedule(s, demand, {});
+  REQUIRE(spared.instances.size() == 3);
+  const PlacedInstance& spare = spared.instances.back();
+  CHECK(spare.spare);
+  CHECK(spare.service == ServiceId{0});  // "hot" has more of its capacity in use
+  CHECK(std::count_if(spared.instances.begin(), spared.instances.end(),
+                      [](const PlacedInstance& i) { return i.spare; }) == 1);
+  CHECK(spared.served == Approx(planned.served));  // the plan's demand is served either way
+  CHECK(spared.weighted_value == planned.weighted_value);
+  check_constraints(s, spared);
+
+  SECTION("a loaded spare is kept, at no load time") {
+    std::vector<LoadedInstance> loaded;
+    for (const PlacedInstance& i : spared.instances)
+      loaded.push_back({i.service, i.server, i.devices});
+    const Placement again = schedule(s, demand, loaded);
+    CHECK(again.instances.size() == 3);
+    CHECK(again.loads.empty());
+    CHECK(again.unloads.empty());
+  }
+  SECTION("a load penalty admits no spare: it gains nothing to pay with") {
+    SchedulerOptions penalty;
+    penalty.load_penalty = 0.01;
+    CHECK(schedule(s, demand, {}, penalty).instances.size() == 2);
+  }
+  SECTION("a load budget bounds them") {
+    SchedulerOptions budget;
+    budget.load_budget = std::chrono::duration_cast<Duration>(planned.load_time);
+    CHECK(schedule(s, demand, {}, budget).instances.size() == 2);
+  }
+}
+
 TEST_CASE("the network reserve is the longest transfer of the input, capped by the fraction") {
   Scenario s;
   s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};

@@ -62,6 +62,16 @@ def test_place_serves_every_service(testbed):
         epara.place(testbed, weighting="votes")
 
 
+def test_place_spare_replicas(testbed):
+    spared = epara.place(testbed)
+    bare = epara.place(testbed, spare_replicas=False)
+    spares = [i for i in spared["instances"] if i["spare"]]
+    assert spares and not any(i["spare"] for i in bare["instances"])
+    assert len(spared["instances"]) == len(bare["instances"]) + len(spares)
+    assert all(i["share"] == 1.0 for i in spares)  # whole idle devices only
+    assert spared["summary"]["served_per_s"] == pytest.approx(bare["summary"]["served_per_s"])
+
+
 def test_placement_errors(testbed):
     with pytest.raises(ValueError, match="variant: unknown 'greedy' .known: plain, lazy, stochastic"):
         epara.place(testbed, variant="greedy")

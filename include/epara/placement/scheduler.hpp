@@ -37,6 +37,12 @@ struct SchedulerOptions {
   /// items objective leaves at zero a service that serves few items per device (a 70B LLM
   /// beside video streams) — optimal for the sum, a failure for that service's users.
   bool serve_every_service = true;
+  /// Devices the objective leaves idle host spare replicas (of whole-device types) of the
+  /// services it places, the one with the most of its placed capacity in use first: a replica
+  /// serves none of the planned demand, but demand is not the plan — bursts and moving origins find
+  /// capacity waiting rather than a load. Kept spares cost nothing; new ones take load time from
+  /// the budget. Not with a load penalty (a spare gains nothing to pay it with).
+  bool spare_replicas = true;
   /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
   /// best-singleton fix); Duration::max(): no budget.
   Duration load_budget = Duration::max();
@@ -66,6 +72,7 @@ struct PlacedInstance {
   std::vector<DeviceSlot> devices{};
   std::uint32_t type = 0;  ///< index into Placement::types
   bool kept = false;       ///< was loaded before: no load needed
+  bool spare = false;  ///< on a device the objective left idle (SchedulerOptions::spare_replicas)
 };
 
 enum class ServiceStatus {
@@ -188,9 +195,62 @@ inline std::vector<std::int64_t> service_weights(const Scenario& s, const std::v
 
 struct SearchOutcome {
   GreedyResult greedy;
-  std::vector<std::size_t> chosen;
+  std::vector<std::size_t> chosen;  ///< the objective's set, then `spares` spare replicas
   int moves = 0;
+  std::size_t spares = 0;
 };
+
+// Appends spare replicas to `chosen` while idle devices fit one: loaded instances first (free),
+// then a new replica of the service whose placed capacity is most in use (served / capacity),
+// on a server that some of its demand reaches within the SLO. Only services `chosen` places,
+// and only types that take whole devices (a share would land beside the instances whose
+// compute it is meant to add to).
+inline std::size_t add_spare_replicas(const GroundSet& ground, const SchedulerOptions& options,
+                                      std::vector<std::size_t>& chosen) {
+  DeviceConstraints constraints(ground, options.unavailable);
+  FlowObjective flow(ground);
+  double budget = options.load_budget == Duration::max() ? std::numeric_limits<double>::infinity()
+                                                         : to_seconds(options.load_budget);
+  const std::size_t services = ground.scenario().services.size();
+  std::vector<double> capacity(services, 0.0), served(services, 0.0);
+  for (std::size_t c : chosen) {
+    constraints.commit(c);
+    flow.commit(c);
+    budget -= constraints.cost(c);
+    capacity[index_of(ground.type_of(c).service)] += static_cast<double>(ground.capacity(c));
+  }
+  std::vector<bool> reached(ground.group_count(), false);
+  for (std::size_t n = 0; n < ground.demand().size(); ++n) {
+    const DemandNode& d = ground.demand()[n];
+    served[index_of(d.service)] += static_cast<double>(d.demand - flow.unserved(n));
+    for (std::uint32_t g = 0; g < ground.group_count(); ++g)
+      if (ground.reaches(n, g)) reached[g] = true;
+  }
+  const std::size_t before = chosen.size();
+  while (true) {
+    std::optional<std::size_t> best;
+    double best_use = 0.0;
+    bool best_kept = false;
+    for (std::size_t c = 0; c < ground.size(); ++c) {
+      const std::size_t service = index_of(ground.type_of(c).service);
+      if (capacity[service] <= 0.0 || ground.type_of(c).share < 1.0 ||
+          !reached[ground.candidates()[c].group] || constraints.cost(c) > budget + 1e-9 ||
+          !constraints.feasible(c))
+        continue;
+      const bool kept = ground.candidates()[c].keeps >= 0;
+      const double use = served[service] / capacity[service];
+      if (!best || (kept && !best_kept) || (kept == best_kept && use > best_use))
+        best = c, best_use = use, best_kept = kept;
+    }
+    if (!best) break;
+    constraints.commit(*best);
+    budget -= constraints.cost(*best);
+    capacity[index_of(ground.type_of(*best).service)] +=
+        static_cast<double>(ground.capacity(*best));
+    chosen.push_back(*best);
+  }
+  return chosen.size() - before;
+}
 
 // Commits one instance for every `wanted` service, where one fits, adds value and fits what
 // is left of the budget. Services whose smallest instance needs the most devices go first, so
@@ -378,6 +438,8 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
         wanted[i] = more = true;
     if (!more) break;
   }
+  if (options.spare_replicas && options.load_penalty == 0.0)
+    out.spares = add_spare_replicas(ground, options, out.chosen);
   out.greedy.evaluations = evaluations;
   return out;
 }
@@ -438,11 +500,13 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   FlowObjective flow(ground);
   DeviceConstraints devices(ground, options.unavailable);
   std::vector<bool> kept(loaded.size(), false);
-  for (std::size_t c : search.chosen) {
+  const std::size_t first_spare = search.chosen.size() - search.spares;
+  for (std::size_t i = 0; i < search.chosen.size(); ++i) {
+    const std::size_t c = search.chosen[i];
     const Candidate& cand = ground.candidates()[c];
     flow.commit(c);
-    PlacedInstance p{ground.type_of(c).service, cand.server, devices.commit(c), cand.type,
-                     cand.keeps >= 0};
+    PlacedInstance p{ground.type_of(c).service, cand.server,     devices.commit(c), cand.type,
+                     cand.keeps >= 0,           i >= first_spare};
     if (p.kept) {
       kept[static_cast<std::size_t>(cand.keeps)] = true;
     } else {

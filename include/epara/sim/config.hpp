@@ -65,6 +65,9 @@ struct SimulationConfig {
   /// EPARA's placement first gives every service with demand one instance where one fits
   /// (SchedulerOptions::serve_every_service); false: the objective alone decides.
   bool serve_every_service = true;
+  /// EPARA's placement puts spare replicas on the devices its objective leaves idle
+  /// (SchedulerOptions::spare_replicas); they run what is queued as soon as they are free.
+  bool spare_replicas = true;
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;

@@ -190,6 +190,7 @@ class Epara final : public Strategy {
     const Scenario& s = sim.scenario();
     options.weighting = sim.config().weighting;
     options.serve_every_service = sim.config().serve_every_service;
+    options.spare_replicas = sim.config().spare_replicas;
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
@@ -199,10 +200,13 @@ class Epara final : public Strategy {
           timing_for(s, t.service, t.device_class, t.devices,
                      t.plan.pipelined ? TimingSource::Pipeline : TimingSource::Profiled);
       if (!timing) continue;
+      // A spare replica carries none of the planned demand, so nothing is worth waiting for:
+      // it runs what is queued as soon as it is free (batches still grow under a burst).
+      const Duration timeout = i.spare ? Duration::zero() : t.plan.batch_timeout;
       out.push_back({i.service,
                      i.server,
                      i.devices,
-                     {t.plan.max_batch, t.plan.batch_timeout, *timing, t.share, t.load_time}});
+                     {t.plan.max_batch, timeout, *timing, t.share, t.load_time}});
       ++splits[t.service][t.plan.split];
     }
     for (const auto& [service, counts] : splits) {  // the split of the most placed type
