@@ -94,10 +94,16 @@ class LinearProgram {
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_ON;
-    const int rc = glp_simplex(lp_.get(), &parm);
+    int rc = glp_simplex(lp_.get(), &parm);
+    if (rc == GLP_ENOPFS || rc == GLP_ENODFS) {
+      // The presolver's verdict on a badly scaled problem is not final: the simplex method's
+      // own first phase decides.
+      parm.presolve = GLP_OFF;
+      rc = glp_simplex(lp_.get(), &parm);
+    }
     const int status = glp_get_status(lp_.get());
     if (rc == 0 && status == GLP_OPT) return true;
-    if (rc == GLP_ENOPFS || (rc == 0 && status == GLP_NOFEAS)) return false;
+    if (rc == 0 && status == GLP_NOFEAS) return false;
     throw_failure("the simplex method", rc, status);
   }
 

@@ -16,13 +16,16 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
   detail::LinearProgram lp;
   std::vector<int> instances(ground.group_count());
   std::vector<int> capacity_row(ground.group_count());
+  // Flows and capacities in items per second, not units: with coefficients of 1e8 (a GPU's
+  // capacity in units) GLPK's branch and bound reported feasible problems infeasible (on
+  // `large`, whose all-zero placement is feasible).
   // Per (server, device class): the devices and the memory the instances take.
   std::map<std::pair<std::size_t, std::size_t>, std::pair<int, int>> device_rows;
   for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
     const InstanceType& t = ground.group_type(g);
     instances[g] = lp.add_integer_column(0.0);
     capacity_row[g] = lp.add_row_at_most(0.0);  // served - capacity × instances <= 0
-    lp.set(capacity_row[g], instances[g], -static_cast<double>(to_units(t.capacity)));
+    lp.set(capacity_row[g], instances[g], -static_cast<double>(to_units(t.capacity)) / units_per_item);
     const std::size_t server = index_of(ground.group_server(g));
     const auto key = std::pair(server, index_of(t.device_class));
     auto found = device_rows.find(key);
@@ -46,7 +49,7 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
   std::vector<bool> reached(ground.group_count(), false);
   for (std::size_t n = 0; n < ground.demand().size(); ++n) {
     const DemandNode& d = ground.demand()[n];
-    const int demand_row = lp.add_row_at_most(static_cast<double>(d.demand));
+    const int demand_row = lp.add_row_at_most(static_cast<double>(d.demand) / units_per_item);
     for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
       if (!ground.reaches(n, g)) continue;
       const int flow = lp.add_column(static_cast<double>(ground.weight(d.service)));
@@ -72,8 +75,8 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
     return out;
   }
   out.proven = status == detail::LinearProgram::MipStatus::Optimal;
-  out.value = lp.mip_objective();
-  out.upper = out.proven ? out.value : lp.relaxation();
+  out.value = lp.mip_objective() * units_per_item;
+  out.upper = out.proven ? out.value : lp.relaxation() * units_per_item;
   out.instances.resize(ground.group_count());
   for (std::uint32_t g = 0; g < ground.group_count(); ++g)
     out.instances[g] = static_cast<int>(std::lround(lp.mip_value(instances[g])));

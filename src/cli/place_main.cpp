@@ -2,6 +2,7 @@
 // file) in; the placement out, as JSON and as a per-server summary.
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <string>
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
       "maximization of the SLO-feasible demand they serve (state-aware)."};
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
-  double budget_s = -1, penalty = 0, optimal_s = 0;
+  double budget_s = -1, penalty = 0, optimal_s = 0, load = 1;
   bool json = false, serve_every_service = true, spare_replicas = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
@@ -137,6 +138,10 @@ int main(int argc, char** argv) {
   app.add_option("--demand", demand_path,
                  "Demand JSON ({\"demand\": [...]}) replacing the "
                  "scenario's");
+  app.add_option("--load", load,
+                 "Multiply every demand by this (streams rounded to the nearest, as epara-sim "
+                 "--load does); default: 1")
+      ->check(CLI::PositiveNumber);
   app.add_option("--variant", variant, "Greedy variant")
       ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
   app.add_option("--objective", objective, "Objective")
@@ -160,9 +165,13 @@ int main(int argc, char** argv) {
 
   return cli::run_reporting_errors("epara-place", [&] {
     const Scenario scenario = cli::load_scenario_or_testbed(scenario_path);
-    const auto demand = demand_path.empty() ? scenario.demand
-                                            : io::parse_demand(io::read_text_file(demand_path),
-                                                               demand_path, scenario);
+    auto demand = demand_path.empty() ? scenario.demand
+                                      : io::parse_demand(io::read_text_file(demand_path),
+                                                         demand_path, scenario);
+    for (Demand& d : demand) {
+      d.rate = d.rate * load;
+      d.streams = static_cast<int>(std::lround(d.streams * load));
+    }
     const auto current =
         current_path.empty()
             ? std::vector<LoadedInstance>{}
