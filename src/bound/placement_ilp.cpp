@@ -25,7 +25,8 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
     const InstanceType& t = ground.group_type(g);
     instances[g] = lp.add_integer_column(0.0);
     capacity_row[g] = lp.add_row_at_most(0.0);  // served - capacity × instances <= 0
-    lp.set(capacity_row[g], instances[g], -static_cast<double>(to_units(t.capacity)) / units_per_item);
+    lp.set(capacity_row[g], instances[g],
+           -static_cast<double>(to_units(t.capacity)) / units_per_item);
     const std::size_t server = index_of(ground.group_server(g));
     const auto key = std::pair(server, index_of(t.device_class));
     auto found = device_rows.find(key);

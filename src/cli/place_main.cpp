@@ -165,9 +165,9 @@ int main(int argc, char** argv) {
 
   return cli::run_reporting_errors("epara-place", [&] {
     const Scenario scenario = cli::load_scenario_or_testbed(scenario_path);
-    auto demand = demand_path.empty() ? scenario.demand
-                                      : io::parse_demand(io::read_text_file(demand_path),
-                                                         demand_path, scenario);
+    auto demand = demand_path.empty()
+                      ? scenario.demand
+                      : io::parse_demand(io::read_text_file(demand_path), demand_path, scenario);
     for (Demand& d : demand) {
       d.rate = d.rate * load;
       d.streams = static_cast<int>(std::lround(d.streams * load));

@@ -263,6 +263,16 @@ TEST_CASE("spare replicas fill idle devices and serve nothing the plan needs") {
     budget.load_budget = std::chrono::duration_cast<Duration>(planned.load_time);
     CHECK(schedule(s, demand, {}, budget).instances.size() == 2);
   }
+  SECTION("no spare is slower than the service's slowest placed instance") {
+    // b's GPU becomes 4× slower: warm's planned instance moves to a's second GPU (b's cannot
+    // carry 180/s), and b's slow GPU would serve hot at a quarter of its planned instance.
+    s.cluster.device_classes.push_back({"slow", DeviceKind::Gpu, Bytes::gib(16), 0.25});
+    s.cluster.servers[1].gpus = {DeviceClassId{1}};
+    const Placement slow = schedule(s, demand, {});
+    CHECK(std::none_of(slow.instances.begin(), slow.instances.end(),
+                       [](const PlacedInstance& i) { return i.spare; }));
+    check_constraints(s, slow);
+  }
 }
 
 TEST_CASE("the network reserve is the longest transfer of the input, capped by the fraction") {

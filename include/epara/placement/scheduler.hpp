@@ -203,8 +203,11 @@ struct SearchOutcome {
 // Appends spare replicas to `chosen` while idle devices fit one: loaded instances first (free),
 // then a new replica of the service whose placed capacity is most in use (served / capacity),
 // on a server that some of its demand reaches within the SLO. Only services `chosen` places,
-// and only types that take whole devices (a share would land beside the instances whose
-// compute it is meant to add to).
+// only types that take whole devices (a share would land beside the instances whose compute it
+// is meant to add to), and none slower than the service's slowest placed instance: requests go
+// to a local instance first, and a slow spare at their origin would take them from the fast
+// instances the plan made for them (on `large`, Raspberry Pi spares of image-classify cost it
+// 10% of its requests).
 inline std::size_t add_spare_replicas(const GroundSet& ground, const SchedulerOptions& options,
                                       std::vector<std::size_t>& chosen) {
   DeviceConstraints constraints(ground, options.unavailable);
@@ -213,11 +216,14 @@ inline std::size_t add_spare_replicas(const GroundSet& ground, const SchedulerOp
                                                          : to_seconds(options.load_budget);
   const std::size_t services = ground.scenario().services.size();
   std::vector<double> capacity(services, 0.0), served(services, 0.0);
+  std::vector<double> slowest(services, std::numeric_limits<double>::infinity());
   for (std::size_t c : chosen) {
     constraints.commit(c);
     flow.commit(c);
     budget -= constraints.cost(c);
-    capacity[index_of(ground.type_of(c).service)] += static_cast<double>(ground.capacity(c));
+    const std::size_t service = index_of(ground.type_of(c).service);
+    capacity[service] += static_cast<double>(ground.capacity(c));
+    slowest[service] = std::min(slowest[service], static_cast<double>(ground.capacity(c)));
   }
   std::vector<bool> reached(ground.group_count(), false);
   for (std::size_t n = 0; n < ground.demand().size(); ++n) {
@@ -234,6 +240,7 @@ inline std::size_t add_spare_replicas(const GroundSet& ground, const SchedulerOp
     for (std::size_t c = 0; c < ground.size(); ++c) {
       const std::size_t service = index_of(ground.type_of(c).service);
       if (capacity[service] <= 0.0 || ground.type_of(c).share < 1.0 ||
+          static_cast<double>(ground.capacity(c)) < slowest[service] ||
           !reached[ground.candidates()[c].group] || constraints.cost(c) > budget + 1e-9 ||
           !constraints.feasible(c))
         continue;
