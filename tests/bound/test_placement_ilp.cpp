@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
@@ -26,6 +27,13 @@ double greedy_value(const GroundSet& g) {
   const GreedyResult r = greedy(objective, constraints, g.size(), options);
   const auto make = [&] { return std::pair(FlowObjective(g), DeviceConstraints(g)); };
   return local_search(make, g.size(), r.chosen, options).value;
+}
+// The mean and the least of ratios (not empty).
+std::pair<double, double> mean_and_worst(const std::vector<double>& ratios) {
+  double sum = 0;
+  for (double r : ratios) sum += r;
+  return {sum / static_cast<double>(ratios.size()),
+          *std::min_element(ratios.begin(), ratios.end())};
 }
 // All the demand, weighted, in units.
 double total_demand(const GroundSet& g) {
@@ -87,13 +95,11 @@ TEST_CASE("the placement ILP is never below greedy, on 20 to 30 servers", "[boun
   // How many are proven within the time limit depends on the machine, so only the line printed
   // does, not an assertion. With shares the ILP is an upper bound: the ratio is a lower one.
   if (!ratios.empty()) {
-    double sum = 0;
-    for (double r : ratios) sum += r;
+    const auto [mean, worst] = mean_and_worst(ratios);
     fmt::print(
         "greedy/ILP over {} medium instances (20-30 servers; {} proven; greedy serving at least "
         "{:.0f}% of the weighted demand): mean {:.4f}, worst {:.4f}\n",
-        ratios.size(), proven, 100 * *std::min_element(served.begin(), served.end()),
-        sum / static_cast<double>(ratios.size()), *std::min_element(ratios.begin(), ratios.end()));
+        ratios.size(), proven, 100 * *std::min_element(served.begin(), served.end()), mean, worst);
   }
   // Scarce enough that placement chooses: most instances cannot serve everything.
   CHECK(std::count_if(served.begin(), served.end(), [](double f) { return f < 0.999; }) >= 5);
@@ -145,13 +151,11 @@ TEST_CASE("the placement ILP that serves every service bounds the every-service 
     if (ilp.proven && ilp.value > 0) ratios.push_back(value.value() / ilp.value);
   }
   if (!ratios.empty()) {
-    double sum = 0;
-    for (double r : ratios) sum += r;
+    const auto [mean, worst] = mean_and_worst(ratios);
     fmt::print(
         "every-service scheduler/ILP over {} medium instances (12-24 servers; {} feasible, "
         "{} served every service): mean {:.4f}, worst {:.4f}\n",
-        ratios.size(), feasible, all_served, sum / static_cast<double>(ratios.size()),
-        *std::min_element(ratios.begin(), ratios.end()));
+        ratios.size(), feasible, all_served, mean, worst);
   }
   CHECK(all_served >= feasible / 2);
 }
