@@ -259,15 +259,6 @@ inline std::size_t add_spare_replicas(const GroundSet& ground, const SchedulerOp
   return chosen.size() - before;
 }
 
-// Commits one instance for every `wanted` service, where one fits, adds value and fits what
-// is left of the budget. Services whose smallest instance needs the most devices go first, so
-// that lighter ones do not take a device on every server a multi-device replica could use
-// (first-fit decreasing); among services of one size, the one with the fewest candidates left
-// that fit and add value (most constrained first), then by its best candidate's rank, so the
-// weighting decides among equals. A first instance is a foothold, so each goes where it costs
-// the rest least: the candidate of the best gain net of what it displaces — its devices (×
-// share) at the best gain per device that another service's candidate has on that server's
-// class now. Returns them in commit order.
 // The two best offers of distinct services (gain per device, here).
 struct Rivals {
   double best = 0.0, second = 0.0;
@@ -286,6 +277,15 @@ struct Rivals {
   double best_besides(std::size_t service) const { return service == best_service ? second : best; }
 };
 
+// Commits one instance for every `wanted` service, where one fits, adds value and fits what
+// is left of the budget. Services whose smallest instance needs the most devices go first, so
+// that lighter ones do not take a device on every server a multi-device replica could use
+// (first-fit decreasing); among services of one size, the one with the fewest candidates left
+// that fit and add value (most constrained first), then by its best candidate's rank, so the
+// weighting decides among equals. A first instance is a foothold, so each goes where it costs
+// the rest least: the candidate of the best gain net of what it displaces — its devices (×
+// share) at the best gain per device that another service's candidate has on that server's
+// class now. Returns them in commit order.
 template <class Objective>
 std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vector<bool>& wanted,
                                          Objective& objective, DeviceConstraints& constraints,
@@ -349,8 +349,10 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
                       index_of(ground.type_of(c).device_class)];
       };
       std::vector<double> gains(ground.size(), 0.0);
+      std::vector<bool> fits(ground.size(), false);
       for (std::size_t c = 0; c < ground.size(); ++c) {
-        if (!constraints.feasible(c)) continue;
+        fits[c] = constraints.feasible(c);
+        if (!fits[c]) continue;
         ++evaluations;
         gains[c] = objective.gain(c);
         rivals_of(c).offer(index_of(ground.type_of(c).service), gains[c] / device_share(c));
@@ -358,7 +360,7 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
       std::vector<Places> of(services);
       for (std::size_t c = 0; c < ground.size(); ++c) {
         const std::size_t service = index_of(ground.type_of(c).service);
-        if (done[service] || smallest[service] != size || !constraints.feasible(c) ||
+        if (done[service] || smallest[service] != size || !fits[c] ||
             constraints.cost(c) > g.budget + 1e-9)
           continue;
         const GreedyKey key = greedy_key(g, gains[c], constraints.cost(c));
