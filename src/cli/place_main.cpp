@@ -2,7 +2,6 @@
 // file) in; the placement out, as JSON and as a per-server summary.
 
 #include <chrono>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <string>
@@ -105,11 +104,11 @@ void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
     if (best.instances[g] == 0) continue;
     const InstanceType& t = ground.group_type(g);
     std::string& line = on_server[index_of(ground.group_server(g))];
-    line +=
-        fmt::format("{}{} x{} ({}{}{})", line.empty() ? "" : ", ", s.service(t.service).name,
-                    best.instances[g], t.devices > 1 ? fmt::format("{} devices", t.devices) : "",
-                    t.share < 1.0 ? fmt::format("{:.0f}% share", 100 * t.share) : "",
-                    t.devices == 1 && t.share >= 1.0 ? "1 device" : "");
+    const std::string size = t.share < 1.0   ? fmt::format("{:.0f}% share", 100 * t.share)
+                             : t.devices > 1 ? fmt::format("{} devices", t.devices)
+                                             : std::string("1 device");
+    line += fmt::format("{}{} x{} ({})", line.empty() ? "" : ", ", s.service(t.service).name,
+                        best.instances[g], size);
   }
   for (const auto& [server, line] : on_server)
     fmt::print("  {}: {}\n", s.cluster.servers[server].name, line);
@@ -168,10 +167,7 @@ int main(int argc, char** argv) {
     auto demand = demand_path.empty()
                       ? scenario.demand
                       : io::parse_demand(io::read_text_file(demand_path), demand_path, scenario);
-    for (Demand& d : demand) {
-      d.rate = d.rate * load;
-      d.streams = static_cast<int>(std::lround(d.streams * load));
-    }
+    for (Demand& d : demand) d = d.scaled(load);
     const auto current =
         current_path.empty()
             ? std::vector<LoadedInstance>{}

@@ -19,9 +19,7 @@ World::World(const Scenario& scenario, const SimulationConfig& config, Strategy&
   warmup_end_ = Time{} + config.warmup;
   arrivals_end_ = Time{} + config.duration;
   for (const Demand& d : scenario.demand) {
-    Demand scaled = d;
-    scaled.rate = d.rate * config.load_scale;
-    scaled.streams = static_cast<int>(std::lround(d.streams * config.load_scale));
+    const Demand scaled = d.scaled(config.load_scale);
     if (scaled.rate.per_second > 0.0 || scaled.streams > 0) declared_.push_back(scaled);
   }
   metrics_.strategy = std::string(strategy.name());

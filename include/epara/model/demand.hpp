@@ -1,6 +1,7 @@
 #pragma once
 // Offered load: how much work each service receives, and where it enters the cluster.
 
+#include <cmath>
 #include <vector>
 
 #include "epara/error.hpp"
@@ -22,6 +23,13 @@ struct Demand {
   /// Items (requests, or stream items) per second.
   Rate items(const Slo& slo) const noexcept {
     return slo.is_latency() ? rate : slo.rate * static_cast<double>(streams);
+  }
+  /// This demand times `factor`: the rate scaled, the streams rounded to the nearest.
+  Demand scaled(double factor) const {
+    Demand d = *this;
+    d.rate = rate * factor;
+    d.streams = static_cast<int>(std::lround(streams * factor));
+    return d;
   }
   friend bool operator==(const Demand&, const Demand&) = default;
 };
