@@ -85,8 +85,13 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (auto x = n.find("load_scale")) c.load_scale = x->positive();
   if (auto x = n.find("load_profile"))
     for (const JsonNode& step : x->elements()) {
-      step.expect_object({"at_s", "factor"});
-      c.load_profile.push_back({seconds_of(step.at("at_s")), step.at("factor").non_negative()});
+      step.expect_object({"at_s", "factor", "service", "origin"});
+      sim::LoadStep l{seconds_of(step.at("at_s")), step.at("factor").non_negative()};
+      if (auto service = step.find("service"))
+        l.service = detail::resolve_name<ServiceId>(*service, s.services, "service");
+      if (auto origin = step.find("origin"))
+        l.origin = detail::resolve_name<ServerId>(*origin, s.cluster.servers, "server");
+      c.load_profile.push_back(l);
     }
   if (auto x = n.find("sync_period_ms")) c.sync_period = from_ms(x->positive());
   if (auto x = n.find("sync_loss")) {

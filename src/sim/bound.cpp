@@ -10,25 +10,18 @@ namespace {
 
 struct Segment {
   Time from{}, to{};
-  double factor = 1.0;
 };
 
-// The measurement window cut where the load profile changes its factor (as World::factor_at).
+// The measurement window cut where a load step changes some factor (as World's arrivals).
 std::vector<Segment> segments_of(const SimulationConfig& c) {
   const Time start = Time{} + c.warmup, end = Time{} + c.duration;
-  std::vector<Segment> out{{start, end, 1.0}};
-  for (const LoadStep& step : c.load_profile) {
-    const Time at = Time{} + step.at;
-    for (Segment& s : out)
-      if (s.from >= at) s.factor = step.factor;
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const Segment& s) { return s.from < at && at < s.to; });
-    if (it != out.end()) {
-      Segment after{at, it->to, step.factor};
-      it->to = at;
-      out.insert(std::next(it), after);
-    }
-  }
+  std::vector<Time> cuts{start, end};
+  for (const LoadStep& step : c.load_profile)
+    if (const Time at = Time{} + step.at; start < at && at < end) cuts.push_back(at);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<Segment> out;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) out.push_back({cuts[i], cuts[i + 1]});
   return out;
 }
 
@@ -73,13 +66,14 @@ RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
     for (const bound::OfferedRate& r : bound::declared_rates(scenario, config.load_scale)) {
       if (config.trace && config.trace->service == r.service) continue;  // the trace drives it
       bound::OfferedRate scaled = r;
+      const double factor = load_factor(config, seg.from - Time{}, r.service, r.origin);
       const Slo& slo = scenario.service(r.service).slo;
       // Streams run in whole numbers: round(declared × factor), as the simulator does.
       scaled.items_per_s =
           slo.is_latency()
-              ? r.items_per_s * seg.factor
+              ? r.items_per_s * factor
               : slo.rate.per_second * static_cast<double>(std::lround(
-                                          r.items_per_s / slo.rate.per_second * seg.factor));
+                                          r.items_per_s / slo.rate.per_second * factor));
       if (scaled.items_per_s > 0.0) rates.push_back(scaled);
     }
     const auto traced = trace_rates(config, trace, seg.from, seg.to);

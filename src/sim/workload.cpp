@@ -3,25 +3,53 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "sim/world.hpp"
 
 namespace epara::sim::detail {
 
-Duration World::next_gap(Source& s, Time now) {
-  const double rate = s.rate * factor_at(now);
-  if (rate <= 0.0) return config_.duration;  // silent until the load comes back
-  double seconds;
-  if (config_.arrivals == ArrivalProcess::Poisson || config_.burstiness == 1.0) {
-    seconds = std::exponential_distribution<double>(rate)(s.rng);
-  } else {
-    // Gamma with mean 1/rate and coefficient of variation cv: shape 1/cv², scale cv²/rate.
-    const double cv2 = config_.burstiness * config_.burstiness;
-    seconds = std::gamma_distribution<double>(1.0 / cv2, cv2 / rate)(s.rng);
-  }
-  return from_seconds(seconds);
+namespace {
+
+// When the load profile next changes the factor of (service, origin) after `at`; none: never.
+std::optional<Duration> next_change(const SimulationConfig& c, Duration at, ServiceId service,
+                                    ServerId origin) {
+  std::optional<Duration> next;
+  for (const LoadStep& step : c.load_profile)
+    if (step.at > at && step.applies_to(service, origin) && (!next || step.at < *next))
+      next = step.at;
+  return next;
 }
+
+// One inter-arrival time in seconds at `rate` per second.
+double draw_gap(const SimulationConfig& c, Rng& rng, double rate) {
+  if (c.arrivals == ArrivalProcess::Poisson || c.burstiness == 1.0)
+    return std::exponential_distribution<double>(rate)(rng);
+  // Gamma with mean 1/rate and coefficient of variation cv: shape 1/cv², scale cv²/rate.
+  const double cv2 = c.burstiness * c.burstiness;
+  return std::gamma_distribution<double>(1.0 / cv2, cv2 / rate)(rng);
+}
+
+}  // namespace
+
+Duration World::next_gap(Source& s, Time now) {
+  // The rate is constant between the profile's steps. A gap drawn at one rate that would cross
+  // a step is cut there and drawn again at the new rate — exact for Poisson arrivals (they are
+  // memoryless), and a source whose factor is 0 waits for the step that brings it back.
+  Duration at = now - Time{};
+  for (;;) {
+    const double rate = s.rate * load_factor(config_, at, s.service, s.origin);
+    const std::optional<Duration> change = next_change(config_, at, s.service, s.origin);
+    if (rate > 0.0) {
+      const Duration gap = from_seconds(draw_gap(config_, s.rng, rate));
+      if (!change || at + gap < *change) return at + gap - (now - Time{});
+    }
+    if (!change) return config_.duration;  // silent for the rest of the run
+    at = *change;
+  }
+}
+
 
 void World::arrival(std::uint32_t source, Time now) {
   Source& s = sources_[source];
@@ -36,7 +64,8 @@ void World::stream_item(std::uint32_t id, Time now) {
   const Time next = now + from_seconds(1.0 / st.rate);
   if (next < arrivals_end_) schedule(next, EventKind::StreamItem, id);
   // The load profile scales how many of an origin's streams run, not their frame rate.
-  if (st.rank >= static_cast<int>(std::lround(st.declared * factor_at(now)))) {
+  const double factor = load_factor(config_, now - Time{}, st.service, st.origin);
+  if (st.rank >= static_cast<int>(std::lround(st.declared * factor))) {
     if (st.assignment) strategy_.release_stream(*this, *st.assignment);  // stopped
     st.assignment.reset();
     return;

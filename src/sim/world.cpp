@@ -69,9 +69,9 @@ void World::build_sources() {
       schedule(Time{} + next_gap(sources_.back(), Time{}), EventKind::Arrival, i);
       continue;
     }
-    double peak = 1.0;  // the most streams the load profile ever asks for
-    for (const LoadStep& step : config_.load_profile) peak = std::max(peak, step.factor);
-    const int count = static_cast<int>(std::ceil(d.streams * peak));
+    // As many streams as the load profile ever asks for at this origin.
+    const int count =
+        static_cast<int>(std::ceil(d.streams * peak_load_factor(config_, d.service, d.origin)));
     for (int k = 0; k < count; ++k) {
       const auto i = static_cast<std::uint32_t>(streams_.size());
       streams_.push_back(
@@ -93,13 +93,6 @@ void World::build_sources() {
       schedule(at, EventKind::TraceArrival, static_cast<std::uint32_t>(r));
     }
   }
-}
-
-double World::factor_at(Time t) const {
-  double f = 1.0;
-  for (const LoadStep& step : config_.load_profile)
-    if (Time{} + step.at <= t) f = step.factor;
-  return f;
 }
 
 std::uint32_t World::add_instance(const InstanceSpec& spec, Time now, Time active_from) {

@@ -125,7 +125,6 @@ class World final : public SimView {
   void build_sources();
   std::uint32_t add_instance(const InstanceSpec& spec, Time now, Time active_from);
   void index_serving();
-  double factor_at(Time t) const;
 
   // requests (world.cpp)
   std::uint32_t new_request(ServiceId s, ServerId origin, Time now, double work,

@@ -40,7 +40,8 @@ TEST_CASE("No simulation section: the defaults", "[io][sim]") {
 TEST_CASE("Every simulation setting is read", "[io][sim]") {
   const sim::SimulationConfig c = parse(scenario_with(Json::parse(R"({
     "duration_s": 120, "warmup_s": 20, "seed": 9, "arrivals": "gamma", "burstiness": 2.5,
-    "load_scale": 1.5, "load_profile": [{"at_s": 30, "factor": 2}, {"at_s": 60, "factor": 0.5}],
+    "load_scale": 1.5, "load_profile": [{"at_s": 30, "factor": 2}, {"at_s": 60, "factor": 0.5},
+                     {"at_s": 70, "factor": 3, "service": "chat-llm", "origin": "edge-3"}],
     "sync_period_ms": 50, "sync_loss": 0.1, "sync_delay_ms": 20, "placement_period_s": 15,
     "failure_detection_ms": 250,
     "weighting": "demand-share", "serve_every_service": false, "spare_replicas": false,
@@ -60,9 +61,15 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.arrivals == sim::ArrivalProcess::Gamma);
   CHECK(c.burstiness == 2.5);
   CHECK(c.load_scale == 1.5);
-  REQUIRE(c.load_profile.size() == 2);
+  REQUIRE(c.load_profile.size() == 3);
   CHECK(c.load_profile[1].at == seconds(60));
   CHECK(c.load_profile[1].factor == 0.5);
+  CHECK_FALSE(c.load_profile[1].service);
+  CHECK_FALSE(c.load_profile[1].origin);
+  REQUIRE(c.load_profile[2].service);
+  CHECK(index_of(*c.load_profile[2].service) == 0);  // chat-llm
+  REQUIRE(c.load_profile[2].origin);
+  CHECK(index_of(*c.load_profile[2].origin) == 2);
   CHECK(c.sync_period == milliseconds(50));
   CHECK(c.sync_loss == 0.1);
   CHECK(c.sync_delay == milliseconds(20));
@@ -102,6 +109,10 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},
       {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},
+      {R"({"load_profile": [{"at_s": 1, "factor": 2, "origin": "edge-9"}]})",
+       "simulation.load_profile[0].origin"},
+      {R"({"load_profile": [{"at_s": 1, "factor": 2, "service": "sing"}]})",
+       "simulation.load_profile[0].service"},
       {R"({"faults": [{"at_s": 1, "kind": "melt", "server": "edge-1"}]})",
        "simulation.faults[0].kind"},
       {R"({"faults": [{"at_s": 1, "kind": "server_down", "server": "edge-9"}]})",

@@ -2,6 +2,7 @@
 // What a simulation run does besides the scenario: how long, how load arrives, how servers
 // synchronize and re-place, and what fails when.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "epara/handler/request_handler.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/placement/weighting.hpp"
+#include "epara/model/ids.hpp"
 #include "epara/units.hpp"
 
 namespace epara::sim {
@@ -20,10 +22,18 @@ enum class ArrivalProcess {
   Gamma,    ///< Gamma inter-arrival times with coefficient of variation `burstiness` (> 1: bursty)
 };
 
-/// From `at` on, the scenario's demand is multiplied by `factor` (a time-varying load).
+/// From `at` on, the scenario's demand is multiplied by `factor` (a time-varying load): all of
+/// it, or only one service's, one origin's, or one service's at one origin. A moving hot spot is
+/// a pair of steps (one origin down, another up); a ramp is a series of steps.
 struct LoadStep {
   Duration at{};
   double factor = 1.0;
+  std::optional<ServiceId> service{};  ///< none: every service
+  std::optional<ServerId> origin{};    ///< none: every origin
+
+  bool applies_to(ServiceId s, ServerId o) const noexcept {
+    return (!service || *service == s) && (!origin || *origin == o);
+  }
 };
 
 enum class FaultKind { ServerDown, ServerUp, DeviceDown, DeviceUp };
@@ -83,5 +93,28 @@ struct SimulationConfig {
   /// bar); empty: not called.
   std::function<void(double)> on_progress{};
 };
+
+/// The factor on the declared demand of `service` at `origin` at time `at` of the run: that of
+/// the latest step at or before `at` that applies to the pair (1 before any).
+inline double load_factor(const SimulationConfig& config, Duration at, ServiceId service,
+                          ServerId origin) {
+  double factor = 1.0;
+  Duration latest = Duration::min();
+  for (const LoadStep& step : config.load_profile)
+    if (step.at <= at && step.at >= latest && step.applies_to(service, origin)) {
+      factor = step.factor;
+      latest = step.at;
+    }
+  return factor;
+}
+
+/// The largest factor the profile ever sets for the pair (at least 1, the factor before any step).
+inline double peak_load_factor(const SimulationConfig& config, ServiceId service,
+                               ServerId origin) {
+  double peak = 1.0;
+  for (const LoadStep& step : config.load_profile)
+    if (step.applies_to(service, origin)) peak = std::max(peak, step.factor);
+  return peak;
+}
 
 }  // namespace epara::sim
