@@ -72,8 +72,8 @@ RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
       scaled.items_per_s =
           slo.is_latency()
               ? r.items_per_s * factor
-              : slo.rate.per_second * static_cast<double>(std::lround(
-                                          r.items_per_s / slo.rate.per_second * factor));
+              : slo.rate.per_second *
+                    static_cast<double>(std::lround(r.items_per_s / slo.rate.per_second * factor));
       if (scaled.items_per_s > 0.0) rates.push_back(scaled);
     }
     const auto traced = trace_rates(config, trace, seg.from, seg.to);

@@ -50,7 +50,6 @@ Duration World::next_gap(Source& s, Time now) {
   }
 }
 
-
 void World::arrival(std::uint32_t source, Time now) {
   Source& s = sources_[source];
   const std::uint32_t req = new_request(s.service, s.origin, now, 1.0, std::nullopt);

@@ -40,8 +40,7 @@ TEST_CASE("A pair's load factor is that of the latest step that applies to it", 
   CHECK(peak_load_factor(c, service_s, server_a) == 1.0);  // the factor before the step
 }
 
-TEST_CASE("Arrivals follow a moving hot spot, and an origin silenced comes back",
-          "[sim][load]") {
+TEST_CASE("Arrivals follow a moving hot spot, and an origin silenced comes back", "[sim][load]") {
   Scenario s = testing::micro_scenario();
   s.demand = {{testing::service_s, testing::server_a, Rate{20}, 0},
               {testing::service_s, testing::server_b, Rate{30}, 0}};

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "epara/handler/request_handler.hpp"
+#include "epara/model/ids.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/placement/weighting.hpp"
-#include "epara/model/ids.hpp"
 #include "epara/units.hpp"
 
 namespace epara::sim {
@@ -109,8 +109,7 @@ inline double load_factor(const SimulationConfig& config, Duration at, ServiceId
 }
 
 /// The largest factor the profile ever sets for the pair (at least 1, the factor before any step).
-inline double peak_load_factor(const SimulationConfig& config, ServiceId service,
-                               ServerId origin) {
+inline double peak_load_factor(const SimulationConfig& config, ServiceId service, ServerId origin) {
   double peak = 1.0;
   for (const LoadStep& step : config.load_profile)
     if (step.applies_to(service, origin)) peak = std::max(peak, step.factor);
