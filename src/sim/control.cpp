@@ -14,17 +14,19 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
   for (std::uint32_t d_index = first_device_[index_of(server)];
        d_index < devices_.size() && devices_[d_index].server == server; ++d_index)
     if (devices_[d_index].up) d.free_memory += devices_[d_index].memory - devices_[d_index].used;
+  const std::vector<std::uint32_t>& here = on_server_[index_of(server)];
+  auto next = here.begin();  // by service then id, so the digest lists services in order
   for (std::size_t s = 0; s < serving_.size(); ++s) {
-    for (std::uint32_t id : serving_[s]) {
-      const SimInstance& inst = instances_[id];
-      if (inst.spec.server != server || now < inst.active_from) continue;
+    for (; next != here.end() && index_of(instances_[*next].spec.service) == s; ++next) {
+      const SimInstance& inst = instances_[*next];
+      if (now < inst.active_from) continue;
       const ReplicaConfig& cfg = inst.spec.config;
       const int b = std::min<int>(std::min(cfg.max_batch, cfg.timing.max_batch()),
                                   static_cast<int>(inst.queue.size()) + 1);
       const auto compute = Duration{static_cast<Duration::rep>(
           static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
       const Duration queue =
-          std::max(Duration::zero(), predicted_finish(id, now, 1.0) - now - compute);
+          std::max(Duration::zero(), predicted_finish(*next, now, 1.0) - now - compute);
       // Spare: the capacity left at the utilization cap after what it received recently.
       const double spare = std::max(0.0, 0.9 * inst.capacity - inst.recent_rate);
       d.instances.push_back({id_at<ServiceId>(s), queue, compute, static_cast<float>(spare)});
@@ -43,20 +45,9 @@ void World::sync_tick(std::uint32_t server, Time now) {
   schedule(now + config_.sync_period, EventKind::SyncTick, server);
   SimServer& s = servers_[server];
   if (!s.up) return;
-  for (SimInstance& inst : instances_)
-    if (inst.alive && inst.spec.server == id_at<ServerId>(server)) inst.observe(now);
+  for (std::uint32_t id : on_server_[server]) instances_[id].observe(now);
   s.sync->refresh(digest_of(id_at<ServerId>(server), now), now);
-  auto out = s.sync->tick(now);
-  s.view->rebuild(*s.sync, now);
-  if (!out) return;
-  std::size_t bytes = 20;
-  for (const SyncEntry& e : out->message.entries) bytes += encoded_size(e.digest);
-  ++metrics_.sync_messages;
-  metrics_.sync_bytes += bytes;
-  if (sync_rng_.uniform() < config_.sync_loss) return;  // lost on the way
-  const auto path = network().path(id_at<ServerId>(server), out->to);
-  if (!path) return;
-  std::uint32_t slot;
+  std::uint32_t slot;  // the message is written into a pooled slot, reusing its storage
   if (free_messages_.empty()) {
     slot = static_cast<std::uint32_t>(messages_.size());
     messages_.emplace_back();
@@ -65,8 +56,18 @@ void World::sync_tick(std::uint32_t server, Time now) {
     slot = free_messages_.back();
     free_messages_.pop_back();
   }
-  messages_[slot] = std::move(out->message);
-  message_to_[slot] = out->to;
+  const auto to = s.sync->tick(now, messages_[slot]);
+  s.view->rebuild(*s.sync, now);
+  const auto release = [&] { free_messages_.push_back(slot); };
+  if (!to) return release();
+  std::size_t bytes = 20;
+  for (const SyncEntry& e : messages_[slot].entries) bytes += encoded_size(e.digest);
+  ++metrics_.sync_messages;
+  metrics_.sync_bytes += bytes;
+  if (sync_rng_.uniform() < config_.sync_loss) return release();  // lost on the way
+  const auto path = network().path(id_at<ServerId>(server), *to);
+  if (!path) return release();
+  message_to_[slot] = *to;
   schedule(now + path->transfer_time(Bytes{static_cast<std::int64_t>(bytes)}) + config_.sync_delay,
            EventKind::SyncDeliver, slot);
 }

@@ -124,6 +124,9 @@ void World::index_serving() {
   for (std::size_t i = 0; i < instances_.size(); ++i)
     if (instances_[i].alive)
       serving_[index_of(instances_[i].spec.service)].push_back(static_cast<std::uint32_t>(i));
+  on_server_.assign(servers_.size(), {});
+  for (const auto& ids : serving_)
+    for (std::uint32_t id : ids) on_server_[index_of(instances_[id].spec.server)].push_back(id);
 }
 
 RunMetrics World::run() {

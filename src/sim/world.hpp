@@ -181,7 +181,8 @@ class World final : public SimView {
   std::vector<SimDevice> devices_;
   std::vector<std::uint32_t> first_device_;  // per server
   std::vector<SimInstance> instances_;
-  std::vector<std::vector<std::uint32_t>> serving_;  // per service
+  std::vector<std::vector<std::uint32_t>> serving_;    // per service
+  std::vector<std::vector<std::uint32_t>> on_server_;  // per server, by service then id
   std::vector<SimServer> servers_;
   std::vector<SimRequest> requests_;
   std::vector<std::uint32_t> free_requests_;

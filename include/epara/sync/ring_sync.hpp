@@ -72,6 +72,16 @@ class RingSync {
   /// Called every period: the message to send, or nullopt when every other server is dead.
   /// A send still unacknowledged after the timeout marks its destination dead first.
   std::optional<Outgoing> tick(Time now) {
+    Outgoing out;
+    const auto to = tick(now, out.message);
+    if (!to) return std::nullopt;
+    out.to = *to;
+    return out;
+  }
+
+  /// The same, writing the message into `message` (its storage is reused: an embedder that
+  /// sends many messages keeps a pool of them) and returning its destination.
+  std::optional<ServerId> tick(Time now, SyncMessage& message) {
     if (pending_ && now - pending_->sent >= options_.ack_timeout) {
       const std::size_t slot = slot_.at(index_of(pending_->to));
       suspected_[slot] = entries_[slot] ? entries_[slot]->digest.version : 0;
@@ -79,13 +89,22 @@ class RingSync {
     }
     const auto to = successor(now);
     if (!to) return std::nullopt;
-    Outgoing out{*to, {self_, ++sequence_, {}}};
-    out.message.entries.reserve(entries_.size());
-    for (const auto& e : entries_)
-      if (e && age(*e, now) <= options_.entry_ttl)
-        out.message.entries.push_back({e->digest, age(*e, now)});
+    message.from = self_;
+    message.sequence = ++sequence_;
+    std::size_t n = 0;
+    for (const auto& e : entries_) {
+      if (!e || age(*e, now) > options_.entry_ttl) continue;
+      if (n < message.entries.size()) {  // in place: the digest's vectors keep their storage
+        message.entries[n].digest = e->digest;
+        message.entries[n].age = age(*e, now);
+      } else {
+        message.entries.push_back({e->digest, age(*e, now)});
+      }
+      ++n;
+    }
+    message.entries.resize(n);
     pending_ = Pending{*to, sequence_, now};
-    return out;
+    return to;
   }
 
   /// Merges a message: per server, the higher version wins (equal versions: the younger copy).
