@@ -193,16 +193,23 @@ class Epara final : public Strategy {
     options.spare_replicas = sim.config().spare_replicas;
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
-    std::map<ServiceId, std::map<int, int>> splits;  // per service: instances by plan split
+    std::map<ServiceId, std::map<int, int>> splits;          // per service: instances by plan split
+    std::map<std::pair<ServerId, DeviceSlot>, int> tenants;  // instances placed on each device
+    for (const PlacedInstance& i : p.instances)
+      for (DeviceSlot d : i.devices) ++tenants[{i.server, d}];
     for (const PlacedInstance& i : p.instances) {
       const InstanceType& t = p.types[i.type];
       const auto timing =
           timing_for(s, t.service, t.device_class, t.devices,
                      t.plan.pipelined ? TimingSource::Pipeline : TimingSource::Profiled);
       if (!timing) continue;
-      // A spare replica carries none of the planned demand, so nothing is worth waiting for:
-      // it runs what is queued as soon as it is free (batches still grow under a burst).
-      const Duration timeout = i.spare ? Duration::zero() : t.plan.batch_timeout;
+      // A replica alone on its devices runs what is queued as soon as it is free (batches
+      // still grow to the plan's under load): waiting for a fuller batch saves device time only
+      // a co-located tenant could use. Tenants of a shared device keep the plan's timeout.
+      const bool alone = std::all_of(i.devices.begin(), i.devices.end(), [&](DeviceSlot d) {
+        return tenants[{i.server, d}] == 1;
+      });
+      const Duration timeout = alone ? Duration::zero() : t.plan.batch_timeout;
       out.push_back({i.service,
                      i.server,
                      i.devices,
