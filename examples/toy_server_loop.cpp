@@ -42,7 +42,7 @@ int main() {
         sync[i].acknowledge(sync[index_of(out->to)].receive(out->message, now), now);
     }
 
-  SyncedView view(net);
+  SyncedView view(net, 1);  // one service
   view.rebuild(sync[0], now);
   const RequestHandler handler(ServerId{0});
   for (int k = 0; k < 8; ++k) {

@@ -46,7 +46,7 @@ void BM_Handler_Decide(benchmark::State& state) {
   const World w(static_cast<int>(state.range(0)));
   RingSync sync(ServerId{0}, w.ring);
   sync.receive(w.message, Time{});
-  SyncedView view(w.network);
+  SyncedView view(w.network, 1);
   view.rebuild(sync, Time{});
   const RequestHandler handler(ServerId{0});
   // A deadline far enough that the reservations of millions of decisions never exhaust it.
@@ -102,7 +102,7 @@ void BM_View_Rebuild(benchmark::State& state) {
   const World w(static_cast<int>(state.range(0)));
   RingSync sync(ServerId{0}, w.ring);
   sync.receive(w.message, Time{});
-  SyncedView view(w.network);
+  SyncedView view(w.network, 1);
   for (auto _ : state) view.rebuild(sync, Time{});
 }
 BENCHMARK(BM_View_Rebuild)->ArgName("servers")->Arg(10)->Arg(100)->Arg(1000);

@@ -77,7 +77,7 @@ Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream
       handler_(self, HandlerOptions{deployment_.hop_limit, true}),
       sync_(self, ring_of(deployment_), incarnation_now(),
             SyncOptions{deployment_.sync_period, deployment_.sync_period, deployment_.entry_ttl}),
-      view_(scenario_.cluster.network) {
+      view_(scenario_.cluster.network, scenario_.services.size()) {
   EPARA_EXPECTS(deployment_.node(self) != nullptr,
                 fmt::format("server '{}' runs no node in the deployment",
                             scenario_.cluster.servers[index_of(self)].name));

@@ -57,7 +57,7 @@ void World::sync_tick(std::uint32_t server, Time now) {
     free_messages_.pop_back();
   }
   const auto to = s.sync->tick(now, messages_[slot]);
-  s.view->rebuild(*s.sync, now);
+  s.view_changed = now;
   const auto release = [&] { free_messages_.push_back(slot); };
   if (!to) return release();
   std::size_t bytes = 20;
@@ -80,13 +80,22 @@ void World::sync_deliver(std::uint32_t slot, Time now) {
     return;
   }
   s.sync->receive(messages_[slot], now);
-  s.view->rebuild(*s.sync, now);
+  s.view_changed = now;
   const auto path = network().path(to, messages_[slot].from);
   if (!path || sync_rng_.uniform() < config_.sync_loss) {
     free_messages_.push_back(slot);  // the acknowledgement is lost
     return;
   }
   schedule(now + path->latency + config_.sync_delay, EventKind::AckDeliver, slot);
+}
+
+SyncedView& World::view_of(ServerId id) {
+  SimServer& s = servers_[index_of(id)];
+  if (s.view_changed) {
+    s.view->rebuild(*s.sync, *s.view_changed);
+    s.view_changed.reset();
+  }
+  return *s.view;
 }
 
 void World::ack_deliver(std::uint32_t slot, Time now) {
@@ -200,7 +209,8 @@ void World::fault(std::uint32_t index, Time now) {
     case FaultKind::DeviceUp: {
       if (f.kind == FaultKind::ServerUp && !server.up) {
         server.up = true;
-        if (server.sync) {  // a restart: a new incarnation outranks its old entries
+        if (server.sync) {    // a restart: a new incarnation outranks its old entries
+          view_of(f.server);  // the view it had keeps what the old state last showed
           const RingSync& old = *server.sync;
           std::vector<ServerId> ring;
           for (std::size_t v = 0; v < servers_.size(); ++v) ring.push_back(id_at<ServerId>(v));

@@ -75,6 +75,9 @@ struct SimServer {
   std::uint32_t incarnation = 0;
   std::optional<RingSync> sync{};
   std::unique_ptr<SyncedView> view{};
+  // Sync state changed at this time: the view is rebuilt as of then when next read (a rebuild
+  // per sync event would mostly be overwritten before any request reads it).
+  std::optional<Time> view_changed{};
   std::vector<InstanceSpec> lost{};  // instances to reload when it (or a device) returns
 };
 
@@ -116,7 +119,7 @@ class World final : public SimView {
   bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
   std::vector<DeviceRef> devices_down() const override;
   Duration period_since_replan(Time now) const override { return now - last_replan_; }
-  SyncedView& view_of(ServerId s) override { return *servers_[index_of(s)].view; }
+  SyncedView& view_of(ServerId s) override;
   std::vector<LoadedInstance> loaded() const override;
 
  private:

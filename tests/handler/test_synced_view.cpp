@@ -15,10 +15,11 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   ServerDigest peer;
   peer.server = ServerId{2};
   peer.version = 1;
-  peer.instances = {{ServiceId{1}, 40ms, 10ms, 5.0f}};
+  peer.instances = {{ServiceId{1}, 40ms, 10ms, 5.0f},
+                    {ServiceId{4'000'000'000u}, 40ms, 10ms, 5.0f}};  // a service nobody knows
   // Received at t = 0 with age 15 ms: at t = 10 ms it is 25 ms old, so 15 ms of queue remain.
   sync.receive({ServerId{1}, 1, {{peer, 15ms}}}, Time{});
-  SyncedView view(net);
+  SyncedView view(net, 2);
   view.rebuild(sync, Time{} + 10ms);
   REQUIRE(view.peers_hosting(ServiceId{1}).size() == 1);
   const PeerEstimate p = view.peers_hosting(ServiceId{1})[0];
@@ -26,7 +27,8 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   CHECK(p.queue == 15ms);
   CHECK(p.compute == 10ms);
   CHECK(view.peers_hosting(ServiceId{0}).empty());
-  CHECK(view.peers_hosting(ServiceId{9}).empty());  // unknown service: nobody
+  CHECK(view.peers_hosting(ServiceId{9}).empty());               // unknown service: nobody
+  CHECK(view.peers_hosting(ServiceId{4'000'000'000u}).empty());  // ignored, not stored
   // 1 MB over the 8 Gbit/s bottleneck = 1 ms, plus 2 ms of latency.
   CHECK(view.transfer_time(ServerId{0}, ServerId{2}, Bytes{1'000'000}) == 3ms);
   view.reserve(ServerId{2}, ServiceId{1}, 10ms, 2.0);

@@ -5,7 +5,6 @@
 // offloads add between two rebuilds.
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <span>
 #include <vector>
@@ -21,23 +20,26 @@ namespace epara {
 /// the work this server has just sent out.
 class SyncedView {
  public:
-  explicit SyncedView(const Network& network) : network_(&network) {}
+  /// `services`: how many services the scenario has; digests naming another are ignored (a
+  /// peer's message is input, and this server could not route to a service it does not know).
+  SyncedView(const Network& network, std::size_t services)
+      : network_(&network), by_service_(services) {}
 
   void rebuild(const RingSync& sync, Time now) {
-    for (auto& [service, peers] : by_service_) peers.clear();  // keep the capacity
+    for (auto& peers : by_service_) peers.clear();  // keep the capacity
     sync.for_each_entry(now, [&](const RingSync::Entry& e, Duration age) {
       for (const InstanceDigest& i : e.digest.instances) {
         const Duration left = std::max(Duration::zero(), i.queue - age);
-        by_service_[i.service].push_back(
+        if (index_of(i.service) >= by_service_.size()) continue;
+        by_service_[index_of(i.service)].push_back(
             {e.digest.server, left, i.compute, static_cast<double>(i.spare_rate)});
       }
     });
   }
 
   std::span<const PeerEstimate> peers_hosting(ServiceId s) const {
-    const auto it = by_service_.find(s);
-    if (it == by_service_.end()) return {};
-    return it->second;
+    if (index_of(s) >= by_service_.size()) return {};
+    return by_service_[index_of(s)];
   }
 
   std::optional<Duration> transfer_time(ServerId from, ServerId to, Bytes size) const {
@@ -50,9 +52,8 @@ class SyncedView {
   /// Counts `work` into the queue of `to`'s instance of `s` (the first listed), and `rate` out
   /// of its spare capacity.
   void reserve(ServerId to, ServiceId s, Duration work, double rate) {
-    const auto it = by_service_.find(s);
-    if (it == by_service_.end()) return;
-    for (PeerEstimate& p : it->second) {
+    if (index_of(s) >= by_service_.size()) return;
+    for (PeerEstimate& p : by_service_[index_of(s)]) {
       if (p.server != to) continue;
       p.queue += work;
       p.spare_rate = std::max(0.0, p.spare_rate - rate);
@@ -62,7 +63,7 @@ class SyncedView {
 
  private:
   const Network* network_;
-  std::map<ServiceId, std::vector<PeerEstimate>> by_service_;
+  std::vector<std::vector<PeerEstimate>> by_service_;  // by service index
 };
 
 }  // namespace epara
