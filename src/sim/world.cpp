@@ -346,11 +346,15 @@ InstanceState World::instance(std::uint32_t id) const {
 
 std::span<const std::uint32_t> World::serving(ServiceId s) const { return serving_[index_of(s)]; }
 
-std::vector<std::uint32_t> World::serving_on(ServerId server, ServiceId s) const {
-  std::vector<std::uint32_t> out;
-  for (std::uint32_t i : serving_[index_of(s)])
-    if (instances_[i].spec.server == server) out.push_back(i);
-  return out;
+std::span<const std::uint32_t> World::serving_on(ServerId server, ServiceId s) const {
+  // on_server_ lists a server's instances by service, so a service's are one run of it.
+  const std::vector<std::uint32_t>& here = on_server_[index_of(server)];
+  const auto service_of = [&](std::uint32_t id) { return index_of(instances_[id].spec.service); };
+  const auto first = std::partition_point(
+      here.begin(), here.end(), [&](std::uint32_t id) { return service_of(id) < index_of(s); });
+  const auto last = std::partition_point(
+      first, here.end(), [&](std::uint32_t id) { return service_of(id) == index_of(s); });
+  return {first, last};
 }
 
 std::vector<LoadedInstance> World::loaded() const {

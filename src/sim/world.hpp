@@ -114,7 +114,7 @@ class World final : public SimView {
   std::size_t instance_count() const override { return instances_.size(); }
   InstanceState instance(std::uint32_t id) const override;
   std::span<const std::uint32_t> serving(ServiceId s) const override;
-  std::vector<std::uint32_t> serving_on(ServerId server, ServiceId s) const override;
+  std::span<const std::uint32_t> serving_on(ServerId server, ServiceId s) const override;
   Time predicted_finish(std::uint32_t id, Time now, double work) const override;
   bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
   std::vector<DeviceRef> devices_down() const override;

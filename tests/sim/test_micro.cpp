@@ -131,7 +131,8 @@ class TwoTenants : public sim::Strategy {
     const auto here = sim.serving_on(at, r.service);
     const bool second =
         r.arrival > Time{} + milliseconds(0) && r.arrival < Time{} + milliseconds(1);
-    const std::uint32_t to = here.at(second ? 1 : 0);
+    REQUIRE(here.size() == 2);
+    const std::uint32_t to = here[second ? 1 : 0];
     return RunLocal{to, sim.predicted_finish(to, now), false};
   }
 };

@@ -61,9 +61,10 @@ class SimView {
   virtual Duration period_since_replan(Time now) const = 0;
   virtual std::size_t instance_count() const = 0;
   virtual InstanceState instance(std::uint32_t id) const = 0;
-  /// Serving instances of a service, everywhere / on one server.
+  /// Serving instances of a service, everywhere / on one server, by id (valid until the
+  /// instances change: a placement, a failure, a recovery).
   virtual std::span<const std::uint32_t> serving(ServiceId s) const = 0;
-  virtual std::vector<std::uint32_t> serving_on(ServerId server, ServiceId s) const = 0;
+  virtual std::span<const std::uint32_t> serving_on(ServerId server, ServiceId s) const = 0;
   /// When a new item of `work` would finish on the instance if enqueued now.
   virtual Time predicted_finish(std::uint32_t id, Time now, double work = 1.0) const = 0;
   virtual bool server_up(ServerId s) const = 0;
