@@ -40,6 +40,12 @@ class LinearProgram {
     glp_set_col_kind(lp_.get(), col, GLP_IV);
     return col;
   }
+  /// Changes a column's objective coefficient (between solves).
+  void set_gain(int col, double gain) { glp_set_obj_coef(lp_.get(), col, gain); }
+  /// Bounds a column below (between solves); it keeps no upper bound.
+  void set_lower_bound(int col, double lower) {
+    glp_set_col_bnds(lp_.get(), col, GLP_LO, lower, 0.0);
+  }
   void set(int row, int col, double value) {
     rows_.push_back(row);
     cols_.push_back(col);

@@ -1,5 +1,6 @@
 #include "epara/bound/placement_ilp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -46,14 +47,20 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
   // With serve_every_service, per service: −(its instances where some of its demand reaches)
   // <= −1. (A row on its flow instead would let branch and bound meet it with a fraction of an
   // instance inside the integrality tolerance.)
-  std::vector<std::optional<int>> instances_row(ground.scenario().services.size());
+  const std::size_t services = ground.scenario().services.size();
+  std::vector<std::optional<int>> instances_row(services);
   std::vector<bool> reached(ground.group_count(), false);
+  std::vector<double> demand(services, 0.0);         // items/s, of the services some group serves
+  std::vector<std::vector<int>> flows_of(services);  // flow columns
   for (std::size_t n = 0; n < ground.demand().size(); ++n) {
     const DemandNode& d = ground.demand()[n];
     const int demand_row = lp.add_row_at_most(static_cast<double>(d.demand) / units_per_item);
+    bool served_anywhere = false;
     for (std::uint32_t g = 0; g < ground.group_count(); ++g) {
       if (!ground.reaches(n, g)) continue;
+      served_anywhere = true;
       const int flow = lp.add_column(static_cast<double>(ground.weight(d.service)));
+      flows_of[index_of(d.service)].push_back(flow);
       lp.set(demand_row, flow, 1.0);
       lp.set(capacity_row[g], flow, 1.0);
       if (!options.serve_every_service || reached[g]) continue;
@@ -62,18 +69,45 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
       if (!row) row = lp.add_row_at_most(-1.0);
       lp.set(*row, instances[g], -1.0);
     }
+    if (served_anywhere) demand[index_of(d.service)] += static_cast<double>(d.demand);
   }
   PlacementOptimum out;
   if (lp.columns() == 0) {
     out.proven = true;
     return out;
   }
-  const auto status = lp.solve_integer(options.time_limit_s);
+  // max_min: a column for the worst attainment, with a row per served service:
+  // attainment × demand − its flows <= 0. The first solve maximizes it alone.
+  std::optional<int> worst;
+  if (options.max_min) {
+    for (int c = 1; c <= lp.columns(); ++c) lp.set_gain(c, 0.0);
+    worst = lp.add_column(1.0, 1.0);
+    for (std::size_t s = 0; s < services; ++s) {
+      if (demand[s] <= 0.0) continue;
+      const int row = lp.add_row_at_most(0.0);
+      lp.set(row, *worst, demand[s] / units_per_item);
+      for (int flow : flows_of[s]) lp.set(row, flow, -1.0);
+    }
+  }
+  auto status = lp.solve_integer(options.time_limit_s);
   if (status == detail::LinearProgram::MipStatus::Infeasible) {
     out.feasible = false;
     out.proven = true;
     out.instances.assign(ground.group_count(), 0);
     return out;
+  }
+  if (worst) {  // then the most weighted demand at that attainment (a hair below: tolerances)
+    const bool first_proven = status == detail::LinearProgram::MipStatus::Optimal;
+    lp.set_lower_bound(*worst, std::max(0.0, lp.mip_value(*worst) - 1e-6));
+    lp.set_gain(*worst, 0.0);
+    for (std::size_t s = 0; s < services; ++s)
+      for (int flow : flows_of[s])
+        lp.set_gain(flow, static_cast<double>(ground.weight(id_at<ServiceId>(s))));
+    status = lp.solve_integer(options.time_limit_s);
+    // The first solution satisfies the second problem, so GLPK finding none is its failure.
+    if (status == detail::LinearProgram::MipStatus::Infeasible)
+      throw Error("optimal_placement: GLPK found the max-min optimum infeasible when re-solved");
+    if (!first_proven) status = detail::LinearProgram::MipStatus::TimeLimit;
   }
   out.proven = status == detail::LinearProgram::MipStatus::Optimal;
   out.value = lp.mip_objective() * units_per_item;
@@ -81,6 +115,13 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
   out.instances.resize(ground.group_count());
   for (std::uint32_t g = 0; g < ground.group_count(); ++g)
     out.instances[g] = static_cast<int>(std::lround(lp.mip_value(instances[g])));
+  out.worst_attainment = 1.0;
+  for (std::size_t s = 0; s < services; ++s) {
+    if (demand[s] <= 0.0) continue;
+    double served = 0.0;
+    for (int flow : flows_of[s]) served += lp.mip_value(flow);
+    out.worst_attainment = std::min(out.worst_attainment, served * units_per_item / demand[s]);
+  }
   return out;
 }
 

@@ -119,6 +119,27 @@ void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
                placement.unloads.empty() && placement.loads.size() == placement.instances.size()
                    ? ""
                    : " (it keeps loaded instances, which the ILP does not model)");
+
+  // The best worst service: what no placement of these instance types can beat.
+  const bound::PlacementOptimum fair =
+      bound::optimal_placement(ground, {.time_limit_s = seconds,
+                                        .serve_every_service = options.serve_every_service,
+                                        .max_min = true});
+  double worst = 1.0;
+  std::string worst_name = "-";
+  for (const ServiceOutcome& o : placement.services) {
+    if (o.demand <= 0 || o.status == ServiceStatus::Unplaceable) continue;
+    if (o.served / o.demand < worst) {
+      worst = o.served / o.demand;
+      worst_name = s.service(o.service).name;
+    }
+  }
+  fmt::print(
+      "Worst service (ILP, max-min then {}): {:.1f}% of its demand at {:.4g} {}{}; this "
+      "placement: {:.1f}% ({})\n",
+      unit, 100.0 * fair.worst_attainment, fair.value / units_per_item, unit,
+      fair.proven ? ", proven" : ", not proven (the least attainment found)", 100.0 * worst,
+      worst_name);
 }
 
 }  // namespace

@@ -183,3 +183,59 @@ TEST_CASE("the every-service ILP is infeasible when two services cannot both be 
   CHECK_FALSE(both.feasible);
   CHECK(both.value == 0.0);
 }
+
+TEST_CASE("the max-min ILP gives the starved service a device the items optimum does not",
+          "[bound][ilp]") {
+  // One 2-GPU server; each service takes a whole GPU. "a" has far more demand than both GPUs
+  // serve, "b" less than one: items alone give both GPUs to "a" and leave "b" at zero; the
+  // max-min optimum gives each one GPU, "b" all of its demand and "a" one GPU's worth.
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(1, {});
+  using namespace std::chrono_literals;
+  s.profiles = {{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
+  s.services = {{"a", Slo::latency(1s), Bytes::gib(10), ProfileId{0}, Bytes::kib(4)},
+                {"b", Slo::latency(1s), Bytes::gib(10), ProfileId{0}, Bytes::kib(4)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{1000}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{5}, 0}};
+  const GroundSet g = placement_ground_set(s, demand, {});
+  double one_gpu_of_a = 0;  // items/s: the largest whole-GPU instance of "a"
+  for (std::uint32_t k = 0; k < g.group_count(); ++k)
+    if (g.group_type(k).service == ServiceId{0} && g.group_type(k).share >= 1.0)
+      one_gpu_of_a = std::max(one_gpu_of_a, g.group_type(k).capacity);
+  REQUIRE(one_gpu_of_a > 5.0);
+  REQUIRE(2 * one_gpu_of_a < 1000.0);
+
+  const bound::PlacementOptimum items = bound::optimal_placement(g);
+  const bound::PlacementOptimum fair = bound::optimal_placement(g, {.max_min = true});
+  REQUIRE(items.proven);
+  REQUIRE(fair.proven);
+  CHECK(items.worst_attainment == Approx(0.0).margin(1e-9));
+  CHECK(items.value / units_per_item == Approx(2 * one_gpu_of_a).epsilon(1e-6));
+  CHECK(fair.worst_attainment == Approx(one_gpu_of_a / 1000.0).epsilon(1e-6));
+  CHECK(fair.value / units_per_item == Approx(one_gpu_of_a + 5.0).epsilon(1e-6));
+}
+
+TEST_CASE(
+    "the max-min ILP's worst service is never below the items optimum's, nor its value "
+    "above it",
+    "[bound][ilp]") {
+  std::mt19937_64 rng(31);
+  int compared = 0;
+  for (int trial = 0; compared < 30 && trial < 300; ++trial) {
+    const auto world = testing::random_placement(rng, {4, 3, 4, false, trial % 2 == 0, 3});
+    const GroundSet& g = *world->ground;
+    if (g.size() == 0) continue;
+    const bound::PlacementOptimum items = bound::optimal_placement(g, {.time_limit_s = 10.0});
+    const bound::PlacementOptimum fair =
+        bound::optimal_placement(g, {.time_limit_s = 10.0, .max_min = true});
+    if (!items.proven || !fair.proven) continue;
+    INFO("trial " << trial);
+    CHECK(fair.worst_attainment >= items.worst_attainment - 1e-6);
+    CHECK(fair.value <= items.value * (1 + 1e-9) + 1.0);
+    CHECK(fair.worst_attainment <= 1.0 + 1e-9);
+    ++compared;
+  }
+  CHECK(compared == 30);
+}

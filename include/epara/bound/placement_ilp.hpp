@@ -16,6 +16,12 @@
 //
 // With serve_every_service, each service must have an instance where some of its demand reaches
 // (where that is possible at all), as the scheduler promises.
+//
+// With max_min, the objective is lexicographic: first the least attainment over the services
+// (served / demand, among those some group can serve), then the weighted demand served at that
+// attainment — two branch and bounds. Where every instance takes whole devices this is the best
+// worst-service attainment any placement of these instance types reaches in the fluid model;
+// with compute shares an upper bound on it.
 
 #include <cstdint>
 #include <vector>
@@ -32,6 +38,8 @@ struct PlacementOptimum {
   double upper = 0.0;            ///< proven upper bound on it (== value when `proven`)
   bool proven = false;           ///< branch and bound finished within the time limit
   std::vector<int> instances{};  ///< per group of the ground set: instances placed
+  /// The least served / demand over the services some group can serve, in the solution found.
+  double worst_attainment = 0.0;
 };
 
 struct PlacementIlpOptions {
@@ -41,6 +49,9 @@ struct PlacementIlpOptions {
   /// Every service that some group can serve gets an instance where some of its demand
   /// reaches: the optimum under SchedulerOptions::serve_every_service's promise.
   bool serve_every_service = false;
+  /// Maximize the worst service's attainment first, then the weighted demand served; each of
+  /// the two solves gets `time_limit_s`.
+  bool max_min = false;
 };
 
 /// Solves the placement integer program of `ground`. Throws Error if GLPK fails.
