@@ -98,6 +98,7 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
   }
   if (worst) {  // then the most weighted demand at that attainment (a hair below: tolerances)
     const bool first_proven = status == detail::LinearProgram::MipStatus::Optimal;
+    out.worst_upper = first_proven ? lp.mip_value(*worst) : lp.relaxation();
     lp.set_lower_bound(*worst, std::max(0.0, lp.mip_value(*worst) - 1e-6));
     lp.set_gain(*worst, 0.0);
     for (std::size_t s = 0; s < services; ++s)

@@ -138,8 +138,9 @@ void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
       "Worst service (ILP, max-min then {}): {:.1f}% of its demand at {:.4g} {}{}; this "
       "placement: {:.1f}% ({})\n",
       unit, 100.0 * fair.worst_attainment, fair.value / units_per_item, unit,
-      fair.proven ? ", proven" : ", not proven (the least attainment found)", 100.0 * worst,
-      worst_name);
+      fair.proven ? std::string(", proven")
+                  : fmt::format(", not proven: at most {:.1f}%", 100.0 * fair.worst_upper),
+      100.0 * worst, worst_name);
 }
 
 }  // namespace

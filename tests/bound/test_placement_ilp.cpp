@@ -214,6 +214,7 @@ TEST_CASE("the max-min ILP gives the starved service a device the items optimum 
   CHECK(items.worst_attainment == Approx(0.0).margin(1e-9));
   CHECK(items.value / units_per_item == Approx(2 * one_gpu_of_a).epsilon(1e-6));
   CHECK(fair.worst_attainment == Approx(one_gpu_of_a / 1000.0).epsilon(1e-6));
+  CHECK(fair.worst_upper == Approx(fair.worst_attainment).epsilon(1e-6));
   CHECK(fair.value / units_per_item == Approx(one_gpu_of_a + 5.0).epsilon(1e-6));
 }
 

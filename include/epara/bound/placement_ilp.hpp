@@ -40,6 +40,9 @@ struct PlacementOptimum {
   std::vector<int> instances{};  ///< per group of the ground set: instances placed
   /// The least served / demand over the services some group can serve, in the solution found.
   double worst_attainment = 0.0;
+  /// max_min only: proven upper bound on the best worst attainment (== worst_attainment when
+  /// the first solve finished; its LP relaxation's otherwise).
+  double worst_upper = 0.0;
 };
 
 struct PlacementIlpOptions {
