@@ -62,10 +62,11 @@ class LinearProgram {
     Optimal,     ///< the integer optimum, proven
     TimeLimit,   ///< time ran out with a feasible solution (and the bound proven so far)
     Infeasible,  ///< no integer solution exists
+    NoSolution,  ///< time ran out before any integer solution was found
   };
   /// With integer columns: the LP relaxation, then branch and bound for at most `time_limit_s`.
-  /// Throws Error when GLPK fails otherwise (or time runs out before any solution). Read the
-  /// solution with mip_objective() and mip_value().
+  /// Throws Error when GLPK fails otherwise. Read the solution with mip_objective() and
+  /// mip_value().
   MipStatus solve_integer(double time_limit_s) {
     if (!solve_relaxation()) return MipStatus::Infeasible;
     relaxation_ = glp_get_obj_val(lp_.get());
@@ -78,6 +79,7 @@ class LinearProgram {
     if (rc == 0 && status == GLP_OPT) return MipStatus::Optimal;
     if (rc == 0 && status == GLP_NOFEAS) return MipStatus::Infeasible;
     if (rc == GLP_ETMLIM && status == GLP_FEAS) return MipStatus::TimeLimit;
+    if (rc == GLP_ETMLIM && status == GLP_UNDEF) return MipStatus::NoSolution;
     throw_failure("branch and bound", rc, status);
   }
   double objective() const { return glp_get_obj_val(lp_.get()); }

@@ -89,38 +89,58 @@ PlacementOptimum optimal_placement(const GroundSet& ground, const PlacementIlpOp
       for (int flow : flows_of[s]) lp.set(row, flow, -1.0);
     }
   }
-  auto status = lp.solve_integer(options.time_limit_s);
-  if (status == detail::LinearProgram::MipStatus::Infeasible) {
+  using Status = detail::LinearProgram::MipStatus;
+  const auto solution = [&] {  // every column's value in the integer solution found
+    std::vector<double> x(static_cast<std::size_t>(lp.columns()) + 1);
+    for (int c = 1; c <= lp.columns(); ++c) x[static_cast<std::size_t>(c)] = lp.mip_value(c);
+    return x;
+  };
+  Status status = lp.solve_integer(options.time_limit_s);
+  out.instances.assign(ground.group_count(), 0);
+  if (status == Status::Infeasible) {
     out.feasible = false;
     out.proven = true;
-    out.instances.assign(ground.group_count(), 0);
     return out;
   }
+  // Bounds that hold whatever the solves find: the relaxation's, or all the weighted demand.
+  double everything = 0.0;
+  for (const DemandNode& d : ground.demand())
+    everything += static_cast<double>(d.demand) * static_cast<double>(ground.weight(d.service));
+  out.upper = worst ? everything : lp.relaxation() * units_per_item;
+  if (worst) out.worst_upper = lp.relaxation();
+  if (status == Status::NoSolution) return out;  // nothing found in time: value 0, no instances
+  std::vector<double> x = solution();
   if (worst) {  // then the most weighted demand at that attainment (a hair below: tolerances)
-    const bool first_proven = status == detail::LinearProgram::MipStatus::Optimal;
-    out.worst_upper = first_proven ? lp.mip_value(*worst) : lp.relaxation();
-    lp.set_lower_bound(*worst, std::max(0.0, lp.mip_value(*worst) - 1e-6));
+    const bool first_proven = status == Status::Optimal;
+    if (first_proven) out.worst_upper = x[static_cast<std::size_t>(*worst)];
+    lp.set_lower_bound(*worst, std::max(0.0, x[static_cast<std::size_t>(*worst)] - 1e-6));
     lp.set_gain(*worst, 0.0);
     for (std::size_t s = 0; s < services; ++s)
       for (int flow : flows_of[s])
         lp.set_gain(flow, static_cast<double>(ground.weight(id_at<ServiceId>(s))));
-    status = lp.solve_integer(options.time_limit_s);
+    const Status second = lp.solve_integer(options.time_limit_s);
     // The first solution satisfies the second problem, so GLPK finding none is its failure.
-    if (status == detail::LinearProgram::MipStatus::Infeasible)
+    if (second == Status::Infeasible)
       throw Error("optimal_placement: GLPK found the max-min optimum infeasible when re-solved");
-    if (!first_proven) status = detail::LinearProgram::MipStatus::TimeLimit;
+    if (second != Status::NoSolution) {
+      x = solution();  // else the first solution stands
+      out.upper = lp.relaxation() * units_per_item;
+    }
+    status = first_proven && second == Status::Optimal ? Status::Optimal : Status::TimeLimit;
   }
-  out.proven = status == detail::LinearProgram::MipStatus::Optimal;
-  out.value = lp.mip_objective() * units_per_item;
-  out.upper = out.proven ? out.value : lp.relaxation() * units_per_item;
-  out.instances.resize(ground.group_count());
+  out.proven = status == Status::Optimal;
+  for (std::size_t s = 0; s < services; ++s)
+    for (int flow : flows_of[s])
+      out.value += x[static_cast<std::size_t>(flow)] *
+                   static_cast<double>(ground.weight(id_at<ServiceId>(s))) * units_per_item;
+  if (out.proven) out.upper = out.value;
   for (std::uint32_t g = 0; g < ground.group_count(); ++g)
-    out.instances[g] = static_cast<int>(std::lround(lp.mip_value(instances[g])));
+    out.instances[g] = static_cast<int>(std::lround(x[static_cast<std::size_t>(instances[g])]));
   out.worst_attainment = 1.0;
   for (std::size_t s = 0; s < services; ++s) {
     if (demand[s] <= 0.0) continue;
     double served = 0.0;
-    for (int flow : flows_of[s]) served += lp.mip_value(flow);
+    for (int flow : flows_of[s]) served += x[static_cast<std::size_t>(flow)];
     out.worst_attainment = std::min(out.worst_attainment, served * units_per_item / demand[s]);
   }
   return out;

@@ -1,6 +1,7 @@
 // epara-place: the state-aware scheduler. Scenario (+ the currently loaded instances, + a demand
 // file) in; the placement out, as JSON and as a per-server summary.
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -134,13 +135,18 @@ void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
       worst_name = s.service(o.service).name;
     }
   }
-  fmt::print(
-      "Worst service (ILP, max-min then {}): {:.1f}% of its demand at {:.4g} {}{}; this "
-      "placement: {:.1f}% ({})\n",
-      unit, 100.0 * fair.worst_attainment, fair.value / units_per_item, unit,
-      fair.proven ? std::string(", proven")
-                  : fmt::format(", not proven: at most {:.1f}%", 100.0 * fair.worst_upper),
-      100.0 * worst, worst_name);
+  const bool found = fair.proven || std::any_of(fair.instances.begin(), fair.instances.end(),
+                                                [](int n) { return n > 0; });
+  const std::string optimum =
+      found ? fmt::format("{:.1f}% of its demand at {:.4g} {}{}", 100.0 * fair.worst_attainment,
+                          fair.value / units_per_item, unit,
+                          fair.proven ? std::string(", proven")
+                                      : fmt::format(", not proven: at most {:.1f}%",
+                                                    100.0 * fair.worst_upper))
+            : fmt::format("no solution found in {:.3g} s, at most {:.1f}% of its demand", seconds,
+                          100.0 * fair.worst_upper);
+  fmt::print("Worst service (ILP, max-min then {}): {}; this placement: {:.1f}% ({})\n", unit,
+             optimum, 100.0 * worst, worst_name);
 }
 
 }  // namespace

@@ -34,9 +34,11 @@ struct PlacementOptimum {
   /// false: no placement serves every service at once (with serve_every_service only); the
   /// other fields are then 0.
   bool feasible = true;
-  double value = 0.0;            ///< best weighted served demand found, in units
-  double upper = 0.0;            ///< proven upper bound on it (== value when `proven`)
-  bool proven = false;           ///< branch and bound finished within the time limit
+  double value = 0.0;   ///< best weighted served demand found, in units
+  double upper = 0.0;   ///< proven upper bound on it (== value when `proven`)
+  bool proven = false;  ///< branch and bound finished within the time limit
+  // When time runs out before any integer solution is found, value is 0 with no instances and
+  // the bounds still hold.
   std::vector<int> instances{};  ///< per group of the ground set: instances placed
   /// The least served / demand over the services some group can serve, in the solution found.
   double worst_attainment = 0.0;
