@@ -42,6 +42,19 @@ double total_demand(const GroundSet& g) {
     sum += static_cast<double>(d.demand) * static_cast<double>(g.weight(d.service));
   return sum;
 }
+// One server with two 16 GiB GPUs and services "a" and "b" of `model` memory each, on one
+// profile of `gpus`-GPU replicas (50 ms alone, 80 ms for eight; 1 s deadlines).
+Scenario two_gpu_server(int gpus, Bytes model) {
+  using namespace std::chrono_literals;
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(1, {});
+  s.profiles = {{"p", "test", {{DeviceClassId{0}, gpus, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
+  s.services = {{"a", Slo::latency(1s), model, ProfileId{0}, Bytes::kib(4)},
+                {"b", Slo::latency(1s), model, ProfileId{0}, Bytes::kib(4)}};
+  return s;
+}
 }  // namespace
 
 TEST_CASE("the placement ILP finds the exhaustive optimum with whole-device instances",
@@ -163,14 +176,7 @@ TEST_CASE("the placement ILP that serves every service bounds the every-service 
 TEST_CASE("the every-service ILP is infeasible when two services cannot both be served",
           "[bound][ilp]") {
   // One 2-GPU server; each service needs both GPUs (24 GiB over 16 GiB devices).
-  Scenario s;
-  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
-  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}}};
-  s.cluster.network = Network(1, {});
-  using namespace std::chrono_literals;
-  s.profiles = {{"big", "test", {{DeviceClassId{0}, 2, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
-  s.services = {{"a", Slo::latency(1s), Bytes::gib(24), ProfileId{0}, Bytes::kib(4)},
-                {"b", Slo::latency(1s), Bytes::gib(24), ProfileId{0}, Bytes::kib(4)}};
+  const Scenario s = two_gpu_server(2, Bytes::gib(24));
   const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{5}, 0},
                                    {ServiceId{1}, ServerId{0}, Rate{1}, 0}};
   const GroundSet g = placement_ground_set(s, demand, {});
@@ -189,14 +195,7 @@ TEST_CASE("the max-min ILP gives the starved service a device the items optimum 
   // One 2-GPU server; each service takes a whole GPU. "a" has far more demand than both GPUs
   // serve, "b" less than one: items alone give both GPUs to "a" and leave "b" at zero; the
   // max-min optimum gives each one GPU, "b" all of its demand and "a" one GPU's worth.
-  Scenario s;
-  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
-  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}}};
-  s.cluster.network = Network(1, {});
-  using namespace std::chrono_literals;
-  s.profiles = {{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 50ms}, {8, 80ms}})}}}};
-  s.services = {{"a", Slo::latency(1s), Bytes::gib(10), ProfileId{0}, Bytes::kib(4)},
-                {"b", Slo::latency(1s), Bytes::gib(10), ProfileId{0}, Bytes::kib(4)}};
+  const Scenario s = two_gpu_server(1, Bytes::gib(10));
   const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{1000}, 0},
                                    {ServiceId{1}, ServerId{0}, Rate{5}, 0}};
   const GroundSet g = placement_ground_set(s, demand, {});

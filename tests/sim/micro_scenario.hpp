@@ -2,6 +2,8 @@
 // A two-server scenario small enough to work outcomes out by hand, and a strategy that runs
 // one fixed instance: the simulator's behaviour is then the only thing under test.
 
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "epara/io/scenario_json.hpp"
@@ -9,8 +11,12 @@
 
 namespace epara::testing {
 
-// Server a and b, one GPU each, 2 ms apart; service s: 25 ms deadline, 1 KiB inputs.
-inline Scenario micro_scenario() {
+// Server a and b, one GPU each, 2 ms apart; service s: 25 ms deadline, 1 KiB inputs. Tests
+// that need another curve, deadline or declared demand pass them (JSON text).
+inline Scenario micro_scenario(
+    const std::string& points =
+        R"([{"batch": 1, "latency_ms": 10}, {"batch": 2, "latency_ms": 15}])",
+    int deadline_ms = 25, const std::string& demand = "[]") {
   return io::parse_scenario(R"({
     "device_classes": [{"name": "g", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
     "servers": [
@@ -18,11 +24,11 @@ inline Scenario micro_scenario() {
       {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]}],
     "network": {"links": [{"between": ["a", "b"], "latency_ms": 2, "bandwidth_gbps": 8.192}]},
     "profiles": [{"name": "p", "source": "test", "curves": [{"device_class": "g", "gpus": 1,
-      "points": [{"batch": 1, "latency_ms": 10}, {"batch": 2, "latency_ms": 15}]}]}],
+      "points": )" + points + R"(}]}],
     "services": [{"name": "s", "profile": "p", "model_memory_gib": 1, "input_kib": 1,
-                  "slo": {"type": "latency", "deadline_ms": 25}}],
-    "demand": []
-  })",
+                  "slo": {"type": "latency", "deadline_ms": )" +
+                                std::to_string(deadline_ms) + R"(}}],
+    "demand": )" + demand + "}",
                             "micro.json");
 }
 

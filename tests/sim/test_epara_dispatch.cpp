@@ -9,23 +9,13 @@ using namespace epara::sim;
 
 namespace {
 
-// One GPU per server; batches are cheap (10 ms alone, 12 ms for four), and the declared 150
-// requests/s at server a cannot be carried one at a time (150% busy), so the plan batches and
-// gives its replica a timeout to gather the batch in.
+// Batches are cheap (10 ms alone, 12 ms for four), and the declared 150 requests/s at server a
+// cannot be carried one at a time (150% busy), so the plan batches and gives its replica a
+// timeout to gather the batch in.
 Scenario batching_scenario() {
-  return io::parse_scenario(R"({
-    "device_classes": [{"name": "g", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
-    "servers": [
-      {"name": "a", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]},
-      {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]}],
-    "network": {"links": [{"between": ["a", "b"], "latency_ms": 2, "bandwidth_gbps": 8.192}]},
-    "profiles": [{"name": "p", "source": "test", "curves": [{"device_class": "g", "gpus": 1,
-      "points": [{"batch": 1, "latency_ms": 10}, {"batch": 4, "latency_ms": 12}]}]}],
-    "services": [{"name": "s", "profile": "p", "model_memory_gib": 1, "input_kib": 1,
-                  "slo": {"type": "latency", "deadline_ms": 50}}],
-    "demand": [{"service": "s", "origin": "a", "rate_per_s": 150}]
-  })",
-                            "batching.json");
+  return testing::micro_scenario(
+      R"([{"batch": 1, "latency_ms": 10}, {"batch": 4, "latency_ms": 12}])", 50,
+      R"([{"service": "s", "origin": "a", "rate_per_s": 150}])");
 }
 
 }  // namespace
