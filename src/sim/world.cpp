@@ -133,6 +133,8 @@ RunMetrics World::run() {
   for (const InstanceSpec& spec : strategy_.deploy(*this)) add_instance(spec, Time{}, Time{});
   index_serving();
   build_sources();
+  for (SimServer& s : servers_)
+    s.view = std::make_unique<SyncedView>(scenario_.cluster.network, scenario_.services.size());
   if (strategy_.synchronizes()) {
     std::vector<ServerId> ring;
     for (std::size_t v = 0; v < servers_.size(); ++v) ring.push_back(id_at<ServerId>(v));
@@ -140,16 +142,11 @@ RunMetrics World::run() {
                            config_.sync_period * static_cast<int>(4 * servers_.size() + 10)};
     for (std::size_t v = 0; v < servers_.size(); ++v) {
       servers_[v].sync.emplace(id_at<ServerId>(v), ring, 0, sync);
-      servers_[v].view =
-          std::make_unique<SyncedView>(scenario_.cluster.network, scenario_.services.size());
       // Spread the servers' ticks over the period.
       schedule(
           Time{} + config_.sync_period * static_cast<int>(v) / static_cast<int>(servers_.size()),
           EventKind::SyncTick, static_cast<std::uint32_t>(v));
     }
-  } else {
-    for (SimServer& s : servers_)
-      s.view = std::make_unique<SyncedView>(scenario_.cluster.network, scenario_.services.size());
   }
   schedule(Time{} + strategy_.replan_period(config_), EventKind::Replan);
   for (std::size_t f = 0; f < config_.faults.size(); ++f)

@@ -195,8 +195,7 @@ class Epara final : public Strategy {
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;          // per service: instances by plan split
     std::map<std::pair<ServerId, DeviceSlot>, int> tenants;  // instances placed on each device
-    for (const PlacedInstance& i : p.instances)
-      for (DeviceSlot d : i.devices) ++tenants[{i.server, d}];
+    for (const DeviceUsage& d : p.devices) tenants[{d.server, d.slot}] = d.instances;
     for (const PlacedInstance& i : p.instances) {
       const InstanceType& t = p.types[i.type];
       const auto timing =
