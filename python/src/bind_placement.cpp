@@ -39,13 +39,16 @@ ObjectiveKind objective_of(const std::string& o) {
 py::object place(const PyScenario& s, const std::string& variant, const std::string& objective,
                  std::optional<double> load_budget_s, double load_penalty, int local_search_moves,
                  std::uint64_t seed, const py::object& current, const std::string& weighting,
-                 bool serve_every_service, bool spare_replicas) {
+                 bool serve_every_service, bool spare_replicas, double attainment_floor,
+                 double headroom) {
   SchedulerOptions o;
   o.variant = variant_of(variant);
   o.objective = objective_of(objective);
   o.weighting = parse_choice(weighting, "weighting", {Weighting::Items, Weighting::DemandShare});
   o.serve_every_service = serve_every_service;
   o.spare_replicas = spare_replicas;
+  o.attainment_floor = attainment_floor;
+  o.headroom = headroom;
   if (load_budget_s) {
     EPARA_EXPECTS(*load_budget_s >= 0, "load_budget_s: must be >= 0");
     o.load_budget = from_seconds(*load_budget_s);
@@ -168,11 +171,14 @@ void bind_placement(py::module_& m) {
         py::arg("load_penalty") = 0.0, py::arg("local_search_moves") = 64, py::arg("seed") = 1,
         py::arg("current") = py::none(), py::arg("weighting") = "items",
         py::arg("serve_every_service") = true, py::arg("spare_replicas") = true,
+        py::arg("attainment_floor") = 0.0, py::arg("headroom") = 1.0,
         "Places service instances for the scenario's demand by greedy submodular maximization "
         "(docs/placement.md). `current`: a previous result (or {'instances': [...]}) whose "
         "instances are kept for free. `weighting`: items | demand-share. "
         "`serve_every_service`: every service with demand first gets one instance where one "
-        "fits. `spare_replicas`: devices the objective leaves idle host spare replicas. Returns "
+        "fits. `spare_replicas`: devices the objective leaves idle host spare replicas. "
+        "`attainment_floor`: every service is served up to this share of its demand first. "
+        "`headroom`: plans are sized for the demand times this, the extra placed last. Returns "
         "the placement as dicts and lists.");
 
   py::class_<PyGroundSet>(m, "GroundSet",

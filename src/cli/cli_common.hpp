@@ -57,6 +57,17 @@ CLI::Option* add_spare_replicas_option(CLI::App& app, Flag& flag, std::string_vi
                                     default_note));
 }
 
+template <class Value>
+CLI::Option* add_attainment_floor_option(CLI::App& app, Value& floor,
+                                         std::string_view default_note) {
+  return app
+      .add_option("--attainment-floor", floor,
+                  fmt::format("Serve every service up to this share of its demand (0 to 1) "
+                              "before the weighting places the rest; default: {}",
+                              default_note))
+      ->check(CLI::Range(0.0, 1.0));
+}
+
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);

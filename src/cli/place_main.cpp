@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
       "maximization of the SLO-feasible demand they serve (state-aware)."};
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
-  double budget_s = -1, penalty = 0, optimal_s = 0, load = 1;
+  double budget_s = -1, penalty = 0, optimal_s = 0, load = 1, floor = 0, headroom = 1;
   bool json = false, serve_every_service = true, spare_replicas = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
@@ -176,6 +176,11 @@ int main(int argc, char** argv) {
   cli::add_weighting_option(app, weighting, "items");
   cli::add_serve_every_service_option(app, serve_every_service, "true");
   cli::add_spare_replicas_option(app, spare_replicas, "true");
+  cli::add_attainment_floor_option(app, floor, "0");
+  app.add_option("--headroom", headroom,
+                 "Size plans for the demand times this, the extra placed after every "
+                 "service's demand (epara-sim's EPARA uses 1.2); default: 1")
+      ->check(CLI::Range(1.0, 100.0));
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--load-penalty", penalty,
@@ -208,6 +213,8 @@ int main(int argc, char** argv) {
     options.weighting = *parse_weighting(weighting);
     options.serve_every_service = serve_every_service;
     options.spare_replicas = spare_replicas;
+    options.attainment_floor = floor;
+    options.headroom = headroom;
     if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
     options.load_penalty = penalty;
 

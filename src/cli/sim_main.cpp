@@ -358,7 +358,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> weighting;
   std::optional<bool> serve_every_service, spare_replicas;
   std::optional<std::uint64_t> seed;
-  std::optional<double> duration, warmup, load, burstiness, scale;
+  std::optional<double> duration, warmup, load, burstiness, scale, floor;
   double target = 0.99;
   int seeds = 1;
   bool needed = false, no_progress = false;
@@ -385,6 +385,7 @@ int main(int argc, char** argv) {
   cli::add_weighting_option(app, weighting, "the scenario's, else items");
   cli::add_serve_every_service_option(app, serve_every_service, "the scenario's, else true");
   cli::add_spare_replicas_option(app, spare_replicas, "the scenario's, else true");
+  cli::add_attainment_floor_option(app, floor, "the scenario's, else 0");
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
@@ -414,6 +415,7 @@ int main(int argc, char** argv) {
     if (weighting) config.weighting = *parse_weighting(*weighting);
     if (serve_every_service) config.serve_every_service = *serve_every_service;
     if (spare_replicas) config.spare_replicas = *spare_replicas;
+    if (floor) config.attainment_floor = *floor;
     if (burstiness) {
       config.arrivals = ArrivalProcess::Gamma;
       config.burstiness = *burstiness;

@@ -70,10 +70,26 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   const auto section = root.find("simulation");
   if (!section) return c;
   const JsonNode& n = *section;
-  n.expect_object({"duration_s", "warmup_s", "seed", "arrivals", "burstiness", "load_scale",
-                   "load_profile", "sync_period_ms", "sync_loss", "sync_delay_ms",
-                   "placement_period_s", "failure_detection_ms", "weighting", "serve_every_service",
-                   "spare_replicas", "interference", "hop_limit", "faults", "trace"});
+  n.expect_object({"duration_s",
+                   "warmup_s",
+                   "seed",
+                   "arrivals",
+                   "burstiness",
+                   "load_scale",
+                   "load_profile",
+                   "sync_period_ms",
+                   "sync_loss",
+                   "sync_delay_ms",
+                   "placement_period_s",
+                   "failure_detection_ms",
+                   "weighting",
+                   "serve_every_service",
+                   "attainment_floor",
+                   "spare_replicas",
+                   "interference",
+                   "hop_limit",
+                   "faults",
+                   "trace"});
   if (auto x = n.find("duration_s")) c.duration = from_seconds(x->positive());
   if (auto x = n.find("warmup_s")) c.warmup = seconds_of(*x);
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
@@ -107,6 +123,10 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
                               {to_string(Weighting::DemandShare), Weighting::DemandShare}});
   if (auto x = n.find("serve_every_service")) c.serve_every_service = x->boolean();
   if (auto x = n.find("spare_replicas")) c.spare_replicas = x->boolean();
+  if (auto x = n.find("attainment_floor")) {
+    c.attainment_floor = x->non_negative();
+    if (c.attainment_floor > 1.0) x->fail("must be in [0, 1]");
+  }
   if (auto x = n.find("interference")) {
     c.interference = x->positive();
     if (c.interference < 1.0) x->fail("must be >= 1");

@@ -45,7 +45,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
     "sync_period_ms": 50, "sync_loss": 0.1, "sync_delay_ms": 20, "placement_period_s": 15,
     "failure_detection_ms": 250,
     "weighting": "demand-share", "serve_every_service": false, "spare_replicas": false,
-    "interference": 1.3,
+    "attainment_floor": 0.25, "interference": 1.3,
     "hop_limit": 2,
     "faults": [{"at_s": 10, "kind": "server_down", "server": "edge-2"},
                {"at_s": 12, "kind": "device_down", "server": "edge-1", "device": 3},
@@ -78,6 +78,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.weighting == Weighting::DemandShare);
   CHECK_FALSE(c.serve_every_service);
   CHECK_FALSE(c.spare_replicas);
+  CHECK(c.attainment_floor == 0.25);
   CHECK(c.interference == 1.3);
   CHECK(c.handler.hop_limit == 2);
   REQUIRE(c.faults.size() == 3);
@@ -106,6 +107,7 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"serve_every_service": 1})", "simulation.serve_every_service: expected true or false"},
       {R"({"spare_replicas": "yes"})", "simulation.spare_replicas: expected true or false"},
       {R"({"sync_loss": 1.5})", "simulation.sync_loss: must be in [0, 1]"},
+      {R"({"attainment_floor": 1.5})", "simulation.attainment_floor: must be in [0, 1]"},
       {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},
       {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},

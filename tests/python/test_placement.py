@@ -90,3 +90,15 @@ def test_placement_errors(testbed):
 
     with pytest.raises(KeyError, match="boom"):
         epara.greedy(epara.GroundSet(testbed), Broken())
+
+
+def test_place_headroom_and_floor(testbed):
+    plain = epara.place(testbed)
+    tiered = epara.place(testbed, headroom=1.2, attainment_floor=0.25)
+    # Figures are for the demand given; the headroom only sizes plans and adds capacity.
+    assert tiered["summary"]["demand_per_s"] == pytest.approx(plain["summary"]["demand_per_s"])
+    assert tiered["summary"]["served_per_s"] <= tiered["summary"]["demand_per_s"] + 1e-6
+    with pytest.raises(ValueError, match="attainment floor"):
+        epara.place(testbed, attainment_floor=1.5)
+    with pytest.raises(ValueError, match="headroom"):
+        epara.place(testbed, headroom=0.5)

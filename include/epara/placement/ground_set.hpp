@@ -63,9 +63,11 @@ class GroundSet {
   /// Candidates: first one per loaded instance that matches a type (same service, device class
   /// and device count), then one per (type, server with enough devices of the type's class).
   /// `weights`: what one unit of each service's served demand is worth to the objectives
-  /// (index = service id; empty: 1 for every service).
+  /// (index = service id; empty: 1 for every service). `demand_scale` multiplies every demand
+  /// node's items (a share of the demand, for a tier of the objective).
   GroundSet(const Scenario& scenario, InstanceTypes types, const std::vector<Demand>& demand,
-            const std::vector<LoadedInstance>& loaded, std::vector<std::int64_t> weights = {})
+            const std::vector<LoadedInstance>& loaded, std::vector<std::int64_t> weights = {},
+            double demand_scale = 1.0)
       : scenario_(&scenario),
         types_(std::move(types)),
         loaded_(loaded),
@@ -73,6 +75,8 @@ class GroundSet {
     if (weights_.empty()) weights_.assign(scenario.services.size(), 1);
     EPARA_EXPECTS(weights_.size() == scenario.services.size(), "GroundSet: one weight per service");
     for (std::int64_t w : weights_) EPARA_EXPECTS(w >= 1, "GroundSet: weights must be >= 1");
+    EPARA_EXPECTS(std::isfinite(demand_scale) && demand_scale > 0.0,
+                  "GroundSet: the demand scale must be finite and > 0");
     const Cluster& cluster = scenario.cluster;
     group_of_.assign(types_.types.size() * cluster.servers.size(), -1);
     for (std::size_t i = 0; i < loaded_.size(); ++i) {
@@ -95,7 +99,8 @@ class GroundSet {
           add_candidate(t, id_at<ServerId>(v), -1);
     nodes_by_service_.resize(scenario.services.size());
     for (const Demand& d : demand) {
-      const std::int64_t units = to_units(d.items(scenario.service(d.service).slo).per_second);
+      const std::int64_t units =
+          to_units(d.items(scenario.service(d.service).slo).per_second * demand_scale);
       if (units <= 0) continue;
       auto& of_service = nodes_by_service_[index_of(d.service)];
       position_.push_back(of_service.size());
@@ -107,6 +112,7 @@ class GroundSet {
   const Scenario& scenario() const noexcept { return *scenario_; }
   const std::vector<InstanceType>& types() const noexcept { return types_.types; }
   const std::vector<TypeGap>& gaps() const noexcept { return types_.gaps; }
+  const InstanceTypes& instance_types() const noexcept { return types_; }
   const std::vector<LoadedInstance>& loaded() const noexcept { return loaded_; }
   const std::vector<Candidate>& candidates() const noexcept { return candidates_; }
   std::size_t size() const noexcept { return candidates_.size(); }

@@ -17,6 +17,7 @@
 #include "epara/placement/flow_objective.hpp"
 #include "epara/placement/greedy.hpp"
 #include "epara/placement/local_search.hpp"
+#include "epara/placement/objective_tiers.hpp"
 #include "epara/placement/surrogate_objective.hpp"
 #include "epara/placement/weighting.hpp"
 
@@ -43,6 +44,14 @@ struct SchedulerOptions {
   /// capacity waiting rather than a load. Kept spares cost nothing; new ones take load time from
   /// the budget. Not with a load penalty (a spare gains nothing to pay it with).
   bool spare_replicas = true;
+  /// Plans are sized for the demand times this (>= 1; streams rounded up): capacity against
+  /// bursts. The extra is a tier of the objective of its own, placed only after the demand
+  /// itself, so one service's headroom never displaces another service's demand. 1: none.
+  double headroom = 1.0;
+  /// A floor on every service's attainment (0 to 1): the objective first serves each service
+  /// up to this share of its demand at every origin, valuing each service's whole demand alike
+  /// (the most summed attainment up to the floor), and only then items. 0: no floor.
+  double attainment_floor = 0.0;
   /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
   /// best-singleton fix); Duration::max(): no budget.
   Duration load_budget = Duration::max();
@@ -385,7 +394,8 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
 }
 
 template <class Objective>
-SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& options) {
+SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& options) {
+  const GroundSet& ground = tiers.whole();
   GreedyOptions g;
   g.variant = options.variant;
   if (options.load_budget != Duration::max()) g.budget = to_seconds(options.load_budget);
@@ -413,27 +423,57 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
   SearchOutcome out;
   std::int64_t evaluations = 0;
   while (true) {
-    auto [objective, constraints] = make();
+    DeviceConstraints constraints(ground, options.unavailable);
     GreedyOptions extend = g;  // what is left of the budget after the first instances
-    const std::vector<std::size_t> first =
-        first_instances(ground, wanted, objective, constraints, extend, evaluations);
-    if (!first.empty()) extend.best_singleton = false;  // extending a set, not starting one
-    out.greedy = greedy(objective, constraints, ground.size(), extend);
-    evaluations += out.greedy.evaluations;
+    // Tier t's objective, ties broken by tier t + 1's (TieBroken), then `use(objective)`.
+    const auto with_tier = [&](std::size_t t, auto&& use) {
+      if (t + 1 < tiers.sets.size()) {
+        TieBroken<Objective> objective(tiers.sets[t], tiers.sets[t + 1]);
+        for (std::size_t c : out.chosen) objective.commit(c);
+        return use(objective);
+      }
+      Objective objective(tiers.sets[t]);
+      for (std::size_t c : out.chosen) objective.commit(c);
+      return use(objective);
+    };
+    out.chosen.clear();
+    const std::vector<std::size_t> first = with_tier(0, [&](auto& objective) {
+      return first_instances(tiers.sets.front(), wanted, objective, constraints, extend,
+                             evaluations);
+    });
     out.chosen = first;
-    out.chosen.insert(out.chosen.end(), out.greedy.chosen.begin(), out.greedy.chosen.end());
+    for (std::size_t t = 0; t < tiers.sets.size(); ++t) {
+      if (!out.chosen.empty()) extend.best_singleton = false;  // extending a set
+      out.greedy = with_tier(t, [&](auto& objective) {
+        return greedy(objective, constraints, ground.size(), extend);
+      });
+      evaluations += out.greedy.evaluations;
+      extend.budget -= out.greedy.cost;
+      if (out.greedy.singleton) {  // the constraints hold the greedy run, not the singleton
+        constraints = DeviceConstraints(ground, options.unavailable);
+        for (std::size_t c : out.chosen) constraints.commit(c);
+        for (std::size_t c : out.greedy.chosen) constraints.commit(c);
+      }
+      out.chosen.insert(out.chosen.end(), out.greedy.chosen.begin(), out.greedy.chosen.end());
+    }
     out.moves = 0;
     const double work = static_cast<double>(ground.size()) * static_cast<double>(out.chosen.size());
     if (options.local_search_moves > 0 && work <= options.local_search_limit) {
-      // A move may replace a first instance, not leave its service without one.
-      const auto keeps_wanted = [&](const std::vector<std::size_t>& set) {
+      // A move may replace a first instance, not leave its service without one, nor serve
+      // less of an earlier tier.
+      std::vector<double> earlier;
+      for (std::size_t t = 0; t + 1 < tiers.sets.size(); ++t)
+        earlier.push_back(tier_value<Objective>(tiers.sets[t], out.chosen));
+      const auto acceptable = [&](const std::vector<std::size_t>& set) {
         const std::vector<bool> placed = services_in(set);
         for (std::size_t c : first)
           if (!placed[index_of(ground.type_of(c).service)]) return false;
+        for (std::size_t t = 0; t < earlier.size(); ++t)
+          if (tier_value<Objective>(tiers.sets[t], set) < earlier[t]) return false;
         return true;
       };
-      LocalSearchResult improved = local_search(make, ground.size(), out.chosen, g,
-                                                options.local_search_moves, keeps_wanted);
+      LocalSearchResult improved =
+          local_search(make, ground.size(), out.chosen, g, options.local_search_moves, acceptable);
       evaluations += improved.evaluations;
       out.chosen = std::move(improved.chosen);
       out.moves = improved.moves;
@@ -455,10 +495,11 @@ SearchOutcome run_search(const GroundSet& ground, const SchedulerOptions& option
 
 }  // namespace detail
 
-/// The ground set schedule() searches: instance types from `allocator` (one per service with
-/// demand and device class), their candidates on the servers, the demand and the weighting's
-/// service weights — for a bound or another search on the same problem
-/// (bound::optimal_placement). Throws InvalidArgument for ids out of range.
+/// The ground set schedule() reports on: instance types from `allocator` (one per service with
+/// demand and device class, sized for the demand times the headroom), their candidates on the
+/// servers, the demand and the weighting's service weights — for a bound or another search on
+/// the same problem (bound::optimal_placement). Throws InvalidArgument for ids out of range, a
+/// headroom below 1 or a floor outside [0, 1].
 template <class AllocatorType = Allocator<>>
 GroundSet placement_ground_set(const Scenario& scenario, const std::vector<Demand>& demand,
                                const std::vector<LoadedInstance>& loaded,
@@ -472,7 +513,11 @@ GroundSet placement_ground_set(const Scenario& scenario, const std::vector<Deman
     EPARA_EXPECTS(index_of(li.service) < scenario.services.size() &&
                       index_of(li.server) < scenario.cluster.servers.size(),
                   "schedule: a loaded instance names an unknown service or server");
-  const auto loads = total_load(demand, scenario.services.size());
+  EPARA_EXPECTS(std::isfinite(options.headroom) && options.headroom >= 1.0,
+                "schedule: the headroom must be finite and >= 1");
+  EPARA_EXPECTS(options.attainment_floor >= 0.0 && options.attainment_floor <= 1.0,
+                "schedule: the attainment floor must be in [0, 1]");
+  const auto loads = total_load(with_headroom(demand, options.headroom), scenario.services.size());
   return GroundSet(scenario, make_instance_types(allocator, scenario, loads, options.types), demand,
                    loaded, detail::service_weights(scenario, loads, options.weighting));
 }
@@ -491,10 +536,14 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
   EPARA_EXPECTS(options.load_penalty == 0.0 || options.load_budget == Duration::max(),
                 "schedule: give a load budget or a load penalty, not both");
   const GroundSet ground = placement_ground_set(scenario, demand, loaded, options, allocator);
-  const detail::SearchOutcome search =
-      options.objective == ObjectiveKind::Flow
-          ? detail::run_search<FlowObjective>(ground, options)
-          : detail::run_search<SurrogateObjective>(ground, options);
+  const ObjectiveTiers tiers = objective_tiers(
+      ground, demand, options.attainment_floor,
+      detail::service_weights(scenario, total_load(demand, scenario.services.size()),
+                              Weighting::DemandShare),
+      options.headroom);
+  const detail::SearchOutcome search = options.objective == ObjectiveKind::Flow
+                                           ? detail::run_search<FlowObjective>(tiers, options)
+                                           : detail::run_search<SurrogateObjective>(tiers, options);
   const GreedyResult& g = search.greedy;
 
   // Replay the chosen candidates: their devices, and the exact served demand.

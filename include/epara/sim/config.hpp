@@ -78,6 +78,9 @@ struct SimulationConfig {
   /// EPARA's placement puts spare replicas on the devices its objective leaves idle
   /// (SchedulerOptions::spare_replicas); they run what is queued as soon as they are free.
   bool spare_replicas = true;
+  /// EPARA's placement first serves every service up to this share of its demand, then items
+  /// (SchedulerOptions::attainment_floor); 0: no floor.
+  double attainment_floor = 0.0;
   /// How much slower a pass runs on a device shared by several instances (the simulated
   /// hardware's truth; allocators plan with their own estimate).
   double interference = 1.2;

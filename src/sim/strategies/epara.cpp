@@ -76,7 +76,7 @@ class Epara final : public Strategy {
   bool synchronizes() const override { return true; }
 
   std::vector<InstanceSpec> deploy(SimView& sim) override {
-    return place(sim, with_headroom(sim.declared_demand()), {}, SchedulerOptions{});
+    return place(sim, sim.declared_demand(), {}, SchedulerOptions{});
   }
 
   std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time now) override {
@@ -93,7 +93,7 @@ class Epara final : public Strategy {
       }
     std::vector<Demand> demand;
     for (auto& [key, d] : peak) demand.push_back(d);
-    planned_ = with_headroom(demand);
+    planned_ = std::move(demand);
     return replace(sim);
   }
 
@@ -101,7 +101,7 @@ class Epara final : public Strategy {
   // the devices left, but only onto devices nothing uses — moving working instances now would
   // cost their streams and queues more than the period's re-placement will gain.
   std::optional<std::vector<InstanceSpec>> on_failure(SimView& sim, Time) override {
-    if (planned_.empty()) planned_ = with_headroom(sim.declared_demand());
+    if (planned_.empty()) planned_ = sim.declared_demand();
     const std::vector<LoadedInstance> loaded = sim.loaded();
     const auto used = [&](ServerId server, DeviceSlot d) {
       return std::any_of(loaded.begin(), loaded.end(), [&](const LoadedInstance& li) {
@@ -153,16 +153,6 @@ class Epara final : public Strategy {
   }
 
  private:
-  // Plans carry 20% more than the demand they are made for: arrivals are bursty, and a stream
-  // or a batch that lands on a replica running at its planned utilization waits.
-  static std::vector<Demand> with_headroom(std::vector<Demand> demand) {
-    for (Demand& d : demand) {
-      d.rate = d.rate * 1.2;
-      d.streams = static_cast<int>(std::ceil(d.streams * 1.2));
-    }
-    return demand;
-  }
-
   // The placement for planned_ from what is loaded now, on the devices that are up.
   std::vector<InstanceSpec> replace(SimView& sim) {
     SchedulerOptions options;
@@ -191,6 +181,11 @@ class Epara final : public Strategy {
     options.weighting = sim.config().weighting;
     options.serve_every_service = sim.config().serve_every_service;
     options.spare_replicas = sim.config().spare_replicas;
+    // Plans carry 20% more than the demand they are made for: arrivals are bursty, and a
+    // stream or a batch that lands on a replica running at its planned utilization waits. The
+    // extra is placed after every service's demand (SchedulerOptions::headroom).
+    options.headroom = 1.2;
+    options.attainment_floor = sim.config().attainment_floor;
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;          // per service: instances by plan split

@@ -1,0 +1,91 @@
+#pragma once
+// Tiers of the placement objective: demand that must be served before other demand is. A floor
+// on every service's attainment comes before the demand itself, and the demand before the
+// headroom plans are sized with, so one service's headroom never displaces another service's
+// demand. Each tier's demand contains the one before it; the scheduler places them in order.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "epara/placement/ground_set.hpp"
+#include "epara/placement/objective.hpp"
+
+namespace epara {
+
+/// The ground sets of the tiers, in placement order; the last holds the whole demand. All share
+/// one list of instance types, so a candidate index means the same instance in every tier.
+struct ObjectiveTiers {
+  std::vector<GroundSet> sets;
+  const GroundSet& whole() const { return sets.back(); }
+};
+
+/// The demand plans are sized for: rates times `headroom`, streams rounded up (a stream is
+/// whole).
+inline std::vector<Demand> with_headroom(std::vector<Demand> demand, double headroom) {
+  for (Demand& d : demand) {
+    d.rate = d.rate * headroom;
+    d.streams = static_cast<int>(std::ceil(d.streams * headroom));
+  }
+  return demand;
+}
+
+/// `base` (the demand, under its weights) between a floor tier — every service up to `floor` of
+/// its demand, under `floor_weights` (0: none) — and a headroom tier — the demand times
+/// `headroom` under base's weights (1: none).
+inline ObjectiveTiers objective_tiers(const GroundSet& base, const std::vector<Demand>& demand,
+                                      double floor, std::vector<std::int64_t> floor_weights,
+                                      double headroom) {
+  const Scenario& s = base.scenario();
+  ObjectiveTiers tiers;
+  if (floor > 0.0)
+    tiers.sets.emplace_back(s, base.instance_types(), demand, base.loaded(),
+                            std::move(floor_weights), floor);
+  tiers.sets.push_back(base);
+  if (headroom > 1.0) {
+    std::vector<std::int64_t> weights;
+    for (std::size_t i = 0; i < s.services.size(); ++i)
+      weights.push_back(base.weight(id_at<ServiceId>(i)));
+    tiers.sets.emplace_back(s, base.instance_types(), with_headroom(demand, headroom),
+                            base.loaded(), std::move(weights));
+  }
+  return tiers;
+}
+
+/// A tier's objective with ties broken by the next tier's: value = tier + next / (1 + the most
+/// any candidate can add to next), so a candidate's fraction never outweighs one unit of the
+/// tier. Without it a tier's last instance at an origin would be the smallest that covers
+/// what is left, and the next tier would need a second one beside it. A sum of monotone
+/// submodular functions: models SubmodularObjective.
+template <class Objective>
+class TieBroken {
+ public:
+  TieBroken(const GroundSet& tier, const GroundSet& next) : tier_(tier), next_(next) {
+    double most = 0.0;
+    for (std::size_t c = 0; c < next.size(); ++c)
+      most = std::max(most, static_cast<double>(next.capacity(c)) *
+                                static_cast<double>(next.weight(next.type_of(c).service)));
+    scale_ = 1.0 / (1.0 + most);
+  }
+  double gain(std::size_t c) const { return tier_.gain(c) + scale_ * next_.gain(c); }
+  void commit(std::size_t c) {
+    tier_.commit(c);
+    next_.commit(c);
+  }
+  double value() const { return tier_.value() + scale_ * next_.value(); }
+
+ private:
+  Objective tier_, next_;
+  double scale_ = 1.0;
+};
+
+/// The objective's value of `set` on one tier.
+template <class Objective>
+double tier_value(const GroundSet& tier, const std::vector<std::size_t>& set) {
+  Objective objective(tier);
+  for (std::size_t c : set) objective.commit(c);
+  return objective.value();
+}
+
+}  // namespace epara
