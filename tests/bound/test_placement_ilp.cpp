@@ -135,7 +135,8 @@ TEST_CASE("the placement ILP that serves every service bounds the every-service 
       world = testing::random_placement(rng, shape);
     } while (world->scenario.cluster.servers.size() < 12 || world->ground->size() == 0);
     const GroundSet& g = *world->ground;
-    const detail::SearchOutcome search = detail::run_search<FlowObjective>(ObjectiveTiers{{g}}, every);
+    const detail::SearchOutcome search =
+        detail::run_search<FlowObjective>(ObjectiveTiers{{g}}, every);
     FlowObjective value(g);
     for (std::size_t c : search.chosen) value.commit(c);
     std::vector<double> served(world->scenario.services.size(), 0.0);
