@@ -14,7 +14,9 @@
 // Nodes and saturated replicas take GPUs next-fit over all servers, as one pool. The global
 // scheduler re-plans every epoch (the placement period, 30 s by default) from the rates observed
 // in it, and early — checked every epoch / 6 — when a service's rate leaves [0.8, 1.1]× the rate
-// it was planned for (by more than the window's Poisson noise), or a failure is known. A
+// it was planned for (by more than the window's noise: a Poisson count's times the index of
+// dispersion the frontend measures), or a failure is known. A re-plan keeps sessions on the GPUs
+// they run on where the new plan has room for them there, so only what moved is reloaded. A
 // central frontend spreads requests over a service's replicas by smooth weighted round-robin on
 // their capacity, wherever they are: datacenter thinking, blind to the edge's network.
 
@@ -71,20 +73,23 @@ class Nexus final : public Strategy {
       window[d.service] += items;
       observed_[d.service] += items * to_seconds(sim.period_since_replan(now));
     }
-    // Drift: outside [0.8, 1.1]× the planned rate, and by more than the window's Poisson noise
-    // (two standard deviations), so that a low-rate service does not re-plan on chance.
+    // Drift: outside [0.8, 1.1]× the planned rate, and by more than the window's noise (two
+    // standard deviations), so that a service does not re-plan on chance. A count's variance is
+    // its index of dispersion times a Poisson count's: 1 for Poisson arrivals, more for bursty
+    // ones, measured by the frontend, which sees every arrival (route()).
     const double seconds = to_seconds(sim.period_since_replan(now));
-    const auto moved = [&](double planned, double rate) {
-      const double noise = 2.0 * std::sqrt(std::max(planned, 1e-9) / seconds);
+    const auto moved = [&](ServiceId service, double planned, double rate) {
+      const double index = dispersion(service);
+      const double noise = 2.0 * std::sqrt(index * std::max(planned, 1e-9) / seconds);
       return (rate < 0.8 * planned || rate > 1.1 * planned) && std::abs(rate - planned) > noise;
     };
     bool drift = false;
     for (const auto& [service, planned] : planned_) {
       const auto it = window.find(service);
-      drift = drift || moved(planned, it == window.end() ? 0.0 : it->second);
+      drift = drift || moved(service, planned, it == window.end() ? 0.0 : it->second);
     }
     for (const auto& [service, rate] : window)
-      drift = drift || (!planned_.contains(service) && moved(0.0, rate));
+      drift = drift || (!planned_.contains(service) && moved(service, 0.0, rate));
     // The first window after the start is not judged: streams are still opening in it, which
     // would read as a drop.
     const bool judged = checks_++ > 0;
@@ -110,6 +115,7 @@ class Nexus final : public Strategy {
 
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
     if (r.route.count > 1) return go_to(sim, r, at, at, now);  // dispatched: run it here
+    count_arrival(r.service, now, sim.config().placement_period / 6 / bins_per_check);
     const auto replicas = sim.serving(r.service);
     if (replicas.empty()) return Reject{RejectReason::NoInstance};
     // Smooth weighted round-robin by capacity: deterministic, proportional, interleaved.
@@ -154,6 +160,27 @@ class Nexus final : public Strategy {
       }
       return std::nullopt;
     };
+    // Sessions stay where they run: a replica or node goes first to the GPUs its service (one
+    // of its sessions, for a node) is loaded on now, so that a re-plan reloads only what moved.
+    const std::vector<LoadedInstance> loaded = sim.loaded();
+    std::vector<bool> reused(loaded.size(), false);
+    const auto stay =
+        [&](ServiceId service, int k, Bytes memory,
+            DeviceClassId cls) -> std::optional<std::pair<ServerId, std::vector<DeviceSlot>>> {
+      for (std::size_t i = 0; i < loaded.size(); ++i) {
+        const LoadedInstance& li = loaded[i];
+        if (reused[i] || li.service != service || static_cast<int>(li.devices.size()) != k ||
+            !ledger.take_exact(li.server, li.devices, memory, cls))
+          continue;
+        reused[i] = true;
+        return std::pair{li.server, li.devices};
+      }
+      return std::nullopt;
+    };
+    const auto place = [&](ServiceId service, int k, Bytes memory, DeviceClassId cls) {
+      auto at = stay(service, k, memory, cls);
+      return at ? at : next_fit(k, memory, cls);
+    };
     // Sessions by rate, the most items first.
     std::vector<std::pair<ServiceId, double>> remaining(rates.begin(), rates.end());
     std::stable_sort(remaining.begin(), remaining.end(),
@@ -180,7 +207,7 @@ class Nexus final : public Strategy {
         const Duration slack = deadline - 2 * timing->pass_at(saturated);
         int placed = 0;
         for (; placed < whole; ++placed) {
-          const auto at = next_fit(k, memory_per_device(spec, k), cls);
+          const auto at = place(service, k, memory_per_device(spec, k), cls);
           if (!at) break;
           out.push_back(
               {service, at->first, at->second, {saturated, slack, *timing, 1.0, load_time}});
@@ -195,26 +222,35 @@ class Nexus final : public Strategy {
         Session residue{service, rate, deadline, spec.model_memory, *timing, load_time, 1, {}};
         if (fill(residue, std::nullopt)) residues.push_back(residue);
       }
-      for (Node& node : pack(residues, s.cluster.device_class(cls).memory)) {
-        Bytes memory{};
-        for (const Session& x : node.sessions) memory += x.memory;
-        const auto at = next_fit(1, memory, cls);
-        if (!at) break;
-        for (const Session& x : node.sessions) {
+      // Nodes that can stay on a GPU one of their sessions runs on go first, so that a node
+      // placed anew does not take it.
+      const std::vector<Node> nodes = pack(residues, s.cluster.device_class(cls).memory);
+      std::vector<std::optional<std::pair<ServerId, std::vector<DeviceSlot>>>> node_at(
+          nodes.size());
+      std::vector<Bytes> memory(nodes.size());
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        for (const Session& x : nodes[n].sessions) memory[n] += x.memory;
+        for (const Session& x : nodes[n].sessions)
+          if (!node_at[n]) node_at[n] = stay(x.service, 1, memory[n], cls);
+      }
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        if (!node_at[n]) node_at[n] = next_fit(1, memory[n], cls);
+        if (!node_at[n]) continue;
+        for (const Session& x : nodes[n].sessions) {
           const double share = std::min(1.0, x.rate * to_seconds(x.timing.interval_at(x.batch)) /
-                                                 x.batch * interference(node));
+                                                 x.batch * interference(nodes[n]));
           out.push_back({x.service,
-                         at->first,
-                         at->second,
-                         {x.batch, node.duty, x.timing, share, x.load_time}});
+                         node_at[n]->first,
+                         node_at[n]->second,
+                         {x.batch, nodes[n].duty, x.timing, share, x.load_time}});
           for (auto& [service, rate] : remaining)
             if (service == x.service) rate = 0.0;
         }
       }
       for (auto& [service, replica] : wide) {
         const auto at =
-            next_fit(replica.config.timing.gpus,
-                     memory_per_device(s.service(service), replica.config.timing.gpus), cls);
+            place(service, replica.config.timing.gpus,
+                  memory_per_device(s.service(service), replica.config.timing.gpus), cls);
         if (!at) continue;
         replica.server = at->first;
         replica.devices = at->second;
@@ -295,7 +331,56 @@ class Nexus final : public Strategy {
     return nodes;
   }
 
+  // The frontend counts each service's arrivals in bins of a tenth of a drift check's window;
+  // each run of bins, closed when the next check would read them, adds its squared deviations
+  // from its mean over that mean (a Poisson count's variance) to the service's pooled sum.
+  static constexpr int bins_per_check = 10;
+  struct Bins {
+    std::int64_t current = -1;  // the bin being counted
+    double count = 0.0;
+    std::vector<double> closed;  // counts of the bins closed since the last pooling
+    double sum = 0.0;            // pooled squared deviations over the mean
+    double freedom = 0.0;        // and their degrees of freedom
+  };
+
+  void count_arrival(ServiceId service, Time now, Duration bin) {
+    Bins& b = bins_[service];
+    const std::int64_t at = now.time_since_epoch() / std::max(bin, Duration{1});
+    if (at != b.current) {
+      if (b.current >= 0) {
+        b.closed.push_back(b.count);
+        // Bins without arrivals count too (at most a check's worth: a long silence is drift).
+        for (std::int64_t empty = b.current + 1; empty < at && empty < b.current + bins_per_check;
+             ++empty)
+          b.closed.push_back(0.0);
+      }
+      b.current = at;
+      b.count = 0.0;
+    }
+    b.count += 1.0;
+    if (static_cast<int>(b.closed.size()) >= bins_per_check) pool(b);
+  }
+
+  static void pool(Bins& b) {
+    double mean = 0.0;
+    for (double c : b.closed) mean += c;
+    mean /= static_cast<double>(b.closed.size());
+    if (b.closed.size() >= 2 && mean > 0.0) {
+      for (double c : b.closed) b.sum += (c - mean) * (c - mean) / mean;
+      b.freedom += static_cast<double>(b.closed.size() - 1);
+    }
+    b.closed.clear();
+  }
+
+  // The service's index of dispersion (a count's variance over its mean), at least 1 (Poisson).
+  double dispersion(ServiceId service) const {
+    const auto it = bins_.find(service);
+    if (it == bins_.end() || it->second.freedom < 2.0) return 1.0;
+    return std::max(1.0, it->second.sum / it->second.freedom);
+  }
+
   std::map<ServiceId, double> planned_;   // the rates the current plan was made for
+  std::map<ServiceId, Bins> bins_;        // the frontend's arrival counts, per service
   std::map<ServiceId, double> observed_;  // items observed since the last plan, per service
   Duration since_plan_{};
   int checks_ = 0;  // drift checks made

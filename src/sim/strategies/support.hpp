@@ -35,6 +35,22 @@ class DeviceLedger {
                                                     std::optional<DeviceClassId> cls = {}) {
     return take(server, k, memory, 1.0, cls);
   }
+  /// Exactly `devices` on `server` when every one is a whole free GPU of `cls` with `memory`
+  /// free: taken, true; else nothing is taken.
+  bool take_exact(ServerId server, const std::vector<DeviceSlot>& devices, Bytes memory,
+                  DeviceClassId cls) {
+    auto& slots = servers_[index_of(server)];
+    for (DeviceSlot d : devices) {
+      if (d < 0 || static_cast<std::size_t>(d) >= slots.size()) return false;
+      const Slot& slot = slots[static_cast<std::size_t>(d)];
+      if (slot.cls != cls || slot.used_share > 0.0 || slot.free < memory) return false;
+    }
+    for (DeviceSlot d : devices) {
+      slots[static_cast<std::size_t>(d)].used_share = 1.0;
+      slots[static_cast<std::size_t>(d)].free -= memory;
+    }
+    return true;
+  }
   /// One GPU of `cls` with `share` of compute and `memory` left; best fit by share.
   std::optional<DeviceSlot> take_share(ServerId server, double share, Bytes memory,
                                        DeviceClassId cls) {
