@@ -120,6 +120,7 @@ class GroundSet {
   const std::vector<DemandNode>& demand() const noexcept { return nodes_; }
   /// What one unit of the service's served demand is worth.
   std::int64_t weight(ServiceId s) const { return weights_[index_of(s)]; }
+  const std::vector<std::int64_t>& weights() const noexcept { return weights_; }
   /// Demand nodes (indices into demand()) of a service.
   const std::vector<std::size_t>& demand_of(ServiceId s) const {
     return nodes_by_service_[index_of(s)];

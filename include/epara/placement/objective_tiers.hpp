@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "epara/placement/ground_set.hpp"
@@ -18,7 +19,9 @@ namespace epara {
 /// one list of instance types, so a candidate index means the same instance in every tier.
 struct ObjectiveTiers {
   std::vector<GroundSet> sets;
+  std::size_t base = 0;  ///< the tier of the demand itself, which a placement is reported on
   const GroundSet& whole() const { return sets.back(); }
+  const GroundSet& demand() const { return sets[base]; }
 };
 
 /// The demand plans are sized for: rates times `headroom`, streams rounded up (a stream is
@@ -34,7 +37,7 @@ inline std::vector<Demand> with_headroom(std::vector<Demand> demand, double head
 /// `base` (the demand, under its weights) between a floor tier — every service up to `floor` of
 /// its demand, under `floor_weights` (0: none) — and a headroom tier — the demand times
 /// `headroom` under base's weights (1: none).
-inline ObjectiveTiers objective_tiers(const GroundSet& base, const std::vector<Demand>& demand,
+inline ObjectiveTiers objective_tiers(GroundSet base, const std::vector<Demand>& demand,
                                       double floor, std::vector<std::int64_t> floor_weights,
                                       double headroom) {
   const Scenario& s = base.scenario();
@@ -42,14 +45,13 @@ inline ObjectiveTiers objective_tiers(const GroundSet& base, const std::vector<D
   if (floor > 0.0)
     tiers.sets.emplace_back(s, base.instance_types(), demand, base.loaded(),
                             std::move(floor_weights), floor);
-  tiers.sets.push_back(base);
-  if (headroom > 1.0) {
-    std::vector<std::int64_t> weights;
-    for (std::size_t i = 0; i < s.services.size(); ++i)
-      weights.push_back(base.weight(id_at<ServiceId>(i)));
-    tiers.sets.emplace_back(s, base.instance_types(), with_headroom(demand, headroom),
-                            base.loaded(), std::move(weights));
-  }
+  tiers.base = tiers.sets.size();
+  std::optional<GroundSet> headroom_tier;
+  if (headroom > 1.0)
+    headroom_tier.emplace(s, base.instance_types(), with_headroom(demand, headroom), base.loaded(),
+                          base.weights());
+  tiers.sets.push_back(std::move(base));
+  if (headroom_tier) tiers.sets.push_back(std::move(*headroom_tier));
   return tiers;
 }
 

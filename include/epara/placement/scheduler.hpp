@@ -535,12 +535,13 @@ Placement schedule(const Scenario& scenario, const std::vector<Demand>& demand,
                 "schedule: the load penalty must be finite and >= 0");
   EPARA_EXPECTS(options.load_penalty == 0.0 || options.load_budget == Duration::max(),
                 "schedule: give a load budget or a load penalty, not both");
-  const GroundSet ground = placement_ground_set(scenario, demand, loaded, options, allocator);
   const ObjectiveTiers tiers = objective_tiers(
-      ground, demand, options.attainment_floor,
+      placement_ground_set(scenario, demand, loaded, options, allocator), demand,
+      options.attainment_floor,
       detail::service_weights(scenario, total_load(demand, scenario.services.size()),
                               Weighting::DemandShare),
       options.headroom);
+  const GroundSet& ground = tiers.demand();
   const detail::SearchOutcome search = options.objective == ObjectiveKind::Flow
                                            ? detail::run_search<FlowObjective>(tiers, options)
                                            : detail::run_search<SurrogateObjective>(tiers, options);

@@ -332,8 +332,8 @@ class Nexus final : public Strategy {
   }
 
   // The frontend counts each service's arrivals in bins of a tenth of a drift check's window;
-  // each run of bins, closed when the next check would read them, adds its squared deviations
-  // from its mean over that mean (a Poisson count's variance) to the service's pooled sum.
+  // every bins_per_check closed bins add their squared deviations from their mean over that
+  // mean (a Poisson count's variance) to the service's pooled sum.
   static constexpr int bins_per_check = 10;
   struct Bins {
     std::int64_t current = -1;  // the bin being counted
@@ -344,7 +344,8 @@ class Nexus final : public Strategy {
   };
 
   void count_arrival(ServiceId service, Time now, Duration bin) {
-    Bins& b = bins_[service];
+    if (index_of(service) >= bins_.size()) bins_.resize(index_of(service) + 1);
+    Bins& b = bins_[index_of(service)];
     const std::int64_t at = now.time_since_epoch() / std::max(bin, Duration{1});
     if (at != b.current) {
       if (b.current >= 0) {
@@ -374,13 +375,13 @@ class Nexus final : public Strategy {
 
   // The service's index of dispersion (a count's variance over its mean), at least 1 (Poisson).
   double dispersion(ServiceId service) const {
-    const auto it = bins_.find(service);
-    if (it == bins_.end() || it->second.freedom < 2.0) return 1.0;
-    return std::max(1.0, it->second.sum / it->second.freedom);
+    if (index_of(service) >= bins_.size()) return 1.0;
+    const Bins& b = bins_[index_of(service)];
+    return b.freedom < 2.0 ? 1.0 : std::max(1.0, b.sum / b.freedom);
   }
 
-  std::map<ServiceId, double> planned_;   // the rates the current plan was made for
-  std::map<ServiceId, Bins> bins_;        // the frontend's arrival counts, per service
+  std::map<ServiceId, double> planned_;  // the rates the current plan was made for
+  std::vector<Bins> bins_;  // the frontend's arrival counts, by service index (per request: no map)
   std::map<ServiceId, double> observed_;  // items observed since the last plan, per service
   Duration since_plan_{};
   int checks_ = 0;  // drift checks made
