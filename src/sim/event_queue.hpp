@@ -26,6 +26,8 @@ enum class EventKind : std::uint8_t {
   FailureKnown,  // a failure's detection delay has passed
   Fault,         // a: fault index
   LoadDone,      // a: instance
+  StreamOffer,   // a: stream, b: position of the target in its proposal
+  StreamAnswer,  // a: stream, b: position of the target in its proposal
 };
 
 struct Event {

@@ -64,7 +64,8 @@ void World::stream_item(std::uint32_t id, Time now) {
   if (next < arrivals_end_) schedule(next, EventKind::StreamItem, id);
   // The load profile scales how many of an origin's streams run, not their frame rate.
   const double factor = load_factor(config_, now - Time{}, st.service, st.origin);
-  if (st.rank >= static_cast<int>(std::lround(st.declared * factor))) {
+  st.active = st.rank < static_cast<int>(std::lround(st.declared * factor));
+  if (!st.active) {
     if (st.assignment) strategy_.release_stream(*this, *st.assignment);  // stopped
     st.assignment.reset();
     return;
@@ -74,20 +75,24 @@ void World::stream_item(std::uint32_t id, Time now) {
       new_request(st.service, st.origin, now, 1.0, StreamPosition{StreamId{id}, seq});
   // (Re)assign a stream without one, one of whose targets lost an instance of its service since
   // (its share may no longer fit there), or whose assignment found fewer targets than it wanted
-  // a while ago (views fill as synchronization proceeds).
+  // a while ago (views fill as synchronization proceeds) — unless a handshake is in flight.
+  // Targets that declined are not asked again for a while: their answer came from their exact
+  // state, the origin's view of them is older.
   constexpr Duration retry = std::chrono::seconds(1);
+  if (now - st.declined_since >= retry) st.declined.clear();
   const auto shrank = [&](ServerId t) {
     return shrunk_[index_of(st.service)][index_of(t)] >= st.assigned;
   };
-  if (!st.assignment ||
-      std::any_of(st.assignment->targets.begin(), st.assignment->targets.end(), shrank) ||
-      (!st.assignment->complete() && now - st.assigned >= retry)) {
+  if (!st.proposal &&
+      (!st.assignment ||
+       std::any_of(st.assignment->targets.begin(), st.assignment->targets.end(), shrank) ||
+       (!st.assignment->complete() && now - st.assigned >= retry))) {
     if (st.assignment) strategy_.release_stream(*this, *st.assignment);
-    st.assignment = strategy_.assign_stream(*this, st.service, st.origin, now);
-    st.assigned = now;
+    st.assignment.reset();
+    propose_stream(id, now);
   }
   if (!st.assignment) {
-    deliver(req, st.origin, now);  // no assignment: the strategy routes every item
+    deliver(req, st.origin, now);  // none (yet): the strategy routes every item
   } else {
     const ServerId target = st.assignment->target_for(seq);
     SimRequest& q = requests_[req];
@@ -103,6 +108,67 @@ void World::stream_item(std::uint32_t id, Time now) {
                  static_cast<std::uint32_t>(index_of(target)));
       }
     }
+  }
+}
+
+// The stream handshake: the origin's proposal is sent to each remote target, which answers
+// from its own state one latency later; the answers back (one more latency), the stream's items
+// follow the targets that accepted. The origin's own shares need no message.
+void World::propose_stream(std::uint32_t id, Time now) {
+  Stream& st = streams_[id];
+  st.assigned = now;
+  std::optional<StreamAssignment> p =
+      strategy_.assign_stream(*this, st.service, st.origin, now, st.declined);
+  if (!p) return;
+  st.accepted.assign(p->targets.size(), true);
+  st.awaiting = 0;
+  for (std::size_t i = 0; i < p->targets.size(); ++i) {
+    if (p->targets[i] == st.origin) continue;
+    const auto path = network().path(st.origin, p->targets[i]);
+    if (!path) {
+      st.accepted[i] = false;
+      continue;
+    }
+    schedule(now + path->latency, EventKind::StreamOffer, id, static_cast<std::uint32_t>(i));
+    ++st.awaiting;
+  }
+  st.proposal = std::move(p);
+  if (st.awaiting == 0) settle_stream(id, now);  // nothing to ask
+}
+
+void World::stream_offer(std::uint32_t id, std::uint32_t position, Time now) {
+  Stream& st = streams_[id];
+  const ServerId target = st.proposal->targets[position];
+  const double share = st.rate / st.proposal->wanted;
+  st.accepted[position] = servers_[index_of(target)].up &&
+                          strategy_.admit_stream(*this, st.service, target, share, now);
+  const auto back = network().path(target, st.origin);
+  schedule(now + (back ? back->latency : Duration::zero()), EventKind::StreamAnswer, id);
+}
+
+void World::stream_answer(std::uint32_t id, Time now) {
+  if (--streams_[id].awaiting == 0) settle_stream(id, now);
+}
+
+void World::settle_stream(std::uint32_t id, Time now) {
+  Stream& st = streams_[id];
+  StreamAssignment a = std::move(*st.proposal);
+  st.proposal.reset();
+  std::vector<ServerId> accepted;
+  for (std::size_t i = 0; i < a.targets.size(); ++i) {
+    if (st.accepted[i]) {
+      accepted.push_back(a.targets[i]);
+    } else {
+      if (st.declined.empty()) st.declined_since = now;
+      st.declined.push_back(a.targets[i]);
+    }
+  }
+  a.targets = std::move(accepted);
+  if (a.targets.empty()) return;  // every target declined: the next item proposes others
+  if (st.active) {
+    st.assignment = std::move(a);
+  } else {
+    strategy_.release_stream(*this, a);  // it stopped while its targets were asked
   }
 }
 

@@ -205,6 +205,12 @@ RunMetrics World::run() {
       case EventKind::LoadDone:
         try_start(e.a, e.at);
         break;
+      case EventKind::StreamOffer:
+        stream_offer(e.a, e.b, e.at);
+        break;
+      case EventKind::StreamAnswer:
+        stream_answer(e.a, e.at);
+        break;
     }
   }
 

@@ -96,7 +96,15 @@ struct Stream {
   int declared = 0;  // its origin's declared stream count
   std::uint64_t sequence = 0;
   std::optional<StreamAssignment> assignment{};
-  Time assigned{};  // when the assignment was made
+  Time assigned{};  // when the assignment was last proposed
+  // A proposal whose remote targets are being asked (a handshake in flight): accepted[i] is
+  // the answer of proposal->targets[i], awaiting how many answers are not back yet.
+  std::optional<StreamAssignment> proposal{};
+  std::vector<bool> accepted{};
+  int awaiting = 0;
+  std::vector<ServerId> declined{};  // targets that declined a share since `declined_since`
+  Time declined_since{};
+  bool active = true;  // its rank is within the load profile's stream count now
 };
 
 class World final : public SimView {
@@ -150,6 +158,10 @@ class World final : public SimView {
   void arrival(std::uint32_t source, Time now);
   void stream_item(std::uint32_t stream, Time now);
   void trace_arrival(std::uint32_t row, Time now);
+  void propose_stream(std::uint32_t stream, Time now);
+  void stream_offer(std::uint32_t stream, std::uint32_t position, Time now);
+  void stream_answer(std::uint32_t stream, Time now);
+  void settle_stream(std::uint32_t stream, Time now);  // every answer back: the assignment
   Duration next_gap(Source& s, Time now);
 
   // synchronization, placement, faults (control.cpp)

@@ -88,11 +88,25 @@ class Strategy {
   /// Where the request now at `at` goes: RunLocal{an instance serving on `at`}, Offload{server}
   /// or Reject{reason}.
   virtual Decision route(SimView& sim, Request& request, ServerId at, Time now) = 0;
-  /// A new stream's targets; nullopt (the default) routes every item on its own.
-  virtual std::optional<StreamAssignment> assign_stream(SimView&, ServiceId, ServerId, Time) {
+  /// A new stream's targets at `origin`, proposed from what the origin knows (its own state,
+  /// its synced view, and `declined`: the servers that declined a share of this stream in the
+  /// last second); nullopt (the default) routes every item on its own. The simulator asks
+  /// each target other than the origin by a message (admit_stream, one network latency away);
+  /// the stream's items go to the targets that accepted once every answer is back (one round
+  /// trip), and item by item until then.
+  virtual std::optional<StreamAssignment> assign_stream(SimView&, ServiceId, ServerId /*origin*/,
+                                                        Time,
+                                                        std::span<const ServerId> /*declined*/) {
     return std::nullopt;
   }
-  /// A stream gave its assignment up (it stopped, or is about to be assigned again).
+  /// Whether `target`, asked when the proposal reaches it, takes a share of `rate` items per
+  /// second of a stream of the service: its own decision on its own state (the default takes
+  /// every share). A down target answers no.
+  virtual bool admit_stream(SimView&, ServiceId, ServerId /*target*/, double /*rate*/, Time) {
+    return true;
+  }
+  /// A stream gave its assignment up (it stopped, or is about to be assigned again): the origin
+  /// and every target that accepted a share.
   virtual void release_stream(SimView&, const StreamAssignment&) {}
   /// Called every placement period: the instances wanted from now on (the simulator keeps
   /// those already loaded on the same devices, unloads the rest, loads the new ones), or

@@ -15,6 +15,10 @@ namespace {
 
 using StreamLoad = std::map<std::pair<ServerId, ServiceId>, double>;
 
+// Streams may fill a server's instances of their service to this fraction of their capacity:
+// the rest absorbs the jitter of requests and of the streams' own phases.
+constexpr double stream_fill = 0.9;
+
 // The simulator's instances on one server, as the request handler's LocalView. Their spare
 // capacity for streams is what the streams assigned to this server have not taken yet.
 struct LocalInstances {
@@ -31,44 +35,12 @@ struct LocalInstances {
     }
     if (best) {
       const auto taken = streams->find({at, s});
-      best->spare_rate = 0.9 * capacity - (taken == streams->end() ? 0.0 : taken->second);
+      best->spare_rate = stream_fill * capacity - (taken == streams->end() ? 0.0 : taken->second);
     }
     return best;
   }
 };
 static_assert(LocalView<LocalInstances>);
-
-// A stream is set up with a handshake: each target admits a share only while its registered
-// streams leave room (its own exact knowledge), so origins deciding at once on the same stale
-// view cannot overload one target. This view caps each peer's spare rate by that admission.
-class Admitting {
- public:
-  Admitting(SimView& sim, SyncedView& view, const StreamLoad& streams, ServiceId s) : view_(&view) {
-    for (const PeerEstimate& p : view.peers_hosting(s)) {
-      double capacity = 0.0;
-      const auto instances = sim.serving_on(p.server, s);
-      for (std::uint32_t i : instances) capacity += sim.instance(i).capacity;
-      const auto taken = streams.find({p.server, s});
-      const double room = 0.9 * capacity - (taken == streams.end() ? 0.0 : taken->second);
-      PeerEstimate q = p;
-      q.spare_rate = std::min(
-          p.spare_rate, room / static_cast<double>(std::max<std::size_t>(1, instances.size())));
-      peers_.push_back(q);
-    }
-  }
-  std::span<const PeerEstimate> peers_hosting(ServiceId) const { return peers_; }
-  std::optional<Duration> transfer_time(ServerId a, ServerId b, Bytes size) const {
-    return view_->transfer_time(a, b, size);
-  }
-  void reserve(ServerId to, ServiceId s, Duration work, double rate) {
-    view_->reserve(to, s, work, rate);
-  }
-
- private:
-  SyncedView* view_;
-  std::vector<PeerEstimate> peers_;
-};
-static_assert(ClusterView<Admitting>);
 
 class Epara final : public Strategy {
  public:
@@ -132,16 +104,30 @@ class Epara final : public Strategy {
   }
 
   std::optional<StreamAssignment> assign_stream(SimView& sim, ServiceId s, ServerId origin,
-                                                Time now) override {
+                                                Time now,
+                                                std::span<const ServerId> declined) override {
     const ServiceSpec& spec = sim.scenario().service(s);
     const auto found = split_.find(s);
     const int split = found == split_.end() ? 1 : found->second;
-    Admitting view(sim, sim.view_of(origin), stream_load_, s);
     auto a = epara::assign_stream(origin, s, spec.slo, split, spec.input_size, now,
-                                  LocalInstances{&sim, origin, &stream_load_}, view);
-    if (a)
-      for (ServerId t : a->targets) stream_load_[{t, s}] += spec.slo.rate.per_second / split;
+                                  LocalInstances{&sim, origin, &stream_load_}, sim.view_of(origin),
+                                  declined);
+    if (a)  // the origin's own shares; a peer registers its share when it admits it
+      for (ServerId t : a->targets)
+        if (t == origin) stream_load_[{t, s}] += spec.slo.rate.per_second / split;
     return a;
+  }
+
+  // A peer takes a share only while the streams it has admitted leave room on its instances
+  // (its own exact knowledge), so origins proposing at once from the same stale view cannot
+  // overload it: the handshake's answer.
+  bool admit_stream(SimView& sim, ServiceId s, ServerId target, double rate, Time) override {
+    double capacity = 0.0;
+    for (std::uint32_t i : sim.serving_on(target, s)) capacity += sim.instance(i).capacity;
+    double& taken = stream_load_[{target, s}];
+    if (stream_fill * capacity - taken < rate * (1.0 - 1e-9)) return false;
+    taken += rate;
+    return true;
   }
 
   void release_stream(SimView& sim, const StreamAssignment& a) override {
