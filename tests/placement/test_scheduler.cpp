@@ -212,6 +212,64 @@ TEST_CASE("a first instance goes where it displaces least rather than where it s
   CHECK(every.served > rare_fast.served + frames_slow.served);
 }
 
+namespace {
+
+// Fixed plans: requests run 1-device replicas of 1,000/s; streams beyond one do not fit the
+// pool, and the closest plan runs 2-device replicas of 20 items/s; one stream fits 1-device
+// replicas of 10 items/s.
+struct TwoDevicesUnlessOneStream {
+  Allocation allocate(const AllocationProblem& problem) const {
+    Allocation a;
+    Plan& p = a.plan;
+    p.device_class = problem.pool.device_class;
+    const bool streams = problem.load.streams > 0;
+    p.gpus_per_replica = problem.load.streams > 1 ? 2 : 1;
+    p.capacity = Rate{streams ? 10.0 * p.gpus_per_replica : 1000.0};
+    p.demand = Rate{streams ? 30.0 * problem.load.streams : problem.load.rate.per_second};
+    p.worst_latency = p.pass_latency = p.pass_interval = 10ms;
+    p.memory_per_gpu = Bytes::gib(1);
+    if (problem.load.streams > 1) a.status = AllocationStatus::NotEnoughDevices;
+    return a;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a stream load the pool cannot carry also gets one stream's smaller replica") {
+  Scenario s;
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0}};
+  s.cluster.servers = {{"two", ServerKind::EdgeServer, {DeviceClassId{0}, DeviceClassId{0}}, {}},
+                       {"one", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  s.profiles = {{"p", "test", {{DeviceClassId{0}, 1, LatencyCurve({{1, 10ms}})}}}};
+  s.services = {
+      {"frames", Slo::latency(100ms), Bytes::gib(1), ProfileId{0}, Bytes::kib(10)},
+      {"heavy", Slo::frequency(Rate{30}, 500ms), Bytes::gib(1), ProfileId{0}, Bytes::kib(10)}};
+  const TwoDevicesUnlessOneStream allocator;
+  const auto devices_of_heavy = [&](int streams) {
+    const std::vector<Load> loads{Load{Rate{100}, 0}, Load{Rate{}, streams}};
+    std::vector<int> devices;
+    for (const InstanceType& t : make_instance_types(allocator, s, loads).types)
+      if (t.service == ServiceId{1}) devices.push_back(t.devices);
+    return devices;
+  };
+  CHECK(devices_of_heavy(4) == std::vector<int>{2, 1});  // the closest plan's, then one stream's
+  CHECK(devices_of_heavy(1) == std::vector<int>{1});     // a plan that fits: its type alone
+
+  // Frames outbid heavy on every GPU. Heavy's first instance is the 1-device foothold, which
+  // leaves two GPUs to frames; with the 2-device replica alone frames would get one.
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{0}, Rate{5'000}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{}, 4}};
+  const Placement every = schedule(s, demand, {}, SchedulerOptions{}, allocator);
+  int heavy_gpus = 0, frame_gpus = 0;
+  for (const PlacedInstance& i : every.instances)
+    (i.service == ServiceId{1} ? heavy_gpus : frame_gpus) += static_cast<int>(i.devices.size());
+  CHECK(heavy_gpus == 1);
+  CHECK(frame_gpus == 2);
+  CHECK(every.services[1].served > 0.0);
+  check_constraints(s, every);
+}
+
 TEST_CASE("spare replicas fill idle devices and serve nothing the plan needs") {
   // Three GPUs, two services of nearly a GPU of demand each: the objective needs two GPUs.
   Scenario s;

@@ -71,8 +71,9 @@ inline Duration network_reserve(const Cluster& cluster, const ServiceSpec& servi
 
 /// One type per (service with load, device class installed in the cluster) where the allocator
 /// finds a replica configuration: the feasible plan, or — when the pool is too small for the
-/// whole load — the closest plan's replica, since placement may serve part of a load. Plans are
-/// made for the deadline less the network reserve.
+/// whole load — the closest plan's replica, since placement may serve part of a load, and for
+/// streams also one stream's plan when its replica spans fewer devices. Plans are made for the
+/// deadline less the network reserve.
 template <class AllocatorType>
 InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario& scenario,
                                   const std::vector<Load>& loads,
@@ -98,20 +99,30 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
                                scenario.cluster.device_class(pool.device_class).name, a.reason);
         continue;
       }
-      const Plan& p = a.plan;
-      InstanceType t;
-      t.service = id;
-      t.device_class = pool.device_class;
-      t.devices = p.gpus_per_replica;
-      t.capacity = p.capacity.per_second / p.replicas;
-      t.memory_per_device = p.memory_per_gpu;
-      t.share = p.gpu_share;
-      t.worst_latency = p.worst_latency;
-      t.base_latency = batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
-      t.pass_latency = p.pass_latency;
-      t.load_time = replica_load_time(service, options.load_bandwidth, options.load_overhead);
-      t.plan = p;
-      out.types.push_back(t);
+      const auto add = [&](const Plan& p) {
+        InstanceType t;
+        t.service = id;
+        t.device_class = pool.device_class;
+        t.devices = p.gpus_per_replica;
+        t.capacity = p.capacity.per_second / p.replicas;
+        t.memory_per_device = p.memory_per_gpu;
+        t.share = p.gpu_share;
+        t.worst_latency = p.worst_latency;
+        t.base_latency = batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
+        t.pass_latency = p.pass_latency;
+        t.load_time = replica_load_time(service, options.load_bandwidth, options.load_overhead);
+        t.plan = p;
+        out.types.push_back(t);
+      };
+      add(a.plan);
+      // A stream load too large for the pool gets the closest plan, whose replicas may span
+      // more devices than one stream needs (model parallel for throughput). One stream's plan
+      // is then a second type: a smaller foothold for a service the rest of the load outbids.
+      if (load.streams > 1 && !a.feasible()) {
+        const Allocation one = allocator.allocate(
+            {service, profile, category, scenario.cluster.device_classes, pool, Load{Rate{}, 1}});
+        if (one.feasible() && one.plan.gpus_per_replica < a.plan.gpus_per_replica) add(one.plan);
+      }
     }
     if (out.types.size() == before) out.gaps.push_back({id, reasons});
   }
