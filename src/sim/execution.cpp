@@ -42,8 +42,21 @@ void World::try_start(std::uint32_t id, Time now) {
   if (!inst.alive || now < inst.active_from || now < inst.free_at || inst.queue.empty()) return;
   const ReplicaConfig& cfg = inst.spec.config;
   const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());
-  const Time due = requests_[inst.queue.front()].enqueued + cfg.timeout;
-  if (static_cast<int>(inst.queue.size()) < max_batch && now < due) {
+  const std::uint32_t first = inst.queue.front();
+  const Time due = requests_[first].enqueued + cfg.timeout;
+  // What the next pass may take: everything queued, or the oldest item's stream only.
+  const std::optional<StreamPosition> oldest = requests_[first].r.stream;
+  const auto takes = [&](std::uint32_t req) {
+    if (!cfg.same_stream || req == first) return true;
+    const std::optional<StreamPosition>& s = requests_[req].r.stream;
+    return s && oldest && s->stream == oldest->stream;
+  };
+  std::size_t ready = inst.queue.size();
+  if (cfg.same_stream) {
+    ready = 0;
+    for (std::size_t i = 0; i < inst.queue.size(); ++i) ready += takes(inst.queue.at(i));
+  }
+  if (static_cast<int>(ready) < max_batch && now < due) {
     if (inst.timer_at != due) {  // wake up when the oldest item's timeout expires
       inst.timer_at = due;
       schedule(due, EventKind::Timer, id, ++inst.timer_generation);
@@ -73,8 +86,15 @@ void World::try_start(std::uint32_t id, Time now) {
   pass.items.clear();
   double work = 0.0;
   const Duration fastest = cfg.timing.pass_at(1);
-  while (static_cast<int>(pass.items.size()) < max_batch && !inst.queue.empty()) {
+  // One walk over the queue: items the pass takes leave it, the others go back in order.
+  for (std::size_t left = inst.queue.size(); left > 0; --left) {
+    const bool full = static_cast<int>(pass.items.size()) == max_batch;
+    if (full && !cfg.same_stream) break;  // FIFO: the rest stays where it is
     const std::uint32_t req = inst.queue.pop();
+    if (full || !takes(req)) {  // back in order, behind the rest of the walk
+      inst.queue.push(req);
+      continue;
+    }
     if (config_.drop_expired && now + fastest > requests_[req].r.deadline) {
       reject(req, RejectReason::Overloaded);  // it cannot make its deadline any more
       continue;
@@ -182,6 +202,7 @@ Time World::predicted_finish(std::uint32_t id, Time now, double work) const {
   const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());
   Time start = std::max({now, inst.free_at, inst.active_from});
   for (std::uint32_t d : inst.devices) start = std::max(start, devices_[d].free_at);
+  // (A same-stream replica is estimated as if any queued items could share a pass.)
   const auto backlog = static_cast<int>(inst.queue.size()) + 1;
   if (backlog < max_batch) {  // a partial batch goes when its oldest item times out
     const Time oldest = inst.queue.empty() ? now : requests_[inst.queue.front()].enqueued;

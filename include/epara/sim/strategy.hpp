@@ -26,6 +26,9 @@ struct ReplicaConfig {
   ReplicaTiming timing{};
   double share = 1.0;  ///< < 1: a multi-task replica on a shared device
   Duration load_time{};
+  /// Multi-frame without batching across streams: a pass takes items of the oldest queued
+  /// item's stream only (as exec::MultiFrameExecutor does), and waits for max_batch of them.
+  bool same_stream = false;
 };
 
 /// An instance to run: a replica of a service on devices of one server.

@@ -190,10 +190,14 @@ class Epara final : public Strategy {
         return tenants[{i.server, d}] == 1;
       });
       const Duration timeout = alone ? Duration::zero() : t.plan.batch_timeout;
+      // Multi-frame without batching across streams: passes of one stream's frames, as
+      // exec::MultiFrameExecutor runs them.
+      const bool same_stream = t.plan.modes.contains(Mode::MultiFrame) &&
+                               !t.plan.modes.contains(Mode::Batching);
       out.push_back({i.service,
                      i.server,
                      i.devices,
-                     {t.plan.max_batch, timeout, *timing, t.share, t.load_time}});
+                     {t.plan.max_batch, timeout, *timing, t.share, t.load_time, same_stream}});
       ++splits[t.service][t.plan.split];
     }
     for (const auto& [service, counts] : splits) {  // the split of the most placed type
