@@ -109,6 +109,44 @@ class Progress {
   std::size_t done_ = 0;
 };
 
+// Per service, the parallel modes each allocator's passes used: the share of its completed
+// requests (all seeds together) whose pass used each mode, the modes of at least 1% listed.
+void print_modes(const std::vector<Row>& rows, const Scenario& s, int width) {
+  constexpr std::array<std::string_view, all_modes.size()> abbreviation{"MP", "DP", "B", "MF",
+                                                                        "MT"};
+  std::vector<std::vector<std::string>> cells(s.services.size());  // [service][row]
+  for (std::size_t i = 0; i < s.services.size(); ++i)
+    for (const Row& r : rows) {
+      std::array<std::uint64_t, all_modes.size()> used{};
+      std::uint64_t completed = 0;
+      for (const RunMetrics& run : r.runs) {
+        const ServiceMetrics& m = run.services[i];
+        completed += m.served + m.late;
+        for (std::size_t k = 0; k < used.size(); ++k) used[k] += m.by_mode[k];
+      }
+      std::string cell;
+      for (std::size_t k = 0; k < used.size() && completed > 0; ++k) {
+        const double share = 100.0 * static_cast<double>(used[k]) / static_cast<double>(completed);
+        if (share >= 1.0)
+          cell += fmt::format("{}{}{:.0f}", cell.empty() ? "" : " ", abbreviation[k], share);
+      }
+      cells[i].push_back(completed == 0 ? "-" : cell.empty() ? "single" : cell);
+      width = std::max(width, static_cast<int>(cells[i].back().size()));
+    }
+  fmt::print(
+      "\nParallel modes by service (% of completed requests whose pass used it): MP model "
+      "parallel, DP data parallel, B batching, MF multi-frame, MT multi-task\n{:<34}",
+      "service");
+  for (const Row& r : rows) fmt::print(" {:>{}}", r.allocator, width);
+  fmt::print("\n");
+  for (std::size_t i = 0; i < s.services.size(); ++i) {
+    if (rows.empty() || rows.front().runs.front().services[i].offered == 0) continue;
+    fmt::print("{:<34}", s.services[i].name);
+    for (const std::string& cell : cells[i]) fmt::print(" {:>{}}", cell, width);
+    fmt::print("\n");
+  }
+}
+
 // Per service, each allocator's attainment and p99 latency; then the worst service and
 // Jain's fairness index over the services' attainment. Totals count items, so a cheap
 // high-rate service can hide a starved one: this is where it shows.
@@ -159,6 +197,7 @@ void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBo
                number(r.over_seeds([](const RunMetrics& x) { return x.fairness(); }), spread, 3),
                width);
   fmt::print("\n");
+  print_modes(rows, s, width);
 }
 
 void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Scenario& s,

@@ -14,20 +14,23 @@ std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
     for (std::size_t k = 0; k < sm.rejected.size(); ++k)
       rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
     const std::uint64_t answered = sm.served + sm.late;
-    services.push_back({{"service", s.service(sm.service).name},
-                        {"category", code(sm.category)},
-                        {"offered", sm.offered},
-                        {"served", sm.served},
-                        {"late", sm.late},
-                        {"rejected", std::move(rejected)},
-                        {"attainment", sm.attainment()},
-                        {"offloads", sm.offloads},
-                        {"hops", sm.hops},
-                        {"p50_latency_s", sm.latency.quantile(0.50)},
-                        {"p95_latency_s", sm.latency.quantile(0.95)},
-                        {"p99_latency_s", sm.latency.quantile(0.99)},
-                        {"mean_latency_s",
-                         answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)}});
+    json modes = json::object();  // the share of completed requests whose pass used each
+    for (Mode mode : all_modes) modes[std::string(to_string(mode))] = sm.mode_share(mode);
+    services.push_back(
+        {{"service", s.service(sm.service).name},
+         {"category", code(sm.category)},
+         {"offered", sm.offered},
+         {"served", sm.served},
+         {"late", sm.late},
+         {"rejected", std::move(rejected)},
+         {"attainment", sm.attainment()},
+         {"offloads", sm.offloads},
+         {"hops", sm.hops},
+         {"p50_latency_s", sm.latency.quantile(0.50)},
+         {"p95_latency_s", sm.latency.quantile(0.95)},
+         {"p99_latency_s", sm.latency.quantile(0.99)},
+         {"mean_latency_s", answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)},
+         {"modes", std::move(modes)}});
   }
   const sim::ServiceMetrics* worst = m.worst_service();
   const json j{{"goodput_per_s", m.goodput()},

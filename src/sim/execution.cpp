@@ -137,11 +137,45 @@ void World::try_start(std::uint32_t id, Time now) {
   if (interval < latency) schedule(now + interval, EventKind::InstanceFree, id);
 }
 
+// The parallel modes a pass used, from its items and its instance.
+ModeSet World::modes_of(const Pass& pass) {
+  const SimInstance& inst = instances_[pass.instance];
+  ModeSet modes;
+  if (inst.devices.size() > 1) modes.insert(Mode::ModelParallel);
+  if (serving_[index_of(inst.spec.service)].size() > 1) modes.insert(Mode::DataParallel);
+  if (inst.spec.config.share < 1.0 ||
+      std::any_of(inst.devices.begin(), inst.devices.end(),
+                  [&](std::uint32_t d) { return devices_[d].tenants.size() > 1; }))
+    modes.insert(Mode::MultiTask);
+  // Sorted sources (a stream, or a request of its own): a repeated one is multi-frame, two
+  // different ones are batching.
+  pass_sources_.clear();
+  for (std::uint32_t req : pass.items) {
+    const auto& s = requests_[req].r.stream;
+    pass_sources_.push_back(s ? 2 * static_cast<std::uint64_t>(s->stream)
+                              : 2 * std::uint64_t{req} + 1);
+  }
+  std::sort(pass_sources_.begin(), pass_sources_.end());
+  if (std::adjacent_find(pass_sources_.begin(), pass_sources_.end()) != pass_sources_.end())
+    modes.insert(Mode::MultiFrame);
+  if (!pass_sources_.empty() && pass_sources_.front() != pass_sources_.back())
+    modes.insert(Mode::Batching);
+  return modes;
+}
+
 void World::pass_end(std::uint32_t pass_id, Time now) {
   Pass& pass = passes_[pass_id];
   const std::uint32_t id = pass.instance;
-  if (!pass.cancelled)
+  if (!pass.cancelled) {
+    const ModeSet modes = modes_of(pass);
+    for (std::uint32_t req : pass.items) {
+      if (!requests_[req].measured) continue;
+      ServiceMetrics& m = metrics_.services[index_of(requests_[req].r.service)];
+      for (std::size_t k = 0; k < all_modes.size(); ++k)
+        if (modes.contains(all_modes[k])) ++m.by_mode[k];
+    }
     for (std::uint32_t req : pass.items) finish(req, now);
+  }
   pass.items.clear();
   free_passes_.push_back(pass_id);
   // An unloaded instance finishing its last pass still frees its devices for their tenants.

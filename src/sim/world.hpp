@@ -153,6 +153,7 @@ class World final : public SimView {
   void wake_waiters(std::uint32_t device, Time now);
   void kill_instance(std::uint32_t inst, Time now, bool reroute);
   double interference(const SimInstance& i) const;
+  ModeSet modes_of(const Pass& pass);
 
   // workload (workload.cpp)
   void arrival(std::uint32_t source, Time now);
@@ -202,6 +203,7 @@ class World final : public SimView {
   std::vector<SimRequest> requests_;
   std::vector<std::uint32_t> free_requests_;
   std::vector<Pass> passes_;
+  std::vector<std::uint64_t> pass_sources_;  // modes_of's scratch: a pass's items' sources
   std::vector<std::uint32_t> free_passes_;
   std::vector<Source> sources_;
   std::vector<Stream> streams_;

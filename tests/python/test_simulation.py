@@ -30,6 +30,14 @@ def test_simulate_rows_are_plain_and_add_up(testbed):
             assert sum(s["hops"]) == s["offered"]  # every outcome, by offloads taken
             if s["served"] + s["late"]:
                 assert 0 < s["p50_latency_s"] <= s["p95_latency_s"] <= s["p99_latency_s"]
+            assert sorted(s["modes"]) == sorted(
+                ["model-parallel", "data-parallel", "batching", "multi-frame", "multi-task"])
+            assert all(0 <= share <= 1 for share in s["modes"].values())
+    # llm-70b runs on 4-GPU replicas only (model parallel) under every allocator that serves it.
+    for r in rows:
+        llm70b = next(s for s in r["services"] if s["service"] == "llm-70b")
+        if llm70b["served"] + llm70b["late"]:
+            assert llm70b["modes"]["model-parallel"] == 1.0
     assert rows[0]["goodput_per_s"] > rows[1]["goodput_per_s"]
 
 

@@ -66,8 +66,14 @@ TEST_CASE("A same-stream replica pairs a stream's consecutive frames, never two 
   CHECK(same.attainment() == 1.0);
   CHECK(testing::mean_latency_ms(same) >= 70.0);
   CHECK(testing::mean_latency_ms(same) < 90.0);
+  // Every pass was a pair of one stream's frames: multi-frame, never batching, and nothing else.
+  CHECK(same.mode_share(Mode::MultiFrame) == Approx(1.0).margin(0.01));
+  CHECK(same.mode_share(Mode::Batching) == 0.0);
+  for (Mode m : {Mode::ModelParallel, Mode::DataParallel, Mode::MultiTask})
+    CHECK(same.mode_share(m) == 0.0);
   // Any frames: a frame waits only for the next frame of any of the three streams.
   const ServiceMetrics any = run(false);
   CHECK(any.attainment() == 1.0);
   CHECK(testing::mean_latency_ms(any) < 60.0);
+  CHECK(any.mode_share(Mode::Batching) > 0.9);  // pairs of two streams' frames
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The five parallel modes and sets of them (a plan may combine several).
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -34,6 +35,10 @@ constexpr std::string_view to_string(Mode m) noexcept {
   return "?";
 }
 
+/// Every mode, in the order sets of them are written.
+inline constexpr std::array<Mode, 5> all_modes{Mode::ModelParallel, Mode::DataParallel,
+                                               Mode::Batching, Mode::MultiFrame, Mode::MultiTask};
+
 /// A set of modes, e.g. {ModelParallel, Batching}.
 class ModeSet {
  public:
@@ -51,8 +56,7 @@ class ModeSet {
   /// "model-parallel+batching"; "single" for the empty set (one pass per item, one GPU).
   std::string to_string() const {
     std::string s;
-    for (Mode m : {Mode::ModelParallel, Mode::DataParallel, Mode::Batching, Mode::MultiFrame,
-                   Mode::MultiTask}) {
+    for (Mode m : all_modes) {
       if (!contains(m)) continue;
       if (!s.empty()) s += '+';
       s += epara::to_string(m);

@@ -11,6 +11,7 @@
 #include "epara/categorize.hpp"
 #include "epara/handler/decision.hpp"
 #include "epara/model/request.hpp"
+#include "epara/parallel/mode.hpp"
 #include "epara/sim/latency_histogram.hpp"
 
 namespace epara::sim {
@@ -28,6 +29,11 @@ struct ServiceMetrics {
   std::array<std::uint64_t, Route::capacity> hops{};  ///< requests by number of offloads
   double latency_sum_s = 0.0;                         ///< over completed requests (served or late)
   LatencyHistogram latency{};                         ///< of completed requests (served or late)
+  /// Completed requests whose pass used each mode of all_modes (a pass may use several): items
+  /// of ≥ 2 requests or streams (batching), ≥ 2 items of one stream (multi-frame), a shared
+  /// device (multi-task), a replica of several devices (model parallel), ≥ 2 serving replicas
+  /// of the service (data parallel).
+  std::array<std::uint64_t, all_modes.size()> by_mode{};
 
   std::uint64_t rejected_total() const noexcept {
     std::uint64_t n = 0;
@@ -35,6 +41,15 @@ struct ServiceMetrics {
     return n;
   }
   std::uint64_t outcomes() const noexcept { return served + late + rejected_total(); }
+  /// Of the completed requests, the share whose pass used `m`.
+  double mode_share(Mode m) const noexcept {
+    const std::uint64_t completed = served + late;
+    for (std::size_t k = 0; k < all_modes.size(); ++k)
+      if (all_modes[k] == m)
+        return completed == 0 ? 0.0
+                              : static_cast<double>(by_mode[k]) / static_cast<double>(completed);
+    return 0.0;
+  }
   /// Served within the SLO / offered (1 when nothing was offered).
   double attainment() const noexcept {
     return offered == 0 ? 1.0 : static_cast<double>(served) / static_cast<double>(offered);
