@@ -34,7 +34,9 @@ class PairsOnA final : public Strategy {
     ReplicaTiming t;
     t.pass = {std::chrono::milliseconds(10), std::chrono::milliseconds(20)};
     t.interval = t.pass;
-    return {{id_at<ServiceId>(0), id_at<ServerId>(0), {0},
+    return {{id_at<ServiceId>(0),
+             id_at<ServerId>(0),
+             {0},
              {2, std::chrono::milliseconds(500), t, 1.0, Duration{}, same_stream_}}};
   }
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {

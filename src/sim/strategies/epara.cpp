@@ -192,8 +192,8 @@ class Epara final : public Strategy {
       const Duration timeout = alone ? Duration::zero() : t.plan.batch_timeout;
       // Multi-frame without batching across streams: passes of one stream's frames, as
       // exec::MultiFrameExecutor runs them.
-      const bool same_stream = t.plan.modes.contains(Mode::MultiFrame) &&
-                               !t.plan.modes.contains(Mode::Batching);
+      const bool same_stream =
+          t.plan.modes.contains(Mode::MultiFrame) && !t.plan.modes.contains(Mode::Batching);
       out.push_back({i.service,
                      i.server,
                      i.devices,
