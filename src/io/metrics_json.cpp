@@ -14,7 +14,7 @@ std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
     for (std::size_t k = 0; k < sm.rejected.size(); ++k)
       rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
     const std::uint64_t answered = sm.served + sm.late;
-    json modes = json::object();  // the share of completed requests whose pass used each
+    json modes = json::object();  // per mode, the share of completed requests whose pass used it
     for (Mode mode : all_modes) modes[std::string(to_string(mode))] = sm.mode_share(mode);
     services.push_back(
         {{"service", s.service(sm.service).name},

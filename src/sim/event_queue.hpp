@@ -27,7 +27,7 @@ enum class EventKind : std::uint8_t {
   Fault,         // a: fault index
   LoadDone,      // a: instance
   StreamOffer,   // a: stream, b: position of the target in its proposal
-  StreamAnswer,  // a: stream, b: position of the target in its proposal
+  StreamAnswer,  // a: stream
 };
 
 struct Event {

@@ -167,12 +167,13 @@ void World::pass_end(std::uint32_t pass_id, Time now) {
   Pass& pass = passes_[pass_id];
   const std::uint32_t id = pass.instance;
   if (!pass.cancelled) {
-    const ModeSet modes = modes_of(pass);
+    std::optional<ModeSet> modes;  // found for the first measured item: none in the warm-up
     for (std::uint32_t req : pass.items) {
       if (!requests_[req].measured) continue;
+      if (!modes) modes = modes_of(pass);
       ServiceMetrics& m = metrics_.services[index_of(requests_[req].r.service)];
       for (std::size_t k = 0; k < all_modes.size(); ++k)
-        if (modes.contains(all_modes[k])) ++m.by_mode[k];
+        if (modes->contains(all_modes[k])) ++m.by_mode[k];
     }
     for (std::uint32_t req : pass.items) finish(req, now);
   }

@@ -19,24 +19,28 @@ using StreamLoad = std::map<std::pair<ServerId, ServiceId>, double>;
 // the rest absorbs the jitter of requests and of the streams' own phases.
 constexpr double stream_fill = 0.9;
 
+// Items per second of `s`'s streams that `server` can still take: its instances' capacity up
+// to stream_fill, less the streams it has taken (its own exact knowledge).
+double stream_room(SimView& sim, const StreamLoad& streams, ServerId server, ServiceId s) {
+  double capacity = 0.0;
+  for (std::uint32_t i : sim.serving_on(server, s)) capacity += sim.instance(i).capacity;
+  const auto taken = streams.find({server, s});
+  return stream_fill * capacity - (taken == streams.end() ? 0.0 : taken->second);
+}
+
 // The simulator's instances on one server, as the request handler's LocalView. Their spare
-// capacity for streams is what the streams assigned to this server have not taken yet.
+// capacity for streams is their stream room.
 struct LocalInstances {
   SimView* sim;
   ServerId at;
   const StreamLoad* streams;
   std::optional<LocalOption> best_local(ServiceId s, Time now) const {
     std::optional<LocalOption> best;
-    double capacity = 0.0;
     for (std::uint32_t i : sim->serving_on(at, s)) {
-      capacity += sim->instance(i).capacity;
       const Time finish = sim->predicted_finish(i, now);
       if (!best || finish < best->finish) best = LocalOption{i, finish, 0.0};
     }
-    if (best) {
-      const auto taken = streams->find({at, s});
-      best->spare_rate = stream_fill * capacity - (taken == streams->end() ? 0.0 : taken->second);
-    }
+    if (best) best->spare_rate = stream_room(*sim, *streams, at, s);
     return best;
   }
 };
@@ -122,11 +126,8 @@ class Epara final : public Strategy {
   // (its own exact knowledge), so origins proposing at once from the same stale view cannot
   // overload it: the handshake's answer.
   bool admit_stream(SimView& sim, ServiceId s, ServerId target, double rate, Time) override {
-    double capacity = 0.0;
-    for (std::uint32_t i : sim.serving_on(target, s)) capacity += sim.instance(i).capacity;
-    double& taken = stream_load_[{target, s}];
-    if (stream_fill * capacity - taken < rate * (1.0 - 1e-9)) return false;
-    taken += rate;
+    if (stream_room(sim, stream_load_, target, s) < rate * (1.0 - 1e-9)) return false;
+    stream_load_[{target, s}] += rate;
     return true;
   }
 
