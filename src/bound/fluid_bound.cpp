@@ -58,14 +58,21 @@ struct DevicePool {
   int count = 0;
 };
 
-std::vector<DevicePool> device_pools_of(const Cluster& cluster) {
+// The devices that are up, pooled by server and class.
+std::vector<DevicePool> device_pools_of(const Cluster& cluster, const Outage& outage) {
   std::vector<DevicePool> pools;
   for (std::size_t v = 0; v < cluster.servers.size(); ++v) {
+    const ServerId id = id_at<ServerId>(v);
+    if (std::ranges::find(outage.servers, id) != outage.servers.end()) continue;
     const ServerSpec& s = cluster.servers[v];
+    const auto up = [&](DeviceSlot slot) {
+      return std::ranges::find(outage.devices, DeviceRef{id, slot}) == outage.devices.end();
+    };
     std::map<DeviceClassId, int> count;
-    for (DeviceClassId g : s.gpus) ++count[g];
-    if (s.cpu) ++count[*s.cpu];
-    for (const auto& [cls, n] : count) pools.push_back({id_at<ServerId>(v), cls, n});
+    for (std::size_t g = 0; g < s.gpus.size(); ++g)
+      if (up(static_cast<DeviceSlot>(g))) ++count[s.gpus[g]];
+    if (s.cpu && up(cpu_slot)) ++count[*s.cpu];
+    for (const auto& [cls, n] : count) pools.push_back({id, cls, n});
   }
   return pools;
 }
@@ -89,10 +96,10 @@ std::vector<double> widest_bandwidth(const Network& net) {
 
 class FluidModel {
  public:
-  FluidModel(const Scenario& s, std::span<const OfferedRate> offered)
+  FluidModel(const Scenario& s, std::span<const OfferedRate> offered, const Outage& outage)
       : scenario_(s),
         offered_(offered),
-        pools_(device_pools_of(s.cluster)),
+        pools_(device_pools_of(s.cluster, outage)),
         widest_(widest_bandwidth(s.cluster.network)) {
     for (const OfferedRate& r : offered) {
       EPARA_EXPECTS(index_of(r.service) < s.services.size(),
@@ -102,9 +109,22 @@ class FluidModel {
       EPARA_EXPECTS(r.items_per_s >= 0.0 && r.work > 0.0,
                     "fluid_bound: rates must be >= 0 and work > 0");
     }
-    for (std::size_t i = 0; i < offered.size(); ++i)
+    for (const ServerId v : outage.servers)
+      EPARA_EXPECTS(index_of(v) < s.cluster.servers.size(),
+                    fmt::format("fluid_bound: down server id {} out of range", index_of(v)));
+    for (const DeviceRef& d : outage.devices)
+      EPARA_EXPECTS(index_of(d.server) < s.cluster.servers.size() &&
+                        (d.slot == cpu_slot ||
+                         (d.slot >= 0 && static_cast<std::size_t>(d.slot) <
+                                             s.cluster.servers[index_of(d.server)].gpus.size())),
+                    fmt::format("fluid_bound: down device {} of server id {} does not exist",
+                                d.slot, index_of(d.server)));
+    for (std::size_t i = 0; i < offered.size(); ++i) {
+      if (std::ranges::find(outage.servers, offered[i].origin) != outage.servers.end())
+        continue;  // lost at its origin: offered, never served
       for (std::size_t p = 0; p < pools_.size(); ++p)
         if (const double e = rate(offered[i], pools_[p]); e > 0.0) arcs_.push_back({i, p, e});
+    }
   }
 
   // Solves over the offered entries `include` accepts, maximizing goodput with every service
@@ -220,8 +240,9 @@ class FluidModel {
 
 }  // namespace
 
-FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered) {
-  const FluidModel model(scenario, offered);
+FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered,
+                       const Outage& outage) {
+  const FluidModel model(scenario, offered, outage);
   const auto all = [](const OfferedRate&) { return true; };
   FluidBound out = model.solve(all);
   // Max-min fair: the largest attainment all services reach together, then the most goodput
@@ -236,10 +257,10 @@ FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> of
 }
 
 std::optional<FluidBound> fluid_bound_with_floor(const Scenario& scenario,
-                                                 std::span<const OfferedRate> offered,
-                                                 double floor) {
+                                                 std::span<const OfferedRate> offered, double floor,
+                                                 const Outage& outage) {
   EPARA_EXPECTS(floor >= 0.0 && floor <= 1.0, "fluid_bound_with_floor: floor must be in [0, 1]");
-  const FluidModel model(scenario, offered);
+  const FluidModel model(scenario, offered, outage);
   const auto all = [](const OfferedRate&) { return true; };
   if (floor > model.solve(all, 0.0, true).goodput) return std::nullopt;
   return model.solve(all, floor * (1 - 1e-9));

@@ -12,12 +12,16 @@ struct Segment {
   Time from{}, to{};
 };
 
-// The measurement window cut where a load step changes some factor (as World's arrivals).
+// The measurement window cut where a load step changes some factor (as World's arrivals) and
+// where a fault takes a server or device down or brings it back.
 std::vector<Segment> segments_of(const SimulationConfig& c) {
   const Time start = Time{} + c.warmup, end = Time{} + c.duration;
   std::vector<Time> cuts{start, end};
-  for (const LoadStep& step : c.load_profile)
-    if (const Time at = Time{} + step.at; start < at && at < end) cuts.push_back(at);
+  const auto cut = [&](Duration at) {
+    if (start < Time{} + at && Time{} + at < end) cuts.push_back(Time{} + at);
+  };
+  for (const LoadStep& step : c.load_profile) cut(step.at);
+  for (const Fault& fault : c.faults) cut(fault.at);
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::vector<Segment> out;
@@ -53,6 +57,38 @@ std::vector<bound::OfferedRate> trace_rates(const SimulationConfig& c,
   return out;
 }
 
+// What is down from `at` on, replaying the faults up to it as the simulator applies them: a
+// server's fault takes all its devices, and a server coming back brings them all back.
+bound::Outage outage_at(const SimulationConfig& c, Time at) {
+  std::vector<const Fault*> past;
+  for (const Fault& f : c.faults)
+    if (Time{} + f.at <= at) past.push_back(&f);
+  std::stable_sort(past.begin(), past.end(),
+                   [](const Fault* a, const Fault* b) { return a->at < b->at; });
+  bound::Outage out;
+  for (const Fault* f : past) {
+    const DeviceRef device{f->server, f->device};
+    switch (f->kind) {
+      case FaultKind::ServerDown:
+        if (std::ranges::find(out.servers, f->server) == out.servers.end())
+          out.servers.push_back(f->server);
+        break;
+      case FaultKind::ServerUp:
+        std::erase(out.servers, f->server);
+        std::erase_if(out.devices, [&](const DeviceRef& d) { return d.server == f->server; });
+        break;
+      case FaultKind::DeviceDown:
+        if (std::ranges::find(out.devices, device) == out.devices.end())
+          out.devices.push_back(device);
+        break;
+      case FaultKind::DeviceUp:
+        std::erase(out.devices, device);
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
@@ -78,7 +114,7 @@ RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
     }
     const auto traced = trace_rates(config, trace, seg.from, seg.to);
     rates.insert(rates.end(), traced.begin(), traced.end());
-    const bound::FluidBound b = bound::fluid_bound(scenario, rates);
+    const bound::FluidBound b = bound::fluid_bound(scenario, rates, outage_at(config, seg.from));
     const double weight = to_seconds(seg.to - seg.from) / window;
     out.offered += weight * b.offered;
     out.goodput += weight * b.goodput;
@@ -95,7 +131,11 @@ GpusNeeded gpus_lower_bound(const Scenario& scenario, const SimulationConfig& co
                             const std::vector<TraceRow>& trace) {
   return search_gpus(
       scenario,
-      [&](const Scenario& scaled) { return goodput_bound(scaled, config, trace).attainment(); },
+      [&](const Scenario& scaled) {
+        SimulationConfig c = config;
+        c.faults = faults_within(scaled, config.faults);
+        return goodput_bound(scaled, c, trace).attainment();
+      },
       target, 1, 64.0);
 }
 

@@ -18,6 +18,16 @@ Scenario scale_cluster(const Scenario& scenario, double factor) {
   return s;
 }
 
+std::vector<Fault> faults_within(const Scenario& scaled, std::vector<Fault> faults) {
+  std::erase_if(faults, [&](const Fault& fault) {
+    const bool device = fault.kind == FaultKind::DeviceDown || fault.kind == FaultKind::DeviceUp;
+    return device && fault.device != cpu_slot &&
+           static_cast<std::size_t>(fault.device) >=
+               scaled.cluster.server(fault.server).gpus.size();
+  });
+  return faults;
+}
+
 GpusNeeded search_gpus(const Scenario& scenario,
                        const std::function<double(const Scenario&)>& attainment_at, double target,
                        int resolution, double max_factor) {
@@ -82,13 +92,8 @@ GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
     if (s.kind == ServerKind::EdgeServer)
       largest_server = std::max(largest_server, static_cast<int>(s.gpus.size()));
   const auto attainment_at = [&](const Scenario& scaled) {
-    SimulationConfig c = config;  // a device fault on a GPU the scaled server lacks is moot
-    std::erase_if(c.faults, [&](const Fault& fault) {
-      const bool device = fault.kind == FaultKind::DeviceDown || fault.kind == FaultKind::DeviceUp;
-      return device && fault.device != cpu_slot &&
-             static_cast<std::size_t>(fault.device) >=
-                 scaled.cluster.server(fault.server).gpus.size();
-    });
+    SimulationConfig c = config;
+    c.faults = faults_within(scaled, config.faults);
     double sum = 0.0;
     for (int k = 0; k < seeds; ++k) {
       c.seed = config.seed + static_cast<std::uint64_t>(k);

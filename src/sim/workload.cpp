@@ -73,6 +73,9 @@ void World::stream_item(std::uint32_t id, Time now) {
   const std::uint64_t seq = st.sequence++;
   const std::uint32_t req =
       new_request(st.service, st.origin, now, 1.0, StreamPosition{StreamId{id}, seq});
+  // A frame enters at its origin, as a request does: none gets out while that server is down
+  // (and a down server proposes nothing).
+  if (!servers_[index_of(st.origin)].up) return reject(req, RejectReason::ServerFailed);
   // (Re)assign a stream without one, one of whose targets lost an instance of its service since
   // (its share may no longer fit there), or whose assignment found fewer targets than it wanted
   // a while ago (views fill as synchronization proceeds) — unless a handshake is in flight.

@@ -110,3 +110,23 @@ TEST_CASE("fluid bound: declared demand as rates, streams rounded as the simulat
   CHECK_THROWS_WITH(fluid_bound(s, std::vector<OfferedRate>{{s0, a, -1.0, 1.0}}),
                     Catch::Contains("rates must be >= 0"));
 }
+
+TEST_CASE("fluid bound: a down device serves nothing, a down origin's requests are lost",
+          "[bound]") {
+  const Scenario s = two_servers(25);
+  const std::vector<OfferedRate> lots{{s0, a, 1000.0, 1.0}};
+  const double per_gpu = 2 / 0.015;  // batch 2 in 15 ms, locally or after the 2 ms hop
+  // b down: a's GPU alone.
+  CHECK(fluid_bound(s, lots, {.servers = {b}}).goodput == Approx(per_gpu));
+  // a's GPU down, a up: a's requests go to b.
+  CHECK(fluid_bound(s, lots, {.devices = {{a, 0}}}).goodput == Approx(per_gpu));
+  // a down: its requests are rejected where they arrive, though b is free; still offered.
+  const bound::FluidBound lost = fluid_bound(s, lots, {.servers = {a}});
+  CHECK(lost.goodput == 0.0);
+  CHECK(lost.offered == 1000.0);
+  CHECK(lost.fair_attainment == 0.0);
+  CHECK_THROWS_WITH(fluid_bound(s, lots, {.servers = {id_at<ServerId>(5)}}),
+                    Catch::Contains("down server id 5 out of range"));
+  CHECK_THROWS_WITH(fluid_bound(s, lots, {.devices = {{b, 1}}}),
+                    Catch::Contains("down device 1 of server id 1 does not exist"));
+}

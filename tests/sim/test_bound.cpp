@@ -29,7 +29,8 @@ double allowance(const Scenario& s, const SimulationConfig& c, const RunBound& b
 TEST_CASE("No strategy's goodput exceeds the bound, on random scenarios",
           "[sim][bound][property]") {
   const auto registry = StrategyRegistry::with_builtins();
-  std::mt19937_64 rng(99);
+  std::mt19937_64 rng(99), rng_faults(7);  // two: the scenarios stay those of seed 99
+  std::uniform_int_distribution<std::size_t> pick;
   int ran = 0, binding = 0;
   for (int trial = 0; trial < 24; ++trial) {
     const Scenario s = testing::random_scenario(rng);
@@ -39,11 +40,17 @@ TEST_CASE("No strategy's goodput exceeds the bound, on random scenarios",
     c.warmup = seconds(2);
     c.placement_period = seconds(4);
     c.seed = static_cast<std::uint64_t>(trial);
+    if (trial % 2 == 1) {  // a server down for a while: the bound follows it
+      const auto down = id_at<ServerId>(pick(rng_faults) % s.cluster.servers.size());
+      c.faults = {{seconds(4), FaultKind::ServerDown, down}};
+      if (trial % 4 == 1) c.faults.push_back({seconds(8), FaultKind::ServerUp, down});
+    }
     const RunBound b = goodput_bound(s, c);
     REQUIRE(b.goodput <= b.offered * (1 + 1e-9));
     binding += b.goodput < 0.99 * b.offered ? 1 : 0;
     for (const std::string& name : registry.names()) {
-      INFO("trial " << trial << ", " << name << ": " << s.description);
+      INFO("trial " << trial << ", " << name << ", " << c.faults.size()
+                    << " faults: " << s.description);
       const RunMetrics m = simulate(s, c, *registry.make(name));
       CHECK(m.goodput() <= b.goodput + allowance(s, c, b));
     }
@@ -95,6 +102,32 @@ TEST_CASE("The run bound weights each load step by its length and bins a trace b
   const RunBound traced = goodput_bound(s, t, rows);
   CHECK(traced.offered == Approx(2000.0));  // rows 2000..5999 arrive in [1 s, 3 s)
   CHECK(traced.goodput == Approx(2 * 2 / (0.015 * 2 / 3)));
+}
+
+TEST_CASE("The run bound follows the faults: down devices serve nothing, a down origin loses all",
+          "[sim][bound]") {
+  Scenario s = testing::micro_scenario();  // one GPU at a and at b: 133.3/s each at batch 2
+  s.demand = {{testing::service_s, testing::server_a, Rate{1000}, 0}};
+  const double per_gpu = 2 / 0.015;
+  SimulationConfig c;
+  c.duration = seconds(12);
+  c.warmup = seconds(2);
+  // b down over [6 s, 10 s) of the window [2 s, 12 s): both GPUs for 6 s, a's alone for 4 s.
+  c.faults = {{seconds(10), FaultKind::ServerUp, testing::server_b},
+              {seconds(6), FaultKind::ServerDown, testing::server_b}};
+  CHECK(goodput_bound(s, c).goodput == Approx((6 * 2 * per_gpu + 4 * per_gpu) / 10));
+  // a's GPU down from 7 s: its requests go to b.
+  c.faults = {{seconds(7), FaultKind::DeviceDown, testing::server_a, 0}};
+  CHECK(goodput_bound(s, c).goodput == Approx((5 * 2 * per_gpu + 5 * per_gpu) / 10));
+  // a down from 7 s: its requests are rejected on arrival, still offered.
+  c.faults = {{seconds(7), FaultKind::ServerDown, testing::server_a}};
+  const RunBound lost = goodput_bound(s, c);
+  CHECK(lost.goodput == Approx(2 * per_gpu / 2));
+  CHECK(lost.offered == Approx(1000.0));
+  // A strategy runs no better than that: EPARA's goodput with a down at 7 s.
+  const auto registry = StrategyRegistry::with_builtins();
+  const RunMetrics m = simulate(s, c, *registry.make("epara"));
+  CHECK(m.goodput() <= lost.goodput + allowance(s, c, lost));
 }
 
 TEST_CASE("Bisection finds the GPU count a linear scan finds", "[sim][bound]") {

@@ -47,3 +47,20 @@ TEST_CASE("Streams orphaned by a failure are served again once capacity is place
   const RunMetrics stale = simulate(s, later, *StrategyRegistry::with_builtins().make("epara"));
   CHECK(stale.attainment() == 0.0);
 }
+
+TEST_CASE("A stream whose origin is down loses its frames there, and is served again once it is up",
+          "[sim]") {
+  const Scenario s = io::parse_scenario(two_servers, "two-servers.json");
+  SimulationConfig c = io::parse_simulation_config(two_servers, "two-servers.json", s, ".");
+  const ServerId origin = id_at<ServerId>(0);
+  // The origin down over [8 s, 11 s) of the window [7 s, 15 s); the big server up throughout.
+  c.faults = {{std::chrono::seconds(8), FaultKind::ServerDown, origin},
+              {std::chrono::seconds(11), FaultKind::ServerUp, origin}};
+  const RunMetrics m = simulate(s, c, *StrategyRegistry::with_builtins().make("epara"));
+  const ServiceMetrics& sm = m.services[0];
+  CHECK(sm.offered == 5 * 30 * 8);
+  // Every frame of the 3 s down: lost at the origin, though the A100 next door is up.
+  CHECK(sm.rejected[static_cast<std::size_t>(RejectReason::ServerFailed)] == 5 * 30 * 3);
+  // Before and after it, served (the A100 keeps its instance; the origin's frames follow it).
+  CHECK(static_cast<double>(sm.served) >= 0.99 * 5 * 30 * 5);
+}

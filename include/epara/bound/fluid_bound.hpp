@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "epara/model/scenario.hpp"
+#include "epara/placement/ground_set.hpp"
 
 namespace epara::bound {
 
@@ -26,6 +27,15 @@ struct OfferedRate {
   ServerId origin{};
   double items_per_s = 0.0;
   double work = 1.0;
+};
+
+/// Servers and devices out of service while a bound applies (a simulation's faults): their
+/// devices serve nothing, and requests arriving at a down server are lost there (the simulator
+/// rejects them, ServerFailed), so the LP counts them offered and never served. Payloads still
+/// cross a down server on their way elsewhere, as in the simulator.
+struct Outage {
+  std::vector<ServerId> servers{};
+  std::vector<DeviceRef> devices{};
 };
 
 struct FluidBound {
@@ -47,14 +57,15 @@ struct FluidBound {
 
 /// Solves the fluid LP. Throws InvalidArgument for an id out of range or a negative rate, and
 /// Error when the solver fails.
-FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered);
+FluidBound fluid_bound(const Scenario& scenario, std::span<const OfferedRate> offered,
+                       const Outage& outage = {});
 
 /// The most goodput with every service offered anything served at least `floor` of it (the
 /// goodput–fairness frontier between goodput and fair_goodput); nullopt when floor exceeds
 /// fair_attainment. Only `goodput` and `per_service` are filled.
 std::optional<FluidBound> fluid_bound_with_floor(const Scenario& scenario,
-                                                 std::span<const OfferedRate> offered,
-                                                 double floor);
+                                                 std::span<const OfferedRate> offered, double floor,
+                                                 const Outage& outage = {});
 
 /// The scenario's declared demand (times `load_scale`) as offered rates: a latency service's
 /// requests per second, a frequency service's streams × its SLO rate (streams rounded as the

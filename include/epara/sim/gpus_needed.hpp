@@ -15,6 +15,10 @@ namespace epara::sim {
 /// theirs; the network and the demand stay as they are.
 Scenario scale_cluster(const Scenario& scenario, double factor);
 
+/// The faults that still apply to a scaled cluster: a device fault naming a GPU that its
+/// scaled-down server no longer has is left out.
+std::vector<Fault> faults_within(const Scenario& scaled, std::vector<Fault> faults);
+
 struct GpusNeeded {
   bool reached = false;  ///< false: not even the largest cluster tried reached the target
   double factor = 0.0;   ///< the smallest factor found that reaches it
@@ -37,8 +41,7 @@ GpusNeeded search_gpus(const Scenario& scenario,
 
 /// search_gpus over simulated runs of the strategy `make` builds, to within one edge server's
 /// GPUs (the largest server's count); attainment averaged over `seeds` runs (config.seed,
-/// config.seed + 1, ...). A device fault naming a GPU that a scaled-down server no longer has is
-/// left out of that run.
+/// config.seed + 1, ...), each scaled cluster with its faults_within.
 GpusNeeded gpus_needed(const Scenario& scenario, const SimulationConfig& config,
                        const std::function<std::unique_ptr<Strategy>()>& make, double target,
                        const std::vector<TraceRow>& trace, int seeds = 1);
