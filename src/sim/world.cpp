@@ -261,7 +261,8 @@ std::uint32_t World::new_request(ServiceId s, ServerId origin, Time now, double 
   q.measured = measuring(now);
   ++live_requests_;
   if (q.measured) ++metrics_.services[index_of(s)].offered;
-  ++arrivals_since_replan_[index_of(s)][index_of(origin)];
+  // Demand is measured where it arrives: a down origin counts nothing (its arrivals are lost).
+  if (servers_[index_of(origin)].up) ++arrivals_since_replan_[index_of(s)][index_of(origin)];
   return id;
 }
 

@@ -64,3 +64,42 @@ TEST_CASE("A stream whose origin is down loses its frames there, and is served a
   // Before and after it, served (the A100 keeps its instance; the origin's frames follow it).
   CHECK(static_cast<double>(sm.served) >= 0.99 * 5 * 30 * 5);
 }
+
+TEST_CASE("Demand is measured where it arrives: a down origin counts none", "[sim]") {
+  // FixedInstance on b, noting the measured demand at every re-placement (each 2 s); a is the
+  // origin of 100 requests/s and is down over [4 s, 8 s).
+  struct Recording : testing::FixedInstance {
+    using FixedInstance::FixedInstance;
+    std::vector<std::pair<double, double>> seen;  // (time s, requests/s measured at a)
+    std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time now) override {
+      double rate = 0.0;
+      for (const Demand& d : sim.measured_demand(now))
+        if (d.origin == testing::server_a) rate += d.rate.per_second;
+      seen.emplace_back(to_seconds(now - Time{}), rate);
+      return std::nullopt;
+    }
+  };
+  Scenario s = testing::micro_scenario();
+  s.demand = {{testing::service_s, testing::server_a, Rate{100}, 0}};
+  SimulationConfig c;
+  c.duration = std::chrono::seconds(12);
+  c.warmup = std::chrono::seconds(1);
+  c.placement_period = std::chrono::seconds(2);
+  c.faults = {{std::chrono::seconds(4), FaultKind::ServerDown, testing::server_a},
+              {std::chrono::seconds(8), FaultKind::ServerUp, testing::server_a}};
+  Recording strategy(testing::server_b, 2, std::chrono::milliseconds(5));
+  simulate(s, c, strategy);
+  int up = 0, down = 0;
+  for (const auto& [at, rate] : strategy.seen) {
+    INFO("re-placement at " << at << " s measured " << rate << "/s at a");
+    if (at > 4.0 && at <= 8.0) {  // the period before was all down
+      CHECK(rate == 0.0);
+      ++down;
+    } else if (at <= 4.0 || at >= 10.0) {  // all up
+      CHECK(rate == Approx(100.0).epsilon(0.35));
+      ++up;
+    }
+  }
+  CHECK(down == 2);
+  CHECK(up >= 3);
+}
