@@ -84,7 +84,6 @@ void World::try_start(std::uint32_t id, Time now) {
   pass.instance = id;
   pass.cancelled = false;
   pass.items.clear();
-  double work = 0.0;
   const Duration fastest = cfg.timing.pass_at(1);
   // One walk over the queue: items the pass takes leave it, the others go back in order.
   for (std::size_t left = inst.queue.size(); left > 0; --left) {
@@ -100,15 +99,22 @@ void World::try_start(std::uint32_t id, Time now) {
       continue;
     }
     pass.items.push_back(req);
-    work = std::max(work, requests_[req].work);
   }
-  const double scale = interference(inst) * work;
+  // A pass lasts as long as its heaviest item needs (a batch of generations runs to the longest).
+  double scale = 0.0;
+  const auto rescale = [&] {
+    double work = 0.0;
+    for (std::uint32_t req : pass.items) work = std::max(work, requests_[req].work);
+    scale = interference(inst) * work;
+  };
+  rescale();
   const auto latency_at = [&](std::size_t batch) {
     return Duration{static_cast<Duration::rep>(
         static_cast<double>(cfg.timing.pass_at(static_cast<int>(batch)).count()) * scale)};
   };
   // Leave out the items this pass would finish late (earliest deadline first, the pass getting
-  // shorter with each): they could not count, and the others finish sooner.
+  // shorter with each, in batch and in its heaviest item): they could not count, and the others
+  // finish sooner.
   while (config_.drop_expired && !pass.items.empty()) {
     const auto earliest = std::min_element(
         pass.items.begin(), pass.items.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -117,6 +123,7 @@ void World::try_start(std::uint32_t id, Time now) {
     if (now + latency_at(pass.items.size()) <= requests_[*earliest].r.deadline) break;
     reject(*earliest, RejectReason::Overloaded);
     pass.items.erase(earliest);
+    rescale();
   }
   if (pass.items.empty()) {  // everything queued would have been late
     free_passes_.push_back(pass_id);

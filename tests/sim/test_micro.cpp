@@ -69,6 +69,22 @@ TEST_CASE("A batch leaves out the items it would finish late, earliest deadline 
   CHECK(mean_latency_ms(sm) == Approx((15.5 + 15.0 + 23.5) / 3));
 }
 
+TEST_CASE("A pass lasts as long as its heaviest item, counted after the late ones are left out",
+          "[sim]") {
+  // Work 0.25, 2.5, 0.25 (10, 100, 10 tokens; mean 40). #0 runs alone 0–2.5 ms. #1 (heavy,
+  // deadline 26) and #2 (light, deadline 27) queue; at 2.5 the pair would take 15 × 2.5 ms,
+  // late for #1, which is left out — and can't make it alone either (10 × 2.5 = 25 ms). #2
+  // alone is light again: 10 × 0.25 ms, done at 5 ms (the pass still timed at #1's work
+  // would end at 27.5, late).
+  const Scenario s = micro_scenario();
+  FixedInstance strategy(server_a, 2, milliseconds(0));
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 1, 2}, server_a, {}, {10, 100, 10});
+  const sim::ServiceMetrics& sm = m.services[0];
+  CHECK(sm.served == 2);
+  CHECK(rejected(sm, RejectReason::Overloaded) == 1);
+  CHECK(mean_latency_ms(sm) == Approx((2.5 + 3.0) / 2));
+}
+
 TEST_CASE("An offloaded request pays the hop: link latency plus its input over the bandwidth",
           "[sim]") {
   // a → b: 2 ms + 1 KiB at 8.192 Gb/s (1 µs), then a 10 ms pass on b.
