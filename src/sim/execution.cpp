@@ -103,9 +103,9 @@ void World::try_start(std::uint32_t id, Time now) {
   // A pass lasts as long as its heaviest item needs (a batch of generations runs to the longest).
   double scale = 0.0;
   const auto rescale = [&] {
-    double work = 0.0;
-    for (std::uint32_t req : pass.items) work = std::max(work, requests_[req].work);
-    scale = interference(inst) * work;
+    pass.work = 0.0;
+    for (std::uint32_t req : pass.items) pass.work = std::max(pass.work, requests_[req].work);
+    scale = interference(inst) * pass.work;
   };
   rescale();
   const auto latency_at = [&](std::size_t batch) {
@@ -183,6 +183,8 @@ void World::pass_end(std::uint32_t pass_id, Time now) {
         if (modes->contains(all_modes[k])) ++m.by_mode[k];
     }
     for (std::uint32_t req : pass.items) finish(req, now);
+    instances_[id].finished_work += pass.work;
+    ++instances_[id].finished_passes;
   }
   pass.items.clear();
   free_passes_.push_back(pass_id);
@@ -252,11 +254,15 @@ Time World::predicted_finish(std::uint32_t id, Time now, double work) const {
   }
   const int passes = (backlog + max_batch - 1) / max_batch;
   const int last = backlog - (passes - 1) * max_batch;
-  const double scale = interference(inst) * std::max(work, 1.0);
-  const auto ns = [&](Duration d) { return static_cast<double>(d.count()) * scale; };
-  return start +
-         Duration{static_cast<Duration::rep>((passes - 1) * ns(cfg.timing.interval_at(max_batch)) +
-                                             ns(cfg.timing.pass_at(last)))};
+  // Queued passes as long as its finished ones were on average; the new item's own pass at
+  // least as long as its work needs.
+  const double typical = inst.typical_pass_work();
+  const auto ns = [&](Duration d, double w) {
+    return static_cast<double>(d.count()) * interference(inst) * w;
+  };
+  return start + Duration{static_cast<Duration::rep>(
+                     (passes - 1) * ns(cfg.timing.interval_at(max_batch), typical) +
+                     ns(cfg.timing.pass_at(last), std::max(work, typical)))};
 }
 
 }  // namespace epara::sim::detail

@@ -29,6 +29,7 @@ struct Pass {
   std::uint32_t instance = none;
   std::vector<std::uint32_t> items{};
   bool cancelled = false;
+  double work = 1.0;  // of its heaviest item: the pass runs this many times the profile's time
 };
 
 struct SimDevice {
@@ -57,6 +58,13 @@ struct SimInstance {
   std::uint32_t timer_generation = 0;
   Time timer_at = Time::max();
   double capacity = 0.0;
+  // The work of the passes it has finished (each its heaviest item's): a server sees how long
+  // its passes take against the profile, not how long the next one will.
+  double finished_work = 0.0;
+  std::uint64_t finished_passes = 0;
+  double typical_pass_work() const noexcept {
+    return finished_passes == 0 ? 1.0 : finished_work / static_cast<double>(finished_passes);
+  }
   // What it received since the last observation, for its digest's spare capacity.
   std::uint64_t received = 0;
   Time observed{};

@@ -85,6 +85,29 @@ TEST_CASE("A pass lasts as long as its heaviest item, counted after the late one
   CHECK(mean_latency_ms(sm) == Approx((2.5 + 3.0) / 2));
 }
 
+TEST_CASE("A finish is predicted from the passes the instance has finished", "[sim]") {
+  // Work 1.2, 1.2, 0.6 (30, 30, 15 tokens; mean 25), 100 ms apart on an idle instance. The
+  // first prediction knows no pass: the profile's 10 ms. By the third two passes took 1.2× the
+  // profile's time, so it predicts 12 ms (its own work is not known to the server).
+  struct Predicting : FixedInstance {
+    using FixedInstance::FixedInstance;
+    std::vector<double> predicted_ms;
+    Decision route(sim::SimView& sim, Request& r, ServerId at, Time now) override {
+      const Decision d = FixedInstance::route(sim, r, at, now);
+      predicted_ms.push_back(1e3 * to_seconds(std::get<RunLocal>(d).predicted_finish - now));
+      return d;
+    }
+  };
+  const Scenario s = micro_scenario();
+  Predicting strategy(server_a, 2, milliseconds(0));
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 100, 200}, server_a, {}, {30, 30, 15});
+  CHECK(m.services[0].served == 3);
+  REQUIRE(strategy.predicted_ms.size() == 3);
+  CHECK(strategy.predicted_ms[0] == Approx(10.0));
+  CHECK(strategy.predicted_ms[1] == Approx(12.0));
+  CHECK(strategy.predicted_ms[2] == Approx(12.0));
+}
+
 TEST_CASE("An offloaded request pays the hop: link latency plus its input over the bandwidth",
           "[sim]") {
   // a → b: 2 ms + 1 KiB at 8.192 Gb/s (1 µs), then a 10 ms pass on b.

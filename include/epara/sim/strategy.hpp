@@ -68,7 +68,9 @@ class SimView {
   /// instances change: a placement, a failure, a recovery).
   virtual std::span<const std::uint32_t> serving(ServiceId s) const = 0;
   virtual std::span<const std::uint32_t> serving_on(ServerId server, ServiceId s) const = 0;
-  /// When a new item of `work` would finish on the instance if enqueued now.
+  /// When a new item of `work` would finish on the instance if enqueued now: the passes queued
+  /// ahead of it at the mean work of the passes the instance has finished (1 before any), its
+  /// own at no less.
   virtual Time predicted_finish(std::uint32_t id, Time now, double work = 1.0) const = 0;
   virtual bool server_up(ServerId s) const = 0;
   /// Devices failed now, or on a failed server: what a scheduler's failure detection (servers
