@@ -61,7 +61,7 @@ void World::sync_tick(std::uint32_t server, Time now) {
   const auto release = [&] { free_messages_.push_back(slot); };
   if (!to) return release();
   std::size_t bytes = 20;
-  for (const SyncEntry& e : messages_[slot].entries) bytes += encoded_size(e.digest);
+  for (const SyncEntry& e : messages_[slot].entries) bytes += encoded_size(*e.digest);
   ++metrics_.sync_messages;
   metrics_.sync_bytes += bytes;
   if (sync_rng_.uniform() < config_.sync_loss) return release();  // lost on the way

@@ -18,7 +18,7 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   peer.instances = {{ServiceId{1}, 40ms, 10ms, 5.0f},
                     {ServiceId{4'000'000'000u}, 40ms, 10ms, 5.0f}};  // a service nobody knows
   // Received at t = 0 with age 15 ms: at t = 10 ms it is 25 ms old, so 15 ms of queue remain.
-  sync.receive({ServerId{1}, 1, {{peer, 15ms}}}, Time{});
+  sync.receive({ServerId{1}, 1, {{std::make_shared<const ServerDigest>(peer), 15ms}}}, Time{});
   SyncedView view(net, 2);
   view.rebuild(sync, Time{} + 10ms);
   REQUIRE(view.peers_hosting(ServiceId{1}).size() == 1);

@@ -118,7 +118,7 @@ TEST_CASE("a dead server is skipped, the ring heals, and its entry ages out") {
     for (std::size_t p = 0; p < 2 * n; ++p) ring.period();
     CHECK(ring.converged());
     for (std::size_t i = 0; i < n; ++i)
-      CHECK(ring.nodes[i]->entry(dead_id, ring.now)->digest.version >> 32 == 1);
+      CHECK(ring.nodes[i]->entry(dead_id, ring.now)->digest->version >> 32 == 1);
     CHECK(ring.nodes[index_of(predecessor)]->successor(ring.now) == dead_id);
   }
 }
@@ -180,19 +180,23 @@ TEST_CASE("merge: the higher version wins, on a tie the younger copy, and ours s
     ServerDigest d;
     d.server = ServerId{server};
     d.version = version;
-    return d;
+    return std::make_shared<const ServerDigest>(std::move(d));
   };
   s.receive({ServerId{2}, 1, {{digest(1, 5), 300ms}}}, Time{});
-  CHECK(s.entry(ServerId{1}, Time{})->digest.version == 5);
+  CHECK(s.entry(ServerId{1}, Time{})->digest->version == 5);
   s.receive({ServerId{2}, 2, {{digest(1, 4), 0ms}}}, Time{});  // older version: ignored
-  CHECK(s.entry(ServerId{1}, Time{})->digest.version == 5);
+  CHECK(s.entry(ServerId{1}, Time{})->digest->version == 5);
   CHECK(*s.age_of(ServerId{1}, Time{}) == 300ms);
   s.receive({ServerId{2}, 3, {{digest(1, 5), 100ms}}}, Time{});  // same version, younger
   CHECK(*s.age_of(ServerId{1}, Time{} + 50ms) == 150ms);
   s.receive({ServerId{2}, 4, {{digest(0, 99), 0ms}}}, Time{});  // a copy of our own entry
-  CHECK(s.entry(ServerId{0}, Time{})->digest.version == 1);
+  CHECK(s.entry(ServerId{0}, Time{})->digest->version == 1);
   s.receive({ServerId{2}, 5, {{digest(7, 1), 0ms}}}, Time{});  // not in the ring: ignored
   CHECK(s.entry(ServerId{7}, Time{}) == nullptr);
+  // An entry without a digest refuses the whole message: the newer entry before it is not kept.
+  CHECK_THROWS_AS(s.receive({ServerId{2}, 6, {{digest(1, 9), 0ms}, {nullptr, 0ms}}}, Time{}),
+                  InvalidArgument);
+  CHECK(s.entry(ServerId{1}, Time{})->digest->version == 5);
   CHECK_THROWS_AS(RingSync(ServerId{9}, ring), InvalidArgument);
   CHECK_THROWS_AS(RingSync(ServerId{0}, {ServerId{0}, ServerId{0}}), InvalidArgument);
 }
@@ -204,19 +208,19 @@ TEST_CASE("digests encode compactly and decode exactly, and garbage is refused")
     SyncMessage m{ServerId{small(rng)}, rng(), {}};
     std::size_t expected = 20;  // magic, sender, sequence, count
     for (std::uint32_t e = small(rng); e > 0; --e) {
-      SyncEntry entry;
-      entry.digest.server = ServerId{small(rng)};
-      entry.digest.version = rng();
-      entry.digest.free_memory = Bytes{static_cast<std::int64_t>(rng() >> 2)};
-      entry.age = std::chrono::microseconds(rng() >> 30);
+      ServerDigest d;
+      d.server = ServerId{small(rng)};
+      d.version = rng();
+      d.free_memory = Bytes{static_cast<std::int64_t>(rng() >> 2)};
       for (std::uint32_t i = small(rng); i > 0; --i)
-        entry.digest.instances.push_back(
-            {ServiceId{small(rng)}, std::chrono::microseconds(small(rng) * 1000),
-             std::chrono::microseconds(small(rng) * 7), static_cast<float>(small(rng)) / 4});
+        d.instances.push_back({ServiceId{small(rng)}, std::chrono::microseconds(small(rng) * 1000),
+                               std::chrono::microseconds(small(rng) * 7),
+                               static_cast<float>(small(rng)) / 4});
       for (std::uint32_t i = small(rng); i > 0; --i)
-        entry.digest.demand.push_back({ServiceId{small(rng)}, static_cast<float>(small(rng))});
-      expected += encoded_size(entry.digest);
-      m.entries.push_back(std::move(entry));
+        d.demand.push_back({ServiceId{small(rng)}, static_cast<float>(small(rng))});
+      expected += encoded_size(d);
+      m.entries.push_back({std::make_shared<const ServerDigest>(std::move(d)),
+                           std::chrono::microseconds(rng() >> 30)});
     }
     const auto bytes = encode(m);
     REQUIRE(bytes.size() == expected);
@@ -257,7 +261,9 @@ TEST_CASE("a message written into reused storage equals a fresh one") {
     SyncMessage in{ServerId{3}, static_cast<std::uint64_t>(period), {}};
     for (std::uint32_t peer = 1; peer < 4; ++peer)
       if (rng() % 3 == 0)
-        in.entries.push_back({digest(peer, static_cast<std::uint64_t>(period) + 1), 0ms});
+        in.entries.push_back({std::make_shared<const ServerDigest>(
+                                  digest(peer, static_cast<std::uint64_t>(period) + 1)),
+                              0ms});
     fresh.receive(in, now);
     reusing.receive(in, now);
     const auto out = fresh.tick(now);

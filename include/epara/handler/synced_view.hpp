@@ -28,11 +28,11 @@ class SyncedView {
   void rebuild(const RingSync& sync, Time now) {
     for (auto& peers : by_service_) peers.clear();  // keep the capacity
     sync.for_each_entry(now, [&](const RingSync::Entry& e, Duration age) {
-      for (const InstanceDigest& i : e.digest.instances) {
+      for (const InstanceDigest& i : e.digest->instances) {
         const Duration left = std::max(Duration::zero(), i.queue - age);
         if (index_of(i.service) >= by_service_.size()) continue;
         by_service_[index_of(i.service)].push_back(
-            {e.digest.server, left, i.compute, static_cast<double>(i.spare_rate)});
+            {e.digest->server, left, i.compute, static_cast<double>(i.spare_rate)});
       }
     });
   }

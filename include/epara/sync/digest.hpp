@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -45,12 +46,21 @@ struct ServerDigest {
   friend bool operator==(const ServerDigest&, const ServerDigest&) = default;
 };
 
+/// A published digest never changes (a server publishes a new version instead), so every view
+/// and message holding it shares one copy: a ring of n servers keeps n² references, not n²
+/// copies of instance lists.
+using SharedDigest = std::shared_ptr<const ServerDigest>;
+
 /// An entry as sent: the digest and how old it is by the sender's clock (ages add up hop by hop,
 /// so no synchronized clocks are needed).
 struct SyncEntry {
-  ServerDigest digest{};
+  SharedDigest digest{};  ///< never null in a message
   Duration age{};
-  friend bool operator==(const SyncEntry&, const SyncEntry&) = default;
+  /// Equal digests, not the same pointer: a decoded message equals the one encoded.
+  friend bool operator==(const SyncEntry& a, const SyncEntry& b) {
+    const bool same = a.digest == b.digest || (a.digest && b.digest && *a.digest == *b.digest);
+    return same && a.age == b.age;
+  }
 };
 
 /// One ring message: the sender's whole (unexpired) view.
@@ -120,14 +130,14 @@ inline std::size_t encoded_size(const ServerDigest& d) noexcept {
 inline std::vector<std::uint8_t> encode(const SyncMessage& m) {
   detail::Writer w;
   std::size_t size = 20;
-  for (const SyncEntry& e : m.entries) size += encoded_size(e.digest);
+  for (const SyncEntry& e : m.entries) size += encoded_size(*e.digest);
   w.bytes.reserve(size);
   w.put(detail::sync_magic);
   w.put(static_cast<std::uint32_t>(index_of(m.from)));
   w.put(m.sequence);
   w.put(static_cast<std::uint32_t>(m.entries.size()));
   for (const SyncEntry& e : m.entries) {
-    const ServerDigest& d = e.digest;
+    const ServerDigest& d = *e.digest;
     w.put(static_cast<std::uint32_t>(index_of(d.server)));
     w.put(d.version);
     w.put(d.free_memory.count);
@@ -162,12 +172,12 @@ inline SyncMessage decode(std::span<const std::uint8_t> data) {
   EPARA_EXPECTS(entries <= r.left() / 32, "sync message: more entries than bytes");
   m.entries.reserve(entries);
   for (std::uint32_t k = 0; k < entries; ++k) {
-    SyncEntry e;
-    ServerDigest& d = e.digest;
+    auto digest = std::make_shared<ServerDigest>();
+    ServerDigest& d = *digest;
     d.server = ServerId{r.get<std::uint32_t>()};
     d.version = r.get<std::uint64_t>();
     d.free_memory = Bytes{r.get<std::int64_t>()};
-    e.age = std::chrono::microseconds(static_cast<std::int64_t>(r.get<std::uint64_t>()));
+    const auto age = std::chrono::microseconds(static_cast<std::int64_t>(r.get<std::uint64_t>()));
     const auto instances = r.get<std::uint16_t>();
     const auto demand = r.get<std::uint16_t>();
     EPARA_EXPECTS(16u * instances + 8u * demand <= r.left(),
@@ -186,7 +196,7 @@ inline SyncMessage decode(std::span<const std::uint8_t> data) {
       x.rate = r.get<float>();
       d.demand.push_back(x);
     }
-    m.entries.push_back(std::move(e));
+    m.entries.push_back({std::move(digest), age});
   }
   EPARA_EXPECTS(r.done(), "sync message: trailing bytes");
   return m;
