@@ -28,13 +28,39 @@ Request request(Duration deadline, Time now = Time{}) {
 
 TEST_CASE("local first: a local instance that meets the deadline runs it") {
   const Network net = star();
-  ToyLocal local{{{svc, {20ms, 10ms}}}};
-  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1}}}}};
+  ToyLocal local{{{svc, {20ms, 10ms}}}};  // finishes at 30 ms
+  // s1 would finish sooner (1.1 + 0 + 1 = 2.1 ms), but its report is 30 ms old: as old as the
+  // 30 ms this request spends here, so it no longer says s1 is idle.
+  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1, 30ms}}}}};
   Request r = request(50ms);
   const Decision d = RequestHandler(s0).decide(r, Time{}, local, view);
   CHECK(d == Decision{RunLocal{0, Time{} + 30ms, false}});
   CHECK(r.route.count == 1);
   CHECK(view.reservations == 0);
+  // A peer no sooner than here, however fresh its report: here.
+  ToyView later{&net, {{svc, {{s1, 28ms, 1ms, 1, 0ms}}}}};  // 1.1 + 28 + 1 = 30.1 ms
+  Request r2 = request(50ms);
+  CHECK(RequestHandler(s0).decide(r2, Time{}, local, later) ==
+        Decision{RunLocal{0, Time{} + 30ms, false}});
+}
+
+TEST_CASE("a request leaves a local instance in time for a peer sooner by a fresh report") {
+  const Network net = star();
+  ToyLocal local{{{svc, {20ms, 10ms}}}};                   // finishes at 30 ms
+  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1, 29ms}}}}};  // 2.1 ms, reported 29 ms ago
+  Request r = request(50ms);
+  CHECK(RequestHandler(s0).decide(r, Time{}, local, view) ==
+        Decision{Offload{s1, Time{} + 2100us}});
+  CHECK(view.reservations == 1);
+  // A stream's item stays where its stream was admitted, sooner peer or not.
+  Request frame = request(50ms);
+  frame.stream = StreamPosition{StreamId{1}, 7};
+  CHECK(RequestHandler(s0).decide(frame, Time{}, local, view) ==
+        Decision{RunLocal{0, Time{} + 30ms, false}});
+  // At the hop limit nothing leaves.
+  Request tired = request(50ms);
+  CHECK(RequestHandler(s0, {.hop_limit = 0}).decide(tired, Time{}, local, view) ==
+        Decision{RunLocal{0, Time{} + 30ms, false}});
 }
 
 TEST_CASE("offload to the peer with the earliest predicted finish, reserving its work") {

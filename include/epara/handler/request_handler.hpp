@@ -1,7 +1,10 @@
 #pragma once
 // The distributed request handler: per request, on the server that holds it, in microseconds.
 //
-//   1. local first: run here when a local instance predicts to finish by the deadline;
+//   1. local first: run here when a local instance predicts to finish by the deadline — unless
+//      the request (not a stream's item: its stream was admitted here) would finish strictly
+//      sooner at a peer whose report is younger than the time it would spend here (a report
+//      older than that no longer describes the peer: every other server may have read it too);
 //   2. else offload to the unvisited, reachable peer with the best predicted finish
 //      (transfer + its queue + compute) that meets the deadline — the largest margin, ties to
 //      the lower server id — and reserve that work in the local view;
@@ -42,7 +45,8 @@ class RequestHandler {
   Decision decide(Request& r, Time now, const L& local, V& view) const {
     if (!r.route.visited(self_)) r.route.enter(self_);
     const std::optional<LocalOption> here = local.best_local(r.service, now);
-    if (here && here->finish <= r.deadline) return RunLocal{here->instance, here->finish, false};
+    const bool here_in_time = here && here->finish <= r.deadline;
+    if (here_in_time && r.stream) return RunLocal{here->instance, here->finish, false};
 
     const auto peers = view.peers_hosting(r.service);
     const bool may_offload = r.route.hops() < options_.hop_limit;
@@ -64,6 +68,9 @@ class RequestHandler {
         best_finish = finish;
       }
     }
+    const bool peer_sooner = best != nullptr && here_in_time && best_finish < here->finish &&
+                             best->age < here->finish - now;
+    if (here_in_time && !peer_sooner) return RunLocal{here->instance, here->finish, false};
     if (best != nullptr) {
       const ServerId target = best->server;
       view.reserve(target, r.service, best->compute, 0.0);

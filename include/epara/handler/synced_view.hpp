@@ -32,7 +32,7 @@ class SyncedView {
         const Duration left = std::max(Duration::zero(), i.queue - age);
         if (index_of(i.service) >= by_service_.size()) continue;
         by_service_[index_of(i.service)].push_back(
-            {e.digest->server, left, i.compute, static_cast<double>(i.spare_rate)});
+            {e.digest->server, left, i.compute, static_cast<double>(i.spare_rate), age});
       }
     });
   }

@@ -25,6 +25,7 @@ struct PeerEstimate {
   Duration queue{};         ///< time to drain its queue, as of the view's knowledge now
   Duration compute{};       ///< latency of the batch a new item would join
   double spare_rate = 0.0;  ///< items per second it can still take
+  Duration age{};           ///< how old the report behind this estimate is
 };
 
 /// A type L models LocalView when, for `const L& l`, a ServiceId `s` and a Time `now`,
