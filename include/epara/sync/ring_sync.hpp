@@ -93,7 +93,7 @@ class RingSync {
   std::optional<ServerId> tick(Time now, SyncMessage& message) {
     if (pending_ && now - pending_->sent >= options_.ack_timeout) {
       const std::size_t slot = *slot_of(pending_->to);
-      suspected_[slot] = entries_[slot] ? entries_[slot]->digest->version : 0;
+      suspected_[slot] = entries_[slot] ? held_version_[slot] : 0;
       pending_.reset();
     }
     const auto to = successor(now);
@@ -188,7 +188,7 @@ class RingSync {
   static Duration age(const Entry& e, Time now) { return e.age_at_receipt + (now - e.received); }
   // Alive again: its own entry has moved on since this server gave up on it.
   bool moved_on(std::size_t slot) const {
-    return entries_[slot] && entries_[slot]->digest->version > *suspected_[slot];
+    return entries_[slot] && held_version_[slot] > *suspected_[slot];
   }
   std::optional<std::size_t> slot_of(ServerId s) const {
     const auto it =
@@ -207,8 +207,9 @@ class RingSync {
   // search over one flat array misses the cache far less than a hash map's nodes.
   std::vector<std::pair<std::size_t, std::size_t>> slot_;
   std::vector<std::optional<Entry>> entries_;  // by ring position
-  // The version of each held entry, beside it: a merge compares every incoming version with the
-  // held one, and reading it through the held digest missed the cache (a fifth of a large run).
+  // The version of each held entry (its digest's, when it holds one), kept beside it: a merge
+  // compares every incoming version with the held one, and reading it through the held digest
+  // missed the cache (a fifth of a large run). Every read of a held version uses it.
   std::vector<std::uint64_t> held_version_;
   std::vector<std::optional<std::uint64_t>> suspected_;  // version seen when it went silent
   std::optional<Pending> pending_;
