@@ -2,6 +2,8 @@
 // periodic re-placement with model load times, and faults.
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "sim/world.hpp"
 
@@ -121,7 +123,10 @@ void World::replan(Time now) {
 
 // Keeps the wanted instances already loaded on the same devices, unloads the others (their
 // queued requests are routed again from their server), loads the rest — except on a server or
-// device that is down: those wait for it to return.
+// device that is down: those wait for it to return. Make before break: an instance the plan
+// drops while it loads its service anew (same server first) serves until that load is done,
+// where its devices' memory holds it beside the plan's instances; otherwise a service moved
+// within a server would serve nothing there for a whole load time.
 void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
   std::vector<bool> keep(instances_.size(), false);
   std::vector<const InstanceSpec*> load;
@@ -137,14 +142,59 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
     }
     if (!found) load.push_back(&w);
   }
-  for (std::size_t i = 0; i < keep.size(); ++i)
-    if (instances_[i].alive && !keep[i]) kill_instance(static_cast<std::uint32_t>(i), now, true);
+  const std::size_t before = instances_.size();
+  const auto loading = [&](std::size_t i) {  // kept or new, and not serving yet
+    return instances_[i].alive && (i >= before || keep[i]) && instances_[i].active_from > now;
+  };
+  const auto reloaded = [&](ServiceId s) {
+    for (std::size_t i = 0; i < before; ++i)
+      if (loading(i) && instances_[i].spec.service == s) return true;
+    return std::any_of(load.begin(), load.end(),
+                       [&](const InstanceSpec* w) { return w->service == s && placeable(*w); });
+  };
+  std::vector<std::uint32_t> handover;
+  for (std::size_t i = 0; i < before; ++i) {
+    SimInstance& inst = instances_[i];
+    inst.replaces.clear();  // every handover is decided again
+    if (!inst.alive || keep[i]) continue;
+    if (reloaded(inst.spec.service)) {
+      handover.push_back(static_cast<std::uint32_t>(i));
+    } else {
+      kill_instance(static_cast<std::uint32_t>(i), now, true);
+    }
+  }
   for (const InstanceSpec* w : load) {
     if (!placeable(*w)) continue;
     add_instance(*w, now, now + w->config.load_time);
     ++metrics_.loads;
   }
+  for (std::uint32_t old : handover) {
+    const SimInstance& from = instances_[old];
+    std::optional<std::size_t> to;
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      if (!loading(i) || instances_[i].spec.service != from.spec.service) continue;
+      if (!to || (instances_[i].spec.server == from.spec.server &&
+                  instances_[*to].spec.server != from.spec.server))
+        to = i;
+    }
+    const bool fits = std::all_of(from.devices.begin(), from.devices.end(), [&](std::uint32_t d) {
+      return devices_[d].used <= devices_[d].memory;
+    });
+    if (to && fits) {
+      instances_[*to].replaces.push_back(old);
+    } else {
+      kill_instance(old, now, true);
+    }
+  }
   index_serving();
+}
+
+// A loaded instance takes over from the ones it replaces, and starts on what waits for it.
+void World::loaded(std::uint32_t id, Time now) {
+  if (instances_[id].alive)
+    for (std::uint32_t old : std::exchange(instances_[id].replaces, {}))
+      kill_instance(old, now, true);
+  try_start(id, now);
 }
 
 std::vector<DeviceRef> World::devices_down() const {

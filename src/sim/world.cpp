@@ -203,7 +203,7 @@ RunMetrics World::run() {
         fault(e.a, e.at);
         break;
       case EventKind::LoadDone:
-        try_start(e.a, e.at);
+        loaded(e.a, e.at);
         break;
       case EventKind::StreamOffer:
         stream_offer(e.a, e.b, e.at);

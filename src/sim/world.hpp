@@ -58,6 +58,8 @@ struct SimInstance {
   std::uint32_t timer_generation = 0;
   Time timer_at = Time::max();
   double capacity = 0.0;
+  // Instances it takes over from: they serve until it is loaded (World::apply).
+  std::vector<std::uint32_t> replaces{};
   // The work of the passes it has finished (each its heaviest item's): a server sees how long
   // its passes take against the profile, not how long the next one will.
   double finished_work = 0.0;
@@ -181,6 +183,7 @@ class World final : public SimView {
   void replan(Time now);         // every period (the strategy's), the demand measured anew
   void failure_known(Time now);  // a failure's detection delay passed: the strategy's response
   void apply(const std::vector<InstanceSpec>& wanted, Time now);
+  void loaded(std::uint32_t inst, Time now);
   bool placeable(const InstanceSpec& spec) const;
   void fault(std::uint32_t index, Time now);
 
