@@ -39,7 +39,7 @@ ObjectiveKind objective_of(const std::string& o) {
 py::object place(const PyScenario& s, const std::string& variant, const std::string& objective,
                  std::optional<double> load_budget_s, double load_penalty, int local_search_moves,
                  std::uint64_t seed, const py::object& current, const std::string& weighting,
-                 bool serve_every_service, bool spare_replicas, double attainment_floor,
+                 bool serve_every_service, bool spare_replicas, const py::object& attainment_floor,
                  double headroom) {
   SchedulerOptions o;
   o.variant = variant_of(variant);
@@ -47,7 +47,13 @@ py::object place(const PyScenario& s, const std::string& variant, const std::str
   o.weighting = parse_choice(weighting, "weighting", {Weighting::Items, Weighting::DemandShare});
   o.serve_every_service = serve_every_service;
   o.spare_replicas = spare_replicas;
-  o.attainment_floor = attainment_floor;
+  if (py::isinstance<py::str>(attainment_floor)) {
+    EPARA_EXPECTS(attainment_floor.cast<std::string>() == "auto",
+                  "attainment_floor: must be \"auto\" or a number in [0, 1]");
+    o.choose_attainment_floor = true;
+  } else {
+    o.attainment_floor = attainment_floor.cast<double>();
+  }
   o.headroom = headroom;
   if (load_budget_s) {
     EPARA_EXPECTS(*load_budget_s >= 0, "load_budget_s: must be >= 0");
@@ -177,7 +183,9 @@ void bind_placement(py::module_& m) {
         "instances are kept for free. `weighting`: items | demand-share. "
         "`serve_every_service`: every service with demand first gets one instance where one "
         "fits. `spare_replicas`: devices the objective leaves idle host spare replicas. "
-        "`attainment_floor`: every service is served up to this share of its demand first. "
+        "`attainment_floor`: every service is served up to this share of its demand first; "
+        "\"auto\": the scheduler chooses the floor that lifts the worst service most for at "
+        "most 1% of the planned items. "
         "`headroom`: plans are sized for the demand times this, the extra placed last. Returns "
         "the placement as dicts and lists.");
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,15 +58,41 @@ CLI::Option* add_spare_replicas_option(CLI::App& app, Flag& flag, std::string_vi
                                     default_note));
 }
 
-template <class Value>
-CLI::Option* add_attainment_floor_option(CLI::App& app, Value& floor,
-                                         std::string_view default_note) {
+/// --attainment-floor: a share of every service's demand served first, or one the scheduler
+/// chooses itself ("auto": SchedulerOptions::choose_attainment_floor).
+struct AttainmentFloorOption {
+  bool choose = false;
+  double share = 0.0;
+};
+
+inline CLI::Option* add_attainment_floor_option(CLI::App& app,
+                                                std::optional<AttainmentFloorOption>& floor,
+                                                std::string_view default_note) {
+  const CLI::Validator auto_or_share(
+      [](std::string& text) -> std::string {
+        if (text == "auto") return {};
+        try {
+          std::size_t used = 0;
+          const double share = std::stod(text, &used);
+          if (used == text.size() && share >= 0.0 && share <= 1.0) return {};
+        } catch (const std::exception&) {  // not a number: the message below
+        }
+        return fmt::format("must be \"auto\" or a number in [0, 1] (got '{}')", text);
+      },
+      "auto|[0,1]");
   return app
-      .add_option("--attainment-floor", floor,
-                  fmt::format("Serve every service up to this share of its demand (0 to 1) "
-                              "before the weighting places the rest; default: {}",
-                              default_note))
-      ->check(CLI::Range(0.0, 1.0));
+      .add_option_function<std::string>(
+          "--attainment-floor",
+          [&floor](const std::string& text) {
+            floor = text == "auto" ? AttainmentFloorOption{true, 0.0}
+                                   : AttainmentFloorOption{false, std::stod(text)};
+          },
+          fmt::format("Serve every service up to this share of its demand (0 to 1) before the "
+                      "weighting places the rest; auto: the scheduler chooses the floor that "
+                      "lifts the worst service most for at most 1% of the planned items; "
+                      "default: {}",
+                      default_note))
+      ->check(auto_or_share);
 }
 
 inline Scenario load_scenario_or_testbed(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -32,6 +33,12 @@ void print_summary(const Scenario& s, const Placement& p, const SchedulerOptions
       p.served, p.demand, p.demand > 0 ? 100.0 * p.served / p.demand : 100.0, p.instances.size(),
       p.loads.size(), format_duration(p.load_time), p.instances.size() - p.loads.size(),
       p.unloads.size());
+  if (o.choose_attainment_floor || o.attainment_floor > 0.0)
+    fmt::print("attainment floor {:g}{}\n", p.attainment_floor,
+               o.choose_attainment_floor
+                   ? fmt::format(" (chosen: at most {:g}% of the planned items given up)",
+                                 100 * o.attainment_floor_cost)
+                   : "");
   fmt::print("{} objective evaluations over {} candidates; {}{}; {:.3g} s\n\n", p.evaluations,
              p.candidates, to_string(p.termination),
              p.singleton ? " (the best single instance beat the greedy set)" : "", seconds);
@@ -126,15 +133,9 @@ void print_optimum(const Scenario& s, const std::vector<Demand>& demand,
       bound::optimal_placement(ground, {.time_limit_s = seconds,
                                         .serve_every_service = options.serve_every_service,
                                         .max_min = true});
-  double worst = 1.0;
-  std::string worst_name = "-";
-  for (const ServiceOutcome& o : placement.services) {
-    if (o.demand <= 0 || o.status == ServiceStatus::Unplaceable) continue;
-    if (o.served / o.demand < worst) {
-      worst = o.served / o.demand;
-      worst_name = s.service(o.service).name;
-    }
-  }
+  const std::optional<ServiceOutcome> least = worst_service(placement);
+  const double worst = least ? least->served / least->demand : 1.0;
+  const std::string worst_name = least ? s.service(least->service).name : "-";
   const bool found = fair.proven || std::any_of(fair.instances.begin(), fair.instances.end(),
                                                 [](int n) { return n > 0; });
   const std::string optimum =
@@ -157,7 +158,8 @@ int main(int argc, char** argv) {
       "maximization of the SLO-feasible demand they serve (state-aware)."};
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
-  double budget_s = -1, penalty = 0, optimal_s = 0, load = 1, floor = 0, headroom = 1;
+  double budget_s = -1, penalty = 0, optimal_s = 0, load = 1, headroom = 1;
+  std::optional<cli::AttainmentFloorOption> floor;
   bool json = false, serve_every_service = true, spare_replicas = true;
   app.add_option("scenario", scenario_path, "Scenario JSON (default: the embedded testbed)");
   app.add_option("--current", current_path,
@@ -213,7 +215,10 @@ int main(int argc, char** argv) {
     options.weighting = *parse_weighting(weighting);
     options.serve_every_service = serve_every_service;
     options.spare_replicas = spare_replicas;
-    options.attainment_floor = floor;
+    if (floor) {
+      options.choose_attainment_floor = floor->choose;
+      options.attainment_floor = floor->share;
+    }
     options.headroom = headroom;
     if (budget_s >= 0) options.load_budget = from_seconds(budget_s);
     options.load_penalty = penalty;

@@ -397,7 +397,8 @@ int main(int argc, char** argv) {
   std::optional<std::string> weighting;
   std::optional<bool> serve_every_service, spare_replicas;
   std::optional<std::uint64_t> seed;
-  std::optional<double> duration, warmup, load, burstiness, scale, floor;
+  std::optional<double> duration, warmup, load, burstiness, scale;
+  std::optional<cli::AttainmentFloorOption> floor;
   double target = 0.99;
   int seeds = 1;
   bool needed = false, no_progress = false;
@@ -454,7 +455,12 @@ int main(int argc, char** argv) {
     if (weighting) config.weighting = *parse_weighting(*weighting);
     if (serve_every_service) config.serve_every_service = *serve_every_service;
     if (spare_replicas) config.spare_replicas = *spare_replicas;
-    if (floor) config.attainment_floor = *floor;
+    if (floor) {
+      config.choose_attainment_floor = floor->choose;
+      config.attainment_floor = floor->share;
+    }
+    // A device fault of a GPU the scaled cluster lacks has nothing to fail.
+    if (scale) config.faults = faults_within(scenario, std::move(config.faults));
     if (burstiness) {
       config.arrivals = ArrivalProcess::Gamma;
       config.burstiness = *burstiness;

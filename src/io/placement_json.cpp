@@ -133,7 +133,8 @@ std::string placement_to_json(const Placement& p, const Scenario& scenario) {
                        {"best_singleton", p.singleton},
                        {"evaluations", p.evaluations},
                        {"candidates", p.candidates},
-                       {"load_time_s", to_seconds(p.load_time)}};
+                       {"load_time_s", to_seconds(p.load_time)},
+                       {"attainment_floor", p.attainment_floor}};
   ordered_json root{{"summary", std::move(summary)},   {"instances", std::move(instances)},
                     {"loads", std::move(loads)},       {"unloads", std::move(unloads)},
                     {"services", std::move(services)}, {"devices", std::move(devices)}};

@@ -124,8 +124,13 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (auto x = n.find("serve_every_service")) c.serve_every_service = x->boolean();
   if (auto x = n.find("spare_replicas")) c.spare_replicas = x->boolean();
   if (auto x = n.find("attainment_floor")) {
-    c.attainment_floor = x->non_negative();
-    if (c.attainment_floor > 1.0) x->fail("must be in [0, 1]");
+    if (x->raw().is_string()) {
+      c.choose_attainment_floor = x->choice<bool>({{"auto", true}});
+    } else {
+      c.choose_attainment_floor = false;
+      c.attainment_floor = x->non_negative();
+      if (c.attainment_floor > 1.0) x->fail("must be \"auto\" or in [0, 1]");
+    }
   }
   if (auto x = n.find("interference")) {
     c.interference = x->positive();

@@ -79,6 +79,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK_FALSE(c.serve_every_service);
   CHECK_FALSE(c.spare_replicas);
   CHECK(c.attainment_floor == 0.25);
+  CHECK_FALSE(c.choose_attainment_floor);
   CHECK(c.interference == 1.3);
   CHECK(c.handler.hop_limit == 2);
   REQUIRE(c.faults.size() == 3);
@@ -91,6 +92,14 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.trace->origins.size() == 2);
   CHECK(c.trace->speedup == 4);
   CHECK(c.trace->prefill_weight == 0.2);
+}
+
+TEST_CASE("attainment_floor auto lets the scheduler choose the floor", "[io][sim]") {
+  const sim::SimulationConfig automatic =
+      parse(scenario_with(Json::parse(R"({"attainment_floor": "auto"})")));
+  CHECK(automatic.choose_attainment_floor);
+  CHECK(automatic.attainment_floor == 0.0);
+  CHECK_FALSE(sim::SimulationConfig{}.choose_attainment_floor);
 }
 
 TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
@@ -107,7 +116,9 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"serve_every_service": 1})", "simulation.serve_every_service: expected true or false"},
       {R"({"spare_replicas": "yes"})", "simulation.spare_replicas: expected true or false"},
       {R"({"sync_loss": 1.5})", "simulation.sync_loss: must be in [0, 1]"},
-      {R"({"attainment_floor": 1.5})", "simulation.attainment_floor: must be in [0, 1]"},
+      {R"({"attainment_floor": 1.5})",
+       "simulation.attainment_floor: must be \"auto\" or in [0, 1]"},
+      {R"({"attainment_floor": "fair"})", "simulation.attainment_floor: must be one of 'auto'"},
       {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},
       {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},

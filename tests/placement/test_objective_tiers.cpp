@@ -130,3 +130,48 @@ TEST_CASE("headroom and floor outside their ranges are refused") {
   CHECK_THROWS_WITH(placement_ground_set(world.scenario, world.demand(1, 1), {}, bad),
                     Catch::Contains("attainment floor"));
 }
+
+TEST_CASE("a floor the scheduler chooses lifts the worst service within the items it may cost") {
+  // Over random instances: the chosen placement serves at least (1 - cost) of the items the
+  // placement without a floor serves, its worst service is planned no lower, and its floor is
+  // one of the ladder's; some instances take a floor, and at cost 0 none loses an item.
+  std::mt19937_64 rng(91);
+  int lifted = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto world = testing::random_placement(rng, {6, 4, 5, false, true, 3});
+    const std::vector<Demand>& demand = world->scenario.demand;
+    SchedulerOptions fixed;
+    fixed.serve_every_service = trial % 2 == 0;
+    fixed.headroom = 1.2;
+    const Placement none = schedule(world->scenario, demand, {}, fixed);
+    const auto worst_of = [](const Placement& p) {
+      const auto w = worst_service(p);
+      return w ? w->served / w->demand : 1.0;
+    };
+    for (const double cost : {0.0, 0.05}) {
+      SchedulerOptions chosen = fixed;
+      chosen.choose_attainment_floor = true;
+      chosen.attainment_floor_cost = cost;
+      const Placement p = schedule(world->scenario, demand, {}, chosen);
+      CHECK(p.served >= (1.0 - cost) * none.served - 1e-6);
+      CHECK(worst_of(p) >= worst_of(none));
+      CHECK((p.attainment_floor == 0.0 || p.attainment_floor == 0.25 || p.attainment_floor == 0.5 ||
+             p.attainment_floor == 0.75 || p.attainment_floor == 1.0));
+      if (p.attainment_floor > 0.0) {
+        CHECK(worst_of(p) > worst_of(none));
+        ++lifted;
+      }
+    }
+  }
+  CHECK(lifted > 0);
+}
+
+TEST_CASE("the floor's cost outside [0, 1] is refused") {
+  std::mt19937_64 rng(5);
+  const auto world = testing::random_placement(rng, {3, 2, 2, false, true, 2});
+  SchedulerOptions bad;
+  bad.choose_attainment_floor = true;
+  bad.attainment_floor_cost = 1.5;
+  CHECK_THROWS_WITH(schedule(world->scenario, world->scenario.demand, {}, bad),
+                    Catch::Contains("floor's cost"));
+}

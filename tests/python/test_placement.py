@@ -102,3 +102,14 @@ def test_place_headroom_and_floor(testbed):
         epara.place(testbed, attainment_floor=1.5)
     with pytest.raises(ValueError, match="headroom"):
         epara.place(testbed, headroom=0.5)
+
+
+def test_place_chooses_its_floor(testbed):
+    plain = epara.place(testbed, headroom=1.2)
+    chosen = epara.place(testbed, headroom=1.2, attainment_floor="auto")
+    assert chosen["summary"]["attainment_floor"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert plain["summary"]["attainment_floor"] == 0.0
+    # A chosen floor gives up at most 1% of the items planned without one.
+    assert chosen["summary"]["served_per_s"] >= 0.99 * plain["summary"]["served_per_s"] - 1e-6
+    with pytest.raises(ValueError, match="auto"):
+        epara.place(testbed, attainment_floor="fair")

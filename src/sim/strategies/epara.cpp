@@ -173,6 +173,7 @@ class Epara final : public Strategy {
     // extra is placed after every service's demand (SchedulerOptions::headroom).
     options.headroom = 1.2;
     options.attainment_floor = sim.config().attainment_floor;
+    options.choose_attainment_floor = sim.config().choose_attainment_floor;
     const Placement p = schedule(s, demand, loaded, options);
     std::vector<InstanceSpec> out;
     std::map<ServiceId, std::map<int, int>> splits;          // per service: instances by plan split
