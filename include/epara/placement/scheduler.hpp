@@ -59,8 +59,9 @@ struct SchedulerOptions {
   /// costs the other services more than that share is not. Five placements instead of one.
   bool choose_attainment_floor = false;
   /// The share of planned items a chosen floor may give up (0 to 1). The default, 1%, is from
-  /// the sweep in docs/results.md ("A floor the scheduler chooses"): at 2% the simulated
-  /// goodput of `large` x4 fell 3.4%, at 0.5% its worst service gained 15 points instead of 44.
+  /// a sweep on `large` x4 (docs/results.md, "Make before break, and a floor the scheduler
+  /// chooses"): at 2% the simulated goodput fell 3.4%, at 0.5% the worst service gained 15
+  /// points instead of 44.
   double attainment_floor_cost = 0.01;
   /// Σ load time of new loads this period may not exceed this (cost-benefit greedy with the
   /// best-singleton fix); Duration::max(): no budget.
