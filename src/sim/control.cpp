@@ -146,18 +146,17 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
   const auto loading = [&](std::size_t i) {  // kept or new, and not serving yet
     return instances_[i].alive && (i >= before || keep[i]) && instances_[i].active_from > now;
   };
-  const auto reloaded = [&](ServiceId s) {
-    for (std::size_t i = 0; i < before; ++i)
-      if (loading(i) && instances_[i].spec.service == s) return true;
-    return std::any_of(load.begin(), load.end(),
-                       [&](const InstanceSpec* w) { return w->service == s && placeable(*w); });
-  };
+  std::vector<bool> reloaded(scenario_.services.size(), false);  // a new instance is loading
+  for (std::size_t i = 0; i < before; ++i)
+    if (loading(i)) reloaded[index_of(instances_[i].spec.service)] = true;
+  for (const InstanceSpec* w : load)
+    if (placeable(*w)) reloaded[index_of(w->service)] = true;
   std::vector<std::uint32_t> handover;
   for (std::size_t i = 0; i < before; ++i) {
     SimInstance& inst = instances_[i];
     inst.replaces.clear();  // every handover is decided again
     if (!inst.alive || keep[i]) continue;
-    if (reloaded(inst.spec.service)) {
+    if (reloaded[index_of(inst.spec.service)]) {
       handover.push_back(static_cast<std::uint32_t>(i));
     } else {
       kill_instance(static_cast<std::uint32_t>(i), now, true);
