@@ -58,7 +58,8 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   }
   if (auto x = n.find("sync_period_ms")) d.sync_period = from_ms(x->positive());
   if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = from_ms(x->positive());
-  if (d.entry_ttl <= d.sync_period) n.fail("entry_ttl_ms must exceed sync_period_ms");
+  // A node leaves the live set after several silent periods, not one late acknowledgement.
+  if (d.entry_ttl < 3 * d.sync_period) n.fail("entry_ttl_ms must be at least 3 x sync_period_ms");
   if (auto x = n.find("placement_period_s")) d.placement_period = from_seconds(x->positive());
   if (auto x = n.find("scheduler")) {
     const std::string who = x->name();

@@ -63,6 +63,16 @@ std::vector<LoadedInstance> parse_loaded_instances(std::string_view json_text,
   return out;
 }
 
+std::string loaded_instances_to_json(const std::vector<LoadedInstance>& instances,
+                                     const Scenario& scenario) {
+  ordered_json out = ordered_json::array();
+  for (const LoadedInstance& i : instances)
+    out.push_back({{"service", scenario.service(i.service).name},
+                   {"server", scenario.cluster.server(i.server).name},
+                   {"devices", devices_to_json(i.devices)}});
+  return ordered_json{{"instances", std::move(out)}}.dump();
+}
+
 std::vector<Demand> parse_demand(std::string_view json_text, std::string_view source,
                                  const Scenario& scenario) {
   const nlohmann::json document = detail::parse_json(json_text, source);

@@ -146,7 +146,7 @@ std::optional<LocalInstances::Outlook> LocalInstances::outlook(ServiceId service
       1e9 * static_cast<double>(replicas) / std::max(1.0, static_cast<double>(item_ns));
   return Outlook{Duration{item_ns * static_cast<std::int64_t>(rounds * batch)},
                  Duration{item_ns * static_cast<std::int64_t>(joins)},
-                 std::max(0.0, capacity - estimates_.at(service)->rate.load())};
+                 std::max(0.0, capacity - estimates_.at(service)->submitted.rate(exec::now()))};
 }
 
 std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time now) const {
@@ -164,13 +164,7 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
     if (it == running_.end()) return {};
     r = it->second;
   }
-  Estimate& e = *estimates_.at(service);
-  const std::int64_t now_ns = exec::now().time_since_epoch().count();
-  const std::int64_t gap = now_ns - e.last_arrival_ns.exchange(now_ns);
-  if (gap > 0) {  // smoothed items per second over ~20 arrivals
-    const double instant = static_cast<double>(items) * 1e9 / static_cast<double>(gap);
-    e.rate = 0.95 * e.rate.load() + 0.05 * instant;
-  }
+  estimates_.at(service)->submitted.add(exec::now(), items);
   const std::size_t in = input_size(service);
   std::vector<std::future<exec::Result>> futures;
   for (std::size_t i = 0; i < items; ++i)
@@ -197,13 +191,6 @@ std::vector<InstanceDigest> LocalInstances::digests() const {
   for (ServiceId s : services)
     if (const auto o = outlook(s))
       out.push_back({s, o->queue, o->compute, static_cast<float>(o->spare_rate)});
-  return out;
-}
-
-std::vector<DemandDigest> LocalInstances::demand() const {
-  std::vector<DemandDigest> out;
-  for (const auto& [s, e] : estimates_)
-    if (e->rate.load() > 0) out.push_back({s, static_cast<float>(e->rate.load())});
   return out;
 }
 

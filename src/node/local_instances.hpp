@@ -1,8 +1,8 @@
 #pragma once
 // The instances this node runs: one data-parallel executor per placed service (replicas = its
 // instances here) on the service's reference model (cuBLAS on the node's GPUs when it has any,
-// Eigen on the CPU otherwise), with running estimates of pass time and
-// arrival rate. Models the handler's LocalView; thread-safe.
+// Eigen on the CPU otherwise), with running estimates of pass time and of the rate of items
+// submitted (counted over the last second). Models the handler's LocalView; thread-safe.
 
 #include <atomic>
 #include <future>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "epara/exec/data_parallel_executor.hpp"
+#include "epara/exec/rate_meter.hpp"
 #include "epara/handler/views.hpp"
 #include "epara/model/scenario.hpp"
 #include "epara/node/deployment.hpp"
@@ -43,7 +44,6 @@ class LocalInstances {
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
                                                 std::size_t items, Time deadline);
   std::vector<InstanceDigest> digests() const;
-  std::vector<DemandDigest> demand() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
   /// A pass of a full batch here, from the compute time per item: measured once at start, then
@@ -62,10 +62,9 @@ class LocalInstances {
     std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
     int replicas = 0;
   };
-  struct Estimate {                        // per service, updated as passes run and requests arrive
-    std::atomic<std::int64_t> item_ns{0};  // compute per item of a pass, smoothed
-    std::atomic<double> rate{0.0};         // items/s, exponentially smoothed
-    std::atomic<std::int64_t> last_arrival_ns{0};
+  struct Estimate {  // per service, updated as passes run and items are submitted
+    std::atomic<std::int64_t> item_ns{0};                        // compute per item, smoothed
+    exec::RateMeter submitted{std::chrono::milliseconds(1000)};  // items/s run here
   };
   /// What a new item of `service` would meet here now; nullopt when it has no instance.
   struct Outlook {

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "epara/exec/plan_policy.hpp"
 #include "epara/io/placement_json.hpp"
 #include "epara/parallel/allocator.hpp"
+#include "epara/placement/periodic_replacement.hpp"
 #include "epara/placement/scheduler.hpp"
 #include "inference_service.hpp"
 #include "peer_service.hpp"
@@ -81,11 +83,13 @@ Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream
   EPARA_EXPECTS(deployment_.node(self) != nullptr,
                 fmt::format("server '{}' runs no node in the deployment",
                             scenario_.cluster.servers[index_of(self)].name));
+  for (const ModelSpec& m : deployment_.models)
+    entering_.emplace(m.service, std::make_unique<exec::RateMeter>(deployment_.placement_period));
   // Every node computes the same first placement from the same scenario: no coordination.
   std::set<ServerId> all;
   for (const NodeAddress& n : deployment_.nodes) all.insert(n.server);
   placed_live_ = all;
-  apply_placement(0, compute_placement(all));
+  apply_placement(0, compute_placement(all, scenario_.demand));
   inference_service_ = std::make_unique<InferenceService>(*this);
   peer_service_ = std::make_unique<PeerService>(*this);
 }
@@ -152,6 +156,7 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
   r.deadline = deadline;
   r.payload = Bytes{static_cast<std::int64_t>(rows.size() * sizeof(float))};
   r.route = route;
+  if (route.count == 0) entering_.at(service)->add(r.arrival, items);  // from a client
   Decision decision;
   {
     std::lock_guard lock(state_mutex_);
@@ -256,7 +261,7 @@ void Node::sync_loop() {
     std::optional<Outgoing> out;
     {
       std::lock_guard lock(state_mutex_);
-      sync_.refresh({self_, 0, Bytes{}, instances_.digests(), instances_.demand()}, now);
+      sync_.refresh({self_, 0, Bytes{}, instances_.digests(), entering_demand(now)}, now);
       out = sync_.tick(now);
       view_.rebuild(sync_, now);
     }
@@ -289,8 +294,37 @@ std::set<ServerId> Node::live_servers(Time now) {
   std::lock_guard lock(state_mutex_);
   std::set<ServerId> live{self_};
   for (const NodeAddress& n : deployment_.nodes)
-    if (sync_.entry(n.server, now) != nullptr && !sync_.suspects(n.server)) live.insert(n.server);
+    if (sync_.entry(n.server, now) != nullptr) live.insert(n.server);
   return live;
+}
+
+std::vector<DemandDigest> Node::entering_demand(Time now) const {
+  std::vector<DemandDigest> out;
+  for (const auto& [service, meter] : entering_)
+    if (const double rate = meter->rate(now); rate > 0)
+      out.push_back({service, static_cast<float>(rate)});
+  return out;
+}
+
+std::vector<Demand> Node::demand_to_place(const std::set<ServerId>& live, Time now) {
+  std::vector<Demand> observed;
+  {
+    std::lock_guard lock(state_mutex_);
+    for (ServerId server : live)
+      if (const auto* e = sync_.entry(server, now))
+        for (const DemandDigest& d : e->digest->demand)
+          if (deployment_.model(d.service) && std::isfinite(d.rate) && d.rate > 0)
+            observed.push_back(
+                demand_measured(d.service, server, scenario_.service(d.service).slo, d.rate));
+  }
+  std::vector<Demand> demand = planned_demand_.add(std::move(observed));
+  // The declared demand stands for what no client has sent yet: a cloud starting up, or
+  // between bursts, keeps capacity where the operator expects traffic.
+  std::set<ServiceId> seen;
+  for (const Demand& d : demand) seen.insert(d.service);
+  for (const Demand& d : scenario_.demand)
+    if (!seen.count(d.service)) demand.push_back(d);
+  return demand;
 }
 
 void Node::scheduler_loop() {
@@ -312,7 +346,8 @@ void Node::scheduler_loop() {
     }
     if (due) {
       last_run = now;
-      const std::string placement = compute_placement(live);
+      const std::vector<Demand> demand = demand_to_place(live, now);
+      const std::string placement = compute_placement(live, demand);
       std::uint64_t epoch = 0;
       {
         std::lock_guard lock(state_mutex_);
@@ -331,32 +366,49 @@ void Node::scheduler_loop() {
         epara::peer::PlacementReply reply;
         (void)peer(s).PushPlacement(&context, request, &reply);  // a lost node drops out of live
       }
-      std::vector<std::string> names;
+      std::vector<std::string> names, planned;
       for (ServerId s : live) names.push_back(scenario_.cluster.servers[index_of(s)].name);
-      say(fmt::format("placement epoch {} for {} live nodes ({})", epoch, live.size(),
-                      fmt::join(names, ", ")));
+      for (const Demand& d : demand)
+        if (live.count(d.origin))
+          planned.push_back(fmt::format("{} {:.0f}/s at {}", scenario_.service(d.service).name,
+                                        d.items(scenario_.service(d.service).slo).per_second,
+                                        scenario_.cluster.servers[index_of(d.origin)].name));
+      say(fmt::format("placement epoch {} for {} live nodes ({}); demand: {}", epoch, live.size(),
+                      fmt::join(names, ", "), fmt::join(planned, ", ")));
     }
     stop_lock.lock();
   }
 }
 
-std::string Node::compute_placement(const std::set<ServerId>& live) {
+std::string Node::compute_placement(const std::set<ServerId>& live,
+                                    const std::vector<Demand>& demand) {
   Scenario reachable = scenario_;  // servers without a live node hold no devices
   for (std::size_t i = 0; i < reachable.cluster.servers.size(); ++i)
     if (!live.count(id_at<ServerId>(i))) {
       reachable.cluster.servers[i].gpus.clear();
       reachable.cluster.servers[i].cpu.reset();
     }
-  std::vector<Demand> demand;
-  for (const Demand& d : scenario_.demand)
-    if (live.count(d.origin)) demand.push_back(d);
+  std::vector<Demand> at_live;  // a dead origin's clients come back through a live node
+  for (const Demand& d : demand)
+    if (live.count(d.origin)) at_live.push_back(d);
   std::vector<LoadedInstance> loaded;
   {
     std::lock_guard lock(state_mutex_);
     for (const LoadedInstance& li : placed_)
       if (live.count(li.server)) loaded.push_back(li);
   }
-  return io::placement_to_json(schedule(reachable, demand, loaded), reachable);
+  // As the simulator's EPARA places: plans with headroom, a load that must pay for itself
+  // once something runs, and instances nothing new wants kept.
+  SchedulerOptions options;
+  options.headroom = planned_headroom;
+  if (!loaded.empty()) options.load_penalty = replacement_load_penalty;
+  const Placement placement = schedule(reachable, at_live, loaded, options);
+  std::vector<LoadedInstance> instances;
+  for (const PlacedInstance& i : placement.instances)
+    instances.push_back({i.service, i.server, i.devices});
+  for (LoadedInstance& kept : kept_idle<LoadedInstance>(loaded, instances))
+    instances.push_back(std::move(kept));
+  return io::loaded_instances_to_json(instances, reachable);
 }
 
 bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_json) {

@@ -17,12 +17,14 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "epara/exec/rate_meter.hpp"
 #include "epara/handler/request_handler.hpp"
 #include "epara/handler/synced_view.hpp"
 #include "epara/model/scenario.hpp"
 #include "epara/node/deployment.hpp"
 #include "epara/peer.grpc.pb.h"
 #include "epara/placement/ground_set.hpp"
+#include "epara/placement/peak_demand.hpp"
 #include "epara/sync/ring_sync.hpp"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "local_instances.hpp"
@@ -80,8 +82,16 @@ class Node {
 
   void sync_loop();
   void scheduler_loop();
+  /// The nodes whose state has not expired: a node leaves after entry_ttl of silence (several
+  /// periods), not after one late acknowledgement.
   std::set<ServerId> live_servers(Time now);
-  std::string compute_placement(const std::set<ServerId>& live);
+  /// Per service, the demand entering here from clients (items/s over the placement period).
+  std::vector<DemandDigest> entering_demand(Time now) const;
+  /// What the next placement plans for: the peak of the last periods' demand observed at the
+  /// live nodes; a service no client has sent to in them keeps its declared demand.
+  std::vector<Demand> demand_to_place(const std::set<ServerId>& live, Time now);
+  /// The placement for `demand` on the live nodes, from what they run now (as JSON instances).
+  std::string compute_placement(const std::set<ServerId>& live, const std::vector<Demand>& demand);
   epara::peer::Peer::Stub& peer(ServerId server);
   grpc::Status offload(ServerId target, ServiceId service, const std::vector<float>& rows,
                        std::size_t items, Time deadline, const Route& route, Served& out);
@@ -95,6 +105,7 @@ class Node {
   std::ostream& log_;
   std::mutex log_mutex_;
   LocalInstances instances_;
+  std::map<ServiceId, std::unique_ptr<exec::RateMeter>> entering_;  // per served service
   const RequestHandler handler_;
 
   std::mutex apply_mutex_;  // one placement applied at a time, in epoch order
@@ -103,6 +114,7 @@ class Node {
   SyncedView view_;
   std::vector<LoadedInstance> placed_;  // the applied placement's instances
   std::set<ServerId> placed_live_;      // the live set it was computed for
+  PeakDemand planned_demand_;           // the scheduler thread's
   std::atomic<std::uint64_t> placement_epoch_{no_placement};
   std::uint64_t newest_epoch_seen_ = 0;
 

@@ -329,14 +329,8 @@ std::vector<Demand> World::measured_demand(Time now) const {
     for (std::size_t o = 0; o < arrivals_since_replan_[s].size(); ++o) {
       const auto n = arrivals_since_replan_[s][o];
       if (n == 0) continue;
-      Demand d{id_at<ServiceId>(s), id_at<ServerId>(o), Rate{}, 0};
-      const double rate = static_cast<double>(n) / period;
-      if (spec.slo.is_latency()) {
-        d.rate = Rate{rate};
-      } else {
-        d.streams = std::max(1, static_cast<int>(std::lround(rate / spec.slo.rate.per_second)));
-      }
-      out.push_back(d);
+      out.push_back(demand_measured(id_at<ServiceId>(s), id_at<ServerId>(o), spec.slo,
+                                    static_cast<double>(n) / period));
     }
   }
   return out;

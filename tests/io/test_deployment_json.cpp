@@ -53,8 +53,8 @@ TEST_CASE("deployment errors name the field", "[io]") {
                 "models": [{"service": "m", "model": "dense", "widths": [4]}]})"),
       "cloud.json: deployment.models[0].widths: give at least an input and an output width");
   CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
-                "sync_period_ms": 100, "entry_ttl_ms": 50})"),
-                    "cloud.json: deployment: entry_ttl_ms must exceed sync_period_ms");
+                "sync_period_ms": 100, "entry_ttl_ms": 250})"),
+                    "cloud.json: deployment: entry_ttl_ms must be at least 3 x sync_period_ms");
   CHECK_THROWS_WITH(
       parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [], "scheduler": "b"})"),
       "cloud.json: deployment.scheduler: 'b' runs no node");

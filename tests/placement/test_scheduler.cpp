@@ -407,6 +407,17 @@ TEST_CASE("a placement written as JSON is the next period's input") {
   }
 }
 
+TEST_CASE("loaded instances written as JSON read back as they were") {
+  const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
+  std::vector<LoadedInstance> instances;
+  for (const PlacedInstance& i : schedule(s, s.demand, {}).instances)
+    instances.push_back({i.service, i.server, i.devices});
+  REQUIRE(!instances.empty());
+  CHECK(io::parse_loaded_instances(io::loaded_instances_to_json(instances, s), "p.json", s) ==
+        instances);
+  CHECK(io::parse_loaded_instances(io::loaded_instances_to_json({}, s), "p.json", s).empty());
+}
+
 TEST_CASE("bad placement and demand files name the field") {
   const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
   const auto bad = [&](const char* text) {

@@ -17,6 +17,11 @@ std::vector<LoadedInstance> parse_loaded_instances(std::string_view json_text,
                                                    std::string_view source,
                                                    const Scenario& scenario);
 
+/// Writes {"instances": [{"service", "server", "devices"}, ...]}: what parse_loaded_instances
+/// reads back.
+std::string loaded_instances_to_json(const std::vector<LoadedInstance>& instances,
+                                     const Scenario& scenario);
+
 /// Reads {"demand": [...]} in the scenario file's demand format, against `scenario`'s names.
 std::vector<Demand> parse_demand(std::string_view json_text, std::string_view source,
                                  const Scenario& scenario);

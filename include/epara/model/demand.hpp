@@ -1,6 +1,7 @@
 #pragma once
 // Offered load: how much work each service receives, and where it enters the cluster.
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -33,6 +34,19 @@ struct Demand {
   }
   friend bool operator==(const Demand&, const Demand&) = default;
 };
+
+/// The demand that `items_per_second` measured of a service entering at `origin` amounts to:
+/// that rate for a latency-sensitive service; for a frequency-sensitive one, the nearest whole
+/// number of streams at the SLO's rate (at least one: something was measured).
+inline Demand demand_measured(ServiceId service, ServerId origin, const Slo& slo,
+                              double items_per_second) {
+  Demand d{service, origin, Rate{}, 0};
+  if (slo.is_latency())
+    d.rate = Rate{items_per_second};
+  else
+    d.streams = std::max(1, static_cast<int>(std::lround(items_per_second / slo.rate.per_second)));
+  return d;
+}
 
 /// The load of one service summed over origins: what the allocator sizes a plan for.
 struct Load {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "epara/placement/peak_demand.hpp"
+#include "epara/placement/periodic_replacement.hpp"
 #include "epara/placement/scheduler.hpp"
 #include "sim/strategies/builtins.hpp"
 #include "sim/strategies/support.hpp"
@@ -56,20 +58,7 @@ class Epara final : public Strategy {
   }
 
   std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time now) override {
-    // Plan for the peak of the last few periods: demand is noisy and loads take seconds, so
-    // capacity follows it up at once and down slowly.
-    history_.push_back(sim.measured_demand(now));
-    if (history_.size() > 3) history_.erase(history_.begin());
-    std::map<std::pair<ServiceId, ServerId>, Demand> peak;
-    for (const auto& period : history_)
-      for (const Demand& d : period) {
-        Demand& p = peak.try_emplace({d.service, d.origin}, d).first->second;
-        p.rate = Rate{std::max(p.rate.per_second, d.rate.per_second)};
-        p.streams = std::max(p.streams, d.streams);
-      }
-    std::vector<Demand> demand;
-    for (auto& [key, d] : peak) demand.push_back(d);
-    planned_ = std::move(demand);
+    planned_ = peak_.add(sim.measured_demand(now));  // capacity up at once, down slowly
     return replace(sim);
   }
 
@@ -144,20 +133,11 @@ class Epara final : public Strategy {
   std::vector<InstanceSpec> replace(SimView& sim) {
     SchedulerOptions options;
     options.unavailable = sim.devices_down();  // failed servers and devices take nothing new
-    options.load_penalty = 0.05;  // a load must pay for itself: keep what serves nearly as well
+    options.load_penalty = replacement_load_penalty;
     const std::vector<LoadedInstance> loaded = sim.loaded();
     std::vector<InstanceSpec> wanted = place(sim, planned_, loaded, options);
-    // State-aware: an instance loaded now whose devices nothing new wants stays loaded — it
-    // costs nothing and absorbs the next burst (the simulator keeps it as it is).
-    for (const LoadedInstance& li : loaded) {
-      const bool taken = std::any_of(wanted.begin(), wanted.end(), [&](const InstanceSpec& w) {
-        if (w.server != li.server) return false;
-        for (DeviceSlot d : w.devices)
-          if (std::find(li.devices.begin(), li.devices.end(), d) != li.devices.end()) return true;
-        return false;
-      });
-      if (!taken) wanted.push_back({li.service, li.server, li.devices, {}});
-    }
+    for (const LoadedInstance& li : kept_idle<InstanceSpec>(loaded, wanted))
+      wanted.push_back({li.service, li.server, li.devices, {}});
     return wanted;
   }
 
@@ -168,10 +148,7 @@ class Epara final : public Strategy {
     options.weighting = sim.config().weighting;
     options.serve_every_service = sim.config().serve_every_service;
     options.spare_replicas = sim.config().spare_replicas;
-    // Plans carry 20% more than the demand they are made for: arrivals are bursty, and a
-    // stream or a batch that lands on a replica running at its planned utilization waits. The
-    // extra is placed after every service's demand (SchedulerOptions::headroom).
-    options.headroom = 1.2;
+    options.headroom = planned_headroom;
     options.attainment_floor = sim.config().attainment_floor;
     options.choose_attainment_floor = sim.config().choose_attainment_floor;
     const Placement p = schedule(s, demand, loaded, options);
@@ -211,10 +188,10 @@ class Epara final : public Strategy {
     return out;
   }
 
-  std::map<ServiceId, int> split_;            // replicas a stream is spread over, per service
-  StreamLoad stream_load_;                    // stream items per second assigned to each server
-  std::vector<std::vector<Demand>> history_;  // measured demand of the last periods
-  std::vector<Demand> planned_;               // the demand the last placement was made for
+  std::map<ServiceId, int> split_;  // replicas a stream is spread over, per service
+  StreamLoad stream_load_;          // stream items per second assigned to each server
+  PeakDemand peak_;                 // the peak of the last periods' measured demand
+  std::vector<Demand> planned_;     // the demand the last placement was made for
 };
 
 }  // namespace
