@@ -225,6 +225,9 @@ int main(int argc, char** argv) {
         fmt::print("{} per second: {}\n", code, fmt::join(by_second, " "));
     }
     if (!json_path.empty()) {
+      std::vector<std::uint64_t> sent_by_second(tally.good_by_second.size(), 0);
+      for (const double at : arrivals)
+        ++sent_by_second[std::min(static_cast<std::size_t>(at), sent_by_second.size() - 1)];
       const nlohmann::json j{{"sent", arrivals.size()},
                              {"answered", answered},
                              {"in_slo", tally.in_slo},
@@ -234,6 +237,7 @@ int main(int argc, char** argv) {
                              {"goodput_per_s", static_cast<double>(tally.in_slo) / duration},
                              {"p50_ms", percentile(tally.latency_ms, 0.5)},
                              {"p99_ms", percentile(tally.latency_ms, 0.99)},
+                             {"sent_by_second", sent_by_second},
                              {"in_slo_by_second", tally.good_by_second},
                              {"errors_by_second", tally.errors_by_second}};
       std::ofstream(json_path) << j.dump(2) << "\n";

@@ -26,57 +26,24 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from cluster_util import Cloud, check, finish, free_ports, load as start_load, wait_for_log  # noqa: E402
 from make_cloud import cloud  # noqa: E402
 
 BIN = sys.argv[1]
 
 
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 def load(target, rate, duration, out, timeline=False):
-    args = [f"{BIN}/epara-load", "--target", target, "--model", "classify", "--rate", str(rate),
-            "--duration", str(duration), "--wait-ready", "20", "--timeout", "5", "--json", out]
-    return subprocess.Popen(args + (["--timeline"] if timeline else []),
-                            stdout=subprocess.DEVNULL)
+    return start_load(BIN, target, "classify", rate, duration, out, timeline)
 
 
 def run_load(target, rate, duration, out):
     """Runs one load to its end; the report, after checking that every request was answered."""
-    check(load(target, rate, duration, out).wait(timeout=60 + duration) == 0,
-          f"{rate}/s for {duration} s: every request answered")
-    return json.load(open(out))
-
-
-def wait_for_log(path, pattern, limit_s):
-    """The first match of `pattern` in the log, waiting up to `limit_s`; fails otherwise."""
-    until = time.time() + limit_s
-    while time.time() < until:
-        match = re.search(pattern, open(path).read())
-        if match:
-            return match
-        time.sleep(0.1)
-    raise SystemExit(f"FAILED: no '{pattern}' in {path} within {limit_s} s:\n{open(path).read()}")
-
-
-def check(condition, message):
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
-    print(f"ok: {message}")
+    return finish(load(target, rate, duration, out), duration, out, f"{rate}/s for {duration} s")
 
 
 def sustainable_rate(target, out):
@@ -102,13 +69,8 @@ def sustainable_rate(target, out):
 def main():
     work = tempfile.mkdtemp(prefix="epara-cluster-")
     ports = free_ports(4)
-    path = os.path.join(work, "cloud.json")
-    json.dump(cloud(ports, gateway=True), open(path, "w"))
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")  # gRPC's process-lifetime allocations
-    log_paths = [os.path.join(work, f"edge-{i}.log") for i in range(4)]
-    logs = [open(p, "w") for p in log_paths]
-    nodes = [subprocess.Popen([f"{BIN}/epara-node", path, "--server", f"edge-{i}"],
-                              stdout=logs[i], stderr=subprocess.STDOUT, env=env) for i in range(4)]
+    c = Cloud(BIN, work, cloud(ports, gateway=True))
+    nodes, log_paths = c.nodes, c.log_paths
     target = f"127.0.0.1:{ports[0]}"
     try:
         wait_for_log(log_paths[0], r"for 4 live nodes", 30)
@@ -163,13 +125,7 @@ def main():
         for i in survivors:
             check(nodes[i].wait(timeout=15) == 0, f"edge-{i} drained and exited cleanly")
     finally:
-        for n in nodes:
-            if n.poll() is None:
-                n.kill()
-        for i in range(4):
-            logs[i].close()
-            print(f"--- edge-{i} log (last lines)")
-            print("".join(open(log_paths[i]).readlines()[-5:]))
+        c.close()
 
 
 if __name__ == "__main__":
