@@ -1,6 +1,10 @@
 #include "epara/io/deployment_json.hpp"
 
 #include <fmt/format.h>
+
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "io/demand_json.hpp"
@@ -41,7 +45,8 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   if (!section) root.fail("no 'deployment' section: epara-node needs one (docs/deployment.md)");
   const JsonNode& n = *section;
   n.expect_object({"nodes", "models", "sync_period_ms", "entry_ttl_ms", "placement_period_s",
-                   "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s"});
+                   "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s",
+                   "peer_secret_file"});
   node::Deployment d;
   for (const JsonNode& x : n.at("nodes").elements()) {
     x.expect_object({"server", "address"});
@@ -72,6 +77,16 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
     d.max_message_bytes = static_cast<std::size_t>(x->positive_int(1024)) << 20;
   if (auto x = n.find("hop_limit")) d.hop_limit = x->integer_in(0, 7);
   if (auto x = n.find("drain_timeout_s")) d.drain_timeout = from_seconds(x->non_negative());
+  if (auto x = n.find("peer_secret_file")) {
+    const std::string path = x->name();
+    std::ifstream file(path, std::ios::binary);
+    if (!file) x->fail(fmt::format("cannot read '{}'", path));
+    d.peer_secret.assign(std::istreambuf_iterator<char>(file), {});
+    while (!d.peer_secret.empty() && std::isspace(static_cast<unsigned char>(d.peer_secret.back())))
+      d.peer_secret.pop_back();  // a file written by echo ends in a newline
+    if (d.peer_secret.size() < 16)
+      x->fail(fmt::format("'{}' holds fewer than 16 characters", path));
+  }
   return d;
 }
 

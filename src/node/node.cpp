@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 #include "epara/exec/plan_policy.hpp"
 #include "epara/io/placement_json.hpp"
@@ -38,6 +39,8 @@ std::map<ServiceId, exec::BatchPolicy> plan_policies(const Scenario& s, const De
   }
   return out;
 }
+
+constexpr const char* secret_header = "epara-peer-secret";
 
 std::vector<ServerId> ring_of(const Deployment& d) {
   std::vector<ServerId> ring;
@@ -217,6 +220,28 @@ epara::peer::Peer::Stub& Node::peer(ServerId server) {
   return *stub;
 }
 
+std::unique_ptr<grpc::ClientContext> Node::peer_context(Duration timeout) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(wall_deadline(timeout));
+  if (!deployment_.peer_secret.empty())
+    context->AddMetadata(secret_header, deployment_.peer_secret);
+  return context;
+}
+
+bool Node::authentic(const grpc::ServerContext& context) const {
+  if (deployment_.peer_secret.empty()) return true;
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find(secret_header);
+  if (found == metadata.end()) return false;
+  const std::string_view given(found->second.data(), found->second.size());
+  const std::string& secret = deployment_.peer_secret;
+  // Compared in time independent of where they differ: the time taken tells no prefix.
+  unsigned char differ = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < secret.size(); ++i)
+    differ |= static_cast<unsigned char>(secret[i] ^ (i < given.size() ? given[i] : '\0'));
+  return differ == 0;
+}
+
 grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector<float>& rows,
                            std::size_t items, Time deadline, const Route& route, Served& out) {
   epara::peer::OffloadRequest request;
@@ -227,10 +252,9 @@ grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector
   request.set_deadline_left_ns(left.count());
   for (std::uint8_t i = 0; i < route.count; ++i)
     request.add_route(static_cast<std::uint32_t>(index_of(route.servers[i])));
-  grpc::ClientContext context;
-  context.set_deadline(wall_deadline(std::max(left, Duration::zero()) + std::chrono::seconds(1)));
+  const auto context = peer_context(std::max(left, Duration::zero()) + std::chrono::seconds(1));
   epara::peer::OffloadReply reply;
-  const grpc::Status s = peer(target).Offload(&context, request, &reply);
+  const grpc::Status s = peer(target).Offload(context.get(), request, &reply);
   if (!s.ok()) {
     bool first = false;  // said once per failing peer, not once per request
     {
@@ -269,10 +293,9 @@ void Node::sync_loop() {
       const std::vector<std::uint8_t> bytes = encode(out->message);
       epara::peer::SyncRequest request;
       request.set_message(bytes.data(), bytes.size());
-      grpc::ClientContext context;
-      context.set_deadline(wall_deadline(4 * deployment_.sync_period));
+      const auto context = peer_context(4 * deployment_.sync_period);
       epara::peer::SyncReply reply;
-      if (peer(out->to).Sync(&context, request, &reply).ok()) {
+      if (peer(out->to).Sync(context.get(), request, &reply).ok()) {
         std::lock_guard lock(state_mutex_);
         sync_.acknowledge({id_at<ServerId>(reply.from()), reply.sequence()}, exec::now());
       }
@@ -361,10 +384,15 @@ void Node::scheduler_loop() {
         request.set_epoch(epoch);
         request.set_from(static_cast<std::uint32_t>(index_of(self_)));
         request.set_placement_json(placement);
-        grpc::ClientContext context;
-        context.set_deadline(wall_deadline(std::chrono::seconds(1)));
+        const auto context = peer_context(std::chrono::seconds(1));
         epara::peer::PlacementReply reply;
-        (void)peer(s).PushPlacement(&context, request, &reply);  // a lost node drops out of live
+        // A lost node drops out of live. A node that holds a newer epoch (a scheduler before a
+        // partition healed, or a bad push) says so: the next placement goes above it.
+        if (peer(s).PushPlacement(context.get(), request, &reply).ok() &&
+            reply.applied_epoch() < epoch_limit) {
+          std::lock_guard lock(state_mutex_);
+          newest_epoch_seen_ = std::max(newest_epoch_seen_, reply.applied_epoch());
+        }
       }
       std::vector<std::string> names, planned;
       for (ServerId s : live) names.push_back(scenario_.cluster.servers[index_of(s)].name);
@@ -413,8 +441,16 @@ std::string Node::compute_placement(const std::set<ServerId>& live,
 
 bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_json) {
   std::lock_guard apply_lock(apply_mutex_);
+  EPARA_EXPECTS(epoch < epoch_limit, fmt::format("epoch {} is beyond 2^62", epoch));
   std::vector<LoadedInstance> placed =
       io::parse_loaded_instances(placement_json, "placement", scenario_);
+  std::set<std::tuple<ServiceId, ServerId, DeviceSlot>> used;  // no scheduler places these
+  for (const LoadedInstance& li : placed)
+    for (DeviceSlot d : li.devices)
+      EPARA_EXPECTS(used.insert({li.service, li.server, d}).second,
+                    fmt::format("'{}' is placed twice on a device of '{}'",
+                                scenario_.service(li.service).name,
+                                scenario_.cluster.servers[index_of(li.server)].name));
   std::map<ServiceId, int> here;
   for (const LoadedInstance& li : placed)
     if (li.server == self_) ++here[li.service];

@@ -79,6 +79,9 @@ class Node {
   class InferenceService;
   class PeerService;
   static constexpr std::uint64_t no_placement = ~std::uint64_t{0};
+  /// Epochs at or above this are refused: far beyond what a scheduler counts to, and far from
+  /// no_placement.
+  static constexpr std::uint64_t epoch_limit = std::uint64_t{1} << 62;
 
   void sync_loop();
   void scheduler_loop();
@@ -93,6 +96,10 @@ class Node {
   /// The placement for `demand` on the live nodes, from what they run now (as JSON instances).
   std::string compute_placement(const std::set<ServerId>& live, const std::vector<Demand>& demand);
   epara::peer::Peer::Stub& peer(ServerId server);
+  /// A context for a call to a peer: its deadline, and the shared secret when there is one.
+  std::unique_ptr<grpc::ClientContext> peer_context(Duration timeout) const;
+  /// Whether a peer call came with the deployment's secret (any call does when it has none).
+  bool authentic(const grpc::ServerContext& context) const;
   grpc::Status offload(ServerId target, ServiceId service, const std::vector<float>& rows,
                        std::size_t items, Time deadline, const Route& route, Served& out);
   grpc::Status run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,

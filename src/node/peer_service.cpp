@@ -4,8 +4,22 @@
 
 namespace epara::node {
 
-grpc::Status Node::PeerService::Offload(grpc::ServerContext*, const epara::peer::OffloadRequest* in,
+namespace {
+
+const grpc::Status unauthenticated{grpc::StatusCode::UNAUTHENTICATED,
+                                   "peer call without the deployment's peer secret"};
+// Farther than any deadline a request may carry: beyond it, now + deadline could overflow.
+constexpr std::int64_t deadline_limit_ns = std::int64_t{3600} * 1'000'000'000;
+
+}  // namespace
+
+grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
+                                        const epara::peer::OffloadRequest* in,
                                         epara::peer::OffloadReply* out) {
+  if (!node_.authentic(*context)) return unauthenticated;
+  if (in->deadline_left_ns() > deadline_limit_ns || in->deadline_left_ns() < -deadline_limit_ns)
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("offload: deadline_left_ns {} is beyond an hour", in->deadline_left_ns())};
   const auto found = node_.model_named(in->service());
   if (!found)
     return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", in->service())};
@@ -33,8 +47,10 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext*, const epara::peer:
   return grpc::Status::OK;
 }
 
-grpc::Status Node::PeerService::Sync(grpc::ServerContext*, const epara::peer::SyncRequest* in,
+grpc::Status Node::PeerService::Sync(grpc::ServerContext* context,
+                                     const epara::peer::SyncRequest* in,
                                      epara::peer::SyncReply* out) {
+  if (!node_.authentic(*context)) return unauthenticated;
   SyncMessage message;
   try {
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(in->message().data());
@@ -48,9 +64,14 @@ grpc::Status Node::PeerService::Sync(grpc::ServerContext*, const epara::peer::Sy
   return grpc::Status::OK;
 }
 
-grpc::Status Node::PeerService::PushPlacement(grpc::ServerContext*,
+grpc::Status Node::PeerService::PushPlacement(grpc::ServerContext* context,
                                               const epara::peer::PlacementRequest* in,
                                               epara::peer::PlacementReply* out) {
+  if (!node_.authentic(*context)) return unauthenticated;
+  const Deployment& d = node_.deployment();
+  if (in->from() >= node_.scenario().cluster.servers.size() || !d.node(id_at<ServerId>(in->from())))
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("placement: from {} is no node of the deployment", in->from())};
   try {
     node_.apply_placement(in->epoch(), in->placement_json());
   } catch (const Error& e) {

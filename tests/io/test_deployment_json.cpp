@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
 
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/scenario_json.hpp"
@@ -58,4 +60,17 @@ TEST_CASE("deployment errors name the field", "[io]") {
   CHECK_THROWS_WITH(
       parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [], "scheduler": "b"})"),
       "cloud.json: deployment.scheduler: 'b' runs no node");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
+                "peer_secret_file": "/no/such/file"})"),
+                    "cloud.json: deployment.peer_secret_file: cannot read '/no/such/file'");
+  std::ofstream("short_secret.txt") << "too short\n";
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
+                "peer_secret_file": "short_secret.txt"})"),
+                    "cloud.json: deployment.peer_secret_file: 'short_secret.txt' holds fewer "
+                    "than 16 characters");
+  std::ofstream("short_secret.txt") << "sixteen characters or more\n";
+  CHECK(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
+                "peer_secret_file": "short_secret.txt"})")
+            .peer_secret == "sixteen characters or more");
+  std::remove("short_secret.txt");
 }

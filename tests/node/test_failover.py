@@ -9,11 +9,12 @@ cloud (every server one host-CPU "accelerator"; two services, `classify` and `de
   B. All declared demand enters at edge-0, which is also the scheduling node; clients of both
      services send to edge-0. SIGKILL edge-0; the clients turn to edge-1 and edge-2. The next
      scheduler (edge-1) places both services from what it observes; both are served again.
-Rates are low (a fifth of one node's capacity), so the test asserts recovery, not capacity,
+Peer calls carry a shared secret (deployment.peer_secret_file). Rates are low (a fifth of one node's capacity), so the test asserts recovery, not capacity,
 and holds on a busy machine. Every wait has a limit.
     test_failover.py BIN_DIR
 """
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -28,8 +29,9 @@ REDIRECTED_S = 10                        # how long the clients send to a surviv
 SETTLED_S = 4                            # its last seconds, by which service must be back
 
 
-def cloud(ports, origins):
-    """3 servers on `ports`; `origins`: service -> the server its declared demand enters at."""
+def cloud(ports, origins, secret_file):
+    """3 servers on `ports`; `origins`: service -> the server its declared demand enters at;
+    peer calls authenticated with the secret in `secret_file`."""
     servers = [f"edge-{i}" for i in range(len(ports))]
     return {
         "description": "3 CPU nodes on loopback (tests/node/test_failover.py)",
@@ -55,7 +57,7 @@ def cloud(ports, origins):
                        {"service": "detect", "model": "dense", "widths": [128, 512, 128],
                         "seed": 2, "max_batch": 16}],
             "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 2,
-            "drain_timeout_s": 3,
+            "drain_timeout_s": 3, "peer_secret_file": secret_file,
         },
     }
 
@@ -66,7 +68,10 @@ def run(name, origins, clients_before, victim, clients_after):
     seconds after the kill until its requests were in SLO again."""
     work = tempfile.mkdtemp(prefix=f"epara-failover-{name}-")
     ports = free_ports(3)
-    c = Cloud(BIN, work, cloud(ports, origins))
+    secret_file = os.path.join(work, "peer-secret")
+    with open(secret_file, "w") as f:
+        f.write(secrets.token_hex(16) + "\n")
+    c = Cloud(BIN, work, cloud(ports, origins, secret_file))
     address = {f"edge-{i}": f"127.0.0.1:{p}" for i, p in enumerate(ports)}
     try:
         wait_for_log(c.log_paths[0], r"for 3 live nodes", 30)

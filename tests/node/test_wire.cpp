@@ -4,7 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <grpcpp/generic/generic_stub.h>
+#include <cstdio>
+#include <fstream>
+#include <limits>
 #include <sstream>
+#include <thread>
 
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/io/deployment_json.hpp"
@@ -30,9 +34,9 @@ const char* cloud = R"({
 })";
 
 struct Fixture {
-  Fixture()
-      : scenario(io::parse_scenario(cloud, "cloud.json")),
-        node(scenario, io::parse_deployment(cloud, "cloud.json", scenario), ServerId{0}, log) {
+  explicit Fixture(const std::string& text = cloud)
+      : scenario(io::parse_scenario(text, "cloud.json")),
+        node(scenario, io::parse_deployment(text, "cloud.json", scenario), ServerId{0}, log) {
     node.start();
     channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(node.port()),
                                   grpc::InsecureChannelCredentials());
@@ -58,6 +62,29 @@ struct Fixture {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<inference::GRPCInferenceService::Stub> stub;
 };
+
+// The test cloud with a deployment setting added (`"key": value`).
+std::string cloud_with(const std::string& setting) {
+  std::string text = cloud;
+  text.insert(text.find(R"("max_message_mib": 1)"), setting + ", ");
+  return text;
+}
+
+std::unique_ptr<grpc::ClientContext> context_for(const std::string& secret = "") {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (!secret.empty()) context->AddMetadata("epara-peer-secret", secret);
+  return context;
+}
+
+epara::peer::PlacementRequest placement(std::uint64_t epoch, const std::string& json,
+                                        std::uint32_t from = 0) {
+  epara::peer::PlacementRequest r;
+  r.set_epoch(epoch);
+  r.set_from(from);
+  r.set_placement_json(json);
+  return r;
+}
 
 inference::ModelInferRequest request_of(const std::string& model, const std::string& type,
                                         std::vector<std::int64_t> shape,
@@ -151,4 +178,105 @@ TEST_CASE("metadata and readiness", "[node]") {
   inference::ServerReadyResponse server_ready;
   REQUIRE(f.stub->ServerReady(&c3, {}, &server_ready).ok());
   CHECK(server_ready.ready());
+}
+
+TEST_CASE("bad peer calls are refused and change nothing", "[node]") {
+  Fixture f;
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  epara::peer::PlacementReply placed;
+  const std::uint64_t epoch = f.node.placement_epoch();
+  const auto push = [&](const epara::peer::PlacementRequest& r) {
+    return peer->PushPlacement(context_for().get(), r, &placed);
+  };
+  std::string forty = R"({"instances": [)";
+  for (int i = 0; i < 40; ++i)
+    forty += std::string(i ? ", " : "") + R"({"service": "m", "server": "solo", "devices": [0]})";
+  forty += "]}";
+  grpc::Status s = push(placement(epoch + 1, forty));
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() == "placement: 'm' is placed twice on a device of 'solo'");
+  s = push(placement(~std::uint64_t{0}, R"({"instances": []})"));
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() == "placement: epoch 18446744073709551615 is beyond 2^62");
+  s = push(placement(epoch + 1, R"({"instances": []})", 7));
+  CHECK(s.error_message() == "placement: from 7 is no node of the deployment");
+  CHECK(f.node.placement_epoch() == epoch);  // nothing applied
+
+  epara::peer::OffloadRequest offload;
+  offload.set_service("m");
+  offload.set_items(1);
+  for (float x : {1.0f, 2.0f, 3.0f, 4.0f}) offload.add_input(x);
+  epara::peer::OffloadReply offloaded;
+  for (const std::int64_t left :
+       {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+    offload.set_deadline_left_ns(left);
+    s = peer->Offload(context_for().get(), offload, &offloaded);
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(s.error_message(), Catch::Contains("is beyond an hour"));
+  }
+  offload.set_deadline_left_ns(1'000'000'000);
+  REQUIRE(peer->Offload(context_for().get(), offload, &offloaded).ok());
+  CHECK(offloaded.output_size() == 3);
+
+  SyncMessage old;  // an entry whose age overflows as nanoseconds
+  old.from = ServerId{0};
+  old.entries.push_back(
+      {std::make_shared<ServerDigest>(ServerDigest{ServerId{0}, 1, Bytes{}, {}, {}}),
+       std::chrono::duration_cast<Duration>(std::chrono::hours(24 * 365))});
+  const std::vector<std::uint8_t> bytes = encode(old);
+  epara::peer::SyncRequest sync;
+  sync.set_message(bytes.data(), bytes.size());
+  epara::peer::SyncReply acked;
+  s = peer->Sync(context_for().get(), sync, &acked);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() == "sync: sync message: an entry's age is beyond a day");
+  CHECK(f.live());
+}
+
+TEST_CASE("a scheduler places above an epoch it did not make", "[node]") {
+  // A push with a far epoch (a scheduler before a partition healed, or a bad push) is applied,
+  // but it does not lock the real scheduler out: it places above it.
+  Fixture f(cloud_with(R"("sync_period_ms": 20, "entry_ttl_ms": 100, "placement_period_s": 0.3)"));
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  epara::peer::PlacementReply placed;
+  const std::uint64_t far = 1'000'000'000'000'000;
+  REQUIRE(peer->PushPlacement(context_for().get(), placement(far, R"({"instances": []})"), &placed)
+              .ok());
+  CHECK(placed.applied_epoch() == far);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.node.placement_epoch() <= far && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(f.node.placement_epoch() > far);
+  inference::ModelInferResponse response;
+  CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+}
+
+TEST_CASE("with a peer secret, peer calls without it are refused but clients need none", "[node]") {
+  const std::string path = "test_wire_peer_secret.txt";
+  const std::string secret = "correct horse battery staple";
+  std::ofstream(path) << secret << "\n";
+  Fixture f(cloud_with(R"("peer_secret_file": ")" + path + R"(")"));
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  const std::uint64_t epoch = f.node.placement_epoch();
+  epara::peer::PlacementReply placed;
+  for (const std::string& wrong : {std::string(), std::string("correct horse battery stapl"),
+                                   secret + "!", std::string(secret.size(), 'x')}) {
+    const grpc::Status s =
+        peer->PushPlacement(context_for(wrong).get(), placement(epoch + 1, "{}"), &placed);
+    CHECK(s.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  }
+  epara::peer::SyncReply acked;
+  CHECK(peer->Sync(context_for().get(), {}, &acked).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(f.node.placement_epoch() == epoch);
+  const grpc::Status s = peer->PushPlacement(
+      context_for(secret).get(),
+      placement(epoch + 1,
+                R"({"instances": [{"service": "m", "server": "solo", "devices": [0]}]})"),
+      &placed);
+  CHECK(s.ok());
+  CHECK(f.node.placement_epoch() == epoch + 1);
+  inference::ModelInferResponse response;
+  CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+  std::remove(path.c_str());
 }

@@ -1,10 +1,13 @@
 #include <map>
 #include <random>
+#include <set>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 
 #include "epara/io/placement_json.hpp"
 #include "epara/io/scenario_json.hpp"
+#include "epara/placement/periodic_replacement.hpp"
 #include "support/random_placement.hpp"
 
 using namespace epara;
@@ -518,4 +521,39 @@ TEST_CASE("state-aware: unavailable devices take no instance and keep none") {
   bad.unavailable = {{id_at<ServerId>(0), 99}};
   CHECK_THROWS_WITH(schedule(world->scenario, world->scenario.demand, {}, bad),
                     Catch::Contains("unavailable device 99 of server 0 does not exist"));
+}
+
+TEST_CASE("no placement puts two instances of one service on a device") {
+  // A node refuses a placement that does (a peer's bad push cannot multiply its replicas), so
+  // the scheduler must never make one: replicas of one service sharing a device would compete
+  // for its compute where one replica with the larger batch does the same work.
+  std::mt19937_64 rng(21);
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto world = testing::random_placement(rng, {6, 4, 5, false, true, 1 + trial % 4});
+    const Scenario& s = world->scenario;
+    for (const bool spares : {false, true}) {
+      SchedulerOptions options;
+      options.spare_replicas = spares;
+      options.headroom = planned_headroom;
+      const Placement p = schedule(s, s.demand, {}, options);
+      std::vector<LoadedInstance> placed;
+      for (const PlacedInstance& i : p.instances)
+        placed.push_back({i.service, i.server, i.devices});
+      // and a re-placement from it, with half the demand
+      std::vector<Demand> half;
+      for (const Demand& d : s.demand) half.push_back(d.scaled(0.5));
+      options.load_penalty = replacement_load_penalty;
+      options.spare_replicas = false;
+      const Placement again = schedule(s, half, placed, options);
+      for (const Placement* q : {&p, &again}) {
+        std::set<std::tuple<ServiceId, ServerId, DeviceSlot>> seen;
+        for (const PlacedInstance& i : q->instances)
+          for (DeviceSlot d : i.devices) {
+            INFO("trial " << trial << ": service " << index_of(i.service) << " on server "
+                          << index_of(i.server) << " device " << d);
+            CHECK(seen.insert({i.service, i.server, d}).second);
+          }
+      }
+    }
+  }
 }

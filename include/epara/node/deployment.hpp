@@ -41,6 +41,9 @@ struct Deployment {
   std::size_t max_message_bytes = 4 << 20;
   int hop_limit = 3;
   Duration drain_timeout = std::chrono::seconds(5);
+  /// Every peer call (offload, sync, placement) carries this and a node refuses one that does
+  /// not (read from `peer_secret_file`); empty: peer calls are not authenticated.
+  std::string peer_secret{};
 
   const NodeAddress* node(ServerId s) const {
     for (const NodeAddress& n : nodes)

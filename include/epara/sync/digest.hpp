@@ -118,7 +118,8 @@ class Reader {
   std::size_t at_ = 0;
 };
 
-inline constexpr std::uint32_t sync_magic = 0x45505253;  // "EPRS"
+inline constexpr std::uint32_t sync_magic = 0x45505253;      // "EPRS"
+inline constexpr std::uint64_t max_age_us = 86'400'000'000;  // a day
 
 }  // namespace detail
 
@@ -177,7 +178,10 @@ inline SyncMessage decode(std::span<const std::uint8_t> data) {
     d.server = ServerId{r.get<std::uint32_t>()};
     d.version = r.get<std::uint64_t>();
     d.free_memory = Bytes{r.get<std::int64_t>()};
-    const auto age = std::chrono::microseconds(static_cast<std::int64_t>(r.get<std::uint64_t>()));
+    const auto age_us = r.get<std::uint64_t>();
+    // An entry older than a day has long expired; a larger age would overflow as nanoseconds.
+    EPARA_EXPECTS(age_us <= detail::max_age_us, "sync message: an entry's age is beyond a day");
+    const auto age = std::chrono::microseconds(static_cast<std::int64_t>(age_us));
     const auto instances = r.get<std::uint16_t>();
     const auto demand = r.get<std::uint16_t>();
     EPARA_EXPECTS(16u * instances + 8u * demand <= r.left(),
