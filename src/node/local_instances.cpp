@@ -90,34 +90,49 @@ exec::AnyModel LocalInstances::make_model(ServiceId s) const {
 
 std::vector<LocalInstances::Change> LocalInstances::apply(
     const std::map<ServiceId, int>& replicas) {
-  std::vector<std::shared_ptr<Running>> retired;
+  // What changes: services whose replica count here differs. Only apply() writes running_, and
+  // the node applies one placement at a time, so this stays true until the swap below.
   std::map<ServiceId, Change> changes;
   {
-    std::unique_lock lock(mutex_);
-    for (auto it = running_.begin(); it != running_.end();) {
-      const auto want = replicas.find(it->first);
-      if (want == replicas.end() || want->second != it->second->replicas) {
-        changes[it->first] = {it->first, it->second->replicas, 0};
-        retired.push_back(std::move(it->second));
-        it = running_.erase(it);
-      } else {
-        ++it;
-      }
+    std::shared_lock lock(mutex_);
+    for (const auto& [service, r] : running_) {
+      const auto want = replicas.find(service);
+      const int after = want == replicas.end() ? 0 : std::max(0, want->second);
+      if (after != r->replicas) changes[service] = {service, r->replicas, after};
     }
-    for (const auto& [service, count] : replicas) {
-      if (count <= 0 || running_.count(service) || !deployment_->model(service)) continue;
-      std::vector<exec::AnyModel> models;
-      for (int i = 0; i < count; ++i)
-        models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns));
-      auto r = std::make_shared<Running>();
-      r->replicas = count;
-      r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
-          std::move(models), policies_.at(service));
-      running_.emplace(service, std::move(r));
-      changes.try_emplace(service, Change{service, 0, 0}).first->second.after = count;
+    for (const auto& [service, count] : replicas)
+      if (count > 0 && !running_.count(service) && deployment_->model(service))
+        changes[service] = {service, 0, count};
+  }
+  // New executors are built here, off the request path (weights and device handles take
+  // time); requests meanwhile run on the old ones.
+  std::map<ServiceId, std::shared_ptr<Running>> built;
+  for (const auto& [service, change] : changes) {
+    if (change.after == 0) continue;
+    std::vector<exec::AnyModel> models;
+    for (int i = 0; i < change.after; ++i)
+      models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns));
+    auto r = std::make_shared<Running>();
+    r->replicas = change.after;
+    r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
+        std::move(models), policies_.at(service));
+    built.emplace(service, std::move(r));
+  }
+  std::vector<std::shared_ptr<Running>> retired;
+  {
+    std::unique_lock lock(mutex_);  // the swap: pointer moves only
+    for (const auto& [service, change] : changes) {
+      const auto old = running_.find(service);
+      if (old != running_.end()) {
+        retired.push_back(std::move(old->second));
+        running_.erase(old);
+      }
+      if (const auto b = built.find(service); b != built.end())
+        running_.emplace(service, std::move(b->second));
     }
   }
-  for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);  // outside the lock
+  // The old executors finish what they hold (outside the lock: requests keep flowing).
+  for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);
   std::vector<Change> out;
   for (const auto& [service, change] : changes) out.push_back(change);
   return out;

@@ -34,7 +34,8 @@ class LocalInstances {
     int before, after;
   };
   /// Runs `replicas[s]` instances of each service s here (none for services not listed); what
-  /// it stopped or started (each costs a pause: executors are built under the lock).
+  /// it stopped or started. New executors are built before they are swapped in, so requests
+  /// never wait for a build; the old ones finish what they hold. One apply() at a time.
   std::vector<Change> apply(const std::map<ServiceId, int>& replicas);
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView

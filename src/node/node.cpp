@@ -192,11 +192,21 @@ grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, s
   if (futures.empty())
     return {grpc::StatusCode::UNAVAILABLE,
             fmt::format("'{}' is no longer placed here", scenario_.service(service).name)};
+  std::vector<exec::Result> results;
+  for (auto& f : futures) results.push_back(f.get());  // every item is awaited
+  // An item that met an executor as a placement swapped it out was rejected at its shutdown:
+  // it runs once more, on the executor that replaced it (swaps are a placement period apart).
+  const std::size_t width = instances_.input_size(service);
+  for (std::size_t i = 0; i < items && !stopping_; ++i)
+    if (results[i].outcome == exec::Outcome::Rejected &&
+        results[i].reason == exec::RejectReason::Shutdown)
+      if (auto again = instances_.submit(service, rows.data() + i * width, 1, deadline);
+          !again.empty())
+        results[i] = again.front().get();
   out.output.clear();
   out.served_by = self_;
   grpc::Status status = grpc::Status::OK;
-  for (auto& f : futures) {  // every future is awaited: no item is left behind
-    const exec::Result result = f.get();
+  for (const exec::Result& result : results) {
     if (result.outcome == exec::Outcome::Rejected) {
       if (status.ok()) status = status_of(result);
       continue;

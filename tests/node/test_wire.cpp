@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <grpcpp/generic/generic_stub.h>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -279,4 +280,44 @@ TEST_CASE("with a peer secret, peer calls without it are refused but clients nee
   inference::ModelInferResponse response;
   CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
   std::remove(path.c_str());
+}
+
+TEST_CASE("placements that restart a service lose no request", "[node]") {
+  // Each push changes the replicas here (1 <-> 2), so the node builds a new executor and
+  // retires the old one while a client keeps sending: every request still ends in a result.
+  std::string text = cloud_with(R"("placement_period_s": 3600)");  // only these pushes place
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  text.replace(text.find(R"("widths": [4, 8, 3])"), 19, R"("widths": [4, 512, 512, 3])");
+  Fixture f(text);
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::string first_error;
+  std::thread client([&] {
+    while (!done) {
+      inference::ModelInferResponse response;
+      const grpc::Status s =
+          f.infer(request_of("m", "FP32", {2, 4}, std::vector(8, 1.0f)), response);
+      if (s.ok()) {
+        ++ok;
+      } else if (failed++ == 0) {
+        first_error = s.error_message();
+      }
+    }
+  });
+  const std::string one = R"({"service": "m", "server": "solo", "devices": [0]})";
+  const std::string two = one + R"(, {"service": "m", "server": "solo", "devices": [1]})";
+  std::uint64_t epoch = f.node.placement_epoch();
+  for (int i = 0; i < 20; ++i) {
+    epara::peer::PlacementReply placed;
+    const std::string json = R"({"instances": [)" + (i % 2 ? one : two) + "]}";
+    REQUIRE(peer->PushPlacement(context_for().get(), placement(++epoch, json), &placed).ok());
+    REQUIRE(placed.applied_epoch() == epoch);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  done = true;
+  client.join();
+  INFO("first error: " << first_error);
+  CHECK(failed == 0);
+  CHECK(ok > 20);
 }
