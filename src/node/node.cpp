@@ -59,6 +59,7 @@ grpc::Status status_of(const exec::Result& r) {
   const std::string why = fmt::format("{}: {}", to_string(r.reason), r.detail);
   switch (r.reason) {
     case RejectReason::Expired:
+    case RejectReason::WouldBeLate:
       return {grpc::StatusCode::DEADLINE_EXCEEDED, why};
     case RejectReason::QueueFull:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, why};
@@ -79,7 +80,7 @@ Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream
       self_(self),
       log_(log),
       instances_(deployment_, plan_policies(scenario_, deployment_)),
-      handler_(self, HandlerOptions{deployment_.hop_limit, true}),
+      handler_(self, HandlerOptions{deployment_.hop_limit, false}),
       sync_(self, ring_of(deployment_), incarnation_now(),
             SyncOptions{deployment_.sync_period, deployment_.sync_period, deployment_.entry_ttl}),
       view_(scenario_.cluster.network, scenario_.services.size()) {

@@ -11,12 +11,10 @@ Bounded: every wait has a limit; loopback only.
     test_cluster.py BIN_DIR
 
 Why calibrate: the four nodes and the load generator share this machine's cores, so what the
-cloud sustains depends on the machine and on whatever else runs on it; and past that rate a
-node collapses rather than degrades (no admission control yet: it queues work that cannot
-finish in time, its queue fills to the deadline, most items end late or expire — the figures
-and the history of this test are in docs/results.md, "Overload and the 4-node test"). Half of
-the measured rate leaves room for a busy core and is still load enough that a lost node must
-be noticed and worked around.
+cloud sustains depends on the machine and on whatever else runs on it. Half of the measured
+rate leaves room for a busy core and is still load enough that a lost node must be noticed and
+worked around (past the rate, a node sheds load: tests/node/test_overload.py; the history of
+this test is in docs/results.md, "Overload and the 4-node test").
 
 The calibration ramps the load through the gateway, x1.25 every 2 s, from 250/s until fewer
 than 98% of a step's requests end in SLO twice in a row at one rate; S is the last rate at which

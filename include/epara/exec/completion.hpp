@@ -1,6 +1,7 @@
 #pragma once
 // Where every item's Result goes: counts it, then runs its callback and fulfils its future —
-// in submission order when the executor asks for it (data parallel re-orders results).
+// in submission order when the executor asks for it (data parallel re-orders results). Also
+// where passes end, so it keeps their measured times.
 
 #include <cstdint>
 #include <map>
@@ -8,12 +9,14 @@
 #include <utility>
 
 #include "epara/exec/item.hpp"
+#include "epara/exec/pass_times.hpp"
 
 namespace epara::exec {
 
 class Completion {
  public:
-  explicit Completion(bool in_submission_order) : ordered_(in_submission_order) {}
+  Completion(bool in_submission_order, std::size_t max_batch)
+      : ordered_(in_submission_order), pass_times_(max_batch) {}
 
   /// Numbers an item as it enters the executor; counts it as submitted.
   std::uint64_t enter() {
@@ -45,7 +48,12 @@ class Completion {
     finish(std::move(p), std::move(r));
   }
 
-  void pass() noexcept { counters_.pass(); }
+  /// A pass of `batch` items that took `took` ended (its items are finished next).
+  void pass(std::size_t batch, Duration took) {
+    counters_.pass();
+    pass_times_.record(batch, took);
+  }
+  const PassTimes& pass_times() const noexcept { return pass_times_; }
   Counts counts() const noexcept { return counters_.snapshot(); }
 
  private:
@@ -61,6 +69,7 @@ class Completion {
 
   const bool ordered_;
   Counters counters_;
+  PassTimes pass_times_;
   std::mutex sequence_mutex_;
   std::uint64_t next_sequence_ = 0;
   std::mutex order_mutex_;

@@ -19,11 +19,12 @@ enum class Outcome {
 
 enum class RejectReason {
   None,
-  BadInput,    ///< wrong input size, or a deadline already in the past with drop_expired
-  QueueFull,   ///< the executor's queue was at capacity
-  Expired,     ///< the deadline passed while the item waited (drop_expired)
-  Shutdown,    ///< submitted after shutdown, or queued when shutdown(Drain::Reject) ran
-  ModelError,  ///< the model's forward threw; `detail` has its message
+  BadInput,     ///< wrong input size, or a deadline already in the past with drop_expired
+  QueueFull,    ///< the executor's queue was at capacity
+  Expired,      ///< the deadline passed while the item waited (drop_expired)
+  WouldBeLate,  ///< left out of a pass it would have finished after its deadline (drop_expired)
+  Shutdown,     ///< submitted after shutdown, or queued when shutdown(Drain::Reject) ran
+  ModelError,   ///< the model's forward threw; `detail` has its message
 };
 
 constexpr std::string_view to_string(Outcome o) noexcept {
@@ -48,6 +49,8 @@ constexpr std::string_view to_string(RejectReason r) noexcept {
       return "queue-full";
     case RejectReason::Expired:
       return "expired";
+    case RejectReason::WouldBeLate:
+      return "would-be-late";
     case RejectReason::Shutdown:
       return "shutdown";
     case RejectReason::ModelError:

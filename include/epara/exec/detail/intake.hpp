@@ -1,6 +1,6 @@
 #pragma once
 // The front of every executor: admits items into its queue, hands the workers their passes
-// (expired items already rejected), and shuts down — joining the workers — exactly once.
+// (items that cannot count already rejected), and shuts down — joining the workers — exactly once.
 
 #include <mutex>
 #include <thread>
@@ -12,7 +12,8 @@ namespace epara::exec::detail {
 
 class Intake {
  public:
-  Intake(BatchPolicy policy, Order order) : policy_(policy), done_(order == Order::Submission) {
+  Intake(BatchPolicy policy, Order order)
+      : policy_(policy), done_(order == Order::Submission, policy.max_batch) {
     EPARA_EXPECTS(policy_.timeout >= Duration::zero(), "executor: negative batch timeout");
     EPARA_EXPECTS(policy_.capacity >= 1, "executor: queue capacity must be >= 1");
   }
@@ -25,7 +26,7 @@ class Intake {
   std::vector<Pending> next_pass() {
     for (std::vector<Pending> batch = queue_.pop_batch(policy_); !batch.empty();
          batch = queue_.pop_batch(policy_)) {
-      drop_expired(batch, policy_, done_);
+      drop_late(batch, policy_, done_);
       if (!batch.empty()) return batch;
     }
     return {};

@@ -1,5 +1,5 @@
 #pragma once
-// The steps every executor shares: admit an item, drop the expired, pack a pass's inputs,
+// The steps every executor shares: admit an item, drop what cannot count, pack a pass's inputs,
 // hand out its outputs. Not part of the public API.
 
 #include <algorithm>
@@ -20,7 +20,7 @@ namespace epara::exec::detail {
 /// shut down). Either way the returned future will be fulfilled.
 inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
                                  std::size_t input_size, Item item, Callback callback) {
-  Pending p{std::move(item), now(), 0, {}, std::move(callback)};
+  Pending p{std::move(item), now(), {}, 0, {}, std::move(callback)};
   p.sequence = done.enter();
   std::future<Result> future = p.promise.get_future();
   if (p.item.input.size() != input_size) {
@@ -36,15 +36,31 @@ inline std::future<Result> admit(Completion& done, BatchQueue& queue, const Batc
   return future;
 }
 
-/// Rejects the items whose deadline has passed (when the policy drops them); keeps the rest.
-inline void drop_expired(std::vector<Pending>& batch, const BatchPolicy& policy, Completion& done) {
-  if (!policy.drop_expired) return;
+/// With drop_expired, leaves out of a pass starting now the items that cannot count: those past
+/// their deadline, then — earliest deadline first, the pass getting shorter with each — those
+/// the pass would finish late by the executor's measured pass times. The simulator leaves out
+/// the same items (src/sim/execution.cpp). Stamps the pass's start on the rest.
+inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Completion& done) {
   const Time t = now();
+  for (Pending& p : batch) p.pass_start = t;
+  if (!policy.drop_expired) return;
   auto kept = std::stable_partition(batch.begin(), batch.end(),
                                     [&](const Pending& p) { return p.item.deadline >= t; });
   for (auto it = kept; it != batch.end(); ++it)
     done.finish_rejected(std::move(*it), RejectReason::Expired, "deadline passed while queued");
   batch.erase(kept, batch.end());
+  while (!batch.empty()) {
+    const auto predicted = done.pass_times().predict(batch.size());
+    if (!predicted) return;  // nothing measured yet: no grounds to leave anything out
+    const auto earliest = std::min_element(
+        batch.begin(), batch.end(),
+        [](const Pending& a, const Pending& b) { return a.item.deadline < b.item.deadline; });
+    if (t + *predicted <= earliest->item.deadline) return;
+    done.finish_rejected(
+        std::move(*earliest), RejectReason::WouldBeLate,
+        fmt::format("a pass of {} takes {:.2f} ms", batch.size(), to_ms(*predicted)));
+    batch.erase(earliest);
+  }
 }
 
 inline std::vector<float> pack(const std::vector<Pending>& batch, std::size_t input_size) {
@@ -59,7 +75,7 @@ inline std::vector<float> pack(const std::vector<Pending>& batch, std::size_t in
 inline void complete(std::vector<Pending>& batch, std::span<const float> out,
                      std::size_t output_size, Completion& done) {
   const Time t = now();
-  done.pass();
+  if (!batch.empty()) done.pass(batch.size(), t - batch.front().pass_start);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Result r;
     r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
