@@ -9,6 +9,8 @@ epara_packages=(
   clang-format                          # the format check of scripts/test.sh
   pybind11-dev python3-dev python3-pytest   # the Python module and its tests
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc   # epara-node
+  libcpp-httplib-dev pkg-config         # epara-node's /metrics endpoint
+  python3-yaml                          # the check of deploy/'s Kubernetes manifests
   libglpk-dev                           # the LP bound (epara::bound)
 )
 

@@ -1,5 +1,7 @@
 #include "inference_service.hpp"
 
+#include "status_name.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -87,6 +89,8 @@ grpc::Status Node::InferenceService::ServerMetadata(grpc::ServerContext*,
   out->set_name(
       fmt::format("epara-node {}", node_.scenario().cluster.servers[index_of(node_.self())].name));
   out->set_version(EPARA_VERSION);
+  out->add_extensions("model_repository");  // RepositoryIndex (read-only)
+  out->add_extensions("statistics");        // ModelStatistics
   return grpc::Status::OK;
 }
 
@@ -115,11 +119,80 @@ grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
 grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
                                                 const inference::ModelInferRequest* in,
                                                 inference::ModelInferResponse* out) {
+  const Time arrival = exec::now();
+  bool late = false;
+  std::size_t items = 0;
+  const grpc::Status s = infer(context, in, out, late, items);
+  node_.metrics().request(in->model_name(), s.ok(), late, status_name(s.error_code()),
+                          exec::now() - arrival, items);
+  return s;
+}
+
+grpc::Status Node::InferenceService::RepositoryIndex(grpc::ServerContext*,
+                                                     const inference::RepositoryIndexRequest* in,
+                                                     inference::RepositoryIndexResponse* out) {
+  for (const ModelSpec& m : node_.deployment().models) {
+    const bool here = node_.instances_.hosts(m.service);
+    if (in->ready() && !here) continue;
+    auto* model = out->add_models();
+    model->set_name(node_.scenario().service(m.service).name);
+    model->set_version("1");
+    model->set_state(here ? "READY" : "UNAVAILABLE");
+    if (!here) {
+      const std::vector<std::string> hosts = node_.placed_on(m.service);
+      model->set_reason(hosts.empty() ? "placed on no node"
+                                      : fmt::format("placed on {}", fmt::join(hosts, ", ")));
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::ModelStatistics(grpc::ServerContext*,
+                                                     const inference::ModelStatisticsRequest* in,
+                                                     inference::ModelStatisticsResponse* out) {
+  ServiceId service{};
+  if (!in->name().empty())
+    if (grpc::Status s = find_model(in->name(), service); !s.ok()) return s;
+  const auto duration = [](inference::StatisticDuration* d, std::uint64_t count, Duration time) {
+    d->set_count(count);
+    d->set_ns(static_cast<std::uint64_t>(std::max<std::int64_t>(0, time.count())));
+  };
+  for (const ModelSpec& m : node_.deployment().models) {
+    const std::string& name = node_.scenario().service(m.service).name;
+    if (!in->name().empty() && m.service != service) continue;
+    const auto t = node_.metrics().totals(name);
+    if (!t) continue;
+    auto* stats = out->add_model_stats();
+    stats->set_name(name);
+    stats->set_version("1");
+    stats->set_last_inference(static_cast<std::uint64_t>(t->last_ms));
+    stats->set_inference_count(t->items);
+    auto* infer = stats->mutable_inference_stats();
+    duration(infer->mutable_success(), t->success, t->success_time);
+    duration(infer->mutable_fail(), t->fail, t->fail_time);
+    std::uint64_t passes = 0;
+    Duration compute{};
+    for (const auto& [batch, pass] : t->passes) {
+      passes += pass.first;
+      compute += pass.second;
+      auto* by_batch = stats->add_batch_stats();
+      by_batch->set_batch_size(batch);
+      duration(by_batch->mutable_compute_infer(), pass.first, pass.second);
+    }
+    stats->set_execution_count(passes);
+    duration(infer->mutable_compute_infer(), passes, compute);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
+                                           const inference::ModelInferRequest* in,
+                                           inference::ModelInferResponse* out, bool& late,
+                                           std::size_t& items) {
   ServiceId service{};
   if (grpc::Status s = find_model(in->model_name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
   std::vector<float> rows;
-  std::size_t items = 0;
   if (grpc::Status s = read_input(*in, m.input_size(), rows, items); !s.ok()) return s;
   // The SLO's deadline from now, or the client's own if it is earlier.
   Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;
@@ -148,6 +221,7 @@ grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
       node_.scenario().cluster.servers[index_of(served.served_by)].name);
   parameters["hops"].set_int64_param(served.hops);
   parameters["late"].set_bool_param(served.late);
+  late = served.late;
   return grpc::Status::OK;
 }
 

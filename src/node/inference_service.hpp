@@ -26,6 +26,15 @@ class Node::InferenceService final : public inference::GRPCInferenceService::Ser
                           inference::ModelInferResponse* out) override;
 
  private:
+  grpc::Status RepositoryIndex(grpc::ServerContext*, const inference::RepositoryIndexRequest* in,
+                               inference::RepositoryIndexResponse* out) override;
+  grpc::Status ModelStatistics(grpc::ServerContext*, const inference::ModelStatisticsRequest* in,
+                               inference::ModelStatisticsResponse* out) override;
+
+ private:
+  /// ModelInfer's work; `late`: a served request finished after its deadline; `items`: rows.
+  grpc::Status infer(grpc::ServerContext* context, const inference::ModelInferRequest* in,
+                     inference::ModelInferResponse* out, bool& late, std::size_t& items);
   /// The service named `model` with a runtime, or NOT_FOUND naming it.
   grpc::Status find_model(const std::string& model, ServiceId& service) const;
   Node& node_;

@@ -20,6 +20,7 @@
 #include "epara/io/scenario_json.hpp"
 #include "epara/sim/trace.hpp"
 #include "inference/grpc_predict_v2.grpc.pb.h"
+#include "status_name.hpp"
 
 namespace {
 
@@ -41,27 +42,6 @@ struct Tally {
   std::vector<std::uint64_t> good_by_second;    // in SLO, by the second it was sent in
   std::map<std::string, std::vector<std::uint64_t>> errors_by_second;  // by status code, as above
 };
-
-const char* code_name(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    default:
-      return "OTHER";
-  }
-}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0.0;
@@ -174,8 +154,9 @@ int main(int argc, char** argv) {
         const std::size_t bucket = std::min(second, tally.good_by_second.size() - 1);
         std::lock_guard lock(tally.mutex);
         if (!call->status.ok()) {
-          ++tally.errors[code_name(call->status.error_code())];
-          auto& by_second = tally.errors_by_second[code_name(call->status.error_code())];
+          const std::string code(epara::node::status_name(call->status.error_code()));
+          ++tally.errors[code];
+          auto& by_second = tally.errors_by_second[code];
           by_second.resize(tally.good_by_second.size());
           ++by_second[bucket];
           continue;

@@ -17,11 +17,13 @@ namespace {
 // A model that times its passes into the service's estimate of compute per item: what a pass
 // takes here now (contention included), without the queueing that a submission-to-result time
 // would add — best_local() counts the queue itself, from its length. Per item, so passes of any
-// size update it (an idle replica's estimate follows the machine too).
+// size update it (an idle replica's estimate follows the machine too). Passes are also counted
+// for /metrics.
 class TimedModel {
  public:
-  TimedModel(exec::AnyModel model, std::atomic<std::int64_t>& item_ns)
-      : model_(std::move(model)), item_ns_(&item_ns) {}
+  TimedModel(exec::AnyModel model, std::atomic<std::int64_t>& item_ns, NodeMetrics& metrics,
+             std::string name)
+      : model_(std::move(model)), item_ns_(&item_ns), metrics_(&metrics), name_(std::move(name)) {}
   std::size_t input_size() const { return model_.input_size(); }
   std::size_t output_size() const { return model_.output_size(); }
   std::size_t max_batch() const { return model_.max_batch(); }
@@ -29,20 +31,28 @@ class TimedModel {
   void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
     const Time start = exec::now();
     model_.forward(in, out, n);
-    const auto per_item = (exec::now() - start).count() / static_cast<std::int64_t>(n);
-    *item_ns_ = (7 * item_ns_->load() + per_item) / 8;  // smoothed over ~8 passes
+    const Duration took = exec::now() - start;
+    *item_ns_ = (7 * item_ns_->load() + took.count() / static_cast<std::int64_t>(n)) /
+                8;  // smoothed over ~8 passes
+    metrics_->pass(name_, n, took);
   }
 
  private:
   exec::AnyModel model_;
   std::atomic<std::int64_t>* item_ns_;
+  NodeMetrics* metrics_;
+  std::string name_;
 };
 
 }  // namespace
 
-LocalInstances::LocalInstances(const Deployment& deployment,
-                               std::map<ServiceId, exec::BatchPolicy> policies)
-    : deployment_(&deployment), policies_(std::move(policies)) {
+LocalInstances::LocalInstances(const Scenario& scenario, const Deployment& deployment,
+                               std::map<ServiceId, exec::BatchPolicy> policies,
+                               NodeMetrics& metrics)
+    : scenario_(&scenario),
+      deployment_(&deployment),
+      metrics_(&metrics),
+      policies_(std::move(policies)) {
   for (const ModelSpec& m : deployment.models) {
     estimates_.emplace(m.service, std::make_unique<Estimate>());
     exec::BatchPolicy& p = policies_[m.service];
@@ -111,7 +121,8 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
     if (change.after == 0) continue;
     std::vector<exec::AnyModel> models;
     for (int i = 0; i < change.after; ++i)
-      models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns));
+      models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns,
+                                     *metrics_, scenario_->service(service).name));
     auto r = std::make_shared<Running>();
     r->replicas = change.after;
     r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
@@ -141,6 +152,18 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
 bool LocalInstances::hosts(ServiceId service) const {
   std::shared_lock lock(mutex_);
   return running_.count(service) > 0;
+}
+
+std::size_t LocalInstances::queued(ServiceId service) const {
+  std::shared_lock lock(mutex_);
+  const auto it = running_.find(service);
+  return it == running_.end() ? 0 : it->second->executor->queued();
+}
+
+int LocalInstances::replicas(ServiceId service) const {
+  std::shared_lock lock(mutex_);
+  const auto it = running_.find(service);
+  return it == running_.end() ? 0 : it->second->replicas;
 }
 
 std::optional<LocalInstances::Outlook> LocalInstances::outlook(ServiceId service) const {

@@ -19,13 +19,16 @@
 #include "epara/model/scenario.hpp"
 #include "epara/node/deployment.hpp"
 #include "epara/sync/digest.hpp"
+#include "metrics.hpp"
 
 namespace epara::node {
 
 class LocalInstances {
  public:
-  /// `policies`: per service, the allocator plan's batch policy (capped by the model).
-  LocalInstances(const Deployment& deployment, std::map<ServiceId, exec::BatchPolicy> policies);
+  /// `policies`: per service, the allocator plan's batch policy (capped by the model);
+  /// `metrics`: where passes are counted (must outlive this).
+  LocalInstances(const Scenario& scenario, const Deployment& deployment,
+                 std::map<ServiceId, exec::BatchPolicy> policies, NodeMetrics& metrics);
   ~LocalInstances();
 
   /// A service whose executor apply() stopped or started: instances here before and after.
@@ -40,6 +43,10 @@ class LocalInstances {
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
   bool hosts(ServiceId service) const;
+  /// Items queued for `service` here (0 when it has no instance here).
+  std::size_t queued(ServiceId service) const;
+  /// Instances of `service` running here.
+  int replicas(ServiceId service) const;
   bool on_gpu() const noexcept { return gpus_ > 0; }
   /// Submits `items` rows; empty when the service has no instance here.
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
@@ -78,7 +85,9 @@ class LocalInstances {
   exec::AnyModel make_model(ServiceId s) const;
   static int gpus_present();
 
+  const Scenario* scenario_;
   const Deployment* deployment_;
+  NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
   mutable std::atomic<int> next_gpu_{0};
   std::map<ServiceId, exec::BatchPolicy> policies_;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <tuple>
 
+#include <fmt/chrono.h>
+
 #include "epara/exec/plan_policy.hpp"
 #include "epara/io/placement_json.hpp"
 #include "epara/parallel/allocator.hpp"
@@ -14,6 +16,10 @@
 #include "epara/placement/scheduler.hpp"
 #include "inference_service.hpp"
 #include "peer_service.hpp"
+
+// After every header that may include Eigen: with OpenSSL, httplib.h includes <resolv.h>,
+// whose `_res` macro breaks Eigen's product kernels.
+#include <httplib.h>
 
 namespace epara::node {
 namespace {
@@ -41,6 +47,25 @@ std::map<ServiceId, exec::BatchPolicy> plan_policies(const Scenario& s, const De
 }
 
 constexpr const char* secret_header = "epara-peer-secret";
+
+std::vector<std::string> model_names(const Scenario& s, const Deployment& d) {
+  std::vector<std::string> names;
+  for (const ModelSpec& m : d.models) names.push_back(s.service(m.service).name);
+  return names;
+}
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    default:
+      return "error";
+  }
+}
 
 std::vector<ServerId> ring_of(const Deployment& d) {
   std::vector<ServerId> ring;
@@ -74,12 +99,15 @@ grpc::Status status_of(const exec::Result& r) {
 
 }  // namespace
 
-Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log)
+Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log,
+           LogLevel level)
     : scenario_(std::move(scenario)),
       deployment_(std::move(deployment)),
       self_(self),
       log_(log),
-      instances_(deployment_, plan_policies(scenario_, deployment_)),
+      log_level_(level),
+      metrics_(model_names(scenario_, deployment_)),
+      instances_(scenario_, deployment_, plan_policies(scenario_, deployment_), metrics_),
       handler_(self, HandlerOptions{deployment_.hop_limit, false}),
       sync_(self, ring_of(deployment_), incarnation_now(),
             SyncOptions{deployment_.sync_period, deployment_.sync_period, deployment_.entry_ttl}),
@@ -103,13 +131,21 @@ Node::~Node() {
   wait();
 }
 
-void Node::say(const std::string& line) {
+void Node::say(const std::string& line, LogLevel level) {
+  if (level < log_level_) return;
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  const std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
+                                        fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
+                                        static_cast<int>(ms.count() % 1000));
   std::lock_guard lock(log_mutex_);
-  log_ << "[" << scenario_.cluster.servers[index_of(self_)].name << "] " << line << std::endl;
+  log_ << stamp << " " << level_name(level) << " ["
+       << scenario_.cluster.servers[index_of(self_)].name << "] " << line << std::endl;
 }
 
-void Node::start() {
-  const std::string& address = deployment_.node(self_)->address;
+void Node::start(const std::string& listen) {
+  const std::string& address = listen.empty() ? deployment_.node(self_)->address : listen;
+  grpc::EnableDefaultHealthCheckService(true);  // grpc.health.v1: SERVING until shutdown
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
@@ -132,15 +168,64 @@ void Node::start() {
 
 void Node::wait() {
   if (server_) server_->Wait();
-  for (std::thread* t : {&sync_thread_, &scheduler_thread_})
+  for (std::thread* t : {&sync_thread_, &scheduler_thread_, &metrics_thread_})
     if (t->joinable()) t->join();
+}
+
+int Node::serve_metrics(const std::string& host, int port) {
+  metrics_http_ = std::make_unique<httplib::Server>();
+  metrics_http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  const int bound = port == 0 ? metrics_http_->bind_to_any_port(host)
+                              : (metrics_http_->bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) throw Error(fmt::format("cannot serve metrics on {}:{}", host, port));
+  metrics_thread_ = std::thread([this] { metrics_http_->listen_after_bind(); });
+  say(fmt::format("metrics at http://{}:{}/metrics", host, bound));
+  return bound;
+}
+
+std::string Node::metrics_text() {
+  const Time now = exec::now();
+  std::vector<GaugeSample> gauges;
+  for (const ModelSpec& m : deployment_.models) {
+    const std::string model = "model=" + label_value(scenario_.service(m.service).name);
+    gauges.push_back({"epara_queue_depth", "Items queued for the model's instances here.", model,
+                      static_cast<double>(instances_.queued(m.service))});
+  }
+  for (const ModelSpec& m : deployment_.models)
+    gauges.push_back({"epara_instances", "Instances of the model running here.",
+                      "model=" + label_value(scenario_.service(m.service).name),
+                      static_cast<double>(instances_.replicas(m.service))});
+  for (const ModelSpec& m : deployment_.models)
+    gauges.push_back({"epara_entering_per_second",
+                      "Client requests entering here per second, over the placement period.",
+                      "model=" + label_value(scenario_.service(m.service).name),
+                      entering_.at(m.service)->rate(now)});
+  {
+    std::lock_guard lock(state_mutex_);
+    for (const NodeAddress& n : deployment_.nodes)
+      if (const auto age = sync_.age_of(n.server, now))
+        gauges.push_back({"epara_sync_age_seconds",
+                          "Age of the ring state held for each node (absent: expired).",
+                          "node=" + label_value(scenario_.cluster.servers[index_of(n.server)].name),
+                          to_seconds(*age)});
+  }
+  const std::uint64_t epoch = placement_epoch_.load();
+  gauges.push_back({"epara_placement_epoch", "The placement applied here.", "",
+                    epoch == no_placement ? -1.0 : static_cast<double>(epoch)});
+  gauges.push_back({"epara_live_nodes", "Nodes this node holds live ring state of.", "",
+                    static_cast<double>(live_servers(now).size())});
+  return metrics_.render(gauges);
 }
 
 void Node::shutdown() {
   if (stopping_.exchange(true)) return;
   stop_cv_.notify_all();
+  if (metrics_http_) metrics_http_->stop();
   if (server_) {
     say("draining");
+    if (auto* health = server_->GetHealthCheckService()) health->Shutdown();  // NOT_SERVING
     server_->Shutdown(wall_deadline(deployment_.drain_timeout));  // in-flight calls finish
   }
   instances_.shutdown();
@@ -150,6 +235,18 @@ bool Node::hosts_anywhere(ServiceId service) {
   if (instances_.hosts(service)) return true;
   std::lock_guard lock(state_mutex_);
   return !view_.peers_hosting(service).empty();
+}
+
+std::vector<std::string> Node::placed_on(ServiceId service) {
+  std::set<ServerId> hosts;
+  {
+    std::lock_guard lock(state_mutex_);
+    for (const LoadedInstance& li : placed_)
+      if (li.service == service) hosts.insert(li.server);
+  }
+  std::vector<std::string> names;
+  for (ServerId s : hosts) names.push_back(scenario_.cluster.servers[index_of(s)].name);
+  return names;
 }
 
 grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t items,
@@ -266,6 +363,7 @@ grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector
   const auto context = peer_context(std::max(left, Duration::zero()) + std::chrono::seconds(1));
   epara::peer::OffloadReply reply;
   const grpc::Status s = peer(target).Offload(context.get(), request, &reply);
+  metrics_.offload(scenario_.service(service).name, true, s.ok());
   if (!s.ok()) {
     bool first = false;  // said once per failing peer, not once per request
     {
@@ -274,7 +372,8 @@ grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector
     }
     if (first)
       say(fmt::format("offload to {} failed: {}", scenario_.cluster.servers[index_of(target)].name,
-                      s.error_message()));
+                      s.error_message()),
+          LogLevel::Warn);
     return s;
   }
   {
@@ -474,9 +573,11 @@ bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_jso
     placement_epoch_ = epoch;
   }
   std::vector<std::string> changes;
-  for (const LocalInstances::Change& c : instances_.apply(here))
-    changes.push_back(
-        fmt::format("{} {} -> {}", scenario_.service(c.service).name, c.before, c.after));
+  for (const LocalInstances::Change& c : instances_.apply(here)) {
+    const std::string& name = scenario_.service(c.service).name;
+    changes.push_back(fmt::format("{} {} -> {}", name, c.before, c.after));
+    metrics_.instances(name, c.after - c.before, c.before - c.after);
+  }
   if (epoch != 0 && !changes.empty())
     say(fmt::format("epoch {}: instances here {}", epoch, fmt::join(changes, ", ")));
   return true;

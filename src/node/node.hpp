@@ -28,8 +28,16 @@
 #include "epara/sync/ring_sync.hpp"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "local_instances.hpp"
+#include "metrics.hpp"
+
+namespace httplib {
+class Server;
+}
 
 namespace epara::node {
+
+/// What a node says in its log, from the most to the least detail.
+enum class LogLevel { Debug, Info, Warn, Error };
 
 /// What a request came to: the rows of output, who served it, after how many hops.
 struct Served {
@@ -41,12 +49,21 @@ struct Served {
 
 class Node {
  public:
-  /// `log`: where the node says what it does (placements, peers lost); must outlive the node.
-  Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log);
+  /// `log`: where the node says what it does (placements, peers lost), one timestamped line
+  /// per event at `level` or above; must outlive the node.
+  Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log,
+       LogLevel level = LogLevel::Info);
   ~Node();
 
-  /// Binds the node's address and starts serving; throws epara::Error if it cannot bind.
-  void start();
+  /// Binds the node's address (or `listen`, e.g. "0.0.0.0:50051", when given: peers still
+  /// reach it at the deployment's address) and starts serving; throws epara::Error if it
+  /// cannot bind.
+  void start(const std::string& listen = {});
+  /// Serves GET /metrics (Prometheus text format) over HTTP on `host`:`port` (0: any free
+  /// port); the port bound. Throws epara::Error if it cannot bind. Call after start().
+  int serve_metrics(const std::string& host, int port);
+  /// What /metrics returns now.
+  std::string metrics_text();
   /// Blocks until shutdown() completes.
   void wait();
   /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops threads.
@@ -58,10 +75,13 @@ class Node {
 
   const Scenario& scenario() const noexcept { return scenario_; }
   const Deployment& deployment() const noexcept { return deployment_; }
+  NodeMetrics& metrics() noexcept { return metrics_; }
   ServerId self() const noexcept { return self_; }
   int port() const noexcept { return port_; }  ///< the port bound (an address ":0" picks one)
   bool ready() const noexcept { return placement_epoch_.load() != no_placement; }
   bool hosts_anywhere(ServiceId service);
+  /// The nodes the applied placement runs `service` on, by name.
+  std::vector<std::string> placed_on(ServiceId service);
   /// The service called `name` if this cloud runs a model for it.
   std::optional<ServiceId> model_named(std::string_view name) const {
     const auto service = scenario_.find_service(name);
@@ -104,13 +124,15 @@ class Node {
                        std::size_t items, Time deadline, const Route& route, Served& out);
   grpc::Status run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
                         Time deadline, Served& out);
-  void say(const std::string& line);
+  void say(const std::string& line, LogLevel level = LogLevel::Info);
 
   const Scenario scenario_;
   const Deployment deployment_;
   const ServerId self_;
   std::ostream& log_;
+  const LogLevel log_level_;
   std::mutex log_mutex_;
+  NodeMetrics metrics_;
   LocalInstances instances_;
   std::map<ServiceId, std::unique_ptr<exec::RateMeter>> entering_;  // per served service
   const RequestHandler handler_;
@@ -136,6 +158,8 @@ class Node {
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
   std::thread sync_thread_, scheduler_thread_;
+  std::unique_ptr<httplib::Server> metrics_http_;
+  std::thread metrics_thread_;
   Time started_{};
   int port_ = 0;
 };

@@ -1,5 +1,5 @@
 // epara-node: runs one server of a scenario's deployment (docs/deployment.md).
-//   epara-node cloud.json --server edge-0
+//   epara-node cloud.json --server edge-0 [--port 50051] [--metrics-port 9090] [--log-level info]
 // SIGINT or SIGTERM drains in-flight requests (up to the deployment's drain timeout) and exits.
 
 #include <signal.h>
@@ -18,10 +18,24 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Runs one server of an EPARA edge cloud: the Open Inference Protocol over gRPC, "
       "offloading, ring synchronization and placement (docs/deployment.md)."};
-  std::string path, server;
+  std::string path, server, level_name = "info";
+  int port = 0, metrics_port = -1;
   app.add_option("scenario", path, "Scenario JSON with a deployment section")->required();
   app.add_option("--server", server, "The server this node is")->required();
+  app.add_option("--port", port,
+                 "Listen on this port on every interface instead of the deployment's address "
+                 "(peers still use that address: in a container, the pod's port)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--metrics-port", metrics_port,
+                 "Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--log-level", level_name, "Least severe log lines written")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
+  const epara::node::LogLevel level = level_name == "debug"  ? epara::node::LogLevel::Debug
+                                      : level_name == "info" ? epara::node::LogLevel::Info
+                                      : level_name == "warn" ? epara::node::LogLevel::Warn
+                                                             : epara::node::LogLevel::Error;
 
   // Signals are taken by one thread (sigwait), so they never interrupt gRPC's threads.
   sigset_t signals;
@@ -38,8 +52,9 @@ int main(int argc, char** argv) {
     const auto self = scenario.cluster.find_server(server);
     if (!self)
       throw InvalidArgument(fmt::format("--server: unknown server '{}' in {}", server, path));
-    node::Node node(std::move(scenario), std::move(deployment), *self, std::cerr);
-    node.start();
+    node::Node node(std::move(scenario), std::move(deployment), *self, std::cerr, level);
+    node.start(port > 0 ? fmt::format("0.0.0.0:{}", port) : std::string());
+    if (metrics_port >= 0) node.serve_metrics("0.0.0.0", metrics_port);
     std::thread stopper([&] {
       int signal = 0;
       sigwait(&signals, &signal);

@@ -39,6 +39,7 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
   grpc::Status status =
       node_.serve(service, std::vector<float>(in->input().begin(), in->input().end()), in->items(),
                   deadline, route, served);
+  node_.metrics().offload(in->service(), false, status.ok());
   if (!status.ok()) return status;
   out->mutable_output()->Add(served.output.begin(), served.output.end());
   out->set_served_by(static_cast<std::uint32_t>(index_of(served.served_by)));

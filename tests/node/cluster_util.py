@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 import time
+import urllib.request
 
 
 def free_ports(n):
@@ -53,16 +54,18 @@ class Cloud:
     """Runs one epara-node per server of `config` (a scenario with a deployment) in `work`;
     kill() or stop() them; close() kills what is left and prints the logs' last lines."""
 
-    def __init__(self, bin_dir, work, config):
+    def __init__(self, bin_dir, work, config, extra_args=None):
+        """`extra_args`: per node, more arguments for epara-node (e.g. a metrics port)."""
         self.path = os.path.join(work, "cloud.json")
         json.dump(config, open(self.path, "w"))
         self.names = [n["server"] for n in config["deployment"]["nodes"]]
         self.log_paths = [os.path.join(work, f"{name}.log") for name in self.names]
         self.logs = [open(p, "w") for p in self.log_paths]
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")  # gRPC's process-lifetime allocations
-        self.nodes = [subprocess.Popen([f"{bin_dir}/epara-node", self.path, "--server", name],
+        extra_args = extra_args or [[] for _ in self.names]
+        self.nodes = [subprocess.Popen([f"{bin_dir}/epara-node", self.path, "--server", name] + extra,
                                        stdout=log, stderr=subprocess.STDOUT, env=env)
-                      for name, log in zip(self.names, self.logs)]
+                      for name, log, extra in zip(self.names, self.logs, extra_args)]
 
     def log(self, i):
         return open(self.log_paths[i]).read()
@@ -75,3 +78,14 @@ class Cloud:
             log.close()
             print(f"--- {self.names[i]} log (last lines)")
             print("".join(open(self.log_paths[i]).readlines()[-6:]))
+
+
+def scrape(port):
+    """The samples of a node's /metrics, by name and labels as written."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            samples[key] = float(value)
+    return samples

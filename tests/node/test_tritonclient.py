@@ -65,7 +65,13 @@ try:
         raise AssertionError("an unknown model must fail")
     except triton.InferenceServerException as e:
         assert "unknown model 'nope'" in str(e), e
-    print("ok: tritonclient health, metadata, ModelInfer (3 x 256 -> 3 x 256) and an error")
+    index = client.get_model_repository_index(as_json=True)["models"]
+    assert [(m["name"], m["state"]) for m in index] == [("classify", "READY")], index
+    stats = client.get_inference_statistics("classify", as_json=True)["model_stats"][0]
+    assert stats["name"] == "classify" and int(stats["inference_count"]) == 3, stats
+    assert int(stats["inference_stats"]["success"]["count"]) == 1, stats
+    print("ok: tritonclient health, metadata, ModelInfer (3 x 256 -> 3 x 256), an error, "
+          "the repository index and statistics")
 finally:
     node.terminate()
     node.wait(timeout=15)

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +18,10 @@
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/scenario_json.hpp"
 #include "node.hpp"
+
+// After every header that may include Eigen: with OpenSSL, httplib.h includes <resolv.h>,
+// whose `_res` macro breaks Eigen's product kernels.
+#include <httplib.h>
 
 using namespace epara;
 
@@ -320,4 +327,175 @@ TEST_CASE("placements that restart a service lose no request", "[node]") {
   INFO("first error: " << first_error);
   CHECK(failed == 0);
   CHECK(ok > 20);
+}
+
+namespace {
+// A scrape in the Prometheus text format: every sample by its name and labels as written.
+std::map<std::string, double> parse_metrics(const std::string& text) {
+  static const std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (\S+)$)");
+  static const std::regex comment(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$)");
+  std::map<std::string, double> out;
+  std::set<std::string> typed;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, comment)) {
+      if (m[1] == "TYPE") typed.insert(m[2]);
+      continue;
+    }
+    INFO("line: " << line);
+    REQUIRE(std::regex_match(line, m, sample));
+    const std::string name = m[1].str().substr(0, m[1].str().find('{'));
+    const bool declared = typed.count(name) || typed.count(name.substr(0, name.rfind('_')));
+    CHECK(declared);  // a histogram's _bucket/_sum/_count come under its own TYPE line
+    out[m[1]] = std::stod(m[3]);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a node's /metrics counts requests, passes and instances", "[node]") {
+  Fixture f;
+  const int port = f.node.serve_metrics("127.0.0.1", 0);
+  inference::ModelInferResponse response;
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+  CHECK_FALSE(f.infer(request_of("m", "INT32", {1, 4}, {1, 2, 3, 4}), response).ok());
+  CHECK_FALSE(f.infer(request_of("nope", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+
+  httplib::Client client("127.0.0.1", port);
+  const auto scraped = client.Get("/metrics");
+  REQUIRE(scraped);
+  CHECK(scraped->status == 200);
+  CHECK(scraped->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+  const auto metrics = parse_metrics(scraped->body);
+  const auto at = [&](const std::string& key) {
+    INFO("metric " << key << " in\n" << scraped->body);
+    REQUIRE(metrics.count(key));
+    return metrics.at(key);
+  };
+  CHECK(at(R"(epara_requests_total{model="m",outcome="in_slo",code="OK"})") == 3);
+  CHECK(at(R"(epara_requests_total{model="m",outcome="error",code="INVALID_ARGUMENT"})") == 1);
+  CHECK(scraped->body.find("nope") == std::string::npos);  // clients cannot add labels
+  CHECK(at(R"(epara_request_seconds_count{model="m"})") == 4);
+  const double passes = at(R"(epara_pass_seconds_count{model="m"})");
+  CHECK(passes >= 1);
+  CHECK(at(R"(epara_batch_size_count{model="m"})") == passes);
+  CHECK(at(R"(epara_batch_size_sum{model="m"})") >= 3);  // the 3 items, plus the warm-up's
+  CHECK(at(R"(epara_batch_size_bucket{model="m",le="+Inf"})") == passes);
+  double previous = 0;
+  for (const char* le : {"1", "2", "4", "8", "16", "32", "64", "128", "256", "+Inf"}) {
+    const double cumulative =
+        at(R"(epara_batch_size_bucket{model="m",le=")" + std::string(le) + R"("})");
+    CHECK(cumulative >= previous);
+    previous = cumulative;
+  }
+  CHECK(at(R"(epara_instances{model="m"})") == 1);
+  CHECK(at(R"(epara_instance_loads_total{model="m"})") == 1);
+  CHECK(at(R"(epara_queue_depth{model="m"})") == 0);
+  CHECK(at("epara_placement_epoch") == 0);
+  CHECK(at("epara_live_nodes") == 1);
+  CHECK(at(R"(epara_entering_per_second{model="m"})") > 0);
+  CHECK(client.Get("/other")->status == 404);
+}
+
+TEST_CASE("a node's log lines carry a timestamp and a level, filtered by level", "[node]") {
+  std::ostringstream log;
+  const Scenario s = io::parse_scenario(cloud, "cloud.json");
+  {
+    node::Node quiet(s, io::parse_deployment(cloud, "cloud.json", s), ServerId{0}, log,
+                     node::LogLevel::Warn);
+    quiet.start();
+    quiet.shutdown();
+  }
+  CHECK(log.str().empty());  // nothing at warn or above happened
+  node::Node chatty(s, io::parse_deployment(cloud, "cloud.json", s), ServerId{0}, log);
+  chatty.start();
+  chatty.shutdown();
+  static const std::regex line(
+      R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (debug|info|warn|error) \[solo\] .+$)");
+  std::istringstream lines(log.str());
+  int n = 0;
+  for (std::string l; std::getline(lines, l); ++n) {
+    INFO(l);
+    CHECK(std::regex_match(l, line));
+  }
+  CHECK(n >= 2);  // listening, and the model's pass time
+}
+
+TEST_CASE("a node answers the gRPC health check", "[node]") {
+  Fixture f;
+  // grpc.health.v1.Health/Check with the whole server asked for (an empty request); the reply
+  // is HealthCheckResponse{status: SERVING}: field 1, varint 1.
+  grpc::GenericStub generic(f.channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Slice empty;
+  grpc::ByteBuffer in(&empty, 1), out;
+  grpc::CompletionQueue cq;
+  auto call = generic.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", in, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&out, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  REQUIRE(cq.Next(&tag, &ok));
+  REQUIRE(status.ok());
+  std::vector<grpc::Slice> slices;
+  REQUIRE(out.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  CHECK(bytes == std::string("\x08\x01", 2));
+}
+
+TEST_CASE("RepositoryIndex says where each model runs and ModelStatistics what it did", "[node]") {
+  Fixture f;
+  inference::ModelInferResponse response;
+  for (int i = 0; i < 2; ++i)
+    REQUIRE(f.infer(request_of("m", "FP32", {3, 4}, std::vector(12, 1.0f)), response).ok());
+  CHECK_FALSE(f.infer(request_of("m", "FP32", {1, 3}, {1, 2, 3}), response).ok());
+
+  grpc::ClientContext c1, c2, c3, c4;
+  inference::RepositoryIndexResponse index;
+  REQUIRE(f.stub->RepositoryIndex(&c1, {}, &index).ok());
+  REQUIRE(index.models_size() == 1);
+  CHECK(index.models(0).name() == "m");
+  CHECK(index.models(0).state() == "READY");
+
+  inference::ModelStatisticsResponse stats;
+  REQUIRE(f.stub->ModelStatistics(&c2, {}, &stats).ok());
+  REQUIRE(stats.model_stats_size() == 1);
+  const auto& m = stats.model_stats(0);
+  CHECK(m.name() == "m");
+  CHECK(m.inference_count() == 6);  // items answered
+  CHECK(m.inference_stats().success().count() == 2);
+  CHECK(m.inference_stats().fail().count() == 1);
+  CHECK(m.inference_stats().success().ns() > 0);
+  CHECK(m.execution_count() >= 2);  // the passes that ran those items
+  std::uint64_t by_batch = 0;
+  for (const auto& b : m.batch_stats()) by_batch += b.compute_infer().count();
+  CHECK(by_batch == m.execution_count());
+  CHECK(m.last_inference() > 0);
+
+  inference::ModelStatisticsRequest unknown;
+  unknown.set_name("nope");
+  CHECK(f.stub->ModelStatistics(&c3, unknown, &stats).error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // After a placement that runs nothing here, the index says so.
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  epara::peer::PlacementReply placed;
+  REQUIRE(peer->PushPlacement(context_for().get(),
+                              placement(f.node.placement_epoch() + 1, R"({"instances": []})"),
+                              &placed)
+              .ok());
+  inference::RepositoryIndexRequest ready_only;
+  ready_only.set_ready(true);
+  REQUIRE(f.stub->RepositoryIndex(&c4, ready_only, &index).ok());
+  CHECK(index.models_size() == 0);
+  grpc::ClientContext c5;
+  REQUIRE(f.stub->RepositoryIndex(&c5, {}, &index).ok());
+  REQUIRE(index.models_size() == 1);
+  CHECK(index.models(0).state() == "UNAVAILABLE");
+  CHECK(index.models(0).reason() == "placed on no node");
 }
