@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Integration test: a node offered twice what it can serve sheds the excess and keeps serving.
-One node (a heavier dense model than the cluster test's, so the model's compute, not gRPC, is
-what saturates); its capacity C is calibrated on this machine now: the load ramps x1.25 every
-2 s from 300/s until fewer than 98% of a step's requests end in SLO twice at one rate, and C is
-the goodput of the last step where at least 98% did. Then 2 x C for 4 s:
-  - goodput stays at least 80% of C (admission control: what no node can finish by its
+One node (a dense model 1024-4096-4096-1024, 300 ms SLO: heavy enough that the model's compute,
+not gRPC and the load generator, is what saturates, so doubling the load does not take the
+cores the model needs — with a model a quarter of the size, 1 run in 5 failed beside a busy
+core); its capacity C is calibrated on this machine now: the load ramps x1.25 every 2 s from
+25/s until fewer than 98% of a step's requests end in SLO twice at one rate, and C is the
+last rate at which at least 98% did; requests carry 4 rows each. Then C and 2 x C, 3 s
+each, alternately twice:
+  - goodput at 2 x C stays at least 80% of goodput at C (admission control: what no node can finish by its
     deadline is refused at once, and executors leave out of a pass what it would finish late,
-    so the capacity goes to requests that can still make it — before, goodput fell to ~55%);
+    so the capacity goes to requests that can still make it; without, goodput collapsed:
+    docs/results.md, issue 14);
   - every request is answered: in SLO + late + errors = sent, and every error is
     RESOURCE_EXHAUSTED (refused on arrival) or DEADLINE_EXCEEDED (left out of a pass).
 Every wait has a limit.
@@ -24,8 +28,11 @@ from make_cloud import cloud  # noqa: E402
 BIN = sys.argv[1]
 
 
+ROWS = 4  # a request's items: fewer requests for the same work, so gRPC is a small share of it
+
+
 def run_load(target, rate, duration, out):
-    return finish(load(BIN, target, "classify", rate, duration, out), duration, out,
+    return finish(load(BIN, target, "classify", rate, duration, out, batch=ROWS), duration, out,
                   f"{rate}/s for {duration} s")
 
 
@@ -33,13 +40,14 @@ def main():
     work = tempfile.mkdtemp(prefix="epara-overload-")
     ports = free_ports(1)
     config = cloud(ports)
-    config["deployment"]["models"][0]["widths"] = [512, 2048, 2048, 512]
+    config["deployment"]["models"][0]["widths"] = [1024, 4096, 4096, 1024]
+    config["services"][0]["slo"]["deadline_ms"] = 300
     c = Cloud(BIN, work, config)
     target = f"127.0.0.1:{ports[0]}"
     try:
         wait_for_log(c.log_paths[0], r"placement epoch 1", 30)
         out = os.path.join(work, "step.json")
-        rate, capacity, retried = 300, None, False
+        rate, capacity, retried = 25, None, False
         while rate <= 20000:
             r = run_load(target, rate, 2, out)
             print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
@@ -50,22 +58,30 @@ def main():
                 retried = True  # once more: a step can be unlucky (a pause of the machine)
                 continue
             retried = False
-            capacity = r["goodput_per_s"]
+            capacity = rate  # requests/s it sustains (Poisson noise is in its goodput, not here)
             rate = int(rate * 1.25)
-        check(capacity is not None, f"calibration: the node serves {capacity:.0f}/s here")
+        check(capacity is not None, f"calibration: the node sustains {capacity}/s here")
         time.sleep(1)  # queues of the failed step drain (deadline 100 ms)
 
-        offered = int(2 * capacity)
-        r = run_load(target, offered, 4, os.path.join(work, "overload.json"))
-        errors = sum(r["errors"].values())
-        check(r["in_slo"] + r["late"] + errors == r["sent"],
-              f"at {offered}/s: {r['sent']} sent = {r['in_slo']} in SLO + {r['late']} late + "
-              f"{errors} errors {r['errors']}")
-        check(set(r["errors"]) <= {"RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"},
-              f"every error says overloaded or too late: {r['errors']}")
-        check(r["goodput_per_s"] >= 0.8 * capacity,
-              f"at 2 x capacity ({offered}/s) goodput {r['goodput_per_s']:.0f}/s is at least 80% "
-              f"of the {capacity:.0f}/s served at capacity")
+        # C and 2 x C alternately, twice: the machine's state (a busy core, a pause) weighs on
+        # both alike, and the comparison is between them.
+        offered = 2 * capacity
+        at = {capacity: [], offered: []}
+        for i, rate in enumerate([capacity, offered, capacity, offered]):
+            at[rate].append(run_load(target, rate, 3, os.path.join(work, f"phase{i}.json")))
+            time.sleep(0.5)
+        for r in at[offered]:
+            errors = sum(r["errors"].values())
+            check(r["in_slo"] + r["late"] + errors == r["sent"],
+                  f"at {offered}/s: {r['sent']} sent = {r['in_slo']} in SLO + {r['late']} late + "
+                  f"{errors} errors {r['errors']}")
+            check(set(r["errors"]) <= {"RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"},
+                  f"every error says overloaded or too late: {r['errors']}")
+        goodput = {rate: sum(r["goodput_per_s"] for r in runs) / len(runs)
+                   for rate, runs in at.items()}
+        check(goodput[offered] >= 0.8 * goodput[capacity],
+              f"at 2 x capacity ({offered}/s) goodput {goodput[offered]:.1f}/s is at least 80% of "
+              f"the {goodput[capacity]:.1f}/s at capacity ({capacity}/s), run alternately")
     finally:
         c.close()
 
