@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, checks formatting, then builds and runs every test twice:
-# a Release build with warnings as errors, and an ASan+UBSan build.
+# a Release build with warnings as errors, and an ASan+UBSan build; then the threaded tests
+# (executors, the node) under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -15,3 +16,8 @@ for preset in release asan-ubsan; do
   cmake --build --preset "${preset}"
   ctest --preset "${preset}"
 done
+
+echo "== tsan: the threaded tests (executors; the node in-process)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan --target test_exec test_node
+ctest --preset tsan -R '^(exec|node)[.]'

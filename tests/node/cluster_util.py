@@ -90,3 +90,50 @@ def scrape(port):
             key, value = line.rsplit(" ", 1)
             samples[key] = float(value)
     return samples
+
+
+def cpu_cloud(ports, description, profile, services, demand, deployment):
+    """A loopback cloud: one server per port (edge-0, edge-1, ...), each with one host-CPU
+    "accelerator" of 8 GiB (a "gpu"-kind class: the categorizer plans for accelerators; the
+    nodes run the reference models on the CPU), 0.1 ms apart. `profile`: the curve's (max batch,
+    [(batch, latency_ms), ...]), as the planner sees the services; `deployment`: its fields
+    besides the nodes."""
+    servers = [f"edge-{i}" for i in range(len(ports))]
+    max_batch, points = profile
+    return {
+        "description": description,
+        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
+                            "relative_speed": 1}],
+        "servers": [{"name": s, "kind": "edge_server",
+                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
+        "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
+                              for i, a in enumerate(servers) for b in servers[i + 1:]]},
+        "profiles": [{"name": "profile", "source": "illustrative (tests/node)",
+                      "curves": [{"device_class": "host-cpu", "gpus": 1, "max_batch": max_batch,
+                                  "points": [{"batch": b, "latency_ms": ms}
+                                             for b, ms in points]}]}],
+        "services": [dict(profile="profile", **s) for s in services],
+        "demand": demand,
+        "deployment": dict(nodes=[{"server": s, "address": f"127.0.0.1:{p}"}
+                                  for s, p in zip(servers, ports)], **deployment),
+    }
+
+
+def sustained_rate(run, start):
+    """Ramps the load x1.25 a step from `start` (run(rate) -> report) until fewer than 98% of a
+    step's requests end in SLO twice in a row at one rate; the last rate where at least 98%
+    did (None if none did)."""
+    rate, sustained, retried = start, None, False
+    while rate <= 20000:
+        r = run(rate)
+        print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
+              f"goodput {r['goodput_per_s']:.0f}/s, {r['offloaded']} offloaded")
+        if r["in_slo"] < 0.98 * r["sent"]:
+            if retried:
+                break
+            retried = True  # once more: a step can be unlucky (a pause of the machine)
+            continue
+        retried = False
+        sustained = rate
+        rate = int(rate * 1.25)
+    return sustained

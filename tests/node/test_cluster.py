@@ -29,7 +29,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster_util import Cloud, check, finish, free_ports, load as start_load, wait_for_log  # noqa: E402
+from cluster_util import (Cloud, check, finish, free_ports, load as start_load,  # noqa: E402
+                          sustained_rate, wait_for_log)
 from make_cloud import cloud  # noqa: E402
 
 BIN = sys.argv[1]
@@ -46,19 +47,7 @@ def run_load(target, rate, duration, out):
 
 def sustainable_rate(target, out):
     """The highest rate of the ramp at which >= 98% of requests end in SLO (see the docstring)."""
-    rate, sustained, retried = 250, None, False
-    while rate <= 16000:
-        r = run_load(target, rate, 2, out)
-        print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
-              f"{r['offloaded']} offloaded")
-        if r["in_slo"] < 0.98 * r["sent"]:
-            if retried:
-                break
-            retried = True  # once more: a step can be unlucky (a pause of the machine)
-            continue
-        retried = False
-        sustained = rate
-        rate = int(rate * 1.25)
+    sustained = sustained_rate(lambda rate: run_load(target, rate, 2, out), 250)
     check(sustained is not None, f"calibration: the cloud sustains {sustained}/s on this machine")
     time.sleep(1)  # queues of the failed step drain (deadline 100 ms) and estimates settle
     return sustained

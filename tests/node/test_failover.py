@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster_util import Cloud, check, finish, free_ports, load, wait_for_log  # noqa: E402
+from cluster_util import Cloud, check, cpu_cloud, finish, free_ports, load, wait_for_log  # noqa: E402
 
 BIN = sys.argv[1]
 RATES = {"classify": 150, "detect": 60}  # requests/s; one node serves ~1,000/s of classify
@@ -32,34 +32,18 @@ SETTLED_S = 4                            # its last seconds, by which service mu
 def cloud(ports, origins, secret_file):
     """3 servers on `ports`; `origins`: service -> the server its declared demand enters at;
     peer calls authenticated with the secret in `secret_file`."""
-    servers = [f"edge-{i}" for i in range(len(ports))]
-    return {
-        "description": "3 CPU nodes on loopback (tests/node/test_failover.py)",
-        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
-                            "relative_speed": 1}],
-        "servers": [{"name": s, "kind": "edge_server",
-                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
-        "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
-                              for i, a in enumerate(servers) for b in servers[i + 1:]]},
-        "profiles": [{"name": "dense-ref", "source": "illustrative (epara-profile, 2-core host)",
-                      "curves": [{"device_class": "host-cpu", "gpus": 1, "max_batch": 16,
-                                  "points": [{"batch": 1, "latency_ms": 2},
-                                             {"batch": 16, "latency_ms": 12}]}]}],
-        "services": [{"name": name, "profile": "dense-ref", "model_memory_gib": 0.1,
-                      "input_kib": 1, "slo": {"type": "latency", "deadline_ms": 100}}
-                     for name in RATES],
-        "demand": [{"service": name, "origin": origins[name], "rate_per_s": RATES[name]}
-                   for name in RATES],
-        "deployment": {
-            "nodes": [{"server": s, "address": f"127.0.0.1:{p}"} for s, p in zip(servers, ports)],
-            "models": [{"service": "classify", "model": "dense", "widths": [256, 1024, 256],
-                        "seed": 1, "max_batch": 16},
-                       {"service": "detect", "model": "dense", "widths": [128, 512, 128],
-                        "seed": 2, "max_batch": 16}],
-            "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 2,
-            "drain_timeout_s": 3, "peer_secret_file": secret_file,
-        },
-    }
+    return cpu_cloud(
+        ports, "3 CPU nodes on loopback (tests/node/test_failover.py)",
+        (16, [(1, 2), (16, 12)]),  # close to epara-profile on a 2-core host
+        [{"name": name, "model_memory_gib": 0.1, "input_kib": 1,
+          "slo": {"type": "latency", "deadline_ms": 100}} for name in RATES],
+        [{"service": name, "origin": origins[name], "rate_per_s": RATES[name]} for name in RATES],
+        {"models": [{"service": "classify", "model": "dense", "widths": [256, 1024, 256],
+                     "seed": 1, "max_batch": 16},
+                    {"service": "detect", "model": "dense", "widths": [128, 512, 128],
+                     "seed": 2, "max_batch": 16}],
+         "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 2,
+         "drain_timeout_s": 3, "peer_secret_file": secret_file})
 
 
 def run(name, origins, clients_before, victim, clients_after):

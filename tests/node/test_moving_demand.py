@@ -15,39 +15,25 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster_util import Cloud, check, finish, free_ports, load, scrape, wait_for_log  # noqa: E402
+from cluster_util import (Cloud, check, cpu_cloud, finish, free_ports, load, scrape,  # noqa: E402
+                          wait_for_log)
 
 BIN = sys.argv[1]
 SERVICES = ("classify", "detect")
 
 
 def cloud(ports):
-    servers = [f"edge-{i}" for i in range(len(ports))]
-    return {
-        "description": "4 CPU nodes on loopback, one model per device (tests/node/test_moving_demand.py)",
-        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
-                            "relative_speed": 1}],
-        "servers": [{"name": s, "kind": "edge_server",
-                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
-        "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
-                              for i, a in enumerate(servers) for b in servers[i + 1:]]},
-        "profiles": [{"name": "slow", "source": "illustrative: ~200 items/s an instance",
-                      "curves": [{"device_class": "host-cpu", "gpus": 1, "max_batch": 8,
-                                  "points": [{"batch": 1, "latency_ms": 10},
-                                             {"batch": 8, "latency_ms": 40}]}]}],
-        "services": [{"name": name, "profile": "slow", "model_memory_gib": 5, "input_kib": 1,
-                      "load_time_s": 0.5, "slo": {"type": "latency", "deadline_ms": 200}}
-                     for name in SERVICES],
-        "demand": [{"service": "classify", "origin": "edge-0", "rate_per_s": 350},
-                   {"service": "detect", "origin": "edge-1", "rate_per_s": 50}],
-        "deployment": {
-            "nodes": [{"server": s, "address": f"127.0.0.1:{p}"} for s, p in zip(servers, ports)],
-            "models": [{"service": name, "model": "dense", "widths": [64, 256, 64],
-                        "seed": i + 1, "max_batch": 8} for i, name in enumerate(SERVICES)],
-            "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 1,
-            "drain_timeout_s": 3,
-        },
-    }
+    return cpu_cloud(
+        ports, "4 CPU nodes on loopback, one model a device (tests/node/test_moving_demand.py)",
+        (8, [(1, 10), (8, 40)]),  # ~200 items/s an instance, as the planner sees it
+        [{"name": name, "model_memory_gib": 5, "input_kib": 1, "load_time_s": 0.5,
+          "slo": {"type": "latency", "deadline_ms": 200}} for name in SERVICES],
+        [{"service": "classify", "origin": "edge-0", "rate_per_s": 350},
+         {"service": "detect", "origin": "edge-1", "rate_per_s": 50}],
+        {"models": [{"service": name, "model": "dense", "widths": [64, 256, 64],
+                     "seed": i + 1, "max_batch": 8} for i, name in enumerate(SERVICES)],
+         "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 1,
+         "drain_timeout_s": 3})
 
 
 def hosts(metrics_ports):

@@ -22,7 +22,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster_util import Cloud, check, finish, free_ports, load, wait_for_log  # noqa: E402
+from cluster_util import (Cloud, check, finish, free_ports, load, sustained_rate,  # noqa: E402
+                          wait_for_log)
 from make_cloud import cloud  # noqa: E402
 
 BIN = sys.argv[1]
@@ -47,21 +48,9 @@ def main():
     try:
         wait_for_log(c.log_paths[0], r"placement epoch 1", 30)
         out = os.path.join(work, "step.json")
-        rate, capacity, retried = 25, None, False
-        while rate <= 20000:
-            r = run_load(target, rate, 2, out)
-            print(f"calibration: {rate}/s: {r['in_slo']} of {r['sent']} in SLO, "
-                  f"goodput {r['goodput_per_s']:.0f}/s")
-            if r["in_slo"] < 0.98 * r["sent"]:
-                if retried:
-                    break
-                retried = True  # once more: a step can be unlucky (a pause of the machine)
-                continue
-            retried = False
-            capacity = rate  # requests/s it sustains (Poisson noise is in its goodput, not here)
-            rate = int(rate * 1.25)
+        capacity = sustained_rate(lambda rate: run_load(target, rate, 2, out), 25)
         check(capacity is not None, f"calibration: the node sustains {capacity}/s here")
-        time.sleep(1)  # queues of the failed step drain (deadline 100 ms)
+        time.sleep(1)  # queues of the failed step drain (deadline 300 ms)
 
         # C and 2 x C alternately, twice: the machine's state (a busy core, a pause) weighs on
         # both alike, and the comparison is between them.
