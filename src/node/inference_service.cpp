@@ -1,7 +1,5 @@
 #include "inference_service.hpp"
 
-#include "status_name.hpp"
-
 #include <fmt/format.h>
 
 #include <cstring>
@@ -123,8 +121,7 @@ grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
   bool late = false;
   std::size_t items = 0;
   const grpc::Status s = infer(context, in, out, late, items);
-  node_.metrics().request(in->model_name(), s.ok(), late, status_name(s.error_code()),
-                          exec::now() - arrival, items);
+  node_.metrics().request(in->model_name(), s.error_code(), late, exec::now() - arrival, items);
   return s;
 }
 

@@ -142,7 +142,8 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
         running_.emplace(service, std::move(b->second));
     }
   }
-  // The old executors finish what they hold (outside the lock: requests keep flowing).
+  // The old executors finish what they hold (outside the lock: requests keep flowing to the new
+  // ones; none can still be queueing on an old one, see submit()).
   for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);
   std::vector<Change> out;
   for (const auto& [service, change] : changes) out.push_back(change);
@@ -195,19 +196,17 @@ std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time no
 
 std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, const float* rows,
                                                               std::size_t items, Time deadline) {
-  std::shared_ptr<Running> r;
-  {
-    std::shared_lock lock(mutex_);
-    const auto it = running_.find(service);
-    if (it == running_.end()) return {};
-    r = it->second;
-  }
   estimates_.at(service)->submitted.add(exec::now(), items);
   const std::size_t in = input_size(service);
   std::vector<std::future<exec::Result>> futures;
+  // Queued under the shared lock: apply() swaps an executor out under the exclusive lock and
+  // shuts it down after, so no item reaches an executor that is shutting down.
+  std::shared_lock lock(mutex_);
+  const auto it = running_.find(service);
+  if (it == running_.end()) return {};
   for (std::size_t i = 0; i < items; ++i)
-    futures.push_back(
-        r->executor->submit({std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0}));
+    futures.push_back(it->second->executor->submit(
+        {std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0}));
   return futures;
 }
 

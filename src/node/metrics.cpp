@@ -79,13 +79,14 @@ std::optional<NodeMetrics::Totals> NodeMetrics::totals(std::string_view model) c
   return m->totals;
 }
 
-void NodeMetrics::request(std::string_view model, bool ok, bool late, std::string_view code,
-                          Duration took, std::size_t items) {
+void NodeMetrics::request(std::string_view model, grpc::StatusCode code, bool late, Duration took,
+                          std::size_t items) {
+  const bool ok = code == grpc::StatusCode::OK;
   std::lock_guard lock(mutex_);
   PerModel* m = find(model);
   if (!m) return;  // only models this cloud runs: a client cannot add label values
-  const std::string outcome = !ok ? "error" : late ? "late" : "in_slo";
-  ++m->requests[{outcome, std::string(code)}];
+  const std::string_view outcome = !ok ? "error" : late ? "late" : "in_slo";
+  ++m->requests[{outcome, status_name(code)}];
   m->request_seconds.observe(to_seconds(took));
   Totals& t = m->totals;
   if (ok) {
@@ -160,8 +161,13 @@ std::string NodeMetrics::render(const std::vector<GaugeSample>& gauges) const {
   header(out, "epara_batch_size", "Items per pass here.", "histogram");
   for (const auto& [model, m] : models_)
     m.batch_size.render(out, "epara_batch_size", "model=" + label_value(model));
+  std::vector<const GaugeSample*> by_name;  // a family's samples together, as the format asks
+  for (const GaugeSample& g : gauges) by_name.push_back(&g);
+  std::stable_sort(by_name.begin(), by_name.end(),
+                   [](const GaugeSample* a, const GaugeSample* b) { return a->name < b->name; });
   std::string_view last;
-  for (const GaugeSample& g : gauges) {
+  for (const GaugeSample* sample : by_name) {
+    const GaugeSample& g = *sample;
     if (g.name != last) header(out, g.name, g.help, "gauge");
     last = g.name;
     out += g.labels.empty() ? fmt::format("{} {}\n", g.name, g.value)

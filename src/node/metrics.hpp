@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "epara/units.hpp"
+#include "status_name.hpp"
 
 namespace epara::node {
 
@@ -28,9 +29,9 @@ class NodeMetrics {
   /// `models`: the names of the models (services) this node can run.
   explicit NodeMetrics(const std::vector<std::string>& models);
 
-  /// A client request to `model` ended: in SLO, late, or with the gRPC status `code` (a name
-  /// such as "RESOURCE_EXHAUSTED"); `took`: from arrival to answer at this node.
-  void request(std::string_view model, bool ok, bool late, std::string_view code, Duration took,
+  /// A client request of `items` rows to `model` ended with `code` (OK: in SLO, or late);
+  /// `took`: from arrival to answer at this node.
+  void request(std::string_view model, grpc::StatusCode code, bool late, Duration took,
                std::size_t items);
   /// An offload of `model` this node sent (`out`) or received, and whether it was answered.
   void offload(std::string_view model, bool out, bool ok);
@@ -50,7 +51,7 @@ class NodeMetrics {
   /// nullopt for a model this node does not run.
   std::optional<Totals> totals(std::string_view model) const;
 
-  /// Every metric, then `gauges`, in the Prometheus text format.
+  /// Every metric, then `gauges` (grouped by name), in the Prometheus text format.
   std::string render(const std::vector<GaugeSample>& gauges) const;
 
  private:
@@ -68,8 +69,10 @@ class NodeMetrics {
     double sum_ = 0.0;
   };
   struct PerModel {
-    std::map<std::pair<std::string, std::string>, std::uint64_t> requests;  // outcome, code
-    std::map<std::pair<std::string, std::string>, std::uint64_t> offloads;  // direction, result
+    // Keys are static names (literals, status_name()): counting allocates nothing.
+    std::map<std::pair<std::string_view, std::string_view>, std::uint64_t>
+        requests;  // outcome, code
+    std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> offloads;  // way, result
     std::uint64_t loads = 0, unloads = 0;
     Histogram request_seconds, pass_seconds, batch_size;
     Totals totals;

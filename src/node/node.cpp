@@ -192,16 +192,12 @@ std::string Node::metrics_text() {
     const std::string model = "model=" + label_value(scenario_.service(m.service).name);
     gauges.push_back({"epara_queue_depth", "Items queued for the model's instances here.", model,
                       static_cast<double>(instances_.queued(m.service))});
-  }
-  for (const ModelSpec& m : deployment_.models)
-    gauges.push_back({"epara_instances", "Instances of the model running here.",
-                      "model=" + label_value(scenario_.service(m.service).name),
+    gauges.push_back({"epara_instances", "Instances of the model running here.", model,
                       static_cast<double>(instances_.replicas(m.service))});
-  for (const ModelSpec& m : deployment_.models)
     gauges.push_back({"epara_entering_per_second",
-                      "Client requests entering here per second, over the placement period.",
-                      "model=" + label_value(scenario_.service(m.service).name),
+                      "Client requests entering here per second, over the placement period.", model,
                       entering_.at(m.service)->rate(now)});
+  }
   {
     std::lock_guard lock(state_mutex_);
     for (const NodeAddress& n : deployment_.nodes)
@@ -290,21 +286,11 @@ grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, s
   if (futures.empty())
     return {grpc::StatusCode::UNAVAILABLE,
             fmt::format("'{}' is no longer placed here", scenario_.service(service).name)};
-  std::vector<exec::Result> results;
-  for (auto& f : futures) results.push_back(f.get());  // every item is awaited
-  // An item that met an executor as a placement swapped it out was rejected at its shutdown:
-  // it runs once more, on the executor that replaced it (swaps are a placement period apart).
-  const std::size_t width = instances_.input_size(service);
-  for (std::size_t i = 0; i < items && !stopping_; ++i)
-    if (results[i].outcome == exec::Outcome::Rejected &&
-        results[i].reason == exec::RejectReason::Shutdown)
-      if (auto again = instances_.submit(service, rows.data() + i * width, 1, deadline);
-          !again.empty())
-        results[i] = again.front().get();
   out.output.clear();
   out.served_by = self_;
   grpc::Status status = grpc::Status::OK;
-  for (const exec::Result& result : results) {
+  for (auto& f : futures) {  // every future is awaited: no item is left behind
+    const exec::Result result = f.get();
     if (result.outcome == exec::Outcome::Rejected) {
       if (status.ok()) status = status_of(result);
       continue;

@@ -39,11 +39,10 @@ struct Pending {
 
 /// How an executor forms passes; set from a Plan with batch_policy(plan).
 struct BatchPolicy {
-  std::size_t max_batch = 1;  ///< items per pass, at most
-  Duration timeout{};         ///< longest wait after the oldest item for a fuller pass
-  bool same_stream = false;   ///< a pass takes items of one stream only (multi-frame)
-  bool drop_expired =
-      true;  ///< reject an item past its deadline, or that its pass would finish late
+  std::size_t max_batch = 1;     ///< items per pass, at most
+  Duration timeout{};            ///< longest wait after the oldest item for a fuller pass
+  bool same_stream = false;      ///< a pass takes items of one stream only (multi-frame)
+  bool drop_expired = true;      ///< reject what is past its deadline or its pass would make late
   std::size_t capacity = 65536;  ///< queued items, at most; more are rejected (queue-full)
 };
 

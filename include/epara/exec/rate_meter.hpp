@@ -54,8 +54,6 @@ class RateMeter {
     return static_cast<double>(items) / to_seconds(span);
   }
 
-  Duration window() const noexcept { return width_ * static_cast<std::int64_t>(counts_.size()); }
-
  private:
   struct Bucket {
     std::int64_t index = -1;
