@@ -3,14 +3,16 @@
 Placement follows the demand observed around the ring, so when clients turn to a live node,
 the scheduling node places the service where they now enter. Two runs of a 3-node loopback
 cloud (every server one host-CPU "accelerator"; two services, `classify` and `detect`):
-  A. `detect` is declared at edge-1 and placed there; its clients send to edge-1. SIGKILL
-     edge-1 (the origin, not the scheduler); the clients turn to edge-2. Within a few placement
-     periods `detect` is served again: its last seconds are in SLO.
+  A. `detect`'s demand is declared at edge-1 and its clients send there (the first placement
+     runs both services on edge-0, which offloads nothing back). SIGKILL edge-1 (the origin, not
+     the scheduler); the clients turn to edge-2. A placement from the declared demand would drop
+     `detect` with its origin (it did: UNAVAILABLE for good); placed from what edge-2 observes,
+     it stays: its last seconds are in SLO.
   B. All declared demand enters at edge-0, which is also the scheduling node; clients of both
      services send to edge-0. SIGKILL edge-0; the clients turn to edge-1 and edge-2. The next
      scheduler (edge-1) places both services from what it observes; both are served again.
-Peer calls carry a shared secret (deployment.peer_secret_file). Rates are low (a fifth of one node's capacity), so the test asserts recovery, not capacity,
-and holds on a busy machine. Every wait has a limit.
+Peer calls carry a shared secret (deployment.peer_secret_file). Rates are low (a fifth of one
+node's capacity), so the test asserts recovery, not capacity, and holds on a busy machine. Every wait has a limit.
     test_failover.py BIN_DIR
 """
 import os
