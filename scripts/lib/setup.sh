@@ -11,6 +11,7 @@ epara_packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc   # epara-node
   libcpp-httplib-dev pkg-config         # epara-node's /metrics endpoint
   python3-yaml                          # the check of deploy/'s Kubernetes manifests
+  openssl                               # certificates for the peer-TLS test
   libglpk-dev                           # the LP bound (epara::bound)
 )
 

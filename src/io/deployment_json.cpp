@@ -35,6 +35,27 @@ node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
   return m;
 }
 
+/// The text of the file a field names.
+std::string read_named_file(const JsonNode& field) {
+  const std::string path = field.name();
+  std::ifstream file(path, std::ios::binary);
+  if (!file) field.fail(fmt::format("cannot read '{}'", path));
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+/// A PEM file a field names (a certificate or key), checked to hold one.
+std::string read_pem(const JsonNode& field) {
+  std::string text = read_named_file(field);
+  if (text.find("-----BEGIN ") == std::string::npos)
+    field.fail(fmt::format("'{}' holds no PEM block", field.name()));
+  return text;
+}
+
+node::PeerTls read_peer_tls(const JsonNode& n) {
+  n.expect_object({"ca_file", "cert_file", "key_file"});
+  return {read_pem(n.at("ca_file")), read_pem(n.at("cert_file")), read_pem(n.at("key_file"))};
+}
+
 }  // namespace
 
 node::Deployment parse_deployment(std::string_view json_text, std::string_view source,
@@ -46,12 +67,18 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   const JsonNode& n = *section;
   n.expect_object({"nodes", "models", "sync_period_ms", "entry_ttl_ms", "placement_period_s",
                    "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s",
-                   "peer_secret_file"});
+                   "peer_secret_file", "peer_tls"});
   node::Deployment d;
   for (const JsonNode& x : n.at("nodes").elements()) {
-    x.expect_object({"server", "address"});
+    x.expect_object({"server", "address", "peer_address"});
     node::NodeAddress a{detail::resolve_name<ServerId>(x.at("server"), s.cluster.servers, "server"),
                         x.at("address").name()};
+    if (auto p = x.find("peer_address")) {
+      a.peer_address = p->name();
+      // (Port 0 asks for any free port, a distinct one each.)
+      if (a.peer_address == a.address && !a.address.ends_with(":0"))
+        p->fail("give the peer RPCs a port other than 'address'");
+    }
     if (d.node(a.server)) x.at("server").fail("node listed twice");
     d.nodes.push_back(std::move(a));
   }
@@ -79,13 +106,20 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   if (auto x = n.find("drain_timeout_s")) d.drain_timeout = from_seconds(x->non_negative());
   if (auto x = n.find("peer_secret_file")) {
     const std::string path = x->name();
-    std::ifstream file(path, std::ios::binary);
-    if (!file) x->fail(fmt::format("cannot read '{}'", path));
-    d.peer_secret.assign(std::istreambuf_iterator<char>(file), {});
+    d.peer_secret = read_named_file(*x);
     while (!d.peer_secret.empty() && std::isspace(static_cast<unsigned char>(d.peer_secret.back())))
       d.peer_secret.pop_back();  // a file written by echo ends in a newline
     if (d.peer_secret.size() < 16)
       x->fail(fmt::format("'{}' holds fewer than 16 characters", path));
+  }
+  if (auto x = n.find("peer_tls")) {
+    for (const node::NodeAddress& a : d.nodes)
+      if (a.peer_address.empty())
+        x->fail(
+            fmt::format("needs a peer_address on every node ('{}' has none): clients keep the "
+                        "plaintext port",
+                        s.cluster.servers[index_of(a.server)].name));
+    d.peer_tls = read_peer_tls(*x);
   }
   return d;
 }

@@ -97,6 +97,25 @@ grpc::Status status_of(const exec::Result& r) {
   }
 }
 
+// Peer RPCs: plaintext, or mutual TLS where each side proves a certificate of the shared CA.
+std::shared_ptr<grpc::ServerCredentials> peer_server_credentials(const Deployment& d) {
+  if (!d.peer_tls) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = d.peer_tls->ca;
+  options.pem_key_cert_pairs.push_back({d.peer_tls->key, d.peer_tls->cert});
+  return grpc::SslServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> peer_channel_credentials(const Deployment& d) {
+  if (!d.peer_tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = d.peer_tls->ca;
+  options.pem_private_key = d.peer_tls->key;
+  options.pem_cert_chain = d.peer_tls->cert;
+  return grpc::SslCredentials(options);
+}
+
 }  // namespace
 
 Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream& log,
@@ -143,16 +162,35 @@ void Node::say(const std::string& line, LogLevel level) {
        << scenario_.cluster.servers[index_of(self_)].name << "] " << line << std::endl;
 }
 
-void Node::start(const std::string& listen) {
-  const std::string& address = listen.empty() ? deployment_.node(self_)->address : listen;
+void Node::start(const std::string& listen, const std::string& peer_listen) {
+  const NodeAddress& me = *deployment_.node(self_);
+  const std::string& address = listen.empty() ? me.address : listen;
+  const bool own_peer_port = !me.peer_address.empty();
   grpc::EnableDefaultHealthCheckService(true);  // grpc.health.v1: SERVING until shutdown
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
   builder.RegisterService(inference_service_.get());
-  builder.RegisterService(peer_service_.get());
+  if (!own_peer_port) builder.RegisterService(peer_service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw Error(fmt::format("cannot listen on {}", address));
+  peer_port_ = port_;
+  if (own_peer_port) {
+    const std::string& peer_address = peer_listen.empty() ? me.peer_address : peer_listen;
+    grpc::ServerBuilder peers;
+    peers.AddListeningPort(peer_address, peer_server_credentials(deployment_), &peer_port_);
+    peers.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
+    peers.RegisterService(peer_service_.get());
+    peer_server_ = peers.BuildAndStart();
+    if (!peer_server_ || peer_port_ == 0) {
+      server_->Shutdown();
+      server_->Wait();
+      server_.reset();
+      throw Error(fmt::format("cannot listen for peers on {}", peer_address));
+    }
+    say(fmt::format("peer RPCs on {}{}", peer_address,
+                    deployment_.peer_tls ? " (mutual TLS)" : ""));
+  }
   started_ = exec::now();
   sync_thread_ = std::thread([this] { sync_loop(); });
   scheduler_thread_ = std::thread([this] { scheduler_loop(); });
@@ -168,6 +206,7 @@ void Node::start(const std::string& listen) {
 
 void Node::wait() {
   if (server_) server_->Wait();
+  if (peer_server_) peer_server_->Wait();
   for (std::thread* t : {&sync_thread_, &scheduler_thread_, &metrics_thread_})
     if (t->joinable()) t->join();
 }
@@ -222,7 +261,9 @@ void Node::shutdown() {
   if (server_) {
     say("draining");
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();  // NOT_SERVING
-    server_->Shutdown(wall_deadline(deployment_.drain_timeout));  // in-flight calls finish
+    const auto drained_by = wall_deadline(deployment_.drain_timeout);
+    server_->Shutdown(drained_by);  // in-flight calls finish
+    if (peer_server_) peer_server_->Shutdown(drained_by);
   }
   instances_.shutdown();
 }
@@ -309,7 +350,7 @@ epara::peer::Peer::Stub& Node::peer(ServerId server) {
     args.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
     args.SetMaxSendMessageSize(static_cast<int>(deployment_.max_message_bytes));
     stub = epara::peer::Peer::NewStub(grpc::CreateCustomChannel(
-        deployment_.node(server)->address, grpc::InsecureChannelCredentials(), args));
+        deployment_.node(server)->peer_endpoint(), peer_channel_credentials(deployment_), args));
   }
   return *stub;
 }

@@ -56,9 +56,10 @@ class Node {
   ~Node();
 
   /// Binds the node's address (or `listen`, e.g. "0.0.0.0:50051", when given: peers still
-  /// reach it at the deployment's address) and starts serving; throws epara::Error if it
-  /// cannot bind.
-  void start(const std::string& listen = {});
+  /// reach it at the deployment's address) and, when the deployment gives it a peer address,
+  /// that one (or `peer_listen`) for the peer RPCs alone; starts serving. Throws epara::Error
+  /// if it cannot bind.
+  void start(const std::string& listen = {}, const std::string& peer_listen = {});
   /// Serves GET /metrics (Prometheus text format) over HTTP on `host`:`port` (0: any free
   /// port); the port bound. Throws epara::Error if it cannot bind. Call after start().
   int serve_metrics(const std::string& host, int port);
@@ -78,6 +79,7 @@ class Node {
   NodeMetrics& metrics() noexcept { return metrics_; }
   ServerId self() const noexcept { return self_; }
   int port() const noexcept { return port_; }  ///< the port bound (an address ":0" picks one)
+  int peer_port() const noexcept { return peer_port_; }  ///< where peer RPCs are served
   bool ready() const noexcept { return placement_epoch_.load() != no_placement; }
   bool hosts_anywhere(ServiceId service);
   /// The nodes the applied placement runs `service` on, by name.
@@ -153,7 +155,8 @@ class Node {
 
   std::unique_ptr<InferenceService> inference_service_;
   std::unique_ptr<PeerService> peer_service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> server_;       // clients (and peers, without a peer address)
+  std::unique_ptr<grpc::Server> peer_server_;  // peers, on their own port
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
@@ -161,7 +164,7 @@ class Node {
   std::unique_ptr<httplib::Server> metrics_http_;
   std::thread metrics_thread_;
   Time started_{};
-  int port_ = 0;
+  int port_ = 0, peer_port_ = 0;
 };
 
 }  // namespace epara::node

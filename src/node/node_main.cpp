@@ -1,5 +1,6 @@
 // epara-node: runs one server of a scenario's deployment (docs/deployment.md).
-//   epara-node cloud.json --server edge-0 [--port 50051] [--metrics-port 9090] [--log-level info]
+//   epara-node cloud.json --server edge-0 [--port 50051] [--peer-port 50061] [--metrics-port 9090]
+//              [--log-level info]
 // SIGINT or SIGTERM drains in-flight requests (up to the deployment's drain timeout) and exits.
 
 #include <signal.h>
@@ -19,12 +20,16 @@ int main(int argc, char** argv) {
       "Runs one server of an EPARA edge cloud: the Open Inference Protocol over gRPC, "
       "offloading, ring synchronization and placement (docs/deployment.md)."};
   std::string path, server, level_name = "info";
-  int port = 0, metrics_port = -1;
+  int port = 0, peer_port = 0, metrics_port = -1;
   app.add_option("scenario", path, "Scenario JSON with a deployment section")->required();
   app.add_option("--server", server, "The server this node is")->required();
   app.add_option("--port", port,
                  "Listen on this port on every interface instead of the deployment's address "
                  "(peers still use that address: in a container, the pod's port)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--peer-port", peer_port,
+                 "Listen for peer RPCs on this port on every interface instead of the "
+                 "deployment's peer_address (which must be given)")
       ->check(CLI::Range(1, 65535));
   app.add_option("--metrics-port", metrics_port,
                  "Serve Prometheus metrics at http://0.0.0.0:PORT/metrics (0: any free port)")
@@ -52,8 +57,16 @@ int main(int argc, char** argv) {
     const auto self = scenario.cluster.find_server(server);
     if (!self)
       throw InvalidArgument(fmt::format("--server: unknown server '{}' in {}", server, path));
+    const node::NodeAddress* me = deployment.node(*self);
+    if (peer_port > 0 && me && me->peer_address.empty())
+      throw InvalidArgument(fmt::format(
+          "--peer-port: server '{}' has no peer_address in {}: its peers would not find the port",
+          server, path));
     node::Node node(std::move(scenario), std::move(deployment), *self, std::cerr, level);
-    node.start(port > 0 ? fmt::format("0.0.0.0:{}", port) : std::string());
+    const auto any_interface = [](int p) {
+      return p > 0 ? fmt::format("0.0.0.0:{}", p) : std::string();
+    };
+    node.start(any_interface(port), any_interface(peer_port));
     if (metrics_port >= 0) node.serve_metrics("0.0.0.0", metrics_port);
     std::thread stopper([&] {
       int signal = 0;

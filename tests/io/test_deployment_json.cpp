@@ -74,3 +74,39 @@ TEST_CASE("deployment errors name the field", "[io]") {
             .peer_secret == "sixteen characters or more");
   std::remove("short_secret.txt");
 }
+
+TEST_CASE("peer addresses and peer TLS: read, and their errors name the field", "[io]") {
+  std::ofstream("peer_ca.pem") << "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n";
+  std::ofstream("peer_key.pem") << "-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n";
+  std::ofstream("not_pem.txt") << "a certificate, honestly\n";
+  const std::string tls =
+      R"("peer_tls": {"ca_file": "peer_ca.pem", "cert_file": "peer_ca.pem", "key_file": "peer_key.pem"})";
+  const node::Deployment d =
+      parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:11"},
+      {"server": "b", "address": "h:2", "peer_address": "h:12"}], "models": [], )" +
+            tls + "}");
+  CHECK(d.nodes[0].peer_endpoint() == "h:11");
+  REQUIRE(d.peer_tls);
+  CHECK(d.peer_tls->key.find("BEGIN PRIVATE KEY") != std::string::npos);
+  CHECK(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": []})")
+            .nodes[0]
+            .peer_endpoint() == "h:1");
+
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:1"}],
+                "models": []})"),
+                    "cloud.json: deployment.nodes[0].peer_address: give the peer RPCs a port "
+                    "other than 'address'");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:11"},
+      {"server": "b", "address": "h:2"}], "models": [], )" +
+                          tls + "}"),
+                    "cloud.json: deployment.peer_tls: needs a peer_address on every node ('b' has "
+                    "none): clients keep the plaintext port");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:11"}],
+      "models": [], "peer_tls": {"ca_file": "peer_ca.pem", "cert_file": "not_pem.txt",
+      "key_file": "peer_key.pem"}})"),
+                    "cloud.json: deployment.peer_tls.cert_file: 'not_pem.txt' holds no PEM block");
+  CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:11"}],
+      "models": [], "peer_tls": {"ca_file": "peer_ca.pem", "cert_file": "peer_ca.pem"}})"),
+                    Catch::Contains("key_file"));
+  for (const char* f : {"peer_ca.pem", "peer_key.pem", "not_pem.txt"}) std::remove(f);
+}

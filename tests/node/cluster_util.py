@@ -92,12 +92,27 @@ def scrape(port):
     return samples
 
 
-def cpu_cloud(ports, description, profile, services, demand, deployment):
+def peer_certificates(work):
+    """A CA and one certificate it signed for 127.0.0.1, made in `work` with the openssl tool:
+    the deployment's `peer_tls` (every node presents and checks the same)."""
+    subprocess.run(["sh", "-ec", """
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+          -subj /CN=test-ca -keyout ca.key -out ca.pem
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+          -subj /CN=epara-node -keyout node.key -out node.csr
+        openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+          -extfile san.ext -out node.pem"""], cwd=work, check=True, capture_output=True)
+    return {"ca_file": os.path.join(work, "ca.pem"), "cert_file": os.path.join(work, "node.pem"),
+            "key_file": os.path.join(work, "node.key")}
+
+
+def cpu_cloud(ports, description, profile, services, demand, deployment, peer_ports=None):
     """A loopback cloud: one server per port (edge-0, edge-1, ...), each with one host-CPU
     "accelerator" of 8 GiB (a "gpu"-kind class: the categorizer plans for accelerators; the
     nodes run the reference models on the CPU), 0.1 ms apart. `profile`: the curve's (max batch,
     [(batch, latency_ms), ...]), as the planner sees the services; `deployment`: its fields
-    besides the nodes."""
+    besides the nodes; `peer_ports`: the nodes' peer ports, if peers talk on their own."""
     servers = [f"edge-{i}" for i in range(len(ports))]
     max_batch, points = profile
     return {
@@ -114,8 +129,10 @@ def cpu_cloud(ports, description, profile, services, demand, deployment):
                                              for b, ms in points]}]}],
         "services": [dict(profile="profile", **s) for s in services],
         "demand": demand,
-        "deployment": dict(nodes=[{"server": s, "address": f"127.0.0.1:{p}"}
-                                  for s, p in zip(servers, ports)], **deployment),
+        "deployment": dict(nodes=[dict(server=s, address=f"127.0.0.1:{p}",
+                                       **({"peer_address": f"127.0.0.1:{peer_ports[i]}"}
+                                          if peer_ports else {}))
+                                  for i, (s, p) in enumerate(zip(servers, ports))], **deployment),
     }
 
 

@@ -3,7 +3,7 @@
   - every Kubernetes manifest parses, and the StatefulSet runs one pod per node of the cloud's
     deployment, each pod's DNS name and port being that node's address, its ordinal its server;
   - the cloud in the ConfigMap is one epara-node accepts (its own parser reads it);
-  - the mounts, ports and grace period agree with the cloud (peer secret file, drain timeout);
+  - the mounts, ports and grace period agree with the cloud (peer TLS files, drain timeout);
   - the Dockerfile builds the programs the manifests run and exposes their ports.
     test_deploy_files.py BIN_DIR REPO_ROOT
 Exits 77 (skipped) when PyYAML is missing (Debian: python3-yaml)."""
@@ -51,29 +51,35 @@ def main():
     check(sts["spec"]["replicas"] == len(nodes),
           f"{sts['spec']['replicas']} pods for the {len(nodes)} nodes of the deployment")
     for i, n in enumerate(nodes):
-        check(n == {"server": f"edge-{i}",
-                    "address": f"{name}-{i}.{service['metadata']['name']}:{ports['grpc']}"},
-              f"node {i}: {n['server']} at {n['address']} is pod {name}-{i}")
+        host = f"{name}-{i}.{service['metadata']['name']}"
+        check(n == {"server": f"edge-{i}", "address": f"{host}:{ports['grpc']}",
+                    "peer_address": f"{host}:{ports['peer']}"},
+              f"node {i}: {n['server']} at {n['address']}, peers at {n['peer_address']}, "
+              f"is pod {name}-{i}")
+    service_ports = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
+    check(service_ports == ports, f"the Service routes to the container's ports {service_ports}")
     args = " ".join(container["args"])
     check('--server "edge-${HOSTNAME##*-}"' in args, "a pod's ordinal is its server")
-    check(f"--port {ports['grpc']}" in args and f"--metrics-port {ports['metrics']}" in args,
+    check(f"--port {ports['grpc']}" in args and f"--peer-port {ports['peer']}" in args and
+          f"--metrics-port {ports['metrics']}" in args,
           f"the node listens on the container's ports {ports}")
     mounts = {v["name"]: v["mountPath"] for v in container["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
     cloud_mount = next(m for v, m in mounts.items() if "configMap" in volumes[v])
     check(f"{cloud_mount}/cloud.json" in args, f"the node reads the ConfigMap at {cloud_mount}")
     secret_mount = next(m for v, m in mounts.items() if "secret" in volumes[v])
-    check(os.path.dirname(cloud["deployment"]["peer_secret_file"]) == secret_mount,
-          f"the peer secret file is in the Secret's mount {secret_mount}")
+    tls = cloud["deployment"]["peer_tls"]
+    check(all(os.path.dirname(f) == secret_mount for f in tls.values()),
+          f"the peer TLS files are in the Secret's mount {secret_mount}")
     check(pod["terminationGracePeriodSeconds"] > cloud["deployment"]["drain_timeout_s"],
           "Kubernetes waits longer than the node drains")
 
-    # epara-node's own parser reads the cloud (the secret replaced by a local file): it gets as
-    # far as the server name, which is wrong on purpose so that it does not start.
+    # epara-node's own parser reads the cloud (the TLS files replaced by local PEM-shaped ones):
+    # it gets as far as the server name, which is wrong on purpose so that it does not start.
     work = tempfile.mkdtemp(prefix="epara-deploy-")
-    secret = os.path.join(work, "peer-secret")
-    open(secret, "w").write("a secret of at least sixteen characters\n")
-    cloud["deployment"]["peer_secret_file"] = secret
+    for field in tls:
+        tls[field] = os.path.join(work, os.path.basename(tls[field]))
+        open(tls[field], "w").write("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
     path = os.path.join(work, "cloud.json")
     json.dump(cloud, open(path, "w"))
     run = subprocess.run([f"{BIN}/epara-node", path, "--server", "edge-99"],

@@ -6,7 +6,9 @@ faster, so the machine is never the limit). Clients send 350/s of `classify` and
 `detect`, then the other way round. Each node's /metrics (`epara_instances`) says what runs on
 it: while `classify` is in demand it runs on at least 2 nodes and `detect` on fewer; once the
 demand has moved (the scheduler plans for the peak of the last 3 periods), `detect` runs on at
-least 2 nodes and `classify` on fewer — instances moved to the demand. Every wait has a limit.
+least 2 nodes and `classify` on fewer — instances moved to the demand. The peers talk on ports of
+their own over mutual TLS (a CA made for the test), so the ring, the placement pushes and the
+offloads all cross it. Every wait has a limit.
     test_moving_demand.py BIN_DIR
 """
 import os
@@ -15,14 +17,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cluster_util import (Cloud, check, cpu_cloud, finish, free_ports, load, scrape,  # noqa: E402
-                          wait_for_log)
+from cluster_util import (Cloud, check, cpu_cloud, finish, free_ports, load,  # noqa: E402
+                          peer_certificates, scrape, wait_for_log)
 
 BIN = sys.argv[1]
 SERVICES = ("classify", "detect")
 
 
-def cloud(ports):
+def cloud(ports, peer_ports, peer_tls):
     return cpu_cloud(
         ports, "4 CPU nodes on loopback, one model a device (tests/node/test_moving_demand.py)",
         (8, [(1, 10), (8, 40)]),  # ~200 items/s an instance, as the planner sees it
@@ -33,7 +35,7 @@ def cloud(ports):
         {"models": [{"service": name, "model": "dense", "widths": [64, 256, 64],
                      "seed": i + 1, "max_batch": 8} for i, name in enumerate(SERVICES)],
          "sync_period_ms": 50, "entry_ttl_ms": 600, "placement_period_s": 1,
-         "drain_timeout_s": 3})
+         "drain_timeout_s": 3, "peer_tls": peer_tls}, peer_ports)
 
 
 def hosts(metrics_ports):
@@ -66,11 +68,14 @@ def phase(work, address, rates, seconds, metrics_ports, want, what):
 
 def main():
     work = tempfile.mkdtemp(prefix="epara-moving-")
-    ports, metrics_ports = free_ports(4), free_ports(4)
-    c = Cloud(BIN, work, cloud(ports), [["--metrics-port", str(p)] for p in metrics_ports])
+    free = free_ports(12)  # at once: distinct
+    ports, peer_ports, metrics_ports = free[:4], free[4:8], free[8:]
+    c = Cloud(BIN, work, cloud(ports, peer_ports, peer_certificates(work)),
+              [["--metrics-port", str(p)] for p in metrics_ports])
     address = [f"127.0.0.1:{p}" for p in ports]
     try:
         wait_for_log(c.log_paths[0], r"for 4 live nodes", 30)
+        check(all("(mutual TLS)" in c.log(i) for i in range(4)), "peers talk over mutual TLS")
         phase(work, address, {"classify": 350, "detect": 50}, 8, metrics_ports,
               lambda n: n["classify"] >= 2 and n["detect"] < n["classify"],
               "classify in demand")

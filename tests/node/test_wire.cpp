@@ -6,7 +6,9 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <regex>
@@ -498,4 +500,92 @@ TEST_CASE("RepositoryIndex says where each model runs and ModelStatistics what i
   REQUIRE(index.models_size() == 1);
   CHECK(index.models(0).state() == "UNAVAILABLE");
   CHECK(index.models(0).reason() == "placed on no node");
+}
+
+namespace {
+// The test cloud with the node's peer RPCs on a port of their own (and `setting` added).
+std::string cloud_with_peer_port(const std::string& setting = "") {
+  std::string text = setting.empty() ? std::string(cloud) : cloud_with(setting);
+  const std::string node = R"("address": "127.0.0.1:0")";
+  text.insert(text.find(node) + node.size(), R"(, "peer_address": "127.0.0.1:0")");
+  return text;
+}
+
+// A valid ring message (from the node itself, with nothing in it) sent over `channel`.
+grpc::Status sync_over(const std::shared_ptr<grpc::Channel>& channel) {
+  const std::vector<std::uint8_t> bytes = encode(SyncMessage{ServerId{0}, 1, {}});
+  epara::peer::SyncRequest sync;
+  sync.set_message(bytes.data(), bytes.size());
+  epara::peer::SyncReply acked;
+  return epara::peer::Peer::NewStub(channel)->Sync(context_for().get(), sync, &acked);
+}
+
+std::shared_ptr<grpc::Channel> tls_channel(int port, const std::string& ca, const std::string& cert,
+                                           const std::string& key) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ca;
+  options.pem_cert_chain = cert;
+  options.pem_private_key = key;
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::SslCredentials(options));
+}
+
+std::string text_of(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+}  // namespace
+
+TEST_CASE("with a peer address, peer RPCs are served there and not on the client port", "[node]") {
+  Fixture f(cloud_with_peer_port());
+  REQUIRE(f.node.peer_port() != f.node.port());
+  CHECK(sync_over(f.channel).error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  const auto peers = grpc::CreateChannel("127.0.0.1:" + std::to_string(f.node.peer_port()),
+                                         grpc::InsecureChannelCredentials());
+  CHECK(sync_over(peers).ok());
+  inference::ModelInferResponse response;
+  grpc::ClientContext context;
+  CHECK(inference::GRPCInferenceService::NewStub(peers)
+            ->ModelInfer(&context, request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), &response)
+            .error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+}
+
+TEST_CASE("with peer TLS, only a peer holding a certificate of the cloud's CA gets in", "[node]") {
+  // Two CAs, each signing a certificate for 127.0.0.1: the cloud's, and an intruder's.
+  const std::string dir = "test_wire_tls";
+  const std::string make = "set -e; rm -rf " + dir + "; mkdir " + dir + "; cd " + dir + R"(
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
+    for who in cloud intruder; do
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=$who-ca -keyout $who-ca.key -out $who-ca.pem
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -subj /CN=$who-node -keyout $who.key -out $who.csr
+      openssl x509 -req -in $who.csr -CA $who-ca.pem -CAkey $who-ca.key -CAcreateserial -days 2 \
+        -extfile san.ext -out $who.pem
+    done)";
+  REQUIRE(std::system(("(" + make + ")").c_str()) ==
+          0);  // needs the openssl tool (scripts/lib/setup.sh)
+  const auto pem = [&](const std::string& name) { return text_of(dir + "/" + name); };
+  Fixture f(cloud_with_peer_port(R"("peer_tls": {"ca_file": ")" + dir + R"(/cloud-ca.pem", )" +
+                                 R"("cert_file": ")" + dir + R"(/cloud.pem", "key_file": ")" + dir +
+                                 R"(/cloud.key"})"));
+  const int port = f.node.peer_port();
+  const std::string ca = pem("cloud-ca.pem"), cert = pem("cloud.pem"), key = pem("cloud.key");
+
+  CHECK(sync_over(tls_channel(port, ca, cert, key)).ok());
+  // Refused: plaintext; TLS without a client certificate; a certificate another CA signed.
+  CHECK(sync_over(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                      grpc::InsecureChannelCredentials()))
+            .error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(sync_over(tls_channel(port, ca, "", "")).error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(sync_over(tls_channel(port, ca, pem("intruder.pem"), pem("intruder.key"))).error_code() ==
+        grpc::StatusCode::UNAVAILABLE);
+  // And a node is not taken for one by a client that trusts only the intruder's CA.
+  CHECK(
+      sync_over(tls_channel(port, pem("intruder-ca.pem"), pem("intruder.pem"), pem("intruder.key")))
+          .error_code() == grpc::StatusCode::UNAVAILABLE);
+  // Clients keep the plaintext port.
+  inference::ModelInferResponse response;
+  CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+  std::system(("rm -rf " + dir).c_str());
 }

@@ -28,7 +28,16 @@ struct ModelSpec {
 
 struct NodeAddress {
   ServerId server{};
-  std::string address;  ///< host:port it listens on
+  std::string address;         ///< host:port clients reach it at
+  std::string peer_address{};  ///< host:port of its peer RPCs; empty: `address` serves them too
+
+  const std::string& peer_endpoint() const { return peer_address.empty() ? address : peer_address; }
+};
+
+/// Mutual TLS on the peer port: each node presents `cert` (signed by `ca`) and accepts only a
+/// peer whose certificate `ca` signed. PEM text, read from the files the deployment names.
+struct PeerTls {
+  std::string ca, cert, key;
 };
 
 struct Deployment {
@@ -44,6 +53,9 @@ struct Deployment {
   /// Every peer call (offload, sync, placement) carries this and a node refuses one that does
   /// not (read from `peer_secret_file`); empty: peer calls are not authenticated.
   std::string peer_secret{};
+  /// Set: peer RPCs run over mutual TLS (every node then has a peer_address of its own, so
+  /// clients keep a plaintext port).
+  std::optional<PeerTls> peer_tls{};
 
   const NodeAddress* node(ServerId s) const {
     for (const NodeAddress& n : nodes)
