@@ -48,6 +48,10 @@ grpc::Status read_input(const inference::ModelInferRequest& in, std::size_t widt
   return grpc::Status::OK;
 }
 
+const char* platform_of(const ModelSpec& m) {
+  return m.kind == ModelSpec::Kind::Dense ? "epara-reference-dense" : "epara-reference-attention";
+}
+
 }  // namespace
 
 grpc::Status Node::InferenceService::find_model(const std::string& model,
@@ -87,8 +91,9 @@ grpc::Status Node::InferenceService::ServerMetadata(grpc::ServerContext*,
   out->set_name(
       fmt::format("epara-node {}", node_.scenario().cluster.servers[index_of(node_.self())].name));
   out->set_version(EPARA_VERSION);
-  out->add_extensions("model_repository");  // RepositoryIndex (read-only)
-  out->add_extensions("statistics");        // ModelStatistics
+  out->add_extensions("model_repository");     // RepositoryIndex (read-only)
+  out->add_extensions("statistics");           // ModelStatistics
+  out->add_extensions("model_configuration");  // ModelConfig
   return grpc::Status::OK;
 }
 
@@ -100,8 +105,7 @@ grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
   const ModelSpec& m = *node_.deployment().model(service);
   out->set_name(in->name());
   out->add_versions("1");
-  out->set_platform(m.kind == ModelSpec::Kind::Dense ? "epara-reference-dense"
-                                                     : "epara-reference-attention");
+  out->set_platform(platform_of(m));
   for (auto [tensors, name, width] :
        {std::tuple{out->mutable_inputs(), "input", m.input_size()},
         std::tuple{out->mutable_outputs(), "output", m.output_size()}}) {
@@ -123,6 +127,38 @@ grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
   const grpc::Status s = infer(context, in, out, late, items);
   node_.metrics().request(in->model_name(), s.error_code(), late, exec::now() - arrival, items);
   return s;
+}
+
+grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,
+                                                 const inference::ModelConfigRequest* in,
+                                                 inference::ModelConfigResponse* out) {
+  ServiceId service{};
+  if (grpc::Status s = find_model(in->name(), service); !s.ok()) return s;
+  const ModelSpec& m = *node_.deployment().model(service);
+  const exec::BatchPolicy& policy = node_.instances_.policy_of(service);
+  inference::ModelConfig& config = *out->mutable_config();
+  config.set_name(in->name());
+  config.set_platform(platform_of(m));
+  config.set_backend("epara");
+  config.set_max_batch_size(static_cast<std::int32_t>(policy.max_batch));
+  auto* input = config.add_input();
+  input->set_name("input");
+  input->set_data_type(inference::TYPE_FP32);
+  input->add_dims(static_cast<std::int64_t>(m.input_size()));
+  auto* output = config.add_output();
+  output->set_name("output");
+  output->set_data_type(inference::TYPE_FP32);
+  output->add_dims(static_cast<std::int64_t>(m.output_size()));
+  auto* group = config.add_instance_group();
+  group->set_name(in->name());
+  group->set_count(node_.instances_.replicas(service));
+  group->set_kind(node_.instances_.on_gpu() ? inference::ModelInstanceGroup::KIND_GPU
+                                            : inference::ModelInstanceGroup::KIND_CPU);
+  auto* batching = config.mutable_dynamic_batching();
+  batching->set_max_queue_delay_microseconds(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(policy.timeout).count()));
+  batching->set_preserve_ordering(true);  // an executor hands results back in submission order
+  return grpc::Status::OK;
 }
 
 grpc::Status Node::InferenceService::RepositoryIndex(grpc::ServerContext*,

@@ -30,6 +30,9 @@ class Node::InferenceService final : public inference::GRPCInferenceService::Ser
                                inference::RepositoryIndexResponse* out) override;
   grpc::Status ModelStatistics(grpc::ServerContext*, const inference::ModelStatisticsRequest* in,
                                inference::ModelStatisticsResponse* out) override;
+  /// What the node runs for a model: tensors, largest batch, batching delay, instances here.
+  grpc::Status ModelConfig(grpc::ServerContext*, const inference::ModelConfigRequest* in,
+                           inference::ModelConfigResponse* out) override;
 
  private:
   /// ModelInfer's work; `late`: a served request finished after its deadline; `items`: rows.

@@ -54,6 +54,7 @@ class LocalInstances {
   std::vector<InstanceDigest> digests() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
+  const exec::BatchPolicy& policy_of(ServiceId service) const { return policies_.at(service); }
   /// A pass of a full batch here, from the compute time per item: measured once at start, then
   /// smoothed over the executors' passes (compute only, no queueing: best_local() adds the
   /// queue ahead from its length).

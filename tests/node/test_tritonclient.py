@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A client nobody here wrote — NVIDIA's tritonclient (gRPC) — against an epara-node:
-health, readiness, metadata and ModelInfer. Skips (exit 77) when tritonclient cannot be
+health, readiness, metadata, ModelInfer, the repository index, statistics and ModelConfig. Skips (exit 77) when tritonclient cannot be
 installed from PyPI here.
     test_tritonclient.py BIN_DIR DEPS_DIR
 """
@@ -70,8 +70,12 @@ try:
     stats = client.get_inference_statistics("classify", as_json=True)["model_stats"][0]
     assert stats["name"] == "classify" and int(stats["inference_count"]) == 3, stats
     assert int(stats["inference_stats"]["success"]["count"]) == 1, stats
+    config = client.get_model_config("classify", as_json=True)["config"]
+    assert config["input"][0]["data_type"] == "TYPE_FP32", config
+    assert [int(d) for d in config["input"][0]["dims"]] == [256], config
+    assert config["max_batch_size"] >= 1 and config["instance_group"][0]["count"] >= 1, config
     print("ok: tritonclient health, metadata, ModelInfer (3 x 256 -> 3 x 256), an error, "
-          "the repository index and statistics")
+          "the repository index, statistics and the model's config")
 finally:
     node.terminate()
     node.wait(timeout=15)

@@ -589,3 +589,47 @@ TEST_CASE("with peer TLS, only a peer holding a certificate of the cloud's CA ge
   CHECK(f.infer(request_of("m", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
   std::system(("rm -rf " + dir).c_str());
 }
+
+TEST_CASE("ModelConfig gives a model's tensors, batching and instances here", "[node]") {
+  std::string text = cloud_with(R"("placement_period_s": 3600)");
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  Fixture f(text);
+  grpc::ClientContext c1, c2;  // one a call
+  inference::ModelConfigRequest request;
+  request.set_name("m");
+  inference::ModelConfigResponse response;
+  REQUIRE(f.stub->ModelConfig(&c1, request, &response).ok());
+  const inference::ModelConfig& config = response.config();
+  CHECK(config.name() == "m");
+  CHECK(config.platform() == "epara-reference-dense");
+  REQUIRE(config.input_size() == 1);
+  CHECK(config.input(0).name() == "input");
+  CHECK(config.input(0).data_type() == inference::TYPE_FP32);
+  CHECK(std::vector<std::int64_t>(config.input(0).dims().begin(), config.input(0).dims().end()) ==
+        std::vector<std::int64_t>{4});
+  REQUIRE(config.output_size() == 1);
+  CHECK(config.output(0).dims(0) == 3);
+  CHECK(config.max_batch_size() >= 1);  // as planned for the declared demand, within the model's
+  CHECK(config.max_batch_size() <= 8);
+  CHECK(config.dynamic_batching().preserve_ordering());
+  // The instances the applied placement runs here.
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  const std::string one = R"({"service": "m", "server": "solo", "devices": [0]})";
+  const std::string two = R"({"service": "m", "server": "solo", "devices": [1]})";
+  for (const auto& [instances, count] :
+       {std::pair{one + ", " + two, 2}, std::pair{two, 1}, std::pair{std::string(), 0}}) {
+    epara::peer::PlacementReply placed;
+    REQUIRE(peer->PushPlacement(context_for().get(),
+                                placement(f.node.placement_epoch() + 1,
+                                          R"({"instances": [)" + instances + "]}"),
+                                &placed)
+                .ok());
+    grpc::ClientContext context;
+    REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
+    REQUIRE(response.config().instance_group_size() == 1);
+    CHECK(response.config().instance_group(0).count() == count);
+    CHECK(response.config().instance_group(0).kind() == inference::ModelInstanceGroup::KIND_CPU);
+  }
+  request.set_name("nope");
+  CHECK(f.stub->ModelConfig(&c2, request, &response).error_code() == grpc::StatusCode::NOT_FOUND);
+}
