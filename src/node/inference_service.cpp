@@ -157,7 +157,7 @@ grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,
   auto* batching = config.mutable_dynamic_batching();
   batching->set_max_queue_delay_microseconds(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(policy.timeout).count()));
-  batching->set_preserve_ordering(true);  // an executor hands results back in submission order
+  batching->set_preserve_ordering(false);  // a request never waits for another's results
   return grpc::Status::OK;
 }
 

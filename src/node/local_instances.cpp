@@ -201,12 +201,14 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
   std::vector<std::future<exec::Result>> futures;
   // Queued under the shared lock: apply() swaps an executor out under the exclusive lock and
   // shuts it down after, so no item reaches an executor that is shutting down.
+  // A request is a stream of its own: its rows never wait for another client's.
+  const std::uint64_t stream = next_stream_.fetch_add(1, std::memory_order_relaxed);
   std::shared_lock lock(mutex_);
   const auto it = running_.find(service);
   if (it == running_.end()) return {};
   for (std::size_t i = 0; i < items; ++i)
     futures.push_back(it->second->executor->submit(
-        {std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, 0}));
+        {std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, stream}));
   return futures;
 }
 

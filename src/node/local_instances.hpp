@@ -91,6 +91,7 @@ class LocalInstances {
   NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
   mutable std::atomic<int> next_gpu_{0};
+  std::atomic<std::uint64_t> next_stream_{1};  // a stream per request submitted
   std::map<ServiceId, exec::BatchPolicy> policies_;
   mutable std::shared_mutex mutex_;
   std::map<ServiceId, std::shared_ptr<Running>> running_;

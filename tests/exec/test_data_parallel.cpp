@@ -56,3 +56,59 @@ TEST_CASE("data parallel replicas must agree in shape", "[exec]") {
   CHECK_THROWS_WITH(DataParallelExecutor(std::move(replicas), BatchPolicy{4, 0ms}),
                     "executor: replicas differ in input or output size");
 }
+
+TEST_CASE("data parallel orders results within a stream, never across streams", "[exec]") {
+  // Two replicas, each held at its gate: stream 1's first frame waits on one; stream 2's frame,
+  // submitted later, runs on the other and is delivered at once; stream 1's second frame, done
+  // early on that free replica, is delivered only after its first.
+  std::vector<std::shared_ptr<test::PassLog>> logs;
+  std::vector<std::shared_ptr<test::Gate>> gates;
+  std::vector<test::FakeModel> replicas;
+  for (int r = 0; r < 2; ++r) {
+    logs.push_back(std::make_shared<test::PassLog>());
+    gates.push_back(std::make_shared<test::Gate>());
+    replicas.emplace_back(1, 1, logs.back());
+    replicas.back().gate = gates.back();
+  }
+  DataParallelExecutor exec(std::move(replicas), BatchPolicy{1, 0ms});
+  std::mutex mutex;
+  std::vector<float> delivered;  // the frames' values, as delivered
+  const auto submit = [&](float value, std::uint64_t stream) {
+    return exec.submit(test::item_of(1, value, 10s, stream), [&](const Result& r) {
+      std::lock_guard lock(mutex);
+      delivered.push_back((r.output.front() - 1.0f) / 2.0f);
+    });
+  };
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  const auto busy_replica = [&]() -> int {
+    while (std::chrono::steady_clock::now() < until) {
+      for (int r = 0; r < 2; ++r)
+        if (logs[static_cast<std::size_t>(r)]->busy == 1) return r;
+      std::this_thread::sleep_for(1ms);
+    }
+    return -1;
+  };
+  auto first_of_1 = submit(10, 1);
+  const int holding = busy_replica();
+  REQUIRE(holding >= 0);
+  const auto other = static_cast<std::size_t>(1 - holding);
+  auto only_of_2 = submit(20, 2);
+  gates[other]->release();
+  REQUIRE(only_of_2.wait_for(10s) == std::future_status::ready);  // not behind stream 1
+  CHECK(first_of_1.wait_for(0s) == std::future_status::timeout);
+  auto second_of_1 = submit(11, 1);
+  const auto passes_run = [&](std::size_t r) {
+    std::lock_guard lock(logs[r]->mutex);
+    return logs[r]->passes.size();
+  };
+  while (passes_run(other) < 2 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(1ms);
+  REQUIRE(passes_run(other) == 2);  // frame 11 ran ...
+  std::this_thread::sleep_for(20ms);
+  CHECK(second_of_1.wait_for(0s) == std::future_status::timeout);  // ... and waits for frame 10
+  gates[static_cast<std::size_t>(holding)]->release();
+  CHECK(second_of_1.get().outcome == Outcome::InSlo);
+  CHECK(first_of_1.get().outcome == Outcome::InSlo);
+  exec.shutdown();
+  CHECK(delivered == std::vector<float>{20, 10, 11});
+}

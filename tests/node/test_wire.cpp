@@ -611,7 +611,7 @@ TEST_CASE("ModelConfig gives a model's tensors, batching and instances here", "[
   CHECK(config.output(0).dims(0) == 3);
   CHECK(config.max_batch_size() >= 1);  // as planned for the declared demand, within the model's
   CHECK(config.max_batch_size() <= 8);
-  CHECK(config.dynamic_batching().preserve_ordering());
+  CHECK_FALSE(config.dynamic_batching().preserve_ordering());
   // The instances the applied placement runs here.
   const auto peer = epara::peer::Peer::NewStub(f.channel);
   const std::string one = R"({"service": "m", "server": "solo", "devices": [0]})";

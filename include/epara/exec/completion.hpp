@@ -1,11 +1,14 @@
 #pragma once
 // Where every item's Result goes: counts it, then runs its callback and fulfils its future —
-// in submission order when the executor asks for it (data parallel re-orders results). Also
-// where passes end, so it keeps their measured times.
+// in submission order within each stream when the executor asks for it (data parallel re-orders
+// results; items of different streams never wait for each other). Also where passes end, so it
+// keeps their measured times.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "epara/exec/item.hpp"
@@ -15,14 +18,16 @@ namespace epara::exec {
 
 class Completion {
  public:
-  Completion(bool in_submission_order, std::size_t max_batch)
-      : ordered_(in_submission_order), pass_times_(max_batch) {}
+  Completion(Order order, std::size_t max_batch)
+      : ordered_(order == Order::WithinStream), pass_times_(max_batch) {}
 
-  /// Numbers an item as it enters the executor; counts it as submitted.
-  std::uint64_t enter() {
+  /// Numbers an item as it enters the executor (before it can finish); counts it as submitted.
+  std::uint64_t enter(std::uint64_t stream) {
     counters_.submitted();
-    std::lock_guard lock(sequence_mutex_);
-    return next_sequence_++;
+    std::lock_guard lock(mutex_);
+    const std::uint64_t sequence = next_sequence_++;
+    if (ordered_) streams_[stream].undelivered.push_back(sequence);
+    return sequence;
   }
 
   void finish(Pending&& p, Result r) {
@@ -30,14 +35,18 @@ class Completion {
     r.latency = now() - p.submitted;
     counters_.finished(r.outcome);
     if (!ordered_) return deliver(p, std::move(r));
-    std::lock_guard lock(order_mutex_);  // delivery under the lock keeps the order
-    waiting_.emplace(p.sequence, std::pair{std::move(p), std::move(r)});
-    for (auto it = waiting_.find(next_delivery_); it != waiting_.end();
-         it = waiting_.find(next_delivery_)) {
-      deliver(it->second.first, std::move(it->second.second));
-      waiting_.erase(it);
-      ++next_delivery_;
+    std::lock_guard lock(mutex_);  // delivery under the lock keeps the order
+    const auto found = streams_.find(p.item.stream);
+    StreamOrder& order = found->second;
+    order.finished.emplace(p.sequence, std::pair{std::move(p), std::move(r)});
+    while (!order.undelivered.empty()) {
+      const auto next = order.finished.find(order.undelivered.front());
+      if (next == order.finished.end()) break;  // an earlier item of the stream is still out
+      deliver(next->second.first, std::move(next->second.second));
+      order.finished.erase(next);
+      order.undelivered.pop_front();
     }
+    if (order.undelivered.empty()) streams_.erase(found);  // nothing of the stream is out
   }
 
   void finish_rejected(Pending&& p, RejectReason why, std::string detail = {}) {
@@ -67,14 +76,18 @@ class Completion {
     p.promise.set_value(std::move(r));
   }
 
+  /// A stream's items not yet delivered, in the order they entered, and those of them finished.
+  struct StreamOrder {
+    std::deque<std::uint64_t> undelivered;
+    std::map<std::uint64_t, std::pair<Pending, Result>> finished;
+  };
+
   const bool ordered_;
   Counters counters_;
   PassTimes pass_times_;
-  std::mutex sequence_mutex_;
+  std::mutex mutex_;
   std::uint64_t next_sequence_ = 0;
-  std::mutex order_mutex_;
-  std::uint64_t next_delivery_ = 0;
-  std::map<std::uint64_t, std::pair<Pending, Result>> waiting_;
+  std::unordered_map<std::uint64_t, StreamOrder> streams_;  // ordered: streams with items out
 };
 
 }  // namespace epara::exec

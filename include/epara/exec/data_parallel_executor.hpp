@@ -1,6 +1,7 @@
 #pragma once
 // Data parallelism: d replicas (one per device) take passes from one shared queue, so items
-// spread to whichever replica is free; results are delivered in submission order.
+// spread to whichever replica is free; results are delivered in submission order within each
+// stream (Item::stream), so a stream's frames leave in order and other streams never wait.
 
 #include <utility>
 #include <vector>
@@ -14,7 +15,7 @@ template <Model M>
 class DataParallelExecutor : public QueueExecutor<M> {
  public:
   DataParallelExecutor(std::vector<M> replicas, BatchPolicy policy)
-      : QueueExecutor<M>(std::move(replicas), policy, Order::Submission) {}
+      : QueueExecutor<M>(std::move(replicas), policy, Order::WithinStream) {}
   /// From a data-parallel plan: one model per planned replica (d).
   DataParallelExecutor(std::vector<M> replicas, const Plan& plan)
       : DataParallelExecutor(checked(std::move(replicas), plan), batch_policy(plan)) {}

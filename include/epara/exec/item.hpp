@@ -46,8 +46,9 @@ struct BatchPolicy {
   std::size_t capacity = 65536;  ///< queued items, at most; more are rejected (queue-full)
 };
 
-/// Results in submission order (data parallel), or as passes finish.
-enum class Order { AsCompleted, Submission };
+/// Results as passes finish, or in submission order within each stream (Item::stream): an
+/// item waits for the earlier items of its own stream only.
+enum class Order { AsCompleted, WithinStream };
 
 /// How shutdown treats queued items: run them, or reject them (reason shutdown).
 enum class Drain { Finish, Reject };

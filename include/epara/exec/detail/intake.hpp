@@ -12,8 +12,7 @@ namespace epara::exec::detail {
 
 class Intake {
  public:
-  Intake(BatchPolicy policy, Order order)
-      : policy_(policy), done_(order == Order::Submission, policy.max_batch) {
+  Intake(BatchPolicy policy, Order order) : policy_(policy), done_(order, policy.max_batch) {
     EPARA_EXPECTS(policy_.timeout >= Duration::zero(), "executor: negative batch timeout");
     EPARA_EXPECTS(policy_.capacity >= 1, "executor: queue capacity must be >= 1");
   }

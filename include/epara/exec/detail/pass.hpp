@@ -21,7 +21,7 @@ namespace epara::exec::detail {
 inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
                                  std::size_t input_size, Item item, Callback callback) {
   Pending p{std::move(item), now(), {}, 0, {}, std::move(callback)};
-  p.sequence = done.enter();
+  p.sequence = done.enter(p.item.stream);
   std::future<Result> future = p.promise.get_future();
   if (p.item.input.size() != input_size) {
     const std::string why =
