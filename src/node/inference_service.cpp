@@ -2,7 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "status_name.hpp"
 
 namespace epara::node {
 namespace {
@@ -121,12 +129,90 @@ grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
 grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
                                                 const inference::ModelInferRequest* in,
                                                 inference::ModelInferResponse* out) {
+  return answer(context, *in, *out);
+}
+
+grpc::Status Node::InferenceService::answer(grpc::ServerContext* context,
+                                            const inference::ModelInferRequest& in,
+                                            inference::ModelInferResponse& out) {
   const Time arrival = exec::now();
   bool late = false;
   std::size_t items = 0;
-  const grpc::Status s = infer(context, in, out, late, items);
-  node_.metrics().request(in->model_name(), s.error_code(), late, exec::now() - arrival, items);
+  const grpc::Status s = infer(context, &in, &out, late, items);
+  node_.metrics().request(in.model_name(), s.error_code(), late, exec::now() - arrival, items);
   return s;
+}
+
+inference::ModelStreamInferResponse Node::InferenceService::answer_in_stream(
+    grpc::ServerContext* context, const inference::ModelInferRequest& in) {
+  inference::ModelStreamInferResponse response;
+  const grpc::Status s = answer(context, in, *response.mutable_infer_response());
+  if (!s.ok()) {
+    response.set_error_message(
+        fmt::format("{}: {}", status_name(s.error_code()), s.error_message()));
+    response.mutable_infer_response()->Clear();
+    response.mutable_infer_response()->set_model_name(in.model_name());
+    response.mutable_infer_response()->set_id(in.id());  // so the client can tell which failed
+  }
+  return response;
+}
+
+grpc::Status Node::InferenceService::ModelStreamInfer(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<inference::ModelStreamInferResponse, inference::ModelInferRequest>*
+        stream) {
+  // The reader (this thread) starts each request as it comes; the writer answers them in order.
+  // At most max_in_flight are out at once: a client sending faster than they finish waits.
+  constexpr std::size_t max_in_flight = 64;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::future<inference::ModelStreamInferResponse>> answers;
+  bool reading = true;
+  std::thread writer([&] {
+    for (;;) {
+      std::future<inference::ModelStreamInferResponse> next;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !answers.empty() || !reading; });
+        if (answers.empty()) return;
+        next = std::move(answers.front());
+        answers.pop_front();
+      }
+      changed.notify_all();
+      stream->Write(next.get());  // false once the client is gone: the rest still finish
+    }
+  });
+  inference::ModelInferRequest request;
+  while (stream->Read(&request)) {
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return answers.size() < max_in_flight; });
+    }
+    std::future<inference::ModelStreamInferResponse> answer;
+    try {
+      answer = std::async(std::launch::async,
+                          [this, context, request] { return answer_in_stream(context, request); });
+    } catch (const std::system_error&) {  // no thread to spare: this request fails, not the node
+      std::promise<inference::ModelStreamInferResponse> refused;
+      inference::ModelStreamInferResponse response;
+      response.set_error_message("RESOURCE_EXHAUSTED: no thread to run the request");
+      response.mutable_infer_response()->set_id(request.id());
+      refused.set_value(std::move(response));
+      answer = refused.get_future();
+    }
+    {
+      std::lock_guard lock(mutex);
+      answers.push_back(std::move(answer));  // only this thread adds: there is room
+    }
+    changed.notify_all();
+  }
+  {
+    std::lock_guard lock(mutex);
+    reading = false;
+  }
+  changed.notify_all();
+  writer.join();
+  return grpc::Status::OK;
 }
 
 grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,

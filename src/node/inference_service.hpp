@@ -24,6 +24,13 @@ class Node::InferenceService final : public inference::GRPCInferenceService::Ser
                              inference::ModelMetadataResponse* out) override;
   grpc::Status ModelInfer(grpc::ServerContext* context, const inference::ModelInferRequest* in,
                           inference::ModelInferResponse* out) override;
+  /// Each request of the stream runs as ModelInfer would, several at once (so a stream's frames
+  /// can share passes and instances); the answers leave in the order the requests came, a
+  /// request that fails answering with its error_message while the stream goes on.
+  grpc::Status ModelStreamInfer(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<inference::ModelStreamInferResponse, inference::ModelInferRequest>*
+          stream) override;
 
  private:
   grpc::Status RepositoryIndex(grpc::ServerContext*, const inference::RepositoryIndexRequest* in,
@@ -35,7 +42,13 @@ class Node::InferenceService final : public inference::GRPCInferenceService::Ser
                            inference::ModelConfigResponse* out) override;
 
  private:
-  /// ModelInfer's work; `late`: a served request finished after its deadline; `items`: rows.
+  /// Runs one request and counts it in the metrics (ModelInfer, and each of a stream's).
+  grpc::Status answer(grpc::ServerContext* context, const inference::ModelInferRequest& in,
+                      inference::ModelInferResponse& out);
+  /// The answer to one request of a stream.
+  inference::ModelStreamInferResponse answer_in_stream(grpc::ServerContext* context,
+                                                       const inference::ModelInferRequest& in);
+  /// answer()'s work; `late`: a served request finished after its deadline; `items`: rows.
   grpc::Status infer(grpc::ServerContext* context, const inference::ModelInferRequest* in,
                      inference::ModelInferResponse* out, bool& late, std::size_t& items);
   /// The service named `model` with a runtime, or NOT_FOUND naming it.

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A client nobody here wrote — NVIDIA's tritonclient (gRPC) — against an epara-node:
-health, readiness, metadata, ModelInfer, the repository index, statistics and ModelConfig. Skips (exit 77) when tritonclient cannot be
+health, readiness, metadata, ModelInfer, the repository index, statistics, ModelConfig and
+ModelStreamInfer. Skips (exit 77) when tritonclient cannot be
 installed from PyPI here.
     test_tritonclient.py BIN_DIR DEPS_DIR
 """
@@ -74,8 +75,15 @@ try:
     assert config["input"][0]["data_type"] == "TYPE_FP32", config
     assert [int(d) for d in config["input"][0]["dims"]] == [256], config
     assert config["max_batch_size"] >= 1 and config["instance_group"][0]["count"] >= 1, config
+    answers = []
+    client.start_stream(callback=lambda result, error: answers.append((result, error)))
+    for i in range(8):
+        client.async_stream_infer("classify", [tensor], request_id=f"frame-{i}")
+    client.stop_stream()  # waits for the answers
+    assert [r.get_response().id for r, e in answers] == [f"frame-{i}" for i in range(8)], answers
+    assert all(e is None and r.as_numpy("output").shape == (3, 256) for r, e in answers), answers
     print("ok: tritonclient health, metadata, ModelInfer (3 x 256 -> 3 x 256), an error, "
-          "the repository index, statistics and the model's config")
+          "the repository index, statistics, the model's config and a stream of 8 requests")
 finally:
     node.terminate()
     node.wait(timeout=15)

@@ -633,3 +633,49 @@ TEST_CASE("ModelConfig gives a model's tensors, batching and instances here", "[
   request.set_name("nope");
   CHECK(f.stub->ModelConfig(&c2, request, &response).error_code() == grpc::StatusCode::NOT_FOUND);
 }
+
+TEST_CASE("ModelStreamInfer answers a stream's requests in order, a bad one with its error",
+          "[node]") {
+  // Two replicas (data parallel), so requests of the stream run at once and may finish out of
+  // order; the answers still leave in the order the requests came.
+  std::string text = cloud_with(R"("placement_period_s": 3600)");
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  Fixture f(text);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = f.stub->ModelStreamInfer(&context);
+  constexpr int frames = 40, bad = 17;
+  exec::CpuDenseChain reference(exec::make_dense_chain({4, 8, 3}, 5), 1);
+  std::vector<std::vector<float>> inputs;
+  for (int i = 0; i < frames; ++i) {
+    const auto x = static_cast<float>(i) / frames;
+    inputs.push_back({x, -x, 1.0f - x, 0.5f});
+    auto request = i == bad ? request_of("m", "FP32", {1, 3}, {1, 2, 3})
+                            : request_of("m", "FP32", {1, 4}, inputs.back());
+    request.set_id("frame-" + std::to_string(i));
+    REQUIRE(stream->Write(request));
+  }
+  REQUIRE(stream->WritesDone());
+  inference::ModelStreamInferResponse response;
+  for (int i = 0; i < frames; ++i) {
+    REQUIRE(stream->Read(&response));
+    CHECK(response.infer_response().id() == "frame-" + std::to_string(i));
+    if (i == bad) {
+      CHECK(response.error_message() ==
+            "INVALID_ARGUMENT: input 'input': shape [1, 3], expected [batch (1-4096), 4]");
+      continue;
+    }
+    REQUIRE(response.error_message().empty());
+    std::vector<float> want(3);
+    reference.forward(inputs[static_cast<std::size_t>(i)], want, 1);
+    const auto& got = response.infer_response().outputs(0).contents().fp32_contents();
+    REQUIRE(got.size() == 3);
+    for (int k = 0; k < 3; ++k) CHECK(got[k] == Approx(want[static_cast<std::size_t>(k)]));
+  }
+  CHECK_FALSE(stream->Read(&response));
+  CHECK(stream->Finish().ok());
+  // Counted as requests like ModelInfer's: 39 served, 1 refused.
+  const std::string metrics = f.node.metrics_text();
+  CHECK(metrics.find(R"(epara_requests_total{model="m",outcome="in_slo",code="OK"} 39)") !=
+        std::string::npos);
+}
