@@ -134,19 +134,20 @@ grpc::Status Node::InferenceService::ModelInfer(grpc::ServerContext* context,
 
 grpc::Status Node::InferenceService::answer(grpc::ServerContext* context,
                                             const inference::ModelInferRequest& in,
-                                            inference::ModelInferResponse& out) {
+                                            inference::ModelInferResponse& out,
+                                            std::uint64_t stream) {
   const Time arrival = exec::now();
   bool late = false;
   std::size_t items = 0;
-  const grpc::Status s = infer(context, &in, &out, late, items);
+  const grpc::Status s = infer(context, in, out, stream, late, items);
   node_.metrics().request(in.model_name(), s.error_code(), late, exec::now() - arrival, items);
   return s;
 }
 
 inference::ModelStreamInferResponse Node::InferenceService::answer_in_stream(
-    grpc::ServerContext* context, const inference::ModelInferRequest& in) {
+    grpc::ServerContext* context, const inference::ModelInferRequest& in, std::uint64_t stream) {
   inference::ModelStreamInferResponse response;
-  const grpc::Status s = answer(context, in, *response.mutable_infer_response());
+  const grpc::Status s = answer(context, in, *response.mutable_infer_response(), stream);
   if (!s.ok()) {
     response.set_error_message(
         fmt::format("{}: {}", status_name(s.error_code()), s.error_message()));
@@ -182,6 +183,7 @@ grpc::Status Node::InferenceService::ModelStreamInfer(
       stream->Write(next.get());  // false once the client is gone: the rest still finish
     }
   });
+  const std::uint64_t id = node_.new_stream();  // the stream's requests batch together
   inference::ModelInferRequest request;
   while (stream->Read(&request)) {
     {
@@ -190,8 +192,9 @@ grpc::Status Node::InferenceService::ModelStreamInfer(
     }
     std::future<inference::ModelStreamInferResponse> answer;
     try {
-      answer = std::async(std::launch::async,
-                          [this, context, request] { return answer_in_stream(context, request); });
+      answer = std::async(std::launch::async, [this, context, request, id] {
+        return answer_in_stream(context, request, id);
+      });
     } catch (const std::system_error&) {  // no thread to spare: this request fails, not the node
       std::promise<inference::ModelStreamInferResponse> refused;
       inference::ModelStreamInferResponse response;
@@ -305,37 +308,38 @@ grpc::Status Node::InferenceService::ModelStatistics(grpc::ServerContext*,
 }
 
 grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
-                                           const inference::ModelInferRequest* in,
-                                           inference::ModelInferResponse* out, bool& late,
-                                           std::size_t& items) {
+                                           const inference::ModelInferRequest& in,
+                                           inference::ModelInferResponse& out, std::uint64_t stream,
+                                           bool& late, std::size_t& items) {
   ServiceId service{};
-  if (grpc::Status s = find_model(in->model_name(), service); !s.ok()) return s;
+  if (grpc::Status s = find_model(in.model_name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
   std::vector<float> rows;
-  if (grpc::Status s = read_input(*in, m.input_size(), rows, items); !s.ok()) return s;
+  if (grpc::Status s = read_input(in, m.input_size(), rows, items); !s.ok()) return s;
   // The SLO's deadline from now, or the client's own if it is earlier.
   Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;
   const auto client_left = context->deadline() - std::chrono::system_clock::now();
   if (client_left < std::chrono::hours(24))
     deadline = std::min(deadline, exec::now() + std::chrono::duration_cast<Duration>(client_left));
   Served served;
-  if (grpc::Status s = node_.serve(service, std::move(rows), items, deadline, {}, served); !s.ok())
+  if (grpc::Status s = node_.serve(service, std::move(rows), items, deadline, {}, served, stream);
+      !s.ok())
     return s;
-  out->set_model_name(in->model_name());
-  out->set_model_version("1");
-  out->set_id(in->id());
-  auto* tensor = out->add_outputs();
+  out.set_model_name(in.model_name());
+  out.set_model_version("1");
+  out.set_id(in.id());
+  auto* tensor = out.add_outputs();
   tensor->set_name("output");
   tensor->set_datatype("FP32");
   tensor->add_shape(static_cast<std::int64_t>(items));
   tensor->add_shape(static_cast<std::int64_t>(m.output_size()));
-  if (in->raw_input_contents_size() > 0)  // answer in the form asked in
-    out->add_raw_output_contents(reinterpret_cast<const char*>(served.output.data()),
-                                 served.output.size() * sizeof(float));
+  if (in.raw_input_contents_size() > 0)  // answer in the form asked in
+    out.add_raw_output_contents(reinterpret_cast<const char*>(served.output.data()),
+                                served.output.size() * sizeof(float));
   else
     tensor->mutable_contents()->mutable_fp32_contents()->Add(served.output.begin(),
                                                              served.output.end());
-  auto& parameters = *out->mutable_parameters();
+  auto& parameters = *out.mutable_parameters();
   parameters["served_by"].set_string_param(
       node_.scenario().cluster.servers[index_of(served.served_by)].name);
   parameters["hops"].set_int64_param(served.hops);

@@ -43,14 +43,17 @@ class Node::InferenceService final : public inference::GRPCInferenceService::Ser
 
  private:
   /// Runs one request and counts it in the metrics (ModelInfer, and each of a stream's).
+  /// `stream`: the client stream it belongs to (Node::serve), 0 for none.
   grpc::Status answer(grpc::ServerContext* context, const inference::ModelInferRequest& in,
-                      inference::ModelInferResponse& out);
+                      inference::ModelInferResponse& out, std::uint64_t stream = 0);
   /// The answer to one request of a stream.
   inference::ModelStreamInferResponse answer_in_stream(grpc::ServerContext* context,
-                                                       const inference::ModelInferRequest& in);
+                                                       const inference::ModelInferRequest& in,
+                                                       std::uint64_t stream);
   /// answer()'s work; `late`: a served request finished after its deadline; `items`: rows.
-  grpc::Status infer(grpc::ServerContext* context, const inference::ModelInferRequest* in,
-                     inference::ModelInferResponse* out, bool& late, std::size_t& items);
+  grpc::Status infer(grpc::ServerContext* context, const inference::ModelInferRequest& in,
+                     inference::ModelInferResponse& out, std::uint64_t stream, bool& late,
+                     std::size_t& items);
   /// The service named `model` with a runtime, or NOT_FOUND naming it.
   grpc::Status find_model(const std::string& model, ServiceId& service) const;
   Node& node_;

@@ -195,14 +195,15 @@ std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time no
 }
 
 std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, const float* rows,
-                                                              std::size_t items, Time deadline) {
+                                                              std::size_t items, Time deadline,
+                                                              std::uint64_t stream) {
   estimates_.at(service)->submitted.add(exec::now(), items);
   const std::size_t in = input_size(service);
   std::vector<std::future<exec::Result>> futures;
   // Queued under the shared lock: apply() swaps an executor out under the exclusive lock and
   // shuts it down after, so no item reaches an executor that is shutting down.
-  // A request is a stream of its own: its rows never wait for another client's.
-  const std::uint64_t stream = next_stream_.fetch_add(1, std::memory_order_relaxed);
+  // A lone request is a stream of its own: its rows never wait for another client's.
+  if (stream == 0) stream = next_request_.fetch_add(1, std::memory_order_relaxed);
   std::shared_lock lock(mutex_);
   const auto it = running_.find(service);
   if (it == running_.end()) return {};

@@ -48,9 +48,11 @@ class LocalInstances {
   /// Instances of `service` running here.
   int replicas(ServiceId service) const;
   bool on_gpu() const noexcept { return gpus_ > 0; }
-  /// Submits `items` rows; empty when the service has no instance here.
+  /// Submits `items` rows of client stream `stream` (0: a request of its own, numbered here
+  /// below 2^63); empty when the service has no instance here.
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
-                                                std::size_t items, Time deadline);
+                                                std::size_t items, Time deadline,
+                                                std::uint64_t stream = 0);
   std::vector<InstanceDigest> digests() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
@@ -91,7 +93,7 @@ class LocalInstances {
   NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
   mutable std::atomic<int> next_gpu_{0};
-  std::atomic<std::uint64_t> next_stream_{1};  // a stream per request submitted
+  std::atomic<std::uint64_t> next_request_{1};  // a stream per lone request
   std::map<ServiceId, exec::BatchPolicy> policies_;
   mutable std::shared_mutex mutex_;
   std::map<ServiceId, std::shared_ptr<Running>> running_;

@@ -287,7 +287,7 @@ std::vector<std::string> Node::placed_on(ServiceId service) {
 }
 
 grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t items,
-                         Time deadline, Route route, Served& out) {
+                         Time deadline, Route route, Served& out, std::uint64_t stream) {
   Request r;
   r.service = service;
   r.arrival = exec::now();
@@ -302,11 +302,11 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
   }
   out.hops = r.route.hops();
   if (std::holds_alternative<RunLocal>(decision))
-    return run_here(service, rows, items, deadline, out);
+    return run_here(service, rows, items, deadline, stream, out);
   if (const auto* o = std::get_if<Offload>(&decision)) {
-    grpc::Status s = offload(o->server, service, rows, items, deadline, r.route, out);
+    grpc::Status s = offload(o->server, service, rows, items, deadline, r.route, stream, out);
     if (s.ok() || !instances_.hosts(service)) return s;
-    return run_here(service, rows, items, deadline, out);  // the peer failed: late, here
+    return run_here(service, rows, items, deadline, stream, out);  // the peer failed: here
   }
   const std::string& name = scenario_.service(service).name;
   switch (std::get<Reject>(decision).reason) {
@@ -322,8 +322,8 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
 }
 
 grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
-                            Time deadline, Served& out) {
-  auto futures = instances_.submit(service, rows.data(), items, deadline);
+                            Time deadline, std::uint64_t stream, Served& out) {
+  auto futures = instances_.submit(service, rows.data(), items, deadline, stream);
   if (futures.empty())
     return {grpc::StatusCode::UNAVAILABLE,
             fmt::format("'{}' is no longer placed here", scenario_.service(service).name)};
@@ -378,9 +378,11 @@ bool Node::authentic(const grpc::ServerContext& context) const {
 }
 
 grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector<float>& rows,
-                           std::size_t items, Time deadline, const Route& route, Served& out) {
+                           std::size_t items, Time deadline, const Route& route,
+                           std::uint64_t stream, Served& out) {
   epara::peer::OffloadRequest request;
   request.set_service(scenario_.service(service).name);
+  request.set_stream(stream);
   request.set_items(static_cast<std::uint32_t>(items));
   request.mutable_input()->Add(rows.begin(), rows.end());
   const Duration left = deadline - exec::now();

@@ -70,9 +70,15 @@ class Node {
   /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops threads.
   void shutdown();
 
-  /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do).
+  /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do). `stream`:
+  /// the client stream they belong to (new_stream(); a multi-frame service batches a stream's
+  /// items together, wherever they run), 0 for a request of its own.
   grpc::Status serve(ServiceId service, std::vector<float> rows, std::size_t items, Time deadline,
-                     Route route, Served& out);
+                     Route route, Served& out, std::uint64_t stream = 0);
+  /// An id for a client stream entering here, unique in the cloud.
+  std::uint64_t new_stream() noexcept {
+    return stream_id_base | (std::uint64_t{index_of(self_)} << 40) | next_stream_++;
+  }
 
   const Scenario& scenario() const noexcept { return scenario_; }
   const Deployment& deployment() const noexcept { return deployment_; }
@@ -104,6 +110,9 @@ class Node {
   /// Epochs at or above this are refused: far beyond what a scheduler counts to, and far from
   /// no_placement.
   static constexpr std::uint64_t epoch_limit = std::uint64_t{1} << 62;
+  /// Client streams' ids have the top bit set (LocalInstances numbers lone requests below it)
+  /// and the entering node's index above bit 40.
+  static constexpr std::uint64_t stream_id_base = std::uint64_t{1} << 63;
 
   void sync_loop();
   void scheduler_loop();
@@ -123,9 +132,10 @@ class Node {
   /// Whether a peer call came with the deployment's secret (any call does when it has none).
   bool authentic(const grpc::ServerContext& context) const;
   grpc::Status offload(ServerId target, ServiceId service, const std::vector<float>& rows,
-                       std::size_t items, Time deadline, const Route& route, Served& out);
+                       std::size_t items, Time deadline, const Route& route, std::uint64_t stream,
+                       Served& out);
   grpc::Status run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
-                        Time deadline, Served& out);
+                        Time deadline, std::uint64_t stream, Served& out);
   void say(const std::string& line, LogLevel level = LogLevel::Info);
 
   const Scenario scenario_;
@@ -147,6 +157,7 @@ class Node {
   std::set<ServerId> placed_live_;      // the live set it was computed for
   PeakDemand planned_demand_;           // the scheduler thread's
   std::atomic<std::uint64_t> placement_epoch_{no_placement};
+  std::atomic<std::uint64_t> next_stream_{1};
   std::uint64_t newest_epoch_seen_ = 0;
 
   std::mutex peers_mutex_;

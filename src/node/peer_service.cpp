@@ -38,7 +38,7 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
   const Time deadline = exec::now() + Duration{in->deadline_left_ns()};
   grpc::Status status =
       node_.serve(service, std::vector<float>(in->input().begin(), in->input().end()), in->items(),
-                  deadline, route, served);
+                  deadline, route, served, in->stream());
   node_.metrics().offload(in->service(), false, status.ok());
   if (!status.ok()) return status;
   out->mutable_output()->Add(served.output.begin(), served.output.end());

@@ -679,3 +679,78 @@ TEST_CASE("ModelStreamInfer answers a stream's requests in order, a bad one with
   CHECK(metrics.find(R"(epara_requests_total{model="m",outcome="in_slo",code="OK"} 39)") !=
         std::string::npos);
 }
+
+namespace {
+// The test cloud with a frequency-sensitive service beside "m": 2 streams of 100 frames/s, a
+// 200 ms deadline per frame; the allocator plans multi-frame passes of 4 frames of one stream.
+std::string cloud_with_video() {
+  std::string text = cloud_with(R"("placement_period_s": 3600)");
+  text.replace(text.find(R"("demand": [)"), 11,
+               R"("demand": [{"service": "video", "origin": "solo", "streams": 2}, )");
+  text.replace(text.find(R"("services": [)"), 13, R"("services": [{"name": "video", "profile": "p",
+    "model_memory_gib": 0.1, "input_kib": 1,
+    "slo": {"type": "frequency", "rate_per_s": 100, "deadline_ms": 200}}, )");
+  text.replace(text.find(R"("models": [)"), 11, R"("models": [{"service": "video", "model": "dense",
+    "widths": [4, 8, 3], "seed": 6, "max_batch": 8}, )");
+  return text;
+}
+
+// Per pass size, the passes the node ran for `model`.
+std::map<std::uint64_t, std::uint64_t> passes_by_size(Fixture& f, const std::string& model) {
+  grpc::ClientContext context;
+  inference::ModelStatisticsRequest request;
+  request.set_name(model);
+  inference::ModelStatisticsResponse stats;
+  REQUIRE(f.stub->ModelStatistics(&context, request, &stats).ok());
+  std::map<std::uint64_t, std::uint64_t> passes;
+  for (const auto& b : stats.model_stats(0).batch_stats())
+    passes[b.batch_size()] = b.compute_infer().count();
+  return passes;
+}
+}  // namespace
+
+TEST_CASE("a multi-frame service batches the frames of one stream, not lone requests", "[node]") {
+  Fixture f(cloud_with_video());
+  grpc::ClientContext config_context;
+  inference::ModelConfigRequest which;
+  which.set_name("video");
+  inference::ModelConfigResponse config;
+  REQUIRE(f.stub->ModelConfig(&config_context, which, &config).ok());
+  const auto frames_per_pass = static_cast<std::uint64_t>(config.config().max_batch_size());
+  REQUIRE(frames_per_pass > 1);  // the plan's m frames of one stream a pass
+
+  // Lone requests are streams of their own: a pass each, however close together they come.
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&] {
+      inference::ModelInferResponse response;
+      CHECK(f.infer(request_of("video", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+    });
+  for (auto& c : clients) c.join();
+  CHECK(passes_by_size(f, "video") == std::map<std::uint64_t, std::uint64_t>{{1, 8}});
+
+  // Two streams of 40 frames each, sent at once: passes of up to m frames of one stream.
+  std::vector<std::thread> streams;
+  for (int s = 0; s < 2; ++s)
+    streams.emplace_back([&, s] {
+      grpc::ClientContext context;
+      auto stream = f.stub->ModelStreamInfer(&context);
+      for (int i = 0; i < 40; ++i)
+        stream->Write(request_of("video", "FP32", {1, 4}, {static_cast<float>(s), 1, 2, 3}));
+      stream->WritesDone();
+      inference::ModelStreamInferResponse response;
+      int answered = 0;
+      while (stream->Read(&response)) answered += response.error_message().empty() ? 1 : 0;
+      CHECK(answered == 40);
+      CHECK(stream->Finish().ok());
+    });
+  for (auto& s : streams) s.join();
+  std::uint64_t frames = 0, multi = 0;
+  for (const auto& [size, passes] : passes_by_size(f, "video")) {
+    CHECK(size <= frames_per_pass);
+    frames += size * passes;
+    if (size > 1) multi += passes;
+  }
+  CHECK(frames == 8 + 80);
+  CHECK(multi > 0);
+}
