@@ -44,21 +44,81 @@ class TimedModel {
   std::string name_;
 };
 
+// A model that runs only in its device's turn, adding the time it holds the device to the
+// device's busy time: the passes of the services placed on one device take turns on it
+// (multi-task sharing).
+class DeviceTurnModel {
+ public:
+  DeviceTurnModel(exec::AnyModel model, exec::DeviceArbiter& turns, std::atomic<std::int64_t>& busy)
+      : model_(std::move(model)), turns_(&turns), busy_ns_(&busy) {}
+  std::size_t input_size() const { return model_.input_size(); }
+  std::size_t output_size() const { return model_.output_size(); }
+  std::size_t max_batch() const { return model_.max_batch(); }
+  Bytes memory() const { return model_.memory(); }
+  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+    const exec::DeviceArbiter::Hold turn(turns_, 0);
+    const Time start = exec::now();
+    model_.forward(in, out, n);
+    *busy_ns_ += (exec::now() - start).count();
+  }
+
+ private:
+  exec::AnyModel model_;
+  exec::DeviceArbiter* turns_;
+  std::atomic<std::int64_t>* busy_ns_;
+};
+
+// Model parallel: a model cut into stages on different devices, each stage's output the next
+// one's input (through host memory), run one after the other for a pass.
+class StagedModel {
+ public:
+  explicit StagedModel(std::vector<exec::AnyModel> stages) : stages_(std::move(stages)) {}
+  std::size_t input_size() const { return stages_.front().input_size(); }
+  std::size_t output_size() const { return stages_.back().output_size(); }
+  std::size_t max_batch() const {
+    std::size_t b = stages_.front().max_batch();
+    for (const auto& s : stages_) b = std::min(b, s.max_batch());
+    return b;
+  }
+  Bytes memory() const {
+    Bytes total{};
+    for (const auto& s : stages_) total = total + s.memory();
+    return total;
+  }
+  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+    std::vector<float> from(in.begin(), in.end()), to;
+    for (std::size_t i = 0; i + 1 < stages_.size(); ++i) {
+      to.resize(n * stages_[i].output_size());
+      stages_[i].forward(from, to, n);
+      std::swap(from, to);
+    }
+    stages_.back().forward(from, out, n);
+  }
+
+ private:
+  std::vector<exec::AnyModel> stages_;
+};
+
 }  // namespace
 
 LocalInstances::LocalInstances(const Scenario& scenario, const Deployment& deployment,
-                               std::map<ServiceId, exec::BatchPolicy> policies,
+                               ServerId self, std::map<ServiceId, exec::BatchPolicy> policies,
                                NodeMetrics& metrics)
     : scenario_(&scenario),
       deployment_(&deployment),
       metrics_(&metrics),
       policies_(std::move(policies)) {
+  const ServerSpec& server = scenario.cluster.server(self);
+  for (std::size_t g = 0; g < server.gpus.size(); ++g)
+    devices_.emplace(static_cast<DeviceSlot>(g), std::make_unique<Device>());
+  if (server.cpu) devices_.emplace(cpu_slot, std::make_unique<Device>());
+  const DeviceSlot first_device = server.gpus.empty() ? cpu_slot : 0;
   for (const ModelSpec& m : deployment.models) {
     estimates_.emplace(m.service, std::make_unique<Estimate>());
     exec::BatchPolicy& p = policies_[m.service];
     p.max_batch = std::clamp<std::size_t>(p.max_batch, 1, m.max_batch);
     // Measure one pass of a full batch: the estimate until the executors time their own.
-    exec::AnyModel model = make_model(m.service);
+    exec::AnyModel model = make_model(m.service, first_device);
     std::vector<float> in(p.max_batch * model.input_size(), 0.5f),
         out(p.max_batch * model.output_size());
     model.forward(in, out, p.max_batch);  // warm-up
@@ -79,40 +139,71 @@ int LocalInstances::gpus_present() {
 #endif
 }
 
-exec::AnyModel LocalInstances::make_model(ServiceId s) const {
-  const ModelSpec& m = *deployment_->model(s);
+namespace {
+
+// A dense chain (or a stage of one) on `device`: that GPU of the node when it has GPUs (each
+// model on its own stream), else the CPU. A placement's GPU index beyond the GPUs present (a
+// cloud declared with more than the machine has) wraps around them.
+exec::AnyModel dense_on(const exec::DenseChainWeights& weights, std::size_t max_batch,
+                        [[maybe_unused]] DeviceSlot device, [[maybe_unused]] int gpus) {
 #ifdef EPARA_WITH_CUDA
-  if (gpus_ > 0) {  // replicas go round the node's GPUs, each on its own stream
-    const cuda::StreamOptions on{next_gpu_++ % gpus_, 0};
-    if (m.kind == ModelSpec::Kind::Dense)
-      return exec::AnyModel(
-          cuda::DenseChain(exec::make_dense_chain(m.widths, m.seed), m.max_batch, on));
+  if (gpus > 0)
     return exec::AnyModel(
-        cuda::Attention(exec::make_attention(m.tokens, m.dim, m.seed), m.max_batch, on));
-  }
+        cuda::DenseChain(weights, max_batch, cuda::StreamOptions{std::max(device, 0) % gpus, 0}));
 #endif
+  return exec::AnyModel(exec::CpuDenseChain(weights, max_batch));
+}
+
+}  // namespace
+
+exec::AnyModel LocalInstances::make_model(ServiceId s, DeviceSlot device) const {
+  const ModelSpec& m = *deployment_->model(s);
   if (m.kind == ModelSpec::Kind::Dense)
-    return exec::AnyModel(
-        exec::CpuDenseChain(exec::make_dense_chain(m.widths, m.seed), m.max_batch));
+    return dense_on(exec::make_dense_chain(m.widths, m.seed), m.max_batch, device, gpus_);
+#ifdef EPARA_WITH_CUDA
+  if (gpus_ > 0)
+    return exec::AnyModel(cuda::Attention(exec::make_attention(m.tokens, m.dim, m.seed),
+                                          m.max_batch,
+                                          cuda::StreamOptions{std::max(device, 0) % gpus_, 0}));
+#endif
   return exec::AnyModel(
       exec::CpuAttention(exec::make_attention(m.tokens, m.dim, m.seed), m.max_batch));
 }
 
+exec::AnyModel LocalInstances::make_instance(ServiceId s, const std::vector<DeviceSlot>& devices) {
+  const ModelSpec& m = *deployment_->model(s);
+  const std::size_t layers = m.kind == ModelSpec::Kind::Dense ? m.widths.size() - 1 : 1;
+  const std::size_t k = std::min(devices.size(), layers);
+  const auto in_turn = [&](exec::AnyModel model, DeviceSlot d) {
+    Device& device = *devices_.at(d);
+    return exec::AnyModel(DeviceTurnModel(std::move(model), device.turns, device.busy_ns));
+  };
+  if (k <= 1) return in_turn(make_model(s, devices.front()), devices.front());
+  std::vector<exec::AnyModel> stages;
+  const auto weights = exec::split_stages(exec::make_dense_chain(m.widths, m.seed), k);
+  for (std::size_t i = 0; i < k; ++i)
+    stages.push_back(in_turn(dense_on(weights[i], m.max_batch, devices[i], gpus_), devices[i]));
+  return exec::AnyModel(StagedModel(std::move(stages)));
+}
+
 std::vector<LocalInstances::Change> LocalInstances::apply(
-    const std::map<ServiceId, int>& replicas) {
-  // What changes: services whose replica count here differs. Only apply() writes running_, and
-  // the node applies one placement at a time, so this stays true until the swap below.
+    const std::map<ServiceId, InstanceDevices>& instances) {
+  // What changes: services whose instances here differ (in number or devices). Only apply()
+  // writes running_, and the node applies one placement at a time, so this stays true until
+  // the swap below.
   std::map<ServiceId, Change> changes;
   {
     std::shared_lock lock(mutex_);
     for (const auto& [service, r] : running_) {
-      const auto want = replicas.find(service);
-      const int after = want == replicas.end() ? 0 : std::max(0, want->second);
-      if (after != r->replicas) changes[service] = {service, r->replicas, after};
+      const auto want = instances.find(service);
+      const InstanceDevices none;
+      const InstanceDevices& after = want == instances.end() ? none : want->second;
+      if (after != r->devices)
+        changes[service] = {service, r->replicas, static_cast<int>(after.size())};
     }
-    for (const auto& [service, count] : replicas)
-      if (count > 0 && !running_.count(service) && deployment_->model(service))
-        changes[service] = {service, 0, count};
+    for (const auto& [service, devices] : instances)
+      if (!devices.empty() && !running_.count(service) && deployment_->model(service))
+        changes[service] = {service, 0, static_cast<int>(devices.size())};
   }
   // New executors are built here, off the request path (weights and device handles take
   // time); requests meanwhile run on the old ones.
@@ -120,10 +211,12 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
   for (const auto& [service, change] : changes) {
     if (change.after == 0) continue;
     std::vector<exec::AnyModel> models;
-    for (int i = 0; i < change.after; ++i)
-      models.emplace_back(TimedModel(make_model(service), estimates_.at(service)->item_ns,
+    const InstanceDevices& devices = instances.at(service);
+    for (const std::vector<DeviceSlot>& on : devices)
+      models.emplace_back(TimedModel(make_instance(service, on), estimates_.at(service)->item_ns,
                                      *metrics_, scenario_->service(service).name));
     auto r = std::make_shared<Running>();
+    r->devices = devices;
     r->replicas = change.after;
     r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
         std::move(models), policies_.at(service));
@@ -211,6 +304,12 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
     futures.push_back(it->second->executor->submit(
         {std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, stream}));
   return futures;
+}
+
+std::map<DeviceSlot, Duration> LocalInstances::device_busy() const {
+  std::map<DeviceSlot, Duration> busy;
+  for (const auto& [slot, device] : devices_) busy[slot] = Duration{device->busy_ns.load()};
+  return busy;
 }
 
 std::size_t LocalInstances::input_size(ServiceId service) const {

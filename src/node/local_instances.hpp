@@ -3,6 +3,10 @@
 // instances here) on the service's reference model (cuBLAS on the node's GPUs when it has any,
 // Eigen on the CPU otherwise), with running estimates of pass time and of the rate of items
 // submitted (counted over the last second). Models the handler's LocalView; thread-safe.
+// Each instance runs on the devices the placement gave it: on a GPU node, on those GPUs; an
+// instance of k devices is the model cut into k stages, one a device (model parallel); and the
+// passes of every service placed on a device take turns on it (multi-task sharing: one
+// DeviceArbiter per device, one pass at a time, as the allocator's co-location reserve assumes).
 
 #include <atomic>
 #include <future>
@@ -17,7 +21,9 @@
 #include "epara/exec/rate_meter.hpp"
 #include "epara/handler/views.hpp"
 #include "epara/model/scenario.hpp"
+#include "epara/exec/device_arbiter.hpp"
 #include "epara/node/deployment.hpp"
+#include "epara/placement/ground_set.hpp"
 #include "epara/sync/digest.hpp"
 #include "metrics.hpp"
 
@@ -27,7 +33,7 @@ class LocalInstances {
  public:
   /// `policies`: per service, the allocator plan's batch policy (capped by the model);
   /// `metrics`: where passes are counted (must outlive this).
-  LocalInstances(const Scenario& scenario, const Deployment& deployment,
+  LocalInstances(const Scenario& scenario, const Deployment& deployment, ServerId self,
                  std::map<ServiceId, exec::BatchPolicy> policies, NodeMetrics& metrics);
   ~LocalInstances();
 
@@ -36,10 +42,13 @@ class LocalInstances {
     ServiceId service;
     int before, after;
   };
-  /// Runs `replicas[s]` instances of each service s here (none for services not listed); what
-  /// it stopped or started. New executors are built before they are swapped in, so requests
-  /// never wait for a build; the old ones finish what they hold. One apply() at a time.
-  std::vector<Change> apply(const std::map<ServiceId, int>& replicas);
+  /// The devices of each instance of a service: one slot per device (a GPU index, or cpu_slot).
+  using InstanceDevices = std::vector<std::vector<DeviceSlot>>;
+  /// Runs `instances[s]` of each service s here (none for services not listed); what it
+  /// stopped or started (a service whose instances moved between devices restarts). New
+  /// executors are built before they are swapped in, so requests never wait for a build; the
+  /// old ones finish what they hold. One apply() at a time.
+  std::vector<Change> apply(const std::map<ServiceId, InstanceDevices>& instances);
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
   bool hosts(ServiceId service) const;
@@ -65,12 +74,15 @@ class LocalInstances {
                     static_cast<std::int64_t>(batch_of(service))};
   }
   std::size_t output_size(ServiceId service) const;
+  /// Per device of the server, the time passes have held it since the start.
+  std::map<DeviceSlot, Duration> device_busy() const;
   /// Finishes queued work and stops every executor.
   void shutdown();
 
  private:
   struct Running {
     std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
+    InstanceDevices devices;
     int replicas = 0;
   };
   struct Estimate {  // per service, updated as passes run and items are submitted
@@ -84,15 +96,23 @@ class LocalInstances {
     double spare_rate;
   };
   std::optional<Outlook> outlook(ServiceId service) const;
-  /// The service's reference model: on a GPU where the node has one (CUDA build), else the CPU.
-  exec::AnyModel make_model(ServiceId s) const;
+  /// The service's reference model on `device`: that GPU where the node has GPUs (CUDA build),
+  /// else the CPU.
+  exec::AnyModel make_model(ServiceId s, DeviceSlot device) const;
+  /// One instance on `devices`: k stages (of the dense chain's layers; an attention model is
+  /// one layer and stays whole on the first), each holding its device's turn while it runs.
+  exec::AnyModel make_instance(ServiceId s, const std::vector<DeviceSlot>& devices);
   static int gpus_present();
 
   const Scenario* scenario_;
   const Deployment* deployment_;
   NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
-  mutable std::atomic<int> next_gpu_{0};
+  struct Device {                 // one of the server's: whose turn it is, and how busy it was
+    exec::DeviceArbiter turns{1};  // one pass at a time
+    std::atomic<std::int64_t> busy_ns{0};
+  };
+  std::map<DeviceSlot, std::unique_ptr<Device>> devices_;
   std::atomic<std::uint64_t> next_request_{1};  // a stream per lone request
   std::map<ServiceId, exec::BatchPolicy> policies_;
   mutable std::shared_mutex mutex_;

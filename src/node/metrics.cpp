@@ -168,7 +168,7 @@ std::string NodeMetrics::render(const std::vector<GaugeSample>& gauges) const {
   std::string_view last;
   for (const GaugeSample* sample : by_name) {
     const GaugeSample& g = *sample;
-    if (g.name != last) header(out, g.name, g.help, "gauge");
+    if (g.name != last) header(out, g.name, g.help, g.counter ? "counter" : "gauge");
     last = g.name;
     out += g.labels.empty() ? fmt::format("{} {}\n", g.name, g.value)
                             : fmt::format("{}{{{}}} {}\n", g.name, g.labels, g.value);

@@ -18,10 +18,12 @@
 
 namespace epara::node {
 
-/// A sample of a gauge read at scrape time: `labels` as written between braces (may be empty).
+/// A sample read at scrape time: `labels` as written between braces (may be empty); a gauge,
+/// or a counter kept elsewhere (`counter`).
 struct GaugeSample {
   std::string name, help, labels;
   double value = 0.0;
+  bool counter = false;
 };
 
 class NodeMetrics {

@@ -126,7 +126,7 @@ Node::Node(Scenario scenario, Deployment deployment, ServerId self, std::ostream
       log_(log),
       log_level_(level),
       metrics_(model_names(scenario_, deployment_)),
-      instances_(scenario_, deployment_, plan_policies(scenario_, deployment_), metrics_),
+      instances_(scenario_, deployment_, self, plan_policies(scenario_, deployment_), metrics_),
       handler_(self, HandlerOptions{deployment_.hop_limit, false}),
       sync_(self, ring_of(deployment_), incarnation_now(),
             SyncOptions{deployment_.sync_period, deployment_.sync_period, deployment_.entry_ttl}),
@@ -246,6 +246,10 @@ std::string Node::metrics_text() {
                           "node=" + label_value(scenario_.cluster.servers[index_of(n.server)].name),
                           to_seconds(*age)});
   }
+  for (const auto& [device, busy] : device_busy())
+    gauges.push_back({"epara_device_busy_seconds_total",
+                      "Time passes have held each device of this server (they take turns).",
+                      "device=" + label_value(device), to_seconds(busy), true});
   const std::uint64_t epoch = placement_epoch_.load();
   gauges.push_back({"epara_placement_epoch", "The placement applied here.", "",
                     epoch == no_placement ? -1.0 : static_cast<double>(epoch)});
@@ -578,6 +582,37 @@ std::string Node::compute_placement(const std::set<ServerId>& live,
   return io::loaded_instances_to_json(instances, reachable);
 }
 
+std::map<std::string, Duration> Node::device_busy() const {
+  std::map<std::string, Duration> busy;
+  for (const auto& [slot, took] : instances_.device_busy())
+    busy[slot == cpu_slot ? std::string("cpu") : fmt::format("gpu{}", slot)] = took;
+  return busy;
+}
+
+void Node::check_memory(const std::map<ServiceId, LocalInstances::InstanceDevices>& here) const {
+  const ServerSpec& server = scenario_.cluster.server(self_);
+  std::map<DeviceSlot, double> need;  // bytes
+  std::map<DeviceSlot, std::vector<std::string>> who;
+  for (const auto& [service, instances] : here)
+    for (const std::vector<DeviceSlot>& devices : instances)
+      for (DeviceSlot d : devices) {
+        need[d] += static_cast<double>(scenario_.service(service).model_memory.count) /
+                   static_cast<double>(devices.size());
+        who[d].push_back(scenario_.service(service).name);
+      }
+  for (const auto& [device, bytes] : need) {
+    const DeviceClassId cls =
+        device == cpu_slot ? *server.cpu : server.gpus[static_cast<std::size_t>(device)];
+    const Bytes has = scenario_.cluster.device_class(cls).memory;
+    EPARA_EXPECTS(
+        bytes <= static_cast<double>(has.count),
+        fmt::format("{} need {:.2f} GiB on {} of '{}', which has {:.2f} GiB",
+                    fmt::join(who[device], " + "), bytes / (1 << 30),
+                    device == cpu_slot ? std::string("the CPU") : fmt::format("GPU {}", device),
+                    server.name, static_cast<double>(has.count) / (1 << 30)));
+  }
+}
+
 bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_json) {
   std::lock_guard apply_lock(apply_mutex_);
   EPARA_EXPECTS(epoch < epoch_limit, fmt::format("epoch {} is beyond 2^62", epoch));
@@ -590,9 +625,11 @@ bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_jso
                     fmt::format("'{}' is placed twice on a device of '{}'",
                                 scenario_.service(li.service).name,
                                 scenario_.cluster.servers[index_of(li.server)].name));
-  std::map<ServiceId, int> here;
+  std::map<ServiceId, LocalInstances::InstanceDevices> here;
   for (const LoadedInstance& li : placed)
-    if (li.server == self_) ++here[li.service];
+    if (li.server == self_) here[li.service].push_back(li.devices);
+  for (auto& [service, devices] : here) std::sort(devices.begin(), devices.end());
+  check_memory(here);
   {
     std::lock_guard lock(state_mutex_);
     const std::uint64_t applied = placement_epoch_.load();

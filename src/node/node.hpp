@@ -65,6 +65,8 @@ class Node {
   int serve_metrics(const std::string& host, int port);
   /// What /metrics returns now.
   std::string metrics_text();
+  /// Per device of this server ("gpu0", "gpu1", ..., "cpu"), the time passes have held it.
+  std::map<std::string, Duration> device_busy() const;
   /// Blocks until shutdown() completes.
   void wait();
   /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops threads.
@@ -114,6 +116,9 @@ class Node {
   /// and the entering node's index above bit 40.
   static constexpr std::uint64_t stream_id_base = std::uint64_t{1} << 63;
 
+  /// Throws epara::Error naming the device when the instances placed here need more memory on
+  /// one of its devices than it has (an instance of k devices takes 1/k of its model on each).
+  void check_memory(const std::map<ServiceId, LocalInstances::InstanceDevices>& here) const;
   void sync_loop();
   void scheduler_loop();
   /// The nodes whose state has not expired: a node leaves after entry_ttl of silence (several

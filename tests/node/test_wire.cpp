@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <grpcpp/generic/generic_stub.h>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -720,16 +721,20 @@ TEST_CASE("a multi-frame service batches the frames of one stream, not lone requ
   REQUIRE(frames_per_pass > 1);  // the plan's m frames of one stream a pass
 
   // Lone requests are streams of their own: a pass each, however close together they come.
+  std::atomic<int> failed{0};  // Catch's assertions are for the test's own thread
   std::vector<std::thread> clients;
   for (int c = 0; c < 8; ++c)
     clients.emplace_back([&] {
       inference::ModelInferResponse response;
-      CHECK(f.infer(request_of("video", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok());
+      if (!f.infer(request_of("video", "FP32", {1, 4}, {1, 2, 3, 4}), response).ok()) ++failed;
     });
   for (auto& c : clients) c.join();
+  CHECK(failed == 0);
   CHECK(passes_by_size(f, "video") == std::map<std::uint64_t, std::uint64_t>{{1, 8}});
 
   // Two streams of 40 frames each, sent at once: passes of up to m frames of one stream.
+  std::array<int, 2> answered{};
+  std::array<bool, 2> finished{};
   std::vector<std::thread> streams;
   for (int s = 0; s < 2; ++s)
     streams.emplace_back([&, s] {
@@ -739,12 +744,13 @@ TEST_CASE("a multi-frame service batches the frames of one stream, not lone requ
         stream->Write(request_of("video", "FP32", {1, 4}, {static_cast<float>(s), 1, 2, 3}));
       stream->WritesDone();
       inference::ModelStreamInferResponse response;
-      int answered = 0;
-      while (stream->Read(&response)) answered += response.error_message().empty() ? 1 : 0;
-      CHECK(answered == 40);
-      CHECK(stream->Finish().ok());
+      const auto i = static_cast<std::size_t>(s);
+      while (stream->Read(&response)) answered[i] += response.error_message().empty() ? 1 : 0;
+      finished[i] = stream->Finish().ok();
     });
   for (auto& s : streams) s.join();
+  CHECK(answered == std::array<int, 2>{40, 40});
+  CHECK(finished == std::array<bool, 2>{true, true});
   std::uint64_t frames = 0, multi = 0;
   for (const auto& [size, passes] : passes_by_size(f, "video")) {
     CHECK(size <= frames_per_pass);
@@ -753,4 +759,101 @@ TEST_CASE("a multi-frame service batches the frames of one stream, not lone requ
   }
   CHECK(frames == 8 + 80);
   CHECK(multi > 0);
+}
+
+namespace {
+// Pushes a placement of `instances` (JSON objects) with the next epoch; its status.
+grpc::Status push_instances(Fixture& f, const std::string& instances) {
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  epara::peer::PlacementReply placed;
+  return peer->PushPlacement(
+      context_for().get(),
+      placement(f.node.placement_epoch() + 1, R"({"instances": [)" + instances + "]}"), &placed);
+}
+
+// Runs `requests` requests of each of `models` from two clients a model at once; the wall time.
+Duration run_clients(Fixture& f, const std::vector<std::string>& models, int requests) {
+  const Time start = exec::now();
+  std::atomic<int> failed{0};  // Catch's assertions are for the test's own thread
+  std::vector<std::thread> clients;
+  for (const std::string& model : models)
+    for (int c = 0; c < 2; ++c)
+      clients.emplace_back([&f, &failed, model, requests] {
+        for (int i = 0; i < requests; ++i) {
+          inference::ModelInferResponse response;
+          if (!f.infer(request_of(model, "FP32", {8, 4}, std::vector(32, 0.5f)), response).ok())
+            ++failed;
+        }
+      });
+  for (auto& c : clients) c.join();
+  CHECK(failed == 0);
+  return exec::now() - start;
+}
+}  // namespace
+
+TEST_CASE("services on one device take turns on it, an instance of two devices runs on both",
+          "[node]") {
+  std::string text = cloud_with_video();
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  for (const char* seed : {R"("seed": 5)", R"("seed": 6)"})  // passes long enough to overlap
+    text.replace(text.find(R"("widths": [4, 8, 3], )" + std::string(seed)), 19,
+                 R"("widths": [4, 2048, 2048, 3])");
+  Fixture f(text);
+  const auto busy = [&] { return f.node.device_busy(); };
+  const std::string m_on_0 = R"({"service": "m", "server": "solo", "devices": [0]})";
+
+  // Both services on GPU 0: its busy time grows, never faster than the clock; GPU 1 idles.
+  REQUIRE(push_instances(f, m_on_0 + R"(, {"service": "video", "server": "solo", "devices": [0]})")
+              .ok());
+  auto before = busy();
+  Duration took = run_clients(f, {"m", "video"}, 15);
+  auto after = busy();
+  CHECK(after["gpu0"] > before["gpu0"]);
+  CHECK(after["gpu0"] - before["gpu0"] <= took);
+  CHECK(after["gpu1"] == before["gpu1"]);
+
+  // One on each GPU: both work.
+  REQUIRE(push_instances(f, m_on_0 + R"(, {"service": "video", "server": "solo", "devices": [1]})")
+              .ok());
+  before = busy();
+  run_clients(f, {"m", "video"}, 15);
+  after = busy();
+  CHECK(after["gpu0"] > before["gpu0"]);
+  CHECK(after["gpu1"] > before["gpu1"]);
+
+  // One instance of m over both GPUs (model parallel, a stage each): the reference's numbers.
+  REQUIRE(push_instances(f, R"({"service": "m", "server": "solo", "devices": [0, 1]})").ok());
+  before = busy();
+  const std::vector<float> row{0.5f, -1.0f, 2.0f, 0.25f};
+  inference::ModelInferResponse response;
+  REQUIRE(f.infer(request_of("m", "FP32", {1, 4}, row), response).ok());
+  exec::CpuDenseChain reference(exec::make_dense_chain({4, 2048, 2048, 3}, 5), 1);
+  std::vector<float> want(3);
+  reference.forward(row, want, 1);
+  const auto& got = response.outputs(0).contents().fp32_contents();
+  REQUIRE(got.size() == 3);
+  for (int k = 0; k < 3; ++k) CHECK(got[k] == Approx(want[static_cast<std::size_t>(k)]));
+  after = busy();
+  CHECK(after["gpu0"] > before["gpu0"]);
+  CHECK(after["gpu1"] > before["gpu1"]);
+  CHECK(f.node.metrics_text().find(R"(epara_instances{model="m"} 1)") != std::string::npos);
+}
+
+TEST_CASE("a placement beyond a device's memory is refused, naming the device", "[node]") {
+  std::string text = cloud_with_video();
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  for (int i = 0; i < 2; ++i)
+    text.replace(text.find(R"("model_memory_gib": 0.1)"), 23, R"("model_memory_gib": 5)");
+  Fixture f(text);
+  const std::uint64_t epoch = f.node.placement_epoch();
+  const grpc::Status s = push_instances(f, R"({"service": "m", "server": "solo", "devices": [0]},
+      {"service": "video", "server": "solo", "devices": [0]})");
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() ==
+        "placement: video + m need 10.00 GiB on GPU 0 of 'solo', which has 8.00 GiB");
+  CHECK(f.node.placement_epoch() == epoch);
+  // Half of each on each GPU (model parallel) fits.
+  CHECK(push_instances(f, R"({"service": "m", "server": "solo", "devices": [0, 1]},
+      {"service": "video", "server": "solo", "devices": [1, 0]})")
+            .ok());
 }
