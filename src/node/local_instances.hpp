@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "epara/exec/data_parallel_executor.hpp"
+#include "epara/exec/device_arbiter.hpp"
 #include "epara/exec/rate_meter.hpp"
 #include "epara/handler/views.hpp"
 #include "epara/model/scenario.hpp"
-#include "epara/exec/device_arbiter.hpp"
 #include "epara/node/deployment.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/sync/digest.hpp"
@@ -108,7 +108,7 @@ class LocalInstances {
   const Deployment* deployment_;
   NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
-  struct Device {                 // one of the server's: whose turn it is, and how busy it was
+  struct Device {                  // one of the server's: whose turn it is, and how busy it was
     exec::DeviceArbiter turns{1};  // one pass at a time
     std::atomic<std::int64_t> busy_ns{0};
   };
