@@ -5,7 +5,6 @@
 // keeps their measured times.
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -21,13 +20,13 @@ class Completion {
   Completion(Order order, std::size_t max_batch)
       : ordered_(order == Order::WithinStream), pass_times_(max_batch) {}
 
-  /// Numbers an item as it enters the executor (before it can finish); counts it as submitted.
-  std::uint64_t enter(std::uint64_t stream) {
+  /// Numbers an item as it enters the executor (before it can finish), overall and within its
+  /// stream; counts it as submitted.
+  void enter(Pending& p) {
     counters_.submitted();
     std::lock_guard lock(mutex_);
-    const std::uint64_t sequence = next_sequence_++;
-    if (ordered_) streams_[stream].undelivered.push_back(sequence);
-    return sequence;
+    p.sequence = next_sequence_++;
+    if (ordered_) p.in_stream = streams_[p.item.stream].entered++;
   }
 
   void finish(Pending&& p, Result r) {
@@ -38,15 +37,15 @@ class Completion {
     std::lock_guard lock(mutex_);  // delivery under the lock keeps the order
     const auto found = streams_.find(p.item.stream);
     StreamOrder& order = found->second;
-    order.finished.emplace(p.sequence, std::pair{std::move(p), std::move(r)});
-    while (!order.undelivered.empty()) {
-      const auto next = order.finished.find(order.undelivered.front());
-      if (next == order.finished.end()) break;  // an earlier item of the stream is still out
+    order.finished.emplace(p.in_stream, std::pair{std::move(p), std::move(r)});
+    // Deliver from the stream's next item on, as far as its items have finished.
+    for (auto next = order.finished.find(order.delivered); next != order.finished.end();
+         next = order.finished.find(order.delivered)) {
       deliver(next->second.first, std::move(next->second.second));
       order.finished.erase(next);
-      order.undelivered.pop_front();
+      ++order.delivered;
     }
-    if (order.undelivered.empty()) streams_.erase(found);  // nothing of the stream is out
+    if (order.delivered == order.entered) streams_.erase(found);  // nothing of the stream is out
   }
 
   void finish_rejected(Pending&& p, RejectReason why, std::string detail = {}) {
@@ -76,9 +75,10 @@ class Completion {
     p.promise.set_value(std::move(r));
   }
 
-  /// A stream's items not yet delivered, in the order they entered, and those of them finished.
+  /// A stream's items entered and delivered so far, and those finished but not delivered (by
+  /// their order in the stream).
   struct StreamOrder {
-    std::deque<std::uint64_t> undelivered;
+    std::uint64_t entered = 0, delivered = 0;
     std::map<std::uint64_t, std::pair<Pending, Result>> finished;
   };
 

@@ -31,8 +31,9 @@ using Callback = std::function<void(const Result&)>;
 struct Pending {
   Item item;
   Time submitted;
-  Time pass_start{};  ///< when its pass was handed out
-  std::uint64_t sequence = 0;
+  Time pass_start{};            ///< when its pass was handed out
+  std::uint64_t sequence = 0;   ///< order of entry into the executor
+  std::uint64_t in_stream = 0;  ///< order of entry among its stream's items (ordered executors)
   std::promise<Result> promise;
   Callback callback;
 };

@@ -20,8 +20,8 @@ namespace epara::exec::detail {
 /// shut down). Either way the returned future will be fulfilled.
 inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
                                  std::size_t input_size, Item item, Callback callback) {
-  Pending p{std::move(item), now(), {}, 0, {}, std::move(callback)};
-  p.sequence = done.enter(p.item.stream);
+  Pending p{std::move(item), now(), {}, 0, 0, {}, std::move(callback)};
+  done.enter(p);
   std::future<Result> future = p.promise.get_future();
   if (p.item.input.size() != input_size) {
     const std::string why =
