@@ -56,6 +56,18 @@ grpc::Status read_input(const inference::ModelInferRequest& in, std::size_t widt
   return grpc::Status::OK;
 }
 
+// A stream's answer to a request that failed: the status in error_message, and the request's
+// model and id so the client can tell which.
+inference::ModelStreamInferResponse failed_in_stream(const inference::ModelInferRequest& in,
+                                                     const grpc::Status& status) {
+  inference::ModelStreamInferResponse response;
+  response.set_error_message(
+      fmt::format("{}: {}", status_name(status.error_code()), status.error_message()));
+  response.mutable_infer_response()->set_model_name(in.model_name());
+  response.mutable_infer_response()->set_id(in.id());
+  return response;
+}
+
 const char* platform_of(const ModelSpec& m) {
   return m.kind == ModelSpec::Kind::Dense ? "epara-reference-dense" : "epara-reference-attention";
 }
@@ -148,14 +160,7 @@ inference::ModelStreamInferResponse Node::InferenceService::answer_in_stream(
     grpc::ServerContext* context, const inference::ModelInferRequest& in, std::uint64_t stream) {
   inference::ModelStreamInferResponse response;
   const grpc::Status s = answer(context, in, *response.mutable_infer_response(), stream);
-  if (!s.ok()) {
-    response.set_error_message(
-        fmt::format("{}: {}", status_name(s.error_code()), s.error_message()));
-    response.mutable_infer_response()->Clear();
-    response.mutable_infer_response()->set_model_name(in.model_name());
-    response.mutable_infer_response()->set_id(in.id());  // so the client can tell which failed
-  }
-  return response;
+  return s.ok() ? response : failed_in_stream(in, s);
 }
 
 grpc::Status Node::InferenceService::ModelStreamInfer(
@@ -197,10 +202,8 @@ grpc::Status Node::InferenceService::ModelStreamInfer(
       });
     } catch (const std::system_error&) {  // no thread to spare: this request fails, not the node
       std::promise<inference::ModelStreamInferResponse> refused;
-      inference::ModelStreamInferResponse response;
-      response.set_error_message("RESOURCE_EXHAUSTED: no thread to run the request");
-      response.mutable_infer_response()->set_id(request.id());
-      refused.set_value(std::move(response));
+      refused.set_value(failed_in_stream(
+          request, {grpc::StatusCode::RESOURCE_EXHAUSTED, "no thread to run the request"}));
       answer = refused.get_future();
     }
     {

@@ -295,8 +295,6 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
   std::vector<std::future<exec::Result>> futures;
   // Queued under the shared lock: apply() swaps an executor out under the exclusive lock and
   // shuts it down after, so no item reaches an executor that is shutting down.
-  // A lone request is a stream of its own: its rows never wait for another client's.
-  if (stream == 0) stream = next_request_.fetch_add(1, std::memory_order_relaxed);
   std::shared_lock lock(mutex_);
   const auto it = running_.find(service);
   if (it == running_.end()) return {};

@@ -57,11 +57,11 @@ class LocalInstances {
   /// Instances of `service` running here.
   int replicas(ServiceId service) const;
   bool on_gpu() const noexcept { return gpus_ > 0; }
-  /// Submits `items` rows of client stream `stream` (0: a request of its own, numbered here
-  /// below 2^63); empty when the service has no instance here.
+  /// Submits `items` rows of client stream `stream` (Node::new_stream()); empty when the
+  /// service has no instance here.
   std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
                                                 std::size_t items, Time deadline,
-                                                std::uint64_t stream = 0);
+                                                std::uint64_t stream);
   std::vector<InstanceDigest> digests() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
@@ -113,7 +113,6 @@ class LocalInstances {
     std::atomic<std::int64_t> busy_ns{0};
   };
   std::map<DeviceSlot, std::unique_ptr<Device>> devices_;
-  std::atomic<std::uint64_t> next_request_{1};  // a stream per lone request
   std::map<ServiceId, exec::BatchPolicy> policies_;
   mutable std::shared_mutex mutex_;
   std::map<ServiceId, std::shared_ptr<Running>> running_;

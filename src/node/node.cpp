@@ -12,6 +12,7 @@
 #include "epara/exec/plan_policy.hpp"
 #include "epara/io/placement_json.hpp"
 #include "epara/parallel/allocator.hpp"
+#include "epara/parallel/replica_timing.hpp"
 #include "epara/placement/periodic_replacement.hpp"
 #include "epara/placement/scheduler.hpp"
 #include "inference_service.hpp"
@@ -299,6 +300,7 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
   r.payload = Bytes{static_cast<std::int64_t>(rows.size() * sizeof(float))};
   r.route = route;
   if (route.count == 0) entering_.at(service)->add(r.arrival, items);  // from a client
+  if (stream == 0) stream = new_stream();  // a lone request: its rows wait for no one else's
   Decision decision;
   {
     std::lock_guard lock(state_mutex_);
@@ -591,13 +593,12 @@ std::map<std::string, Duration> Node::device_busy() const {
 
 void Node::check_memory(const std::map<ServiceId, LocalInstances::InstanceDevices>& here) const {
   const ServerSpec& server = scenario_.cluster.server(self_);
-  std::map<DeviceSlot, double> need;  // bytes
+  std::map<DeviceSlot, Bytes> need;
   std::map<DeviceSlot, std::vector<std::string>> who;
   for (const auto& [service, instances] : here)
     for (const std::vector<DeviceSlot>& devices : instances)
-      for (DeviceSlot d : devices) {
-        need[d] += static_cast<double>(scenario_.service(service).model_memory.count) /
-                   static_cast<double>(devices.size());
+      for (DeviceSlot d : devices) {  // what the allocator plans per device of a k-device replica
+        need[d] += memory_per_device(scenario_.service(service), static_cast<int>(devices.size()));
         who[d].push_back(scenario_.service(service).name);
       }
   for (const auto& [device, bytes] : need) {
@@ -605,11 +606,11 @@ void Node::check_memory(const std::map<ServiceId, LocalInstances::InstanceDevice
         device == cpu_slot ? *server.cpu : server.gpus[static_cast<std::size_t>(device)];
     const Bytes has = scenario_.cluster.device_class(cls).memory;
     EPARA_EXPECTS(
-        bytes <= static_cast<double>(has.count),
+        bytes <= has,
         fmt::format("{} need {:.2f} GiB on {} of '{}', which has {:.2f} GiB",
-                    fmt::join(who[device], " + "), bytes / (1 << 30),
+                    fmt::join(who[device], " + "), bytes.as_gib(),
                     device == cpu_slot ? std::string("the CPU") : fmt::format("GPU {}", device),
-                    server.name, static_cast<double>(has.count) / (1 << 30)));
+                    server.name, has.as_gib()));
   }
 }
 

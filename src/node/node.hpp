@@ -74,12 +74,13 @@ class Node {
 
   /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do). `stream`:
   /// the client stream they belong to (new_stream(); a multi-frame service batches a stream's
-  /// items together, wherever they run), 0 for a request of its own.
+  /// items together, wherever they run), 0 for a request of its own (numbered here).
   grpc::Status serve(ServiceId service, std::vector<float> rows, std::size_t items, Time deadline,
                      Route route, Served& out, std::uint64_t stream = 0);
-  /// An id for a client stream entering here, unique in the cloud.
+  /// An id for a client stream entering here, unique in the cloud (never 0): the entering
+  /// node's index above bit 40, a count below.
   std::uint64_t new_stream() noexcept {
-    return stream_id_base | (std::uint64_t{index_of(self_)} << 40) | next_stream_++;
+    return (std::uint64_t{index_of(self_)} << 40) | next_stream_++;
   }
 
   const Scenario& scenario() const noexcept { return scenario_; }
@@ -112,9 +113,6 @@ class Node {
   /// Epochs at or above this are refused: far beyond what a scheduler counts to, and far from
   /// no_placement.
   static constexpr std::uint64_t epoch_limit = std::uint64_t{1} << 62;
-  /// Client streams' ids have the top bit set (LocalInstances numbers lone requests below it)
-  /// and the entering node's index above bit 40.
-  static constexpr std::uint64_t stream_id_base = std::uint64_t{1} << 63;
 
   /// Throws epara::Error naming the device when the instances placed here need more memory on
   /// one of its devices than it has (an instance of k devices takes 1/k of its model on each).
