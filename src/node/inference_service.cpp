@@ -227,7 +227,7 @@ grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,
   ServiceId service{};
   if (grpc::Status s = find_model(in->name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
-  const exec::BatchPolicy& policy = node_.instances_.policy_of(service);
+  const exec::BatchPolicy policy = node_.instances_.policy_of(service);
   inference::ModelConfig& config = *out->mutable_config();
   config.set_name(in->name());
   config.set_platform(platform_of(m));

@@ -191,6 +191,18 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
   // What changes: services whose instances here differ (in number or devices). Only apply()
   // writes running_, and the node applies one placement at a time, so this stays true until
   // the swap below.
+  // A service whose instances share no device with another instance runs its passes without
+  // waiting for fuller batches (gather_timeout); one whose neighbours change restarts too.
+  std::map<DeviceSlot, int> tenants;
+  for (const auto& [service, devices] : instances)
+    if (deployment_->model(service))
+      for (const std::vector<DeviceSlot>& on : devices)
+        for (DeviceSlot d : on) ++tenants[d];
+  const auto alone = [&](const InstanceDevices& devices) {
+    return std::all_of(devices.begin(), devices.end(), [&](const std::vector<DeviceSlot>& on) {
+      return std::all_of(on.begin(), on.end(), [&](DeviceSlot d) { return tenants[d] == 1; });
+    });
+  };
   std::map<ServiceId, Change> changes;
   {
     std::shared_lock lock(mutex_);
@@ -198,7 +210,7 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
       const auto want = instances.find(service);
       const InstanceDevices none;
       const InstanceDevices& after = want == instances.end() ? none : want->second;
-      if (after != r->devices)
+      if (after != r->devices || alone(after) != r->alone)
         changes[service] = {service, r->replicas, static_cast<int>(after.size())};
     }
     for (const auto& [service, devices] : instances)
@@ -218,8 +230,11 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
     auto r = std::make_shared<Running>();
     r->devices = devices;
     r->replicas = change.after;
-    r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
-        std::move(models), policies_.at(service));
+    r->alone = alone(devices);
+    exec::BatchPolicy policy = policies_.at(service);
+    policy.timeout = gather_timeout(policy.timeout, r->alone);
+    r->executor =
+        std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(std::move(models), policy);
     built.emplace(service, std::move(r));
   }
   std::vector<std::shared_ptr<Running>> retired;
@@ -241,6 +256,12 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
   std::vector<Change> out;
   for (const auto& [service, change] : changes) out.push_back(change);
   return out;
+}
+
+exec::BatchPolicy LocalInstances::policy_of(ServiceId service) const {
+  std::shared_lock lock(mutex_);
+  const auto it = running_.find(service);
+  return it == running_.end() ? policies_.at(service) : it->second->executor->policy();
 }
 
 bool LocalInstances::hosts(ServiceId service) const {

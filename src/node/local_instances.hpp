@@ -65,7 +65,9 @@ class LocalInstances {
   std::vector<InstanceDigest> digests() const;
   std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
-  const exec::BatchPolicy& policy_of(ServiceId service) const { return policies_.at(service); }
+  /// The batch policy `service`'s passes run under here: the plan's, with no wait for a fuller
+  /// batch while its instances are alone on their devices (gather_timeout).
+  exec::BatchPolicy policy_of(ServiceId service) const;
   /// A pass of a full batch here, from the compute time per item: measured once at start, then
   /// smoothed over the executors' passes (compute only, no queueing: best_local() adds the
   /// queue ahead from its length).
@@ -84,6 +86,7 @@ class LocalInstances {
     std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
     InstanceDevices devices;
     int replicas = 0;
+    bool alone = false;  // no other instance on its instances' devices
   };
   struct Estimate {  // per service, updated as passes run and items are submitted
     std::atomic<std::int64_t> item_ns{0};                        // compute per item, smoothed

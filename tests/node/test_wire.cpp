@@ -635,6 +635,50 @@ TEST_CASE("ModelConfig gives a model's tensors, batching and instances here", "[
   CHECK(f.stub->ModelConfig(&c2, request, &response).error_code() == grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_CASE("an instance alone on its device batches what is queued without waiting", "[node]") {
+  // Two services; the simulator's rule (gather_timeout): an instance sharing its device with
+  // another waits up to its plan's timeout for a fuller batch, one alone does not wait.
+  std::string text = cloud_with(R"("placement_period_s": 3600)");
+  text.replace(text.find(R"("demand": [)"), 11,
+               R"("demand": [{"service": "n", "origin": "solo", "rate_per_s": 10}, )");
+  const std::string m_service = R"({"name": "m", "profile": "p")";
+  text.insert(text.find(m_service),
+              R"({"name": "n", "profile": "p", "model_memory_gib": 0.1, "input_kib": 1,)"
+              R"( "slo": {"type": "latency", "deadline_ms": 2000}}, )");
+  text.insert(text.find(R"({"service": "m", "model")"),
+              R"({"service": "n", "model": "dense", "widths": [4, 8, 3], "seed": 6, )"
+              R"("max_batch": 8}, )");
+  Fixture f(text);
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  const auto delay_of = [&](const std::string& model) {
+    grpc::ClientContext context;
+    inference::ModelConfigRequest request;
+    request.set_name(model);
+    inference::ModelConfigResponse response;
+    REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
+    return response.config().dynamic_batching().max_queue_delay_microseconds();
+  };
+  const auto place = [&](const std::string& instances) {
+    epara::peer::PlacementReply placed;
+    REQUIRE(peer->PushPlacement(context_for().get(),
+                                placement(f.node.placement_epoch() + 1,
+                                          R"({"instances": [)" + instances + "]}"),
+                                &placed)
+                .ok());
+  };
+  const std::string m = R"({"service": "m", "server": "solo", "devices": [0]})";
+  const std::string n = R"({"service": "n", "server": "solo", "devices": [0]})";
+  place(m + ", " + n);
+  const std::uint64_t m_planned = delay_of("m"), n_planned = delay_of("n");
+  CHECK(m_planned > 0);  // 10/s of 2 s deadlines: the plan gathers batches
+  CHECK(n_planned > 0);
+  place(m);  // m alone now: it restarts without the wait
+  CHECK(delay_of("m") == 0);
+  place(m + ", " + n);  // shared again
+  CHECK(delay_of("m") == m_planned);
+  CHECK(delay_of("n") == n_planned);
+}
+
 TEST_CASE("ModelStreamInfer answers a stream's requests in order, a bad one with its error",
           "[node]") {
   // Two replicas (data parallel), so requests of the stream run at once and may finish out of

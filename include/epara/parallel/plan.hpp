@@ -18,6 +18,14 @@ constexpr Duration batched_worst_latency(Duration timeout, Duration interval, Du
   return std::max(timeout, interval) + pass;
 }
 
+/// How long a replica waits for its batch to fill, as it runs: a replica alone on its devices
+/// runs what is queued as soon as it is free (batches still grow to the plan's under load), as
+/// waiting for a fuller batch saves device time only a co-located tenant could use; a tenant
+/// of a shared device keeps the plan's timeout. The simulator and epara-node both run this.
+constexpr Duration gather_timeout(Duration planned, bool alone_on_its_devices) {
+  return alone_on_its_devices ? Duration::zero() : planned;
+}
+
 /// How a service runs: replicas of k devices of one class, each dispatching passes of up to
 /// `max_batch` items, a partial batch once its oldest item has waited `batch_timeout`. Every
 /// prediction comes from the cost model (docs/allocator.md).

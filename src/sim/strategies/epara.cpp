@@ -162,13 +162,10 @@ class Epara final : public Strategy {
           timing_for(s, t.service, t.device_class, t.devices,
                      t.plan.pipelined ? TimingSource::Pipeline : TimingSource::Profiled);
       if (!timing) continue;
-      // A replica alone on its devices runs what is queued as soon as it is free (batches
-      // still grow to the plan's under load): waiting for a fuller batch saves device time only
-      // a co-located tenant could use. Tenants of a shared device keep the plan's timeout.
       const bool alone = std::all_of(i.devices.begin(), i.devices.end(), [&](DeviceSlot d) {
         return tenants[{i.server, d}] == 1;
       });
-      const Duration timeout = alone ? Duration::zero() : t.plan.batch_timeout;
+      const Duration timeout = gather_timeout(t.plan.batch_timeout, alone);
       // Multi-frame without batching across streams: passes of one stream's frames, as
       // exec::MultiFrameExecutor runs them.
       const bool same_stream =
