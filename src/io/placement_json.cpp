@@ -21,9 +21,10 @@ ordered_json devices_to_json(const std::vector<DeviceSlot>& devices) {
 }
 
 LoadedInstance read_instance(const JsonNode& n, const Scenario& scenario) {
-  // Instances written by placement_to_json carry more fields; they describe, never instruct.
+  // Instances written by placement_to_json carry more fields; they describe, never instruct
+  // here. epara-node's placements add each instance's batching, which the node reads itself.
   n.expect_object({"service", "server", "devices", "device_class", "kept", "spare", "load_time_s",
-                   "capacity_per_s", "share"});
+                   "capacity_per_s", "share", "max_batch", "batch_timeout_ms"});
   LoadedInstance li;
   li.service = detail::resolve_name<ServiceId>(n.at("service"), scenario.services, "service");
   li.server = detail::resolve_name<ServerId>(n.at("server"), scenario.cluster.servers, "server");

@@ -187,7 +187,8 @@ exec::AnyModel LocalInstances::make_instance(ServiceId s, const std::vector<Devi
 }
 
 std::vector<LocalInstances::Change> LocalInstances::apply(
-    const std::map<ServiceId, InstanceDevices>& instances) {
+    const std::map<ServiceId, InstanceDevices>& instances,
+    const std::map<ServiceId, exec::BatchPolicy>& planned) {
   // What changes: services whose instances here differ (in number or devices). Only apply()
   // writes running_, and the node applies one placement at a time, so this stays true until
   // the swap below.
@@ -203,6 +204,18 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
       return std::all_of(on.begin(), on.end(), [&](DeviceSlot d) { return tenants[d] == 1; });
     });
   };
+  // What a service's passes run under: its placed plan's batching (else the declared plan's),
+  // within the model's batch, without waiting for fuller batches when alone.
+  const auto policy_for = [&](ServiceId service, const InstanceDevices& devices) {
+    exec::BatchPolicy p = policies_.at(service);
+    if (const auto it = planned.find(service); it != planned.end()) {
+      p.max_batch = it->second.max_batch;
+      p.timeout = it->second.timeout;
+    }
+    p.max_batch = std::clamp<std::size_t>(p.max_batch, 1, deployment_->model(service)->max_batch);
+    p.timeout = gather_timeout(p.timeout, alone(devices));
+    return p;
+  };
   std::map<ServiceId, Change> changes;
   {
     std::shared_lock lock(mutex_);
@@ -210,8 +223,12 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
       const auto want = instances.find(service);
       const InstanceDevices none;
       const InstanceDevices& after = want == instances.end() ? none : want->second;
-      if (after != r->devices || alone(after) != r->alone)
+      if (after != r->devices) {
         changes[service] = {service, r->replicas, static_cast<int>(after.size())};
+      } else if (!after.empty()) {  // same instances: the batching may have changed
+        const exec::BatchPolicy p = policy_for(service, after);
+        r->executor->retune(p.max_batch, p.timeout);
+      }
     }
     for (const auto& [service, devices] : instances)
       if (!devices.empty() && !running_.count(service) && deployment_->model(service))
@@ -230,11 +247,8 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
     auto r = std::make_shared<Running>();
     r->devices = devices;
     r->replicas = change.after;
-    r->alone = alone(devices);
-    exec::BatchPolicy policy = policies_.at(service);
-    policy.timeout = gather_timeout(policy.timeout, r->alone);
-    r->executor =
-        std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(std::move(models), policy);
+    r->executor = std::make_unique<exec::DataParallelExecutor<exec::AnyModel>>(
+        std::move(models), policy_for(service, devices));
     built.emplace(service, std::move(r));
   }
   std::vector<std::shared_ptr<Running>> retired;

@@ -44,11 +44,14 @@ class LocalInstances {
   };
   /// The devices of each instance of a service: one slot per device (a GPU index, or cpu_slot).
   using InstanceDevices = std::vector<std::vector<DeviceSlot>>;
-  /// Runs `instances[s]` of each service s here (none for services not listed); what it
-  /// stopped or started (a service whose instances moved between devices restarts). New
-  /// executors are built before they are swapped in, so requests never wait for a build; the
-  /// old ones finish what they hold. One apply() at a time.
-  std::vector<Change> apply(const std::map<ServiceId, InstanceDevices>& instances);
+  /// Runs `instances[s]` of each service s here (none for services not listed), batching as
+  /// `planned[s]` says (the placement's plan; a service without one keeps the plan for its
+  /// declared demand); what it stopped or started (a service whose instances moved between
+  /// devices restarts; one whose batching alone changed is retuned in place). New executors are
+  /// built before they are swapped in, so requests never wait for a build; the old ones finish
+  /// what they hold. One apply() at a time.
+  std::vector<Change> apply(const std::map<ServiceId, InstanceDevices>& instances,
+                            const std::map<ServiceId, exec::BatchPolicy>& planned = {});
 
   std::optional<LocalOption> best_local(ServiceId service, Time now) const;  // LocalView
   bool hosts(ServiceId service) const;
@@ -64,7 +67,7 @@ class LocalInstances {
                                                 std::uint64_t stream);
   std::vector<InstanceDigest> digests() const;
   std::size_t input_size(ServiceId service) const;
-  std::size_t batch_of(ServiceId service) const { return policies_.at(service).max_batch; }
+  std::size_t batch_of(ServiceId service) const { return policy_of(service).max_batch; }
   /// The batch policy `service`'s passes run under here: the plan's, with no wait for a fuller
   /// batch while its instances are alone on their devices (gather_timeout).
   exec::BatchPolicy policy_of(ServiceId service) const;
@@ -86,7 +89,6 @@ class LocalInstances {
     std::unique_ptr<exec::DataParallelExecutor<exec::AnyModel>> executor;
     InstanceDevices devices;
     int replicas = 0;
-    bool alone = false;  // no other instance on its instances' devices
   };
   struct Estimate {  // per service, updated as passes run and items are submitted
     std::atomic<std::int64_t> item_ns{0};                        // compute per item, smoothed

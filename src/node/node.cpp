@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include <fmt/chrono.h>
+#include <nlohmann/json.hpp>
 
 #include "epara/exec/plan_policy.hpp"
 #include "epara/io/placement_json.hpp"
@@ -581,7 +582,47 @@ std::string Node::compute_placement(const std::set<ServerId>& live,
     instances.push_back({i.service, i.server, i.devices});
   for (LoadedInstance& kept : kept_idle<LoadedInstance>(loaded, instances))
     instances.push_back(std::move(kept));
-  return io::loaded_instances_to_json(instances, reachable);
+  // Each placed instance carries its plan's batching, which the node hosting it runs (as the
+  // simulator runs the plan of each instance it places); kept idle instances carry none.
+  auto doc = nlohmann::json::parse(io::loaded_instances_to_json(instances, reachable));
+  for (std::size_t i = 0; i < placement.instances.size(); ++i) {
+    const Plan& plan = placement.types[placement.instances[i].type].plan;
+    const exec::BatchPolicy policy = exec::batch_policy(plan);
+    doc["instances"][i]["max_batch"] = policy.max_batch;
+    doc["instances"][i]["batch_timeout_ms"] =
+        std::chrono::duration<double, std::milli>(policy.timeout).count();
+  }
+  return doc.dump();
+}
+
+std::map<ServiceId, exec::BatchPolicy> Node::planned_batching(
+    const std::string& placement_json) const {
+  std::map<ServiceId, exec::BatchPolicy> planned;
+  const auto doc = nlohmann::json::parse(placement_json);
+  const auto& instances = doc.at("instances");
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& entry = instances[i];
+    // Names and devices were checked by parse_loaded_instances, which read this text first.
+    const ServerId server = *scenario_.cluster.find_server(entry.at("server").get<std::string>());
+    if (server != self_ || !entry.contains("max_batch")) continue;
+    const auto where = [&](const char* field) {
+      return fmt::format("placement: instances[{}].{}", i, field);
+    };
+    EPARA_EXPECTS(entry.at("max_batch").is_number_unsigned() && entry["max_batch"] >= 1,
+                  where("max_batch") + " must be a whole number >= 1");
+    EPARA_EXPECTS(entry.contains("batch_timeout_ms") && entry["batch_timeout_ms"].is_number() &&
+                      entry["batch_timeout_ms"].get<double>() >= 0,
+                  where("batch_timeout_ms") + " must be a number >= 0");
+    const ServiceId service = *scenario_.find_service(entry.at("service").get<std::string>());
+    exec::BatchPolicy p;
+    p.max_batch = entry["max_batch"].get<std::size_t>();
+    p.timeout = std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double, std::milli>(entry["batch_timeout_ms"].get<double>()));
+    // Instances of one service here share one queue: it runs the largest of their batches.
+    const auto [it, added] = planned.emplace(service, p);
+    if (!added && p.max_batch > it->second.max_batch) it->second = p;
+  }
+  return planned;
 }
 
 std::map<std::string, Duration> Node::device_busy() const {
@@ -631,6 +672,7 @@ bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_jso
     if (li.server == self_) here[li.service].push_back(li.devices);
   for (auto& [service, devices] : here) std::sort(devices.begin(), devices.end());
   check_memory(here);
+  const std::map<ServiceId, exec::BatchPolicy> batching = planned_batching(placement_json);
   {
     std::lock_guard lock(state_mutex_);
     const std::uint64_t applied = placement_epoch_.load();
@@ -640,7 +682,7 @@ bool Node::apply_placement(std::uint64_t epoch, const std::string& placement_jso
     placement_epoch_ = epoch;
   }
   std::vector<std::string> changes;
-  for (const LocalInstances::Change& c : instances_.apply(here)) {
+  for (const LocalInstances::Change& c : instances_.apply(here, batching)) {
     const std::string& name = scenario_.service(c.service).name;
     changes.push_back(fmt::format("{} {} -> {}", name, c.before, c.after));
     metrics_.instances(name, c.after - c.before, c.before - c.after);

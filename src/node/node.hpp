@@ -129,6 +129,9 @@ class Node {
   std::vector<Demand> demand_to_place(const std::set<ServerId>& live, Time now);
   /// The placement for `demand` on the live nodes, from what they run now (as JSON instances).
   std::string compute_placement(const std::set<ServerId>& live, const std::vector<Demand>& demand);
+  /// The batching the placement plans for each service's instances here (its instances'
+  /// "max_batch", "batch_timeout_ms"); none for services whose instances carry none.
+  std::map<ServiceId, exec::BatchPolicy> planned_batching(const std::string& placement_json) const;
   epara::peer::Peer::Stub& peer(ServerId server);
   /// A context for a call to a peer: its deadline, and the shared secret when there is one.
   std::unique_ptr<grpc::ClientContext> peer_context(Duration timeout) const;

@@ -39,6 +39,27 @@ TEST_CASE("passes never exceed max_batch and fill up when items wait", "[exec]")
   CHECK(full >= 4);  // 20 queued items: 5 full passes
 }
 
+TEST_CASE("retune changes the batch of the passes after it, within the model's limit", "[exec]") {
+  auto log = std::make_shared<test::PassLog>();
+  FakeModel model(4, 16, log);
+  auto gate = std::make_shared<test::Gate>();
+  model.gate = gate;
+  BatchingExecutor exec(std::move(model), BatchPolicy{2, 0ms});
+  std::vector<std::future<Result>> futures;
+  for (int i = 0; i < 9; ++i) futures.push_back(exec.submit(item_of(4, static_cast<float>(i))));
+  exec.retune(8, 0ms);  // the first pass (up to 2 items) holds the device meanwhile
+  CHECK(exec.policy().max_batch == 8);
+  gate->release();
+  for (auto& f : futures) REQUIRE(f.get().outcome == Outcome::InSlo);
+  REQUIRE(log->passes.size() == 2);  // batches of 2 would have taken 5 passes
+  CHECK(log->passes[0].size() + log->passes[1].size() == 9);
+  CHECK(log->passes[1].size() <= 8);
+  CHECK_THROWS_WITH(exec.retune(17, 0ms), Catch::Contains("over the model's limit of 16"));
+  CHECK_THROWS_WITH(exec.retune(0, 0ms), Catch::Contains("batch of 0"));
+  CHECK_THROWS_WITH(exec.retune(4, -1ms), Catch::Contains("negative batch timeout"));
+  CHECK(exec.policy().max_batch == 8);  // a refused retune changes nothing
+}
+
 TEST_CASE("a lone item waits for the timeout, then runs alone", "[exec]") {
   auto log = std::make_shared<test::PassLog>();
   BatchingExecutor exec(FakeModel(2, 8, log), BatchPolicy{8, 30ms});

@@ -679,6 +679,60 @@ TEST_CASE("an instance alone on its device batches what is queued without waitin
   CHECK(delay_of("n") == n_planned);
 }
 
+TEST_CASE("a node runs the batching its placement plans for each instance", "[node]") {
+  // The scheduler writes each instance's plan (max_batch, batch_timeout_ms) into the placement;
+  // the node hosting it retunes its executor to it, without restarting it.
+  std::string text = cloud_with(R"("placement_period_s": 3600)");
+  text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
+  Fixture f(text);
+  const auto peer = epara::peer::Peer::NewStub(f.channel);
+  const auto push = [&](const std::string& fields) {
+    epara::peer::PlacementReply placed;
+    return peer->PushPlacement(
+        context_for().get(),
+        placement(
+            f.node.placement_epoch() + 1,
+            R"({"instances": [{"service": "m", "server": "solo", "devices": [0])" + fields + "}]}"),
+        &placed);
+  };
+  const auto config = [&] {
+    grpc::ClientContext context;
+    inference::ModelConfigRequest request;
+    request.set_name("m");
+    inference::ModelConfigResponse response;
+    REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
+    return response.config();
+  };
+  REQUIRE(push(R"(, "max_batch": 3, "batch_timeout_ms": 5)").ok());
+  CHECK(config().max_batch_size() == 3);
+  CHECK(config().dynamic_batching().max_queue_delay_microseconds() == 0);  // alone on gpu 0
+  const auto loads_of_m = [&] {  // instances of m started here so far
+    const std::string metrics = f.node.metrics().render({});
+    const std::string key = R"(epara_instance_loads_total{model="m"} )";
+    const auto at = metrics.find(key);
+    REQUIRE(at != std::string::npos);
+    return std::stoull(metrics.substr(at + key.size()));
+  };
+  const std::uint64_t loads = loads_of_m();
+  REQUIRE(push(R"(, "max_batch": 6, "batch_timeout_ms": 5)").ok());
+  CHECK(config().max_batch_size() == 6);
+  CHECK(loads_of_m() == loads);  // retuned, not restarted
+  REQUIRE(push(R"(, "max_batch": 600, "batch_timeout_ms": 5)").ok());
+  CHECK(config().max_batch_size() == 8);  // within the model's max_batch
+  // A bad plan is refused whole, naming the field.
+  for (const auto& [fields, named] :
+       {std::pair{R"(, "max_batch": 0, "batch_timeout_ms": 5)", "instances[0].max_batch"},
+        std::pair{R"(, "max_batch": "4", "batch_timeout_ms": 5)", "instances[0].max_batch"},
+        std::pair{R"(, "max_batch": 4)", "instances[0].batch_timeout_ms"},
+        std::pair{R"(, "max_batch": 4, "batch_timeout_ms": -1)",
+                  "instances[0].batch_timeout_ms"}}) {
+    const grpc::Status refused = push(fields);
+    CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(refused.error_message(), Catch::Contains(named));
+  }
+  CHECK(config().max_batch_size() == 8);
+}
+
 TEST_CASE("ModelStreamInfer answers a stream's requests in order, a bad one with its error",
           "[node]") {
   // Two replicas (data parallel), so requests of the stream run at once and may finish out of

@@ -28,7 +28,7 @@ class ModelParallelExecutor {
   /// `stages` run in order; stage i's output size must be stage i + 1's input size. Passes of up
   /// to policy.max_batch items (at most every stage's max_batch).
   ModelParallelExecutor(std::vector<S> stages, BatchPolicy policy)
-      : stages_(std::move(stages)), intake_(policy, Order::AsCompleted) {
+      : stages_(std::move(stages)), intake_(policy, Order::AsCompleted, policy.max_batch) {
     EPARA_EXPECTS(!stages_.empty(), "model-parallel executor: at least one stage is needed");
     for (std::size_t i = 0; i < stages_.size(); ++i) {
       EPARA_EXPECTS(policy.max_batch >= 1 && policy.max_batch <= stages_[i].max_batch(),

@@ -3,6 +3,7 @@
 // of items, one worker thread per model replica, each taking passes from the queue under a
 // BatchPolicy. Every submitted item ends in exactly one Result, shutdown included.
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -33,7 +34,7 @@ class QueueExecutor {
   QueueExecutor(std::vector<M> replicas, BatchPolicy policy, Order order,
                 DeviceArbiter* arbiter = nullptr, int priority = 0)
       : replicas_(std::move(replicas)),
-        intake_(policy, order),
+        intake_(policy, order, largest_batch(replicas_, policy)),
         arbiter_(arbiter),
         priority_(priority) {
     EPARA_EXPECTS(!replicas_.empty(), "executor: at least one model replica is needed");
@@ -63,14 +64,27 @@ class QueueExecutor {
   /// Idempotent; the destructor calls it with Drain::Finish.
   void shutdown(Drain drain = Drain::Finish) { intake_.shutdown(drain, workers_); }
 
+  /// New passes take up to `max_batch` items (at most the models') and wait up to `timeout`
+  /// for them: a changed plan, without rebuilding the models. Thread-safe.
+  void retune(std::size_t max_batch, Duration timeout) { intake_.retune(max_batch, timeout); }
+
   Counts counts() const noexcept { return intake_.counts(); }
   std::size_t queued() const { return intake_.queued(); }
-  const BatchPolicy& policy() const noexcept { return intake_.policy(); }
+  /// The policy new passes are taken under.
+  BatchPolicy policy() const noexcept { return intake_.policy(); }
   std::size_t replicas() const noexcept { return replicas_.size(); }
   std::size_t input_size() const { return replicas_.front().input_size(); }
   std::size_t output_size() const { return replicas_.front().output_size(); }
 
  private:
+  // The most items a pass may hold: the smallest replica's limit (none given: the policy's;
+  // the constructor then refuses it).
+  static std::size_t largest_batch(const std::vector<M>& replicas, const BatchPolicy& policy) {
+    std::size_t largest = replicas.empty() ? policy.max_batch : replicas.front().max_batch();
+    for (const M& m : replicas) largest = std::min(largest, m.max_batch());
+    return largest;
+  }
+
   void serve(M& model) {
     for (std::vector<Pending> batch = intake_.next_pass(); !batch.empty();
          batch = intake_.next_pass()) {
