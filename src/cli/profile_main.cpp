@@ -2,12 +2,17 @@
 // degree) on this machine's CPU or GPU, and writes a Profile that the allocator and the
 // simulator read — alone, or merged into a scenario.
 
+#include <fmt/chrono.h>
 #include <CLI/CLI.hpp>
+#include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <ctime>
+#include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -66,6 +71,34 @@ std::string slug(const std::string& text) {
   return s;
 }
 #endif
+
+// "AMD EPYC (2 cores)": the CPU's model name (/proc/cpuinfo, where there is one) and the cores
+// this process may use.
+std::string cpu_description() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line, model = "CPU";
+  while (std::getline(info, line))
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      model = line.substr(line.find(':') + 1);
+      model.erase(0, model.find_first_not_of(' '));
+      break;
+    }
+  return fmt::format("{} ({} cores)", model, std::thread::hardware_concurrency());
+}
+
+// The kernels' library and the compiler that built them, with versions.
+std::string libraries(bool gpu) {
+#if defined(__clang__)
+  const std::string compiler = fmt::format("clang {}", __clang_version__);
+#elif defined(__GNUC__)
+  const std::string compiler = fmt::format("g++ {}", __VERSION__);
+#else
+  const std::string compiler = "unknown compiler";
+#endif
+  if (gpu) return fmt::format("cuBLAS, {}", compiler);
+  return fmt::format("Eigen {}.{}.{}, {}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
+                     EIGEN_MINOR_VERSION, compiler);
+}
 
 template <class Dense, class AttentionModel>
 std::vector<exec::MeasuredPoint> measure(const Options& o, int degree) {
@@ -132,6 +165,7 @@ std::string merge_into(const std::string& scenario_path, const std::string& out_
     for (const json& n : profile["curves"]) kept.push_back(n);
     (*target)["curves"] = std::move(kept);
     (*target)["source"] = profile["source"];
+    (*target)["measured"] = profile["measured"];
   }
   const std::string text = scenario.dump(1) + "\n";
   io::parse_scenario(text, out_path);  // names the field at fault, e.g. an unknown device class
@@ -176,13 +210,14 @@ int main(int argc, char** argv) {
     if (gpu) throw Error("--backend cuda: this build has no CUDA support (nvcc was not found)");
 #endif
     int devices = 1;
-    std::string where = "host CPU (Eigen)";
+    std::string where = "host CPU (Eigen)", gpu_name;
 #ifdef EPARA_WITH_CUDA
     if (gpu) {
       const cuda::DeviceQuery q = cuda::query_devices();
       if (q.count == 0) throw CudaError("--backend cuda: no CUDA device: " + q.detail);
       devices = q.count;
-      where = cuda::device_name(0) + " (cuBLAS)";
+      gpu_name = cuda::device_name(0);
+      where = gpu_name + " (cuBLAS)";
       if (o.device_class.empty()) o.device_class = slug(cuda::device_name(0));
     }
 #endif
@@ -197,8 +232,8 @@ int main(int argc, char** argv) {
                       fmt::format("--degrees: {} stages need {} GPUs; {} present", k, k, devices));
     }
     json curves = json::array();
-    fmt::print(stderr, "{} on {}\n{:>6} {:>6} {:>12} {:>12}\n", o.name, where, "stages", "batch",
-               "median ms", "items/s");
+    fmt::print(stderr, "{} on {}\n{:>6} {:>6} {:>12} {:>12} {:>12}\n", o.name, where, "stages",
+               "batch", "median ms", "p90 ms", "items/s");
     for (int k : o.degrees) {
       std::vector<exec::MeasuredPoint> points;
 #ifdef EPARA_WITH_CUDA
@@ -206,13 +241,19 @@ int main(int argc, char** argv) {
 #endif
       if (!gpu) points = measure<exec::CpuDenseChain, exec::CpuAttention>(o, k);
       for (const auto& m : points)
-        fmt::print(stderr, "{:>6} {:>6} {:>12.4f} {:>12.1f}\n", k, m.batch, to_ms(m.median),
+        fmt::print(stderr, "{:>6} {:>6} {:>12.4f} {:>12.4f} {:>12.1f}\n", k, m.batch,
+                   to_ms(m.median), to_ms(m.p90),
                    static_cast<double>(m.batch) / to_seconds(m.median));
       curves.push_back(curve_json(o.device_class, k, points));
     }
     const json profile = {{"name", o.name},
                           {"source", fmt::format("measured by epara-profile on {}", where)},
-                          {"curves", std::move(curves)}};
+                          {"curves", std::move(curves)},
+                          {"measured",
+                           {{"machine", gpu ? gpu_name : cpu_description()},
+                            {"libraries", libraries(gpu)},
+                            {"date", fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)))},
+                            {"repeats", o.settings.repeats}}}};
     const std::string text =
         o.into.empty() ? profile.dump(2) + "\n" : merge_into(o.into, o.out, profile);
     if (o.out.empty())

@@ -1,5 +1,7 @@
 #include "epara/io/scenario_json.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -129,11 +131,23 @@ class ScenarioReader {
   }
 
   Profile read_profile(const JsonNode& n) {
-    n.expect_object({"name", "source", "curves"});
+    n.expect_object({"name", "source", "curves", "measured"});
     Profile p;
     p.name = n.at("name").name();
     profiles_.declare(n.at("name"), p.name);
     p.source = n.at("source").name();
+    if (const auto m = n.find("measured")) {
+      m->expect_object({"machine", "libraries", "date", "repeats"});
+      p.measured =
+          Profile::Measurement{m->at("machine").name(), m->at("libraries").name(),
+                               m->at("date").name(), m->at("repeats").positive_int(1'000'000)};
+      const std::string& date = p.measured->date;
+      const bool iso = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                       std::all_of(date.begin(), date.end(), [](char c) {
+                         return c == '-' || std::isdigit(static_cast<unsigned char>(c));
+                       });
+      if (!iso) m->at("date").fail("must be a date as YYYY-MM-DD");
+    }
     for (const JsonNode& c : n.at("curves").elements()) {
       c.expect_object({"device_class", "gpus", "max_batch", "points"});
       Profile::Curve curve;
@@ -266,7 +280,13 @@ std::string scenario_to_json(const Scenario& scenario) {
   for (const Profile& p : scenario.profiles) {
     ordered_json curves = ordered_json::array();
     for (const Profile::Curve& c : p.curves) curves.push_back(curve_to_json(c, cluster));
-    profiles.push_back({{"name", p.name}, {"source", p.source}, {"curves", std::move(curves)}});
+    ordered_json profile{{"name", p.name}, {"source", p.source}, {"curves", std::move(curves)}};
+    if (p.measured)
+      profile["measured"] = {{"machine", p.measured->machine},
+                             {"libraries", p.measured->libraries},
+                             {"date", p.measured->date},
+                             {"repeats", p.measured->repeats}};
+    profiles.push_back(std::move(profile));
   }
   ordered_json services = ordered_json::array();
   for (const ServiceSpec& s : scenario.services) {

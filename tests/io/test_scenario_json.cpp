@@ -81,6 +81,20 @@ TEST_CASE("the shipped testbed scenario loads and round-trips") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("a measured profile keeps how it was measured through a round trip") {
+  Json j = Json::parse(base_text);
+  j["profiles"][0]["measured"] = {{"machine", "AMD EPYC (2 cores)"},
+                                  {"libraries", "Eigen 3.4.0, g++ 12.2.0"},
+                                  {"date", "2026-12-05"},
+                                  {"repeats", 15}};
+  const Scenario s = parse(j);
+  REQUIRE(s.profiles[0].measured);
+  CHECK(s.profiles[0].measured->machine == "AMD EPYC (2 cores)");
+  CHECK(s.profiles[0].measured->repeats == 15);
+  CHECK(io::parse_scenario(io::scenario_to_json(s), "round-trip") == s);
+  CHECK_FALSE(parse(Json::parse(base_text)).profiles[0].measured);
+}
+
 TEST_CASE("random scenarios round-trip through JSON exactly") {
   std::mt19937_64 rng(31337);
   for (int trial = 0; trial < 200; ++trial) {
@@ -125,6 +139,24 @@ TEST_CASE("bad input names the file and the JSON path") {
        "services[0]: missing required field 'slo'"},
       {"missing nested field", [](Json& j) { j["services"][1]["slo"].erase("rate_per_s"); },
        "services[1].slo: missing required field 'rate_per_s'"},
+      {"measurement dated otherwise",
+       [](Json& j) {
+         j["profiles"][0]["measured"] = {
+             {"machine", "x"}, {"libraries", "y"}, {"date", "5 Dec 2026"}, {"repeats", 3}};
+       },
+       "profiles[0].measured.date: must be a date as YYYY-MM-DD"},
+      {"measurement without repeats",
+       [](Json& j) {
+         j["profiles"][0]["measured"] = {
+             {"machine", "x"}, {"libraries", "y"}, {"date", "2026-12-05"}};
+       },
+       "profiles[0].measured: missing required field 'repeats'"},
+      {"measurement of no passes",
+       [](Json& j) {
+         j["profiles"][0]["measured"] = {
+             {"machine", "x"}, {"libraries", "y"}, {"date", "2026-12-05"}, {"repeats", 0}};
+       },
+       "profiles[0].measured.repeats: "},
       {"negative deadline", [](Json& j) { j["services"][0]["slo"]["deadline_ms"] = -5; },
        "services[0].slo.deadline_ms: must be > 0 (got -5)"},
       {"zero rate", [](Json& j) { j["services"][1]["slo"]["rate_per_s"] = 0; },

@@ -74,6 +74,16 @@ struct Fixture {
   std::unique_ptr<inference::GRPCInferenceService::Stub> stub;
 };
 
+// What ModelConfig says of `model` (the call must succeed).
+inference::ModelConfig model_config(Fixture& f, const std::string& model) {
+  grpc::ClientContext context;
+  inference::ModelConfigRequest request;
+  request.set_name(model);
+  inference::ModelConfigResponse response;
+  REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
+  return response.config();
+}
+
 // The test cloud with a deployment setting added (`"key": value`).
 std::string cloud_with(const std::string& setting) {
   std::string text = cloud;
@@ -95,6 +105,15 @@ epara::peer::PlacementRequest placement(std::uint64_t epoch, const std::string& 
   r.set_from(from);
   r.set_placement_json(json);
   return r;
+}
+
+// Pushes {"instances": [`instances`]} to `node` as the next placement epoch.
+grpc::Status push_instances(const std::shared_ptr<grpc::Channel>& channel, const node::Node& node,
+                            const std::string& instances) {
+  epara::peer::PlacementReply placed;
+  return epara::peer::Peer::NewStub(channel)->PushPlacement(
+      context_for().get(),
+      placement(node.placement_epoch() + 1, R"({"instances": [)" + instances + "]}"), &placed);
 }
 
 inference::ModelInferRequest request_of(const std::string& model, const std::string& type,
@@ -614,17 +633,11 @@ TEST_CASE("ModelConfig gives a model's tensors, batching and instances here", "[
   CHECK(config.max_batch_size() <= 8);
   CHECK_FALSE(config.dynamic_batching().preserve_ordering());
   // The instances the applied placement runs here.
-  const auto peer = epara::peer::Peer::NewStub(f.channel);
   const std::string one = R"({"service": "m", "server": "solo", "devices": [0]})";
   const std::string two = R"({"service": "m", "server": "solo", "devices": [1]})";
   for (const auto& [instances, count] :
        {std::pair{one + ", " + two, 2}, std::pair{two, 1}, std::pair{std::string(), 0}}) {
-    epara::peer::PlacementReply placed;
-    REQUIRE(peer->PushPlacement(context_for().get(),
-                                placement(f.node.placement_epoch() + 1,
-                                          R"({"instances": [)" + instances + "]}"),
-                                &placed)
-                .ok());
+    REQUIRE(push_instances(f.channel, f.node, instances).ok());
     grpc::ClientContext context;
     REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
     REQUIRE(response.config().instance_group_size() == 1);
@@ -649,22 +662,11 @@ TEST_CASE("an instance alone on its device batches what is queued without waitin
               R"({"service": "n", "model": "dense", "widths": [4, 8, 3], "seed": 6, )"
               R"("max_batch": 8}, )");
   Fixture f(text);
-  const auto peer = epara::peer::Peer::NewStub(f.channel);
   const auto delay_of = [&](const std::string& model) {
-    grpc::ClientContext context;
-    inference::ModelConfigRequest request;
-    request.set_name(model);
-    inference::ModelConfigResponse response;
-    REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
-    return response.config().dynamic_batching().max_queue_delay_microseconds();
+    return model_config(f, model).dynamic_batching().max_queue_delay_microseconds();
   };
   const auto place = [&](const std::string& instances) {
-    epara::peer::PlacementReply placed;
-    REQUIRE(peer->PushPlacement(context_for().get(),
-                                placement(f.node.placement_epoch() + 1,
-                                          R"({"instances": [)" + instances + "]}"),
-                                &placed)
-                .ok());
+    REQUIRE(push_instances(f.channel, f.node, instances).ok());
   };
   const std::string m = R"({"service": "m", "server": "solo", "devices": [0]})";
   const std::string n = R"({"service": "n", "server": "solo", "devices": [0]})";
@@ -672,7 +674,7 @@ TEST_CASE("an instance alone on its device batches what is queued without waitin
   const std::uint64_t m_planned = delay_of("m"), n_planned = delay_of("n");
   CHECK(m_planned > 0);  // 10/s of 2 s deadlines: the plan gathers batches
   CHECK(n_planned > 0);
-  place(m);  // m alone now: it restarts without the wait
+  place(m);  // m alone now: its passes no longer wait
   CHECK(delay_of("m") == 0);
   place(m + ", " + n);  // shared again
   CHECK(delay_of("m") == m_planned);
@@ -685,24 +687,11 @@ TEST_CASE("a node runs the batching its placement plans for each instance", "[no
   std::string text = cloud_with(R"("placement_period_s": 3600)");
   text.replace(text.find(R"("count": 1)"), 10, R"("count": 2)");
   Fixture f(text);
-  const auto peer = epara::peer::Peer::NewStub(f.channel);
   const auto push = [&](const std::string& fields) {
-    epara::peer::PlacementReply placed;
-    return peer->PushPlacement(
-        context_for().get(),
-        placement(
-            f.node.placement_epoch() + 1,
-            R"({"instances": [{"service": "m", "server": "solo", "devices": [0])" + fields + "}]}"),
-        &placed);
+    return push_instances(f.channel, f.node,
+                          R"({"service": "m", "server": "solo", "devices": [0])" + fields + "}");
   };
-  const auto config = [&] {
-    grpc::ClientContext context;
-    inference::ModelConfigRequest request;
-    request.set_name("m");
-    inference::ModelConfigResponse response;
-    REQUIRE(f.stub->ModelConfig(&context, request, &response).ok());
-    return response.config();
-  };
+  const auto config = [&] { return model_config(f, "m"); };
   REQUIRE(push(R"(, "max_batch": 3, "batch_timeout_ms": 5)").ok());
   CHECK(config().max_batch_size() == 3);
   CHECK(config().dynamic_batching().max_queue_delay_microseconds() == 0);  // alone on gpu 0

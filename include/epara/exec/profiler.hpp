@@ -16,7 +16,7 @@ namespace epara::exec {
 
 struct MeasuredPoint {
   std::size_t batch = 0;
-  Duration median{}, fastest{}, slowest{};
+  Duration median{}, p90{}, fastest{}, slowest{};
 };
 
 struct ProfileSettings {
@@ -28,7 +28,8 @@ struct ProfileSettings {
 namespace detail {
 inline MeasuredPoint summarize(std::size_t batch, std::vector<Duration> times) {
   std::sort(times.begin(), times.end());
-  return {batch, times[times.size() / 2], times.front(), times.back()};
+  return {batch, times[times.size() / 2], times[(times.size() - 1) * 9 / 10], times.front(),
+          times.back()};
 }
 inline std::vector<float> random_inputs(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);

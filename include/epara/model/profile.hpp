@@ -24,10 +24,21 @@ struct Profile {
     friend bool operator==(const Curve&, const Curve&) = default;
   };
 
+  /// How a profile measured on a machine was taken (epara-profile writes it), so that a reader
+  /// can tell which machine and software its numbers describe.
+  struct Measurement {
+    std::string machine;    ///< the device measured, e.g. "AMD EPYC (2 cores)" or a GPU's name
+    std::string libraries;  ///< the kernels' libraries and the compiler, with versions
+    std::string date;       ///< UTC, YYYY-MM-DD
+    int repeats = 1;        ///< timed passes per point; the point is their median
+    friend bool operator==(const Measurement&, const Measurement&) = default;
+  };
+
   std::string name{};
   std::string
       source{};  ///< where the numbers come from: a benchmark, a measurement, "illustrative"
   std::vector<Curve> curves{};
+  std::optional<Measurement> measured{};  ///< set when measured on a machine by epara-profile
 
   /// The curve measured on exactly this class and replica size, if any.
   const Curve* find(DeviceClassId device_class, int gpus) const noexcept {

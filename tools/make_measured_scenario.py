@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes examples/scenarios/measured-cpu.json: a small edge cloud whose every profile was
+measured on this machine's CPU by epara-profile (every batch size, `measured` recording the
+machine, libraries and date), with a deployment, so that both epara-sim and epara-node run it.
+
+    python3 tools/make_measured_scenario.py BUILD_DIR [OUT]
+
+Two edge servers, each with one "accelerator" that is the host CPU (declared as a gpu-kind
+class, as tests/node does: the categorizer plans for accelerators; the nodes run the reference
+models on the CPU), 0.2 ms apart, and three services on the reference models: image
+classification and detection-sized dense chains, and an attention block over 32 tokens. Demand
+enters at both servers. Deadlines are a fixed multiple of each model's measured one-item pass,
+so the scenario means the same on a faster or slower machine."""
+import json
+import subprocess
+import sys
+
+MODELS = [  # service, epara-profile model arguments, deadline in one-item passes, share of load
+    ("classify", ["--model", "dense", "--widths", "1024,2048,2048,1024"], 25, 0.5),
+    ("detect", ["--model", "dense", "--widths", "2048,4096,4096,2048"], 12, 0.3),
+    ("tokens", ["--model", "attention", "--tokens", "32", "--dim", "256"], 25, 0.2),
+]
+MAX_BATCH = 32
+LOAD = 0.5  # of the two servers' throughput at their largest batch, split over the services
+
+
+def profile(build, name, args):
+    out = subprocess.run(
+        [f"{build}/src/cli/epara-profile", "--backend", "cpu", *args, "--name", name,
+         "--batches", ",".join(map(str, range(1, MAX_BATCH + 1))), "--repeats", "15"],
+        check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main():
+    build = sys.argv[1]
+    out = sys.argv[2] if len(sys.argv) > 2 else "examples/scenarios/measured-cpu.json"
+    servers = ["edge-0", "edge-1"]
+    profiles, services, demand, models = [], [], [], []
+    for name, args, passes, share in MODELS:
+        p = profile(build, name, args)
+        profiles.append(p)
+        points = p["curves"][0]["points"]
+        one, full = points[0]["latency_ms"], points[-1]
+        throughput = 1e3 * full["batch"] / full["latency_ms"]  # items/s of one server
+        services.append({"name": name, "profile": name, "model_memory_gib": 0.25, "input_kib": 8,
+                         "slo": {"type": "latency", "deadline_ms": round(passes * one, 1)}})
+        for s in servers:
+            demand.append({"service": name, "origin": s,
+                           "rate_per_s": round(LOAD * share * throughput, 1)})
+        model = {"service": name, "seed": 1, "max_batch": MAX_BATCH}
+        if args[1] == "dense":
+            model.update(model="dense", widths=[int(w) for w in args[3].split(",")])
+        else:
+            model.update(model="attention", tokens=int(args[3]), dim=int(args[5]))
+        models.append(model)
+    scenario = {
+        "description": "2 edge servers whose accelerator is this machine's CPU; every profile "
+                       "measured here by epara-profile (tools/make_measured_scenario.py)",
+        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
+                            "relative_speed": 1}],
+        "servers": [{"name": s, "kind": "edge_server",
+                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
+        "network": {"links": [{"between": servers, "latency_ms": 0.2, "bandwidth_gbps": 10}]},
+        "profiles": profiles,
+        "services": services,
+        "demand": demand,
+        "deployment": {
+            "nodes": [{"server": s, "address": f"127.0.0.1:{50051 + i}"}
+                      for i, s in enumerate(servers)],
+            "models": models,
+        },
+    }
+    with open(out, "w") as f:
+        json.dump(scenario, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
