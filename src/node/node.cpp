@@ -49,6 +49,7 @@ std::map<ServiceId, exec::BatchPolicy> plan_policies(const Scenario& s, const De
 }
 
 constexpr const char* secret_header = "epara-peer-secret";
+constexpr double max_batch_timeout_ms = 3'600'000;  // an hour: beyond any SLO, within Duration
 
 std::vector<std::string> model_names(const Scenario& s, const Deployment& d) {
   std::vector<std::string> names;
@@ -611,8 +612,10 @@ std::map<ServiceId, exec::BatchPolicy> Node::planned_batching(
     EPARA_EXPECTS(entry.at("max_batch").is_number_unsigned() && entry["max_batch"] >= 1,
                   where("max_batch") + " must be a whole number >= 1");
     EPARA_EXPECTS(entry.contains("batch_timeout_ms") && entry["batch_timeout_ms"].is_number() &&
-                      entry["batch_timeout_ms"].get<double>() >= 0,
-                  where("batch_timeout_ms") + " must be a number >= 0");
+                      entry["batch_timeout_ms"].get<double>() >= 0 &&
+                      entry["batch_timeout_ms"].get<double>() <= max_batch_timeout_ms,
+                  where("batch_timeout_ms") +
+                      fmt::format(" must be a number from 0 to {}", max_batch_timeout_ms));
     const ServiceId service = *scenario_.find_service(entry.at("service").get<std::string>());
     exec::BatchPolicy p;
     p.max_batch = entry["max_batch"].get<std::size_t>();

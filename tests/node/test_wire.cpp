@@ -713,7 +713,8 @@ TEST_CASE("a node runs the batching its placement plans for each instance", "[no
        {std::pair{R"(, "max_batch": 0, "batch_timeout_ms": 5)", "instances[0].max_batch"},
         std::pair{R"(, "max_batch": "4", "batch_timeout_ms": 5)", "instances[0].max_batch"},
         std::pair{R"(, "max_batch": 4)", "instances[0].batch_timeout_ms"},
-        std::pair{R"(, "max_batch": 4, "batch_timeout_ms": -1)",
+        std::pair{R"(, "max_batch": 4, "batch_timeout_ms": -1)", "instances[0].batch_timeout_ms"},
+        std::pair{R"(, "max_batch": 4, "batch_timeout_ms": 1e300)",
                   "instances[0].batch_timeout_ms"}}) {
     const grpc::Status refused = push(fields);
     CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
