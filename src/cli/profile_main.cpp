@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
       devices = q.count;
       gpu_name = cuda::device_name(0);
       where = gpu_name + " (cuBLAS)";
-      if (o.device_class.empty()) o.device_class = slug(cuda::device_name(0));
+      if (o.device_class.empty()) o.device_class = slug(gpu_name);
     }
 #endif
     if (o.device_class.empty()) o.device_class = "host-cpu";

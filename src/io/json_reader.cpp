@@ -120,6 +120,10 @@ void JsonNode::fail(std::string_view message) const {
       fmt::format("{}: {}: {}", source_, path_.empty() ? "(top level)" : path_, message));
 }
 
+void JsonNode::fail_at(std::string_view key, std::string_view message) const {
+  throw InvalidArgument(fmt::format("{}: {}: {}", source_, child_path(key), message));
+}
+
 void JsonNode::expect_type(bool ok, std::string_view expected) const {
   if (!ok) fail(fmt::format("expected {}, got {}", expected, value_->type_name()));
 }

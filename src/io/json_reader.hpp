@@ -27,6 +27,9 @@ class JsonNode {
 
   /// Throws InvalidArgument "source: path: message".
   [[noreturn]] void fail(std::string_view message) const;
+  /// Throws InvalidArgument "source: path.key: message", for a field of this object (present
+  /// or not).
+  [[noreturn]] void fail_at(std::string_view key, std::string_view message) const;
 
   /// Requires an object whose keys are all in `allowed`; returns *this for chaining.
   const JsonNode& expect_object(std::initializer_list<std::string_view> allowed) const;

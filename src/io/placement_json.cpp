@@ -20,11 +20,26 @@ ordered_json devices_to_json(const std::vector<DeviceSlot>& devices) {
   return devices;
 }
 
+constexpr double max_batch_timeout_ms = 3'600'000;  // an hour: beyond any SLO, within Duration
+
+// epara-node's placements give each instance its plan's batching, which the node hosting it
+// runs: both fields or neither, checked here (the node reads them after this parse).
+void check_batching(const JsonNode& n) {
+  const auto batch = n.find("max_batch"), timeout = n.find("batch_timeout_ms");
+  if (!batch && !timeout) return;
+  if (!batch) n.fail_at("max_batch", "missing: needed with batch_timeout_ms");
+  if (!timeout) n.fail_at("batch_timeout_ms", "missing: needed with max_batch");
+  batch->positive_int(LatencyCurve::batch_limit);
+  if (timeout->non_negative() > max_batch_timeout_ms)
+    timeout->fail(fmt::format("must be at most {} (an hour)", max_batch_timeout_ms));
+}
+
 LoadedInstance read_instance(const JsonNode& n, const Scenario& scenario) {
   // Instances written by placement_to_json carry more fields; they describe, never instruct
-  // here. epara-node's placements add each instance's batching, which the node reads itself.
+  // here.
   n.expect_object({"service", "server", "devices", "device_class", "kept", "spare", "load_time_s",
                    "capacity_per_s", "share", "max_batch", "batch_timeout_ms"});
+  check_batching(n);
   LoadedInstance li;
   li.service = detail::resolve_name<ServiceId>(n.at("service"), scenario.services, "service");
   li.server = detail::resolve_name<ServerId>(n.at("server"), scenario.cluster.servers, "server");

@@ -189,11 +189,8 @@ exec::AnyModel LocalInstances::make_instance(ServiceId s, const std::vector<Devi
 std::vector<LocalInstances::Change> LocalInstances::apply(
     const std::map<ServiceId, InstanceDevices>& instances,
     const std::map<ServiceId, exec::BatchPolicy>& planned) {
-  // What changes: services whose instances here differ (in number or devices). Only apply()
-  // writes running_, and the node applies one placement at a time, so this stays true until
-  // the swap below.
   // A service whose instances share no device with another instance runs its passes without
-  // waiting for fuller batches (gather_timeout); one whose neighbours change restarts too.
+  // waiting for fuller batches (gather_timeout).
   std::map<DeviceSlot, int> tenants;
   for (const auto& [service, devices] : instances)
     if (deployment_->model(service))
@@ -216,6 +213,9 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
     p.timeout = gather_timeout(p.timeout, alone(devices));
     return p;
   };
+  // What changes: services whose instances here differ (in number or devices); the others
+  // are retuned to their batching in place. Only apply() writes running_, and the node applies
+  // one placement at a time, so this stays true until the swap below.
   std::map<ServiceId, Change> changes;
   {
     std::shared_lock lock(mutex_);
@@ -225,7 +225,7 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
       const InstanceDevices& after = want == instances.end() ? none : want->second;
       if (after != r->devices) {
         changes[service] = {service, r->replicas, static_cast<int>(after.size())};
-      } else if (!after.empty()) {  // same instances: the batching may have changed
+      } else if (!after.empty()) {
         const exec::BatchPolicy p = policy_for(service, after);
         r->executor->retune(p.max_batch, p.timeout);
       }
