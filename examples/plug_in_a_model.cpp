@@ -1,28 +1,39 @@
-// Plug your own model into libepara's executors: any type with input_size(), output_size(),
-// max_batch(), memory() and forward(in, out, n) is an exec::Model. Here a hand-written
-// "embedding normalizer" stands in for a TensorRT engine or a libtorch module; the allocator
-// plans the service, and the plan configures a batching executor directly.
+// Plug your own model into libepara's executors: any type with inputs(), outputs() (named,
+// typed tensors), max_batch(), memory() and forward(batch) is an exec::Model. Here a hand-
+// written "embedding normalizer" stands in for a TensorRT engine or a libtorch module; the
+// allocator plans the service, and the plan configures a batching executor directly.
 #include <cmath>
 #include <span>
+#include <vector>
 
 #include <fmt/format.h>
 #include <epara/epara.hpp>
 
 class Normalizer {  // your model: bound to its device when made; forward blocks until done
  public:
-  std::size_t input_size() const { return 64; }
-  std::size_t output_size() const { return 64; }
+  // One FP32 vector of 64 in; the unit vector and its former length out.
+  std::span<const epara::exec::TensorSpec> inputs() const { return inputs_; }
+  std::span<const epara::exec::TensorSpec> outputs() const { return outputs_; }
   std::size_t max_batch() const { return 32; }
   epara::Bytes memory() const { return epara::Bytes::mib(1); }
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
-    for (std::size_t item = 0; item < n; ++item) {
-      const auto x = in.subspan(item * 64, 64);
+  void forward(epara::exec::Batch& batch) {  // reads each item where it lies: no packing copy
+    using epara::exec::Tensor;
+    for (std::size_t item = 0; item < batch.size(); ++item) {
+      const std::span<const float> x = batch.input(item).values<float>();
       double norm = 0;
       for (float v : x) norm += double{v} * v;
-      const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
-      for (std::size_t i = 0; i < 64; ++i) out[item * 64 + i] = x[i] * scale;
+      norm = std::sqrt(norm);
+      std::vector<float> unit(x.begin(), x.end());
+      for (float& v : unit) v = static_cast<float>(v / norm);
+      batch.output(item, 0) = Tensor::of(unit);
+      batch.output(item, 1) = Tensor::of(std::vector<float>{static_cast<float>(norm)});
     }
   }
+
+ private:
+  std::vector<epara::exec::TensorSpec> inputs_{{"embedding", epara::exec::DType::FP32, {64}}};
+  std::vector<epara::exec::TensorSpec> outputs_{{"unit", epara::exec::DType::FP32, {64}},
+                                                {"norm", epara::exec::DType::FP32, {1}}};
 };
 static_assert(epara::exec::Model<Normalizer>);
 
@@ -46,14 +57,17 @@ int main() {
   exec::BatchingExecutor executor(Normalizer{}, allocation.plan);
   std::vector<std::future<exec::Result>> results;
   for (int i = 0; i < 100; ++i)
-    results.push_back(executor.submit(
-        {std::vector<float>(64, 1.0f + static_cast<float>(i)), exec::now() + 50ms, 0}));
+    results.push_back(
+        executor.submit({{exec::Tensor::of(std::vector<float>(64, 1.0f + static_cast<float>(i)))},
+                         exec::now() + 50ms,
+                         0}));
   int in_slo = 0;
   for (auto& r : results) {
     const exec::Result result = r.get();
     if (result.outcome == exec::Outcome::Rejected) throw std::runtime_error(result.detail);
     in_slo += result.outcome == exec::Outcome::InSlo;
-    if (std::abs(result.output[0] - 0.125f) > 1e-6f) throw std::runtime_error("wrong output");
+    if (std::abs(result.outputs[0].values<float>()[0] - 0.125f) > 1e-6f)
+      throw std::runtime_error("wrong output");
   }
   executor.shutdown();
   const exec::Counts counts = executor.counts();

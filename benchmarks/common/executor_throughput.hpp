@@ -1,16 +1,21 @@
 #pragma once
-// Throughput of a model run bare (forward on packed batches in a loop) and through executors
-// (items submitted one by one, futures awaited): the same shapes, the same backend, side by side,
-// so that the ratio is the executors' overhead. Shared by bench_exec (CPU) and bench_cuda (GPU).
+// Throughput of a reference model run bare (its kernel on packed batches in a loop) and through
+// executors (items submitted one by one, futures awaited): the same shapes, the same backend,
+// side by side, so that the ratio is the executors' overhead — gathering the items' tensors
+// into a pass and handing each its output included. Shared by bench_exec (CPU) and bench_cuda
+// (GPU).
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "epara/exec/batching_executor.hpp"
 #include "epara/exec/multi_task_executor.hpp"
+#include "epara/exec/random_inputs.hpp"
 
 namespace epara::bench {
 
@@ -22,8 +27,8 @@ inline std::vector<float> random_floats(std::size_t n) {
   return v;
 }
 
-/// The floor: forward on ready-packed batches of `batch`, one after another.
-template <exec::Model M>
+/// The floor: the model's kernel on ready-packed batches of `batch`, one after another.
+template <class M>
 void bare_loop(benchmark::State& state, M& model, std::size_t batch) {
   const std::vector<float> in = random_floats(batch * model.input_size());
   std::vector<float> out(batch * model.output_size());
@@ -36,9 +41,9 @@ void bare_loop(benchmark::State& state, M& model, std::size_t batch) {
 
 /// `passes` passes' worth of items submitted one by one to `exec`, all awaited, per iteration.
 template <class Submit>
-void submit_and_wait(benchmark::State& state, std::size_t items, std::size_t input_size,
-                     Submit&& submit) {
-  const std::vector<float> in = random_floats(input_size);
+void submit_and_wait(benchmark::State& state, std::size_t items,
+                     std::span<const exec::TensorSpec> inputs, Submit&& submit) {
+  const std::vector<exec::Tensor> in = exec::random_items(inputs, 1, {}, 3).front();
   std::vector<std::future<exec::Result>> futures;
   futures.reserve(items);
   for (auto _ : state) {
@@ -54,15 +59,14 @@ void submit_and_wait(benchmark::State& state, std::size_t items, std::size_t inp
 /// The batching executor on `model`, passes of `batch`, kept full by a standing queue.
 template <exec::Model M>
 void batching_executor(benchmark::State& state, M model, std::size_t batch) {
-  const std::size_t input = model.input_size();
   exec::BatchingExecutor exec(std::move(model),
                               exec::BatchPolicy{batch, std::chrono::milliseconds(1)});
-  submit_and_wait(state, 32 * batch, input,
+  submit_and_wait(state, 32 * batch, exec.inputs(),
                   [&](exec::Item item, std::size_t) { return exec.submit(std::move(item)); });
 }
 
 /// Two models, their items alternating: run one after another (the baseline) ...
-template <exec::Model A, exec::Model B>
+template <class A, class B>
 void two_models_in_turn(benchmark::State& state, A& a, B& b, std::size_t batch) {
   const std::vector<float> in_a = random_floats(batch * a.input_size()),
                            in_b = random_floats(batch * b.input_size());
@@ -79,8 +83,9 @@ void two_models_in_turn(benchmark::State& state, A& a, B& b, std::size_t batch) 
 template <exec::Model A, exec::Model B>
 void two_models_multi_task(benchmark::State& state, A a, B b, std::size_t batch,
                            std::size_t concurrency) {
-  EPARA_EXPECTS(a.input_size() == b.input_size(), "benchmark: the two models take one input");
-  const std::size_t input = a.input_size();
+  EPARA_EXPECTS(std::ranges::equal(a.inputs(), b.inputs()),
+                "benchmark: the two models take one input");
+  const std::vector<exec::TensorSpec> input(a.inputs().begin(), a.inputs().end());
   exec::MultiTaskExecutor exec(concurrency);
   const exec::BatchPolicy policy{batch, std::chrono::milliseconds(1)};
   exec.add_task(std::move(a), policy, 0);

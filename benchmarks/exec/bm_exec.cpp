@@ -33,7 +33,7 @@ void BM_Cpu_DataParallel(benchmark::State& state) {
   for (std::size_t r = 0; r < replicas; ++r) models.emplace_back(weights(), 8);
   exec::DataParallelExecutor exec(std::move(models),
                                   exec::BatchPolicy{8, std::chrono::milliseconds(1)});
-  bench::submit_and_wait(state, 32 * 8, weights().input_size(), [&](exec::Item item, std::size_t) {
+  bench::submit_and_wait(state, 32 * 8, exec.inputs(), [&](exec::Item item, std::size_t) {
     return exec.submit(std::move(item));
   });
 }

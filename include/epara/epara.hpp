@@ -39,6 +39,7 @@
 #include "epara/exec/model_parallel_executor.hpp"
 #include "epara/exec/multi_frame_executor.hpp"
 #include "epara/exec/multi_task_executor.hpp"
+#include "epara/exec/random_inputs.hpp"
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/handler/decision.hpp"

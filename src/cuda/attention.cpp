@@ -84,7 +84,8 @@ struct Attention::Impl {
 };
 
 Attention::Attention(const exec::AttentionWeights& weights, std::size_t max_batch,
-                     StreamOptions options) {
+                     StreamOptions options)
+    : inputs_{weights.tensor_spec("input")}, outputs_{weights.tensor_spec("output")} {
   EPARA_EXPECTS(max_batch >= 1, "attention: max_batch must be >= 1");
   EPARA_EXPECTS(
       weights.wq.size() == weights.dim * weights.dim && weights.wk.size() == weights.wq.size() &&

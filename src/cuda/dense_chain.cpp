@@ -86,7 +86,10 @@ struct DenseChain::Impl {
 DenseChain::DenseChain(const exec::DenseChainWeights& weights, std::size_t max_batch,
                        StreamOptions options) {
   EPARA_EXPECTS(max_batch >= 1, "dense chain: max_batch must be >= 1");
+  EPARA_EXPECTS(!weights.layers.empty(), "dense chain: no layers");
   impl_ = std::make_unique<Impl>(weights, max_batch, options);
+  inputs_ = {exec::fp32_vector("input", impl_->inputs)};
+  outputs_ = {exec::fp32_vector("output", impl_->outputs)};
 }
 DenseChain::~DenseChain() = default;
 DenseChain::DenseChain(DenseChain&&) noexcept = default;

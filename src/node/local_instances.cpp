@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "epara/exec/random_inputs.hpp"
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #ifdef EPARA_WITH_CUDA
@@ -24,14 +25,15 @@ class TimedModel {
   TimedModel(exec::AnyModel model, std::atomic<std::int64_t>& item_ns, NodeMetrics& metrics,
              std::string name)
       : model_(std::move(model)), item_ns_(&item_ns), metrics_(&metrics), name_(std::move(name)) {}
-  std::size_t input_size() const { return model_.input_size(); }
-  std::size_t output_size() const { return model_.output_size(); }
+  std::span<const exec::TensorSpec> inputs() const { return model_.inputs(); }
+  std::span<const exec::TensorSpec> outputs() const { return model_.outputs(); }
   std::size_t max_batch() const { return model_.max_batch(); }
   Bytes memory() const { return model_.memory(); }
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+  void forward(exec::Batch& batch) {
     const Time start = exec::now();
-    model_.forward(in, out, n);
+    model_.forward(batch);
     const Duration took = exec::now() - start;
+    const std::size_t n = batch.size();
     *item_ns_ = (7 * item_ns_->load() + took.count() / static_cast<std::int64_t>(n)) /
                 8;  // smoothed over ~8 passes
     metrics_->pass(name_, n, took);
@@ -51,14 +53,14 @@ class DeviceTurnModel {
  public:
   DeviceTurnModel(exec::AnyModel model, exec::DeviceArbiter& turns, std::atomic<std::int64_t>& busy)
       : model_(std::move(model)), turns_(&turns), busy_ns_(&busy) {}
-  std::size_t input_size() const { return model_.input_size(); }
-  std::size_t output_size() const { return model_.output_size(); }
+  std::span<const exec::TensorSpec> inputs() const { return model_.inputs(); }
+  std::span<const exec::TensorSpec> outputs() const { return model_.outputs(); }
   std::size_t max_batch() const { return model_.max_batch(); }
   Bytes memory() const { return model_.memory(); }
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+  void forward(exec::Batch& batch) {
     const exec::DeviceArbiter::Hold turn(turns_, 0);
     const Time start = exec::now();
-    model_.forward(in, out, n);
+    model_.forward(batch);
     *busy_ns_ += (exec::now() - start).count();
   }
 
@@ -73,8 +75,8 @@ class DeviceTurnModel {
 class StagedModel {
  public:
   explicit StagedModel(std::vector<exec::AnyModel> stages) : stages_(std::move(stages)) {}
-  std::size_t input_size() const { return stages_.front().input_size(); }
-  std::size_t output_size() const { return stages_.back().output_size(); }
+  std::span<const exec::TensorSpec> inputs() const { return stages_.front().inputs(); }
+  std::span<const exec::TensorSpec> outputs() const { return stages_.back().outputs(); }
   std::size_t max_batch() const {
     std::size_t b = stages_.front().max_batch();
     for (const auto& s : stages_) b = std::min(b, s.max_batch());
@@ -85,14 +87,18 @@ class StagedModel {
     for (const auto& s : stages_) total = total + s.memory();
     return total;
   }
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
-    std::vector<float> from(in.begin(), in.end()), to;
-    for (std::size_t i = 0; i + 1 < stages_.size(); ++i) {
-      to.resize(n * stages_[i].output_size());
-      stages_[i].forward(from, to, n);
-      std::swap(from, to);
+  void forward(exec::Batch& batch) {
+    // Stage 0 reads the pass's inputs, each later stage what the one before wrote; the last
+    // one's outputs are the pass's.
+    std::vector<std::vector<exec::Tensor>> activations;
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      const std::size_t outputs = stages_[i].outputs().size();
+      exec::Batch stage =
+          i == 0 ? batch.with_outputs(outputs) : exec::Batch::over(activations, outputs);
+      stages_[i].forward(stage);
+      activations = stage.take_outputs();
     }
-    stages_.back().forward(from, out, n);
+    batch.set_outputs(std::move(activations));
   }
 
  private:
@@ -119,11 +125,14 @@ LocalInstances::LocalInstances(const Scenario& scenario, const Deployment& deplo
     p.max_batch = std::clamp<std::size_t>(p.max_batch, 1, m.max_batch);
     // Measure one pass of a full batch: the estimate until the executors time their own.
     exec::AnyModel model = make_model(m.service, first_device);
-    std::vector<float> in(p.max_batch * model.input_size(), 0.5f),
-        out(p.max_batch * model.output_size());
-    model.forward(in, out, p.max_batch);  // warm-up
+    const auto items = exec::random_items(model.inputs(), p.max_batch, {}, 1);
+    const auto pass = [&] {
+      exec::Batch batch = exec::Batch::over(items, model.outputs().size());
+      model.forward(batch);
+    };
+    pass();  // warm-up
     const Time start = exec::now();
-    model.forward(in, out, p.max_batch);
+    pass();
     estimates_[m.service]->item_ns =
         (exec::now() - start).count() / static_cast<std::int64_t>(p.max_batch);
   }
@@ -335,7 +344,7 @@ std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service,
   if (it == running_.end()) return {};
   for (std::size_t i = 0; i < items; ++i)
     futures.push_back(it->second->executor->submit(
-        {std::vector<float>(rows + i * in, rows + (i + 1) * in), deadline, stream}));
+        {{exec::Tensor::of(std::span<const float>(rows + i * in, in))}, deadline, stream}));
   return futures;
 }
 

@@ -344,7 +344,8 @@ grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, s
       continue;
     }
     out.late = out.late || result.outcome == exec::Outcome::Late;
-    out.output.insert(out.output.end(), result.output.begin(), result.output.end());
+    const auto values = result.outputs.front().values<float>();
+    out.output.insert(out.output.end(), values.begin(), values.end());
   }
   return status;
 }

@@ -1,9 +1,13 @@
 #pragma once
-// Helpers for the GPU tests: random inputs without zeros, and the relative error of a result.
+// Helpers for the GPU tests: random inputs without zeros, a result's output, and its relative
+// error.
 
 #include <cmath>
 #include <random>
+#include <span>
 #include <vector>
+
+#include "epara/exec/outcome.hpp"
 
 namespace epara::test {
 
@@ -18,7 +22,7 @@ inline std::vector<float> nonzero_values(std::size_t n, unsigned seed) {
 }
 
 /// ‖got − want‖ / ‖want‖ (∞ when the sizes differ).
-inline double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+inline double relative_error(std::span<const float> got, std::span<const float> want) {
   if (got.size() != want.size()) return INFINITY;
   double diff = 0, norm = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -26,6 +30,11 @@ inline double relative_error(const std::vector<float>& got, const std::vector<fl
     norm += double{want[i]} * want[i];
   }
   return std::sqrt(diff / norm);
+}
+
+/// An FP32 result's one output.
+inline std::span<const float> output_of(const exec::Result& r) {
+  return r.outputs.at(0).values<float>();
 }
 
 }  // namespace epara::test

@@ -33,14 +33,14 @@ void check_against_cpu(Executor& exec, std::size_t n, unsigned seed, std::uint64
   std::vector<std::future<Result>> futures;
   for (std::size_t i = 0; i < n; ++i) {
     inputs.push_back(test::nonzero_values(128, seed + static_cast<unsigned>(i)));
-    futures.push_back(exec.submit({inputs.back(), now() + 30s, i % streams}));
+    futures.push_back(exec.submit({{Tensor::of(inputs.back())}, now() + 30s, i % streams}));
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Result r = futures[i].get();
     REQUIRE(r.outcome == Outcome::InSlo);
     std::vector<float> want(32);
     cpu.forward(inputs[i], want, 1);
-    REQUIRE(test::relative_error(r.output, want) < 1e-4);
+    REQUIRE(test::relative_error(test::output_of(r), want) < 1e-4);
   }
   const Counts c = exec.counts();
   CHECK(c.submitted == n);
@@ -87,18 +87,19 @@ TEST_CASE("GPU multi-task executor: two models, prioritized streams", "[gpu]") {
   std::vector<std::pair<std::vector<float>, std::future<Result>>> a, b;
   for (unsigned i = 0; i < 60; ++i) {
     auto x = test::nonzero_values(128, 500 + i);
-    a.emplace_back(x, exec.submit(dense, {x, now() + 30s, 0}));
+    a.emplace_back(x, exec.submit(dense, {{Tensor::of(x)}, now() + 30s, 0}));
     auto y = test::nonzero_values(aw.input_size(), 900 + i);
-    b.emplace_back(y, exec.submit(attention, {y, now() + 30s, 0}));
+    b.emplace_back(
+        y, exec.submit(attention, {{Tensor::of(y, aw.tensor_spec("").shape)}, now() + 30s, 0}));
   }
   for (auto& [x, f] : a) {
     std::vector<float> want(32);
     cpu_dense.forward(x, want, 1);
-    REQUIRE(test::relative_error(f.get().output, want) < 1e-4);
+    REQUIRE(test::relative_error(test::output_of(f.get()), want) < 1e-4);
   }
   for (auto& [y, f] : b) {
     std::vector<float> want(y.size());
     cpu_attention.forward(y, want, 1);
-    REQUIRE(test::relative_error(f.get().output, want) < 1e-4);
+    REQUIRE(test::relative_error(test::output_of(f.get()), want) < 1e-4);
   }
 }

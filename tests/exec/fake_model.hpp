@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "epara/exec/batch.hpp"
 #include "epara/exec/item.hpp"
 #include "epara/units.hpp"
 
@@ -45,14 +46,28 @@ class FakeModel {
  public:
   FakeModel(std::size_t size, std::size_t max_batch, std::shared_ptr<PassLog> log,
             Duration pass_time = Duration::zero())
-      : size_(size), max_batch_(max_batch), log_(std::move(log)), pass_time_(pass_time) {}
+      : size_(size),
+        max_batch_(max_batch),
+        log_(std::move(log)),
+        pass_time_(pass_time),
+        inputs_{exec::fp32_vector("input", size)},
+        outputs_{exec::fp32_vector("output", size)} {}
 
-  std::size_t input_size() const { return size_; }
-  std::size_t output_size() const { return size_; }
+  std::span<const exec::TensorSpec> inputs() const { return inputs_; }
+  std::span<const exec::TensorSpec> outputs() const { return outputs_; }
   std::size_t max_batch() const { return max_batch_; }
   Bytes memory() const { return Bytes{static_cast<std::int64_t>(size_)}; }
 
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
+  void forward(exec::Batch& batch) {
+    exec::forward_packed(batch, size_, outputs_[0].shape,
+                         [this](auto in, auto out, std::size_t n) { run(in, out, n); });
+  }
+
+  bool throw_on_pass = false;
+  std::shared_ptr<Gate> gate;
+
+ private:
+  void run(std::span<const float> in, std::span<float> out, std::size_t n) {
     const int now_busy = ++log_->busy;
     for (int seen = log_->max_busy;
          now_busy > seen && !log_->max_busy.compare_exchange_weak(seen, now_busy);) {
@@ -70,19 +85,21 @@ class FakeModel {
     for (std::size_t i = 0; i < n * size_; ++i) out[i] = 2.0f * in[i] + 1.0f;
   }
 
-  bool throw_on_pass = false;
-  std::shared_ptr<Gate> gate;
-
- private:
   std::size_t size_, max_batch_;
   std::shared_ptr<PassLog> log_;
   Duration pass_time_;
+  std::vector<exec::TensorSpec> inputs_, outputs_;
 };
 
 /// An item of `size` floats all equal to `value`, due `in` from now.
 inline exec::Item item_of(std::size_t size, float value, Duration in = std::chrono::seconds(10),
                           std::uint64_t stream = 0) {
-  return {std::vector<float>(size, value), exec::now() + in, stream};
+  return {{exec::Tensor::of(std::vector<float>(size, value))}, exec::now() + in, stream};
+}
+
+/// An FP32 result's one output (empty when rejected).
+inline std::span<const float> output_of(const exec::Result& r) {
+  return r.outputs.empty() ? std::span<const float>{} : r.outputs.front().values<float>();
 }
 
 }  // namespace epara::test

@@ -21,7 +21,8 @@ void expect_matches_reference(Executor& exec, Reference& reference, std::size_t 
   std::vector<std::future<exec::Result>> futures;
   for (auto& in : inputs) {
     for (float& x : in) x = value(rng);
-    futures.push_back(exec.submit({in, exec::now() + 10s, 0}));
+    futures.push_back(
+        exec.submit({{exec::Tensor::of(in, reference.inputs()[0].shape)}, exec::now() + 10s, 0}));
   }
   for (std::size_t i = 0; i < items; ++i) {
     const exec::Result r = futures[i].get();
@@ -29,9 +30,12 @@ void expect_matches_reference(Executor& exec, Reference& reference, std::size_t 
     REQUIRE(r.sequence == i);
     std::vector<float> expected(reference.output_size());
     reference.forward(inputs[i], expected, 1);
-    REQUIRE(r.output.size() == expected.size());
+    REQUIRE(r.outputs.size() == 1);
+    REQUIRE(r.outputs[0].shape() == reference.outputs()[0].shape);
+    const auto got = r.outputs[0].values<float>();
+    REQUIRE(got.size() == expected.size());
     for (std::size_t j = 0; j < expected.size(); ++j)
-      REQUIRE(r.output[j] == Approx(expected[j]).epsilon(1e-5));
+      REQUIRE(got[j] == Approx(expected[j]).epsilon(1e-5));
   }
 }
 

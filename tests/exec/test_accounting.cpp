@@ -33,7 +33,7 @@ void hammer(Executor& exec, std::mt19937& rng) {
     REQUIRE(f.wait_for(0s) == std::future_status::ready);
     const Result r = f.get();
     (r.outcome == Outcome::InSlo ? in_slo : r.outcome == Outcome::Late ? late : rejected) += 1;
-    REQUIRE((r.outcome == Outcome::Rejected) == r.output.empty());
+    REQUIRE((r.outcome == Outcome::Rejected) == r.outputs.empty());
     REQUIRE((r.outcome == Outcome::Rejected) == (r.reason != RejectReason::None));
   }
   const Counts c = exec.counts();

@@ -9,6 +9,7 @@
 using namespace epara;
 using namespace epara::exec;
 using namespace std::chrono_literals;
+using test::output_of;
 
 TEST_CASE("data parallel spreads items over replicas and returns them in order", "[exec]") {
   std::vector<std::shared_ptr<test::PassLog>> logs;
@@ -40,7 +41,8 @@ TEST_CASE("data parallel spreads items over replicas and returns them in order",
   gate->release();
   for (int i = 0; i < 120; ++i) {
     const Result r = futures[static_cast<std::size_t>(i)].get();
-    REQUIRE(r.output == std::vector<float>{2.0f * static_cast<float>(i) + 1.0f});
+    REQUIRE(
+        std::ranges::equal(output_of(r), std::vector<float>{2.0f * static_cast<float>(i) + 1.0f}));
   }
   exec.shutdown();
   REQUIRE(delivered.size() == 120);
@@ -54,7 +56,7 @@ TEST_CASE("data parallel replicas must agree in shape", "[exec]") {
   replicas.emplace_back(2, 4, log);
   replicas.emplace_back(3, 4, log);
   CHECK_THROWS_WITH(DataParallelExecutor(std::move(replicas), BatchPolicy{4, 0ms}),
-                    "executor: replicas differ in input or output size");
+                    "executor: replicas differ in their input or output tensors");
 }
 
 TEST_CASE("data parallel orders results within a stream, never across streams", "[exec]") {
@@ -76,7 +78,7 @@ TEST_CASE("data parallel orders results within a stream, never across streams", 
   const auto submit = [&](float value, std::uint64_t stream) {
     return exec.submit(test::item_of(1, value, 10s, stream), [&](const Result& r) {
       std::lock_guard lock(mutex);
-      delivered.push_back((r.output.front() - 1.0f) / 2.0f);
+      delivered.push_back((output_of(r).front() - 1.0f) / 2.0f);
     });
   };
   const auto until = std::chrono::steady_clock::now() + 10s;

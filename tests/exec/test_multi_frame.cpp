@@ -8,6 +8,7 @@
 using namespace epara;
 using namespace epara::exec;
 using namespace std::chrono_literals;
+using test::output_of;
 
 TEST_CASE("multi-frame passes hold one stream's frames, returned in frame order", "[exec]") {
   auto log = std::make_shared<test::PassLog>();
@@ -25,7 +26,7 @@ TEST_CASE("multi-frame passes hold one stream's frames, returned in frame order"
           test::item_of(2, static_cast<float>(100 * s + static_cast<std::uint64_t>(f)), 10s, s),
           [&, s](const Result& r) {
             std::lock_guard lock(mutex);
-            seen[s].push_back(r.output.at(0));
+            seen[s].push_back(output_of(r)[0]);
           }));
   gate->release();
   for (auto& f : futures) REQUIRE(f.get().outcome == Outcome::InSlo);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "epara/exec/outcome.hpp"
+#include "epara/exec/tensor.hpp"
 #include "epara/units.hpp"
 
 namespace epara::exec {
@@ -18,9 +19,9 @@ inline Time now() noexcept {
 }
 
 struct Item {
-  std::vector<float> input;  ///< the model's input_size() floats
-  Time deadline;             ///< absolute: the item's SLO
-  std::uint64_t stream = 0;  ///< the stream it belongs to (multi-frame groups by it)
+  std::vector<Tensor> inputs;  ///< one per entry of the model's inputs(), in that order
+  Time deadline;               ///< absolute: the item's SLO
+  std::uint64_t stream = 0;    ///< the stream it belongs to (multi-frame groups by it)
 };
 
 /// Called once with the item's Result, on an executor thread, before its future is ready.

@@ -1,7 +1,8 @@
 #pragma once
 // The Model concept: what an embedder's model (a TensorRT engine, a libtorch module, a hand-
 // written kernel) exposes so that the executors can run it. A model is bound to its device and
-// stream when it is made; `forward` runs `n` items and returns when their outputs are written.
+// stream when it is made (the optional device stream is the model's own); `forward` runs a
+// Batch and returns when its outputs are set.
 
 #include <concepts>
 #include <cstddef>
@@ -10,20 +11,22 @@
 #include <span>
 #include <utility>
 
+#include "epara/exec/batch.hpp"
 #include "epara/units.hpp"
 
 namespace epara::exec {
 
-/// Items are fixed-size float vectors, packed item after item: `in` holds n · input_size()
-/// floats, `out` n · output_size(). `n` never exceeds max_batch().
+/// An item is a list of named tensors, one per entry of inputs(), each checked against its spec
+/// before the model sees it; forward sets every item's outputs (one per entry of outputs()),
+/// which the executor checks after the pass. A pass never holds more than max_batch() items.
+/// inputs() and outputs() return views of specs the model holds (they live as long as it).
 template <class M>
-concept Model = requires(M& m, const M& cm, std::span<const float> in, std::span<float> out,
-                         std::size_t n) {
-  { cm.input_size() } -> std::convertible_to<std::size_t>;
-  { cm.output_size() } -> std::convertible_to<std::size_t>;
+concept Model = requires(M& m, const M& cm, Batch& batch) {
+  { cm.inputs() } -> std::convertible_to<std::span<const TensorSpec>>;
+  { cm.outputs() } -> std::convertible_to<std::span<const TensorSpec>>;
   { cm.max_batch() } -> std::convertible_to<std::size_t>;
   { cm.memory() } -> std::convertible_to<Bytes>;  ///< device memory it holds (weights, buffers)
-  m.forward(in, out, n);
+  m.forward(batch);
 };
 
 /// A type-erased Model, for executors holding models of different types (multi-task) or chosen
@@ -34,33 +37,29 @@ class AnyModel {
   requires(!std::same_as<std::remove_cvref_t<M>, AnyModel>) explicit AnyModel(M model)
       : self_(std::make_unique<Holder<M>>(std::move(model))) {}
 
-  std::size_t input_size() const { return self_->input_size(); }
-  std::size_t output_size() const { return self_->output_size(); }
+  std::span<const TensorSpec> inputs() const { return self_->inputs(); }
+  std::span<const TensorSpec> outputs() const { return self_->outputs(); }
   std::size_t max_batch() const { return self_->max_batch(); }
   Bytes memory() const { return self_->memory(); }
-  void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
-    self_->forward(in, out, n);
-  }
+  void forward(Batch& batch) { self_->forward(batch); }
 
  private:
   struct Interface {
     virtual ~Interface() = default;
-    virtual std::size_t input_size() const = 0;
-    virtual std::size_t output_size() const = 0;
+    virtual std::span<const TensorSpec> inputs() const = 0;
+    virtual std::span<const TensorSpec> outputs() const = 0;
     virtual std::size_t max_batch() const = 0;
     virtual Bytes memory() const = 0;
-    virtual void forward(std::span<const float>, std::span<float>, std::size_t) = 0;
+    virtual void forward(Batch&) = 0;
   };
   template <class M>
   struct Holder final : Interface {
     explicit Holder(M m) : model(std::move(m)) {}
-    std::size_t input_size() const override { return model.input_size(); }
-    std::size_t output_size() const override { return model.output_size(); }
+    std::span<const TensorSpec> inputs() const override { return model.inputs(); }
+    std::span<const TensorSpec> outputs() const override { return model.outputs(); }
     std::size_t max_batch() const override { return model.max_batch(); }
     Bytes memory() const override { return model.memory(); }
-    void forward(std::span<const float> in, std::span<float> out, std::size_t n) override {
-      model.forward(in, out, n);
-    }
+    void forward(Batch& batch) override { model.forward(batch); }
     M model;
   };
   std::unique_ptr<Interface> self_;

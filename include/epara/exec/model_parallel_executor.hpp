@@ -25,8 +25,8 @@ namespace epara::exec {
 template <Model S>
 class ModelParallelExecutor {
  public:
-  /// `stages` run in order; stage i's output size must be stage i + 1's input size. Passes of up
-  /// to policy.max_batch items (at most every stage's max_batch).
+  /// `stages` run in order; stage i's outputs must be stage i + 1's inputs (types and shapes;
+  /// names may differ). Passes of up to policy.max_batch items (at most every stage's).
   ModelParallelExecutor(std::vector<S> stages, BatchPolicy policy)
       : stages_(std::move(stages)), intake_(policy, Order::AsCompleted, policy.max_batch) {
     EPARA_EXPECTS(!stages_.empty(), "model-parallel executor: at least one stage is needed");
@@ -35,10 +35,11 @@ class ModelParallelExecutor {
                     fmt::format("model-parallel executor: batch of {} over stage {}'s limit of {}",
                                 policy.max_batch, i, stages_[i].max_batch()));
       if (i + 1 < stages_.size())
-        EPARA_EXPECTS(stages_[i].output_size() == stages_[i + 1].input_size(),
-                      fmt::format("model-parallel executor: stage {} outputs {} floats per item "
-                                  "but stage {} takes {}",
-                                  i, stages_[i].output_size(), i + 1, stages_[i + 1].input_size()));
+        EPARA_EXPECTS(feeds(stages_[i].outputs(), stages_[i + 1].inputs()),
+                      fmt::format("model-parallel executor: stage {} outputs {} but stage {} "
+                                  "takes {}",
+                                  i, describe(stages_[i].outputs()), i + 1,
+                                  describe(stages_[i + 1].inputs())));
     }
     for (std::size_t i = 0; i + 1 < stages_.size(); ++i)
       links_.push_back(std::make_unique<detail::Channel<InFlight>>(2));  // 2: keeps stages busy
@@ -55,15 +56,15 @@ class ModelParallelExecutor {
   ModelParallelExecutor& operator=(const ModelParallelExecutor&) = delete;
 
   std::future<Result> submit(Item item, Callback callback = {}) {
-    return intake_.submit(stages_.front().input_size(), std::move(item), std::move(callback));
+    return intake_.submit(inputs(), std::move(item), std::move(callback));
   }
 
   void shutdown(Drain drain = Drain::Finish) { intake_.shutdown(drain, workers_); }
 
   Counts counts() const noexcept { return intake_.counts(); }
   std::size_t stages() const noexcept { return stages_.size(); }
-  std::size_t input_size() const { return stages_.front().input_size(); }
-  std::size_t output_size() const { return stages_.back().output_size(); }
+  std::span<const TensorSpec> inputs() const { return stages_.front().inputs(); }
+  std::span<const TensorSpec> outputs() const { return stages_.back().outputs(); }
 
  private:
   static std::vector<S> checked(std::vector<S> stages, const Plan& plan) {
@@ -71,30 +72,45 @@ class ModelParallelExecutor {
     return stages;
   }
 
+  // Types and shapes agree, one by one (a free dimension matches only a free one).
+  static bool feeds(std::span<const TensorSpec> out, std::span<const TensorSpec> in) {
+    return std::ranges::equal(out, in, [](const TensorSpec& a, const TensorSpec& b) {
+      return a.dtype == b.dtype && a.shape == b.shape;
+    });
+  }
+
   struct InFlight {
     std::vector<Pending> items;
-    std::vector<float> activations;  // this stage's input, items packed
+    std::vector<std::vector<Tensor>> activations;  // this stage's inputs; none for stage 0
   };
 
   std::optional<InFlight> next_input(std::size_t stage) {
     if (stage > 0) return links_[stage - 1]->pop();
     std::vector<Pending> batch = intake_.next_pass();
     if (batch.empty()) return std::nullopt;
-    std::vector<float> in = detail::pack(batch, stages_.front().input_size());
-    return InFlight{std::move(batch), std::move(in)};
+    return InFlight{std::move(batch), {}};
+  }
+
+  // Stage 0 reads the items' own inputs; later stages the activations handed on.
+  static Batch batch_of(const InFlight& pass, std::size_t outputs) {
+    return pass.activations.empty() ? detail::batch_of(pass.items, outputs)
+                                    : Batch::over(pass.activations, outputs);
   }
 
   void run_stage(std::size_t i) {
     S& stage = stages_[i];
     const bool last = i + 1 == stages_.size();
     while (std::optional<InFlight> pass = next_input(i)) {
-      std::vector<float> out(pass->items.size() * stage.output_size());
-      const bool ran = detail::run_guarded(pass->items, intake_.done(), [&] {
-        stage.forward(pass->activations, out, pass->items.size());
-      });
-      if (!ran) continue;
-      if (last)
-        detail::complete(pass->items, out, stage.output_size(), intake_.done());
+      Batch batch = batch_of(*pass, stage.outputs().size());
+      if (!detail::run_guarded(pass->items, intake_.done(), [&] { stage.forward(batch); }))
+        continue;
+      if (last) {
+        detail::complete(pass->items, batch.take_outputs(), stage.outputs(), intake_.done());
+        continue;
+      }
+      std::vector<std::vector<Tensor>> out = batch.take_outputs();
+      if (auto why = detail::misfit(out, stage.outputs(), fmt::format("stage {} output", i)))
+        detail::reject_all(pass->items, RejectReason::ModelError, *why, intake_.done());
       else
         links_[i]->push(InFlight{std::move(pass->items), std::move(out)});
     }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "epara/exec/tensor.hpp"
 #include "epara/units.hpp"
 
 namespace epara::exec {
@@ -19,12 +20,14 @@ enum class Outcome {
 
 enum class RejectReason {
   None,
-  BadInput,     ///< wrong input size, or a deadline already in the past with drop_expired
+  BadInput,     ///< inputs that do not fit the model's specs, or a deadline already past with
+                ///< drop_expired
   QueueFull,    ///< the executor's queue was at capacity
   Expired,      ///< the deadline passed while the item waited (drop_expired)
   WouldBeLate,  ///< left out of a pass it would have finished after its deadline (drop_expired)
   Shutdown,     ///< submitted after shutdown, or queued when shutdown(Drain::Reject) ran
-  ModelError,   ///< the model's forward threw; `detail` has its message
+  ModelError,   ///< the model's forward threw (`detail` has its message), or set outputs that
+                ///< do not fit its specs
 };
 
 constexpr std::string_view to_string(Outcome o) noexcept {
@@ -62,11 +65,11 @@ constexpr std::string_view to_string(RejectReason r) noexcept {
 struct Result {
   Outcome outcome = Outcome::Rejected;
   RejectReason reason = RejectReason::None;
-  std::string detail;          ///< for rejections: the specifics (sizes, the model's message)
-  std::vector<float> output;   ///< empty when rejected
-  std::uint64_t sequence = 0;  ///< submission order within the executor (0, 1, 2 ...)
-  Duration latency{};          ///< submission to completion
-  std::uint32_t batch = 0;     ///< items in the pass that produced it (0 when rejected)
+  std::string detail;           ///< for rejections: the specifics (sizes, the model's message)
+  std::vector<Tensor> outputs;  ///< one per entry of the model's outputs(); none when rejected
+  std::uint64_t sequence = 0;   ///< submission order within the executor (0, 1, 2 ...)
+  Duration latency{};           ///< submission to completion
+  std::uint32_t batch = 0;      ///< items in the pass that produced it (0 when rejected)
 };
 
 /// Counts of outcomes so far; `submitted == in_slo + late + rejected` once nothing is in flight.

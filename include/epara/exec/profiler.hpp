@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "epara/error.hpp"
 #include "epara/exec/model.hpp"
 #include "epara/exec/model_parallel_executor.hpp"
+#include "epara/exec/random_inputs.hpp"
 
 namespace epara::exec {
 
@@ -21,8 +21,9 @@ struct MeasuredPoint {
 
 struct ProfileSettings {
   std::vector<std::size_t> batches{1, 2, 4, 8, 16, 32};
-  int warmup = 3;    ///< passes run and not timed, per batch size
-  int repeats = 15;  ///< timed passes per batch size; the median is the point
+  int warmup = 3;       ///< passes run and not timed, per batch size
+  int repeats = 15;     ///< timed passes per batch size; the median is the point
+  RandomInputs inputs;  ///< what the items hold
 };
 
 namespace detail {
@@ -30,13 +31,6 @@ inline MeasuredPoint summarize(std::size_t batch, std::vector<Duration> times) {
   std::sort(times.begin(), times.end());
   return {batch, times[times.size() / 2], times[(times.size() - 1) * 9 / 10], times.front(),
           times.back()};
-}
-inline std::vector<float> random_inputs(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = value(rng);
-  return v;
 }
 inline void expect_settings(const ProfileSettings& s, std::size_t max_batch) {
   EPARA_EXPECTS(!s.batches.empty(), "profile: no batch sizes");
@@ -53,14 +47,16 @@ std::vector<MeasuredPoint> measure_model(M& model, const ProfileSettings& s) {
   detail::expect_settings(s, model.max_batch());
   std::vector<MeasuredPoint> points;
   for (std::size_t b : s.batches) {
-    const std::vector<float> in =
-        detail::random_inputs(b * model.input_size(), static_cast<unsigned>(b));
-    std::vector<float> out(b * model.output_size());
-    for (int i = 0; i < s.warmup; ++i) model.forward(in, out, b);
+    const auto items = random_items(model.inputs(), b, s.inputs, static_cast<unsigned>(b));
+    const auto pass = [&] {
+      Batch batch = Batch::over(items, model.outputs().size());
+      model.forward(batch);
+    };
+    for (int i = 0; i < s.warmup; ++i) pass();
     std::vector<Duration> times;
     for (int i = 0; i < s.repeats; ++i) {
       const Time start = now();
-      model.forward(in, out, b);
+      pass();
       times.push_back(now() - start);
     }
     points.push_back(detail::summarize(b, std::move(times)));
@@ -78,14 +74,13 @@ std::vector<MeasuredPoint> measure_pipeline(MakeStages make_stages, const Profil
   for (std::size_t b : s.batches) {
     // A pass forms when b items are queued: the long timeout never fires in practice.
     ModelParallelExecutor exec(make_stages(), BatchPolicy{b, std::chrono::seconds(10)});
-    const std::vector<float> in =
-        detail::random_inputs(exec.input_size(), static_cast<unsigned>(b));
+    const auto items = random_items(exec.inputs(), b, s.inputs, static_cast<unsigned>(b));
     std::vector<Duration> times;
     for (int i = -s.warmup; i < s.repeats; ++i) {
       std::vector<std::future<Result>> futures;
       const Time start = now();
-      for (std::size_t j = 0; j < b; ++j)
-        futures.push_back(exec.submit({in, start + std::chrono::hours(1), 0}));
+      for (const auto& item : items)
+        futures.push_back(exec.submit({item, start + std::chrono::hours(1), 0}));
       for (auto& f : futures) {
         const Result r = f.get();
         EPARA_EXPECTS(r.outcome != Outcome::Rejected, "profile: a pass failed: " + r.detail);

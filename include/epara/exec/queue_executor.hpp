@@ -39,9 +39,9 @@ class QueueExecutor {
         priority_(priority) {
     EPARA_EXPECTS(!replicas_.empty(), "executor: at least one model replica is needed");
     for (const M& m : replicas_) {
-      EPARA_EXPECTS(m.input_size() == replicas_.front().input_size() &&
-                        m.output_size() == replicas_.front().output_size(),
-                    "executor: replicas differ in input or output size");
+      EPARA_EXPECTS(std::ranges::equal(m.inputs(), replicas_.front().inputs()) &&
+                        std::ranges::equal(m.outputs(), replicas_.front().outputs()),
+                    "executor: replicas differ in their input or output tensors");
       EPARA_EXPECTS(policy.max_batch >= 1 && policy.max_batch <= m.max_batch(),
                     fmt::format("executor: batch of {} over the model's limit of {}",
                                 policy.max_batch, m.max_batch()));
@@ -55,9 +55,9 @@ class QueueExecutor {
   QueueExecutor& operator=(const QueueExecutor&) = delete;
 
   /// Queues one item; the future (and the callback) get its Result. Never throws for bad
-  /// items: a wrong input size is a rejected Result (bad-input) naming both sizes.
+  /// items: inputs that do not fit the model are a rejected Result (bad-input) saying how.
   std::future<Result> submit(Item item, Callback callback = {}) {
-    return intake_.submit(replicas_.front().input_size(), std::move(item), std::move(callback));
+    return intake_.submit(inputs(), std::move(item), std::move(callback));
   }
 
   /// Stops taking items; finishes or rejects those queued; waits for the passes in flight.
@@ -73,8 +73,8 @@ class QueueExecutor {
   /// The policy new passes are taken under.
   BatchPolicy policy() const noexcept { return intake_.policy(); }
   std::size_t replicas() const noexcept { return replicas_.size(); }
-  std::size_t input_size() const { return replicas_.front().input_size(); }
-  std::size_t output_size() const { return replicas_.front().output_size(); }
+  std::span<const TensorSpec> inputs() const { return replicas_.front().inputs(); }
+  std::span<const TensorSpec> outputs() const { return replicas_.front().outputs(); }
 
  private:
   // The most items a pass may hold: the smallest replica's limit (none given: the policy's;
@@ -88,13 +88,12 @@ class QueueExecutor {
   void serve(M& model) {
     for (std::vector<Pending> batch = intake_.next_pass(); !batch.empty();
          batch = intake_.next_pass()) {
-      const std::vector<float> in = detail::pack(batch, model.input_size());
-      std::vector<float> out(batch.size() * model.output_size());
+      Batch pass = detail::batch_of(batch, model.outputs().size());
       const bool ran = detail::run_guarded(batch, intake_.done(), [&] {
         DeviceArbiter::Hold hold(arbiter_, priority_);
-        model.forward(in, out, batch.size());
+        model.forward(pass);
       });
-      if (ran) detail::complete(batch, out, model.output_size(), intake_.done());
+      if (ran) detail::complete(batch, pass.take_outputs(), model.outputs(), intake_.done());
     }
   }
 

@@ -27,8 +27,8 @@ class Intake {
     EPARA_EXPECTS(policy_.capacity >= 1, "executor: queue capacity must be >= 1");
   }
 
-  std::future<Result> submit(std::size_t input_size, Item item, Callback callback) {
-    return admit(done_, queue_, policy_, input_size, std::move(item), std::move(callback));
+  std::future<Result> submit(std::span<const TensorSpec> inputs, Item item, Callback callback) {
+    return admit(done_, queue_, policy_, inputs, std::move(item), std::move(callback));
   }
 
   /// The next pass; empty once the executor is shut down and its queue drained.

@@ -1,6 +1,6 @@
 #pragma once
-// The steps every executor shares: admit an item, drop what cannot count, pack a pass's inputs,
-// hand out its outputs. Not part of the public API.
+// The steps every executor shares: admit an item, drop what cannot count, show a pass to the
+// model, hand out its outputs. Not part of the public API.
 
 #include <algorithm>
 #include <exception>
@@ -11,22 +11,21 @@
 
 #include <fmt/format.h>
 
+#include "epara/exec/batch.hpp"
 #include "epara/exec/batch_queue.hpp"
 #include "epara/exec/completion.hpp"
 
 namespace epara::exec::detail {
 
-/// Numbers the item and queues it, or completes it at once as rejected (bad input, full,
-/// shut down). Either way the returned future will be fulfilled.
+/// Numbers the item and queues it, or completes it at once as rejected (inputs that do not fit
+/// `inputs`, full, shut down). Either way the returned future will be fulfilled.
 inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
-                                 std::size_t input_size, Item item, Callback callback) {
+                                 std::span<const TensorSpec> inputs, Item item, Callback callback) {
   Pending p{std::move(item), now(), {}, 0, 0, {}, std::move(callback)};
   done.enter(p);
   std::future<Result> future = p.promise.get_future();
-  if (p.item.input.size() != input_size) {
-    const std::string why =
-        fmt::format("input has {} floats; the model takes {}", p.item.input.size(), input_size);
-    done.finish_rejected(std::move(p), RejectReason::BadInput, why);
+  if (auto why = mismatch(inputs, p.item.inputs, "input")) {
+    done.finish_rejected(std::move(p), RejectReason::BadInput, std::move(*why));
   } else if (auto refused = queue.push(std::move(p), policy.capacity)) {
     done.finish_rejected(std::move(refused->first), refused->second,
                          refused->second == RejectReason::QueueFull
@@ -63,33 +62,45 @@ inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Co
   }
 }
 
-inline std::vector<float> pack(const std::vector<Pending>& batch, std::size_t input_size) {
-  std::vector<float> in(batch.size() * input_size);
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    std::copy(batch[i].item.input.begin(), batch[i].item.input.end(),
-              in.begin() + static_cast<std::ptrdiff_t>(i * input_size));
-  return in;
+/// The pass's items as the model sees them: their own input tensors, room for `outputs` each.
+inline Batch batch_of(const std::vector<Pending>& batch, std::size_t outputs) {
+  std::vector<const std::vector<Tensor>*> inputs;
+  inputs.reserve(batch.size());
+  for (const Pending& p : batch) inputs.push_back(&p.item.inputs);
+  return {std::move(inputs), outputs};
 }
 
-/// Completes every item of a pass with its slice of `out`, in SLO or late by the clock now.
-inline void complete(std::vector<Pending>& batch, std::span<const float> out,
-                     std::size_t output_size, Completion& done) {
-  const Time t = now();
-  if (!batch.empty()) done.pass(batch.size(), t - batch.front().pass_start);
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    Result r;
-    r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
-    const auto first = out.begin() + static_cast<std::ptrdiff_t>(i * output_size);
-    r.output.assign(first, first + static_cast<std::ptrdiff_t>(output_size));
-    r.batch = static_cast<std::uint32_t>(batch.size());
-    done.finish(std::move(batch[i]), std::move(r));
-  }
+/// Why some item's `outputs` do not fit `specs` (the model broke its word), or nothing.
+inline std::optional<std::string> misfit(const std::vector<std::vector<Tensor>>& outputs,
+                                         std::span<const TensorSpec> specs, std::string_view what) {
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    if (auto why = mismatch(specs, outputs[i], what))
+      return fmt::format("item {} of the pass: {}", i, *why);
+  return std::nullopt;
 }
 
 inline void reject_all(std::vector<Pending>& batch, RejectReason why, const std::string& detail,
                        Completion& done) {
   for (Pending& p : batch) done.finish_rejected(std::move(p), why, detail);
   batch.clear();
+}
+
+/// Completes every item of a pass with its outputs, in SLO or late by the clock now; the whole
+/// pass as model-error if any output does not fit `specs`.
+inline void complete(std::vector<Pending>& batch, std::vector<std::vector<Tensor>> outputs,
+                     std::span<const TensorSpec> specs, Completion& done) {
+  const Time t = now();
+  if (batch.empty()) return;
+  if (auto why = misfit(outputs, specs, "output"))
+    return reject_all(batch, RejectReason::ModelError, *why, done);
+  done.pass(batch.size(), t - batch.front().pass_start);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Result r;
+    r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
+    r.outputs = std::move(outputs[i]);
+    r.batch = static_cast<std::uint32_t>(batch.size());
+    done.finish(std::move(batch[i]), std::move(r));
+  }
 }
 
 /// Runs `forward()` and turns an exception from the model into rejections of the whole pass.

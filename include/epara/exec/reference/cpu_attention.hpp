@@ -1,5 +1,6 @@
 #pragma once
-// The attention reference block on the CPU (Eigen).
+// The attention reference block on the CPU (Eigen): FP32 [tokens, dim] in ("input") and out
+// ("output").
 
 #include <cmath>
 #include <span>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <Eigen/Core>
 
+#include "epara/exec/batch.hpp"
 #include "epara/exec/reference/weights.hpp"
 
 namespace epara::exec {
@@ -22,11 +24,20 @@ class CpuAttention {
                   "attention: every weight matrix must be dim x dim");
   }
 
-  std::size_t input_size() const { return w_.input_size(); }
-  std::size_t output_size() const { return w_.output_size(); }
+  std::span<const TensorSpec> inputs() const { return inputs_; }
+  std::span<const TensorSpec> outputs() const { return outputs_; }
   std::size_t max_batch() const { return max_batch_; }
   Bytes memory() const { return w_.bytes(); }
+  /// Floats per item in and out.
+  std::size_t input_size() const { return w_.input_size(); }
+  std::size_t output_size() const { return w_.output_size(); }
 
+  void forward(Batch& batch) {
+    forward_packed(batch, input_size(), outputs_[0].shape,
+                   [this](auto in, auto out, std::size_t n) { forward(in, out, n); });
+  }
+
+  /// The kernel: n items packed, n · input_size() floats in, n · output_size() out.
   void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
     EPARA_EXPECTS(n >= 1 && n <= max_batch_ && in.size() == n * input_size() &&
                       out.size() == n * output_size(),
@@ -54,6 +65,7 @@ class CpuAttention {
  private:
   AttentionWeights w_;
   std::size_t max_batch_;
+  std::vector<TensorSpec> inputs_{w_.tensor_spec("input")}, outputs_{w_.tensor_spec("output")};
 };
 
 }  // namespace epara::exec

@@ -1,5 +1,6 @@
 #pragma once
-// The dense-chain reference model on the CPU (Eigen).
+// The dense-chain reference model on the CPU (Eigen): one FP32 vector in ("input"), one out
+// ("output").
 
 #include <span>
 #include <utility>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 #include <Eigen/Core>
 
+#include "epara/exec/batch.hpp"
 #include "epara/exec/reference/weights.hpp"
 
 namespace epara::exec {
@@ -21,13 +23,24 @@ class CpuDenseChain {
       EPARA_EXPECTS(weights_.layers[i].outputs == weights_.layers[i + 1].inputs,
                     fmt::format("dense chain: layer {} outputs {} but layer {} takes {}", i,
                                 weights_.layers[i].outputs, i + 1, weights_.layers[i + 1].inputs));
+    inputs_ = {fp32_vector("input", input_size())};
+    outputs_ = {fp32_vector("output", output_size())};
   }
 
-  std::size_t input_size() const { return weights_.input_size(); }
-  std::size_t output_size() const { return weights_.output_size(); }
+  std::span<const TensorSpec> inputs() const { return inputs_; }
+  std::span<const TensorSpec> outputs() const { return outputs_; }
   std::size_t max_batch() const { return max_batch_; }
   Bytes memory() const { return weights_.bytes(); }
+  /// Floats per item in and out.
+  std::size_t input_size() const { return weights_.input_size(); }
+  std::size_t output_size() const { return weights_.output_size(); }
 
+  void forward(Batch& batch) {
+    forward_packed(batch, input_size(), outputs_[0].shape,
+                   [this](auto in, auto out, std::size_t n) { forward(in, out, n); });
+  }
+
+  /// The kernel: n items packed, n · input_size() floats in, n · output_size() out.
   void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
     EPARA_EXPECTS(n >= 1 && n <= max_batch_ && in.size() == n * input_size() &&
                       out.size() == n * output_size(),
@@ -51,6 +64,7 @@ class CpuDenseChain {
  private:
   DenseChainWeights weights_;
   std::size_t max_batch_;
+  std::vector<TensorSpec> inputs_, outputs_;  // set once the layers are known to chain
 };
 
 }  // namespace epara::exec

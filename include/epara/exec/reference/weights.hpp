@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "epara/error.hpp"
+#include "epara/exec/tensor_spec.hpp"
 #include "epara/units.hpp"
 
 namespace epara::exec {
@@ -81,6 +83,12 @@ struct AttentionWeights {
   std::size_t input_size() const { return tokens * dim; }
   std::size_t output_size() const { return tokens * dim; }
   Bytes bytes() const { return Bytes{static_cast<std::int64_t>(4 * dim * dim * sizeof(float))}; }
+  /// The block's input and output: FP32 [tokens, dim], a token's features contiguous.
+  TensorSpec tensor_spec(std::string name) const {
+    return {std::move(name),
+            DType::FP32,
+            {static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(dim)}};
+  }
 };
 
 inline AttentionWeights make_attention(std::size_t tokens, std::size_t dim, std::uint64_t seed) {
