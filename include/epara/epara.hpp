@@ -42,6 +42,7 @@
 #include "epara/exec/random_inputs.hpp"
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
+#include "epara/exec/reference/identity.hpp"
 #include "epara/handler/decision.hpp"
 #include "epara/handler/request_handler.hpp"
 #include "epara/handler/stream_assignment.hpp"

@@ -15,13 +15,44 @@ namespace {
 
 using detail::JsonNode;
 
+// {"name": "x", "datatype": "INT64", "dims": [-1, 2]}: one item's shape, -1 for any length.
+exec::TensorSpec read_tensor(const JsonNode& n) {
+  n.expect_object({"name", "datatype", "dims"});
+  exec::TensorSpec t;
+  t.name = n.at("name").name();
+  const std::string type = n.at("datatype").string();
+  const auto dtype = exec::dtype_named(type);
+  if (!dtype)
+    n.at("datatype")
+        .fail(fmt::format(
+            "must be one of 'FP32', 'FP16', 'INT64', 'INT32', 'UINT8', 'BYTES' (got '{}')", type));
+  t.dtype = *dtype;
+  for (const JsonNode& d : n.at("dims").elements()) {
+    const int dim = d.integer_in(-1, 1 << 20);
+    if (dim == 0) d.fail("a dimension is -1 (any length) or at least 1");
+    t.shape.push_back(dim);
+  }
+  return t;
+}
+
 node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
-  n.expect_object({"service", "model", "widths", "tokens", "dim", "seed", "max_batch"});
+  n.expect_object({"service", "model", "widths", "tokens", "dim", "tensors", "seed", "max_batch"});
   node::ModelSpec m;
   m.service = detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
-  m.kind = n.at("model").choice<node::ModelSpec::Kind>(
-      {{"dense", node::ModelSpec::Kind::Dense}, {"attention", node::ModelSpec::Kind::Attention}});
-  if (m.kind == node::ModelSpec::Kind::Dense) {
+  m.kind =
+      n.at("model").choice<node::ModelSpec::Kind>({{"dense", node::ModelSpec::Kind::Dense},
+                                                   {"attention", node::ModelSpec::Kind::Attention},
+                                                   {"identity", node::ModelSpec::Kind::Identity}});
+  if (m.kind == node::ModelSpec::Kind::Identity) {
+    const auto tensors = n.at("tensors").elements();
+    if (tensors.empty()) n.at("tensors").fail("give at least one tensor");
+    for (const JsonNode& t : tensors) {
+      m.tensors.push_back(read_tensor(t));
+      for (std::size_t i = 0; i + 1 < m.tensors.size(); ++i)
+        if (m.tensors[i].name == m.tensors.back().name)
+          t.at("name").fail(fmt::format("'{}' is named twice", m.tensors.back().name));
+    }
+  } else if (m.kind == node::ModelSpec::Kind::Dense) {
     const auto widths = n.at("widths").elements();
     if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
     for (const JsonNode& w : widths)

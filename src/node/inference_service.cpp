@@ -17,45 +17,6 @@ namespace {
 
 constexpr std::int64_t max_batch_rows = 4096;
 
-grpc::Status invalid(std::string message) {
-  return {grpc::StatusCode::INVALID_ARGUMENT, std::move(message)};
-}
-
-// The rows of the request's single FP32 input: validated shape, then raw or typed contents.
-grpc::Status read_input(const inference::ModelInferRequest& in, std::size_t width,
-                        std::vector<float>& rows, std::size_t& items) {
-  if (in.inputs_size() != 1)
-    return invalid(fmt::format("expected 1 input tensor, got {}", in.inputs_size()));
-  const auto& tensor = in.inputs(0);
-  if (tensor.datatype() != "FP32")
-    return invalid(
-        fmt::format("input '{}': datatype {}, expected FP32", tensor.name(), tensor.datatype()));
-  const auto& shape = tensor.shape();
-  const bool shape_ok = (shape.size() == 1 && shape[0] == static_cast<std::int64_t>(width)) ||
-                        (shape.size() == 2 && shape[1] == static_cast<std::int64_t>(width) &&
-                         shape[0] >= 1 && shape[0] <= max_batch_rows);
-  if (!shape_ok)
-    return invalid(fmt::format("input '{}': shape [{}], expected [batch (1-{}), {}]", tensor.name(),
-                               fmt::join(shape, ", "), max_batch_rows, width));
-  items = shape.size() == 1 ? 1 : static_cast<std::size_t>(shape[0]);
-  const std::size_t count = items * width;
-  if (in.raw_input_contents_size() > 0) {
-    const std::string& raw = in.raw_input_contents(0);
-    if (in.raw_input_contents_size() != 1 || raw.size() != count * sizeof(float))
-      return invalid(fmt::format("input '{}': {} raw bytes, expected {}", tensor.name(), raw.size(),
-                                 count * sizeof(float)));
-    rows.resize(count);
-    std::memcpy(rows.data(), raw.data(), raw.size());
-  } else {
-    const auto& values = tensor.contents().fp32_contents();
-    if (static_cast<std::size_t>(values.size()) != count)
-      return invalid(fmt::format("input '{}': {} FP32 values, expected {}", tensor.name(),
-                                 values.size(), count));
-    rows.assign(values.begin(), values.end());
-  }
-  return grpc::Status::OK;
-}
-
 // A stream's answer to a request that failed: the status in error_message, and the request's
 // model and id so the client can tell which.
 inference::ModelStreamInferResponse failed_in_stream(const inference::ModelInferRequest& in,
@@ -69,7 +30,34 @@ inference::ModelStreamInferResponse failed_in_stream(const inference::ModelInfer
 }
 
 const char* platform_of(const ModelSpec& m) {
-  return m.kind == ModelSpec::Kind::Dense ? "epara-reference-dense" : "epara-reference-attention";
+  switch (m.kind) {
+    case ModelSpec::Kind::Dense:
+      return "epara-reference-dense";
+    case ModelSpec::Kind::Attention:
+      return "epara-reference-attention";
+    case ModelSpec::Kind::Identity:
+      break;
+  }
+  return "epara-reference-identity";
+}
+
+// The ModelConfig data_type of a protocol datatype.
+inference::DataType config_type(exec::DType t) {
+  switch (t) {
+    case exec::DType::FP32:
+      return inference::TYPE_FP32;
+    case exec::DType::FP16:
+      return inference::TYPE_FP16;
+    case exec::DType::INT64:
+      return inference::TYPE_INT64;
+    case exec::DType::INT32:
+      return inference::TYPE_INT32;
+    case exec::DType::UINT8:
+      return inference::TYPE_UINT8;
+    case exec::DType::BYTES:
+      break;
+  }
+  return inference::TYPE_STRING;
 }
 
 }  // namespace
@@ -126,14 +114,15 @@ grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
   out->set_name(in->name());
   out->add_versions("1");
   out->set_platform(platform_of(m));
-  for (auto [tensors, name, width] :
-       {std::tuple{out->mutable_inputs(), "input", m.input_size()},
-        std::tuple{out->mutable_outputs(), "output", m.output_size()}}) {
-    auto* t = tensors->Add();
-    t->set_name(name);
-    t->set_datatype("FP32");
-    t->add_shape(-1);
-    t->add_shape(static_cast<std::int64_t>(width));
+  for (auto [tensors, specs] : {std::pair{out->mutable_inputs(), m.inputs()},
+                                std::pair{out->mutable_outputs(), m.outputs()}}) {
+    for (const exec::TensorSpec& spec : specs) {
+      auto* t = tensors->Add();
+      t->set_name(spec.name);
+      t->set_datatype(std::string(to_string(spec.dtype)));
+      t->add_shape(-1);  // the batch
+      for (std::int64_t d : spec.shape) t->add_shape(d);
+    }
   }
   return grpc::Status::OK;
 }
@@ -233,14 +222,18 @@ grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,
   config.set_platform(platform_of(m));
   config.set_backend("epara");
   config.set_max_batch_size(static_cast<std::int32_t>(policy.max_batch));
-  auto* input = config.add_input();
-  input->set_name("input");
-  input->set_data_type(inference::TYPE_FP32);
-  input->add_dims(static_cast<std::int64_t>(m.input_size()));
-  auto* output = config.add_output();
-  output->set_name("output");
-  output->set_data_type(inference::TYPE_FP32);
-  output->add_dims(static_cast<std::int64_t>(m.output_size()));
+  for (const exec::TensorSpec& spec : m.inputs()) {
+    auto* input = config.add_input();
+    input->set_name(spec.name);
+    input->set_data_type(config_type(spec.dtype));
+    for (std::int64_t d : spec.shape) input->add_dims(d);
+  }
+  for (const exec::TensorSpec& spec : m.outputs()) {
+    auto* output = config.add_output();
+    output->set_name(spec.name);
+    output->set_data_type(config_type(spec.dtype));
+    for (std::int64_t d : spec.shape) output->add_dims(d);
+  }
   auto* group = config.add_instance_group();
   group->set_name(in->name());
   group->set_count(node_.instances_.replicas(service));
@@ -317,31 +310,27 @@ grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
   ServiceId service{};
   if (grpc::Status s = find_model(in.model_name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
-  std::vector<float> rows;
-  if (grpc::Status s = read_input(in, m.input_size(), rows, items); !s.ok()) return s;
+  const std::vector<exec::TensorSpec> inputs = m.inputs();
+  Items request;
+  if (grpc::Status s = read_request(in, inputs, max_batch_rows, request); !s.ok()) return s;
+  items = request.size();
   // The SLO's deadline from now, or the client's own if it is earlier.
   Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;
   const auto client_left = context->deadline() - std::chrono::system_clock::now();
   if (client_left < std::chrono::hours(24))
     deadline = std::min(deadline, exec::now() + std::chrono::duration_cast<Duration>(client_left));
   Served served;
-  if (grpc::Status s = node_.serve(service, std::move(rows), items, deadline, {}, served, stream);
+  if (grpc::Status s = node_.serve(service, std::move(request), deadline, {}, served, stream);
       !s.ok())
     return s;
   out.set_model_name(in.model_name());
   out.set_model_version("1");
   out.set_id(in.id());
-  auto* tensor = out.add_outputs();
-  tensor->set_name("output");
-  tensor->set_datatype("FP32");
-  tensor->add_shape(static_cast<std::int64_t>(items));
-  tensor->add_shape(static_cast<std::int64_t>(m.output_size()));
-  if (in.raw_input_contents_size() > 0)  // answer in the form asked in
-    out.add_raw_output_contents(reinterpret_cast<const char*>(served.output.data()),
-                                served.output.size() * sizeof(float));
-  else
-    tensor->mutable_contents()->mutable_fp32_contents()->Add(served.output.begin(),
-                                                             served.output.end());
+  // Answered in the form asked in: raw contents for raw ones.
+  if (grpc::Status s =
+          write_response(served.outputs, m.outputs(), in.raw_input_contents_size() > 0, out);
+      !s.ok())
+    return s;
   auto& parameters = *out.mutable_parameters();
   parameters["served_by"].set_string_param(
       node_.scenario().cluster.servers[index_of(served.served_by)].name);

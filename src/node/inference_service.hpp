@@ -1,8 +1,9 @@
 #pragma once
 // The Open Inference Protocol (KServe v2) face of a node: health, metadata, ModelInfer. A model
-// is a service of the scenario; its input is one FP32 tensor [batch, input size] (or
-// [input size]), its output one FP32 tensor [batch, output size]. Malformed requests get
-// INVALID_ARGUMENT / NOT_FOUND with the reason; the node is never at risk.
+// is a service of the scenario; its inputs and outputs are the tensors its model declares,
+// batched: [batch, item dims...] (or [item dims...] for one item), of any datatype the
+// executors take (tensor_wire.hpp). Malformed requests get INVALID_ARGUMENT / NOT_FOUND with the
+// reason; the node is never at risk.
 
 #include "node.hpp"
 

@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "epara/exec/random_inputs.hpp"
 #include "epara/io/scenario_json.hpp"
 #include "epara/sim/trace.hpp"
 #include "inference/grpc_predict_v2.grpc.pb.h"
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "Seconds of arrivals")->check(CLI::PositiveNumber);
   app.add_option("--trace", trace, "Azure LLM trace CSV: arrivals from its timestamps");
   app.add_option("--speedup", speedup, "Trace time compression")->check(CLI::PositiveNumber);
-  app.add_option("--batch", batch, "Rows per request")->check(CLI::Range(1, 4096));
+  app.add_option("--batch", batch, "Items per request")->check(CLI::Range(1, 4096));
   app.add_option("--timeout", timeout, "Client deadline per request, seconds")
       ->check(CLI::PositiveNumber);
   app.add_option("--wait-ready", ready_s, "First wait up to this long for every target");
@@ -111,8 +112,17 @@ int main(int argc, char** argv) {
       const grpc::Status s = stubs[0]->ModelMetadata(&context, request, &meta);
       if (!s.ok()) throw epara::Error(fmt::format("{}: {}", targets[0], s.error_message()));
     }
-    const auto width = static_cast<std::size_t>(meta.inputs(0).shape(1));
-
+    // The model's inputs as its metadata gives them (free dimensions 16 long).
+    std::vector<epara::exec::TensorSpec> specs;
+    for (const auto& t : meta.inputs()) {
+      const auto dtype = epara::exec::dtype_named(t.datatype());
+      if (!dtype || t.shape_size() < 1)
+        throw epara::Error(
+            fmt::format("{}: model '{}' input '{}' is {} [{}], not a batched tensor "
+                        "of a type epara-load sends",
+                        targets[0], model, t.name(), t.datatype(), fmt::join(t.shape(), ", ")));
+      specs.push_back({t.name(), *dtype, {t.shape().begin() + 1, t.shape().end()}});
+    }
     // Arrival offsets: Poisson at --rate, or the trace's timestamps.
     std::vector<double> arrivals;
     std::mt19937_64 rng(seed);
@@ -125,18 +135,20 @@ int main(int argc, char** argv) {
       for (double t = gap(rng); t < duration; t += gap(rng)) arrivals.push_back(t);
     }
 
-    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-    std::vector<float> input(static_cast<std::size_t>(batch) * width);
-    for (float& x : input) x = value(rng);
+    // One request of `batch` random items, raw contents, every input [batch, item dims...].
+    const auto items = epara::exec::random_items(specs, static_cast<std::size_t>(batch), {}, seed);
     inference::ModelInferRequest request;
     request.set_model_name(model);
-    auto* tensor = request.add_inputs();
-    tensor->set_name("input");
-    tensor->set_datatype("FP32");
-    tensor->add_shape(batch);
-    tensor->add_shape(static_cast<std::int64_t>(width));
-    request.add_raw_input_contents(reinterpret_cast<const char*>(input.data()),
-                                   input.size() * sizeof(float));
+    for (std::size_t j = 0; j < specs.size(); ++j) {
+      auto* tensor = request.add_inputs();
+      tensor->set_name(specs[j].name);
+      tensor->set_datatype(std::string(to_string(specs[j].dtype)));
+      tensor->add_shape(batch);
+      for (std::int64_t d : items.front()[j].shape()) tensor->add_shape(d);
+      std::string& raw = *request.add_raw_input_contents();
+      for (const auto& item : items)
+        raw.append(reinterpret_cast<const char*>(item[j].bytes().data()), item[j].bytes().size());
+    }
 
     Tally tally;
     tally.good_by_second.assign(static_cast<std::size_t>(std::ceil(duration)) + 1, 0);

@@ -5,6 +5,7 @@
 #include "epara/exec/random_inputs.hpp"
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
+#include "epara/exec/reference/identity.hpp"
 #ifdef EPARA_WITH_CUDA
 #include "epara/cuda/attention.hpp"
 #include "epara/cuda/dense_chain.hpp"
@@ -167,6 +168,8 @@ exec::AnyModel dense_on(const exec::DenseChainWeights& weights, std::size_t max_
 
 exec::AnyModel LocalInstances::make_model(ServiceId s, DeviceSlot device) const {
   const ModelSpec& m = *deployment_->model(s);
+  if (m.kind == ModelSpec::Kind::Identity)
+    return exec::AnyModel(exec::Identity(m.tensors, m.max_batch));
   if (m.kind == ModelSpec::Kind::Dense)
     return dense_on(exec::make_dense_chain(m.widths, m.seed), m.max_batch, device, gpus_);
 #ifdef EPARA_WITH_CUDA
@@ -331,20 +334,17 @@ std::optional<LocalOption> LocalInstances::best_local(ServiceId service, Time no
   return LocalOption{0, now + o->queue + o->compute, o->spare_rate};
 }
 
-std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, const float* rows,
-                                                              std::size_t items, Time deadline,
-                                                              std::uint64_t stream) {
-  estimates_.at(service)->submitted.add(exec::now(), items);
-  const std::size_t in = input_size(service);
+std::vector<std::future<exec::Result>> LocalInstances::submit(ServiceId service, Items items,
+                                                              Time deadline, std::uint64_t stream) {
+  estimates_.at(service)->submitted.add(exec::now(), items.size());
   std::vector<std::future<exec::Result>> futures;
   // Queued under the shared lock: apply() swaps an executor out under the exclusive lock and
   // shuts it down after, so no item reaches an executor that is shutting down.
   std::shared_lock lock(mutex_);
   const auto it = running_.find(service);
   if (it == running_.end()) return {};
-  for (std::size_t i = 0; i < items; ++i)
-    futures.push_back(it->second->executor->submit(
-        {{exec::Tensor::of(std::span<const float>(rows + i * in, in))}, deadline, stream}));
+  for (std::vector<exec::Tensor>& inputs : items)
+    futures.push_back(it->second->executor->submit({std::move(inputs), deadline, stream}));
   return futures;
 }
 
@@ -352,14 +352,6 @@ std::map<DeviceSlot, Duration> LocalInstances::device_busy() const {
   std::map<DeviceSlot, Duration> busy;
   for (const auto& [slot, device] : devices_) busy[slot] = Duration{device->busy_ns.load()};
   return busy;
-}
-
-std::size_t LocalInstances::input_size(ServiceId service) const {
-  return deployment_->model(service)->input_size();
-}
-
-std::size_t LocalInstances::output_size(ServiceId service) const {
-  return deployment_->model(service)->output_size();
 }
 
 std::vector<InstanceDigest> LocalInstances::digests() const {

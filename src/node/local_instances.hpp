@@ -26,6 +26,7 @@
 #include "epara/placement/ground_set.hpp"
 #include "epara/sync/digest.hpp"
 #include "metrics.hpp"
+#include "tensor_wire.hpp"
 
 namespace epara::node {
 
@@ -60,13 +61,11 @@ class LocalInstances {
   /// Instances of `service` running here.
   int replicas(ServiceId service) const;
   bool on_gpu() const noexcept { return gpus_ > 0; }
-  /// Submits `items` rows of client stream `stream` (Node::new_stream()); empty when the
-  /// service has no instance here.
-  std::vector<std::future<exec::Result>> submit(ServiceId service, const float* rows,
-                                                std::size_t items, Time deadline,
+  /// Submits `items` (each its input tensors) of client stream `stream` (Node::new_stream());
+  /// empty when the service has no instance here.
+  std::vector<std::future<exec::Result>> submit(ServiceId service, Items items, Time deadline,
                                                 std::uint64_t stream);
   std::vector<InstanceDigest> digests() const;
-  std::size_t input_size(ServiceId service) const;
   std::size_t batch_of(ServiceId service) const { return policy_of(service).max_batch; }
   /// The batch policy `service`'s passes run under here: the plan's, with no wait for a fuller
   /// batch while its instances are alone on their devices (gather_timeout).
@@ -78,7 +77,6 @@ class LocalInstances {
     return Duration{estimates_.at(service)->item_ns.load() *
                     static_cast<std::int64_t>(batch_of(service))};
   }
-  std::size_t output_size(ServiceId service) const;
   /// Per device of the server, the time passes have held it since the start.
   std::map<DeviceSlot, Duration> device_busy() const;
   /// Finishes queued work and stops every executor.

@@ -292,16 +292,19 @@ std::vector<std::string> Node::placed_on(ServiceId service) {
   return names;
 }
 
-grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t items,
-                         Time deadline, Route route, Served& out, std::uint64_t stream) {
+grpc::Status Node::serve(ServiceId service, Items items, Time deadline, Route route, Served& out,
+                         std::uint64_t stream) {
   Request r;
   r.service = service;
   r.arrival = exec::now();
   r.deadline = deadline;
-  r.payload = Bytes{static_cast<std::int64_t>(rows.size() * sizeof(float))};
+  std::size_t payload = 0;
+  for (const auto& item : items)
+    for (const exec::Tensor& t : item) payload += t.bytes().size();
+  r.payload = Bytes{static_cast<std::int64_t>(payload)};
   r.route = route;
-  if (route.count == 0) entering_.at(service)->add(r.arrival, items);  // from a client
-  if (stream == 0) stream = new_stream();  // a lone request: its rows wait for no one else's
+  if (route.count == 0) entering_.at(service)->add(r.arrival, items.size());  // from a client
+  if (stream == 0) stream = new_stream();  // a lone request: its items wait for no one else's
   Decision decision;
   {
     std::lock_guard lock(state_mutex_);
@@ -309,11 +312,11 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
   }
   out.hops = r.route.hops();
   if (std::holds_alternative<RunLocal>(decision))
-    return run_here(service, rows, items, deadline, stream, out);
+    return run_here(service, std::move(items), deadline, stream, out);
   if (const auto* o = std::get_if<Offload>(&decision)) {
-    grpc::Status s = offload(o->server, service, rows, items, deadline, r.route, stream, out);
+    grpc::Status s = offload(o->server, service, items, deadline, r.route, stream, out);
     if (s.ok() || !instances_.hosts(service)) return s;
-    return run_here(service, rows, items, deadline, stream, out);  // the peer failed: here
+    return run_here(service, std::move(items), deadline, stream, out);  // the peer failed: here
   }
   const std::string& name = scenario_.service(service).name;
   switch (std::get<Reject>(decision).reason) {
@@ -328,24 +331,23 @@ grpc::Status Node::serve(ServiceId service, std::vector<float> rows, std::size_t
   }
 }
 
-grpc::Status Node::run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
-                            Time deadline, std::uint64_t stream, Served& out) {
-  auto futures = instances_.submit(service, rows.data(), items, deadline, stream);
+grpc::Status Node::run_here(ServiceId service, Items items, Time deadline, std::uint64_t stream,
+                            Served& out) {
+  auto futures = instances_.submit(service, std::move(items), deadline, stream);
   if (futures.empty())
     return {grpc::StatusCode::UNAVAILABLE,
             fmt::format("'{}' is no longer placed here", scenario_.service(service).name)};
-  out.output.clear();
+  out.outputs.clear();
   out.served_by = self_;
   grpc::Status status = grpc::Status::OK;
   for (auto& f : futures) {  // every future is awaited: no item is left behind
-    const exec::Result result = f.get();
+    exec::Result result = f.get();
     if (result.outcome == exec::Outcome::Rejected) {
       if (status.ok()) status = status_of(result);
       continue;
     }
     out.late = out.late || result.outcome == exec::Outcome::Late;
-    const auto values = result.outputs.front().values<float>();
-    out.output.insert(out.output.end(), values.begin(), values.end());
+    out.outputs.push_back(std::move(result.outputs));
   }
   return status;
 }
@@ -385,14 +387,12 @@ bool Node::authentic(const grpc::ServerContext& context) const {
   return differ == 0;
 }
 
-grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector<float>& rows,
-                           std::size_t items, Time deadline, const Route& route,
-                           std::uint64_t stream, Served& out) {
+grpc::Status Node::offload(ServerId target, ServiceId service, const Items& items, Time deadline,
+                           const Route& route, std::uint64_t stream, Served& out) {
   epara::peer::OffloadRequest request;
   request.set_service(scenario_.service(service).name);
   request.set_stream(stream);
-  request.set_items(static_cast<std::uint32_t>(items));
-  request.mutable_input()->Add(rows.begin(), rows.end());
+  to_peer(items, *request.mutable_items());
   const Duration left = deadline - exec::now();
   request.set_deadline_left_ns(left.count());
   for (std::uint8_t i = 0; i < route.count; ++i)
@@ -417,7 +417,8 @@ grpc::Status Node::offload(ServerId target, ServiceId service, const std::vector
     std::lock_guard lock(peers_mutex_);
     failing_peers_.erase(target);
   }
-  out.output.assign(reply.output().begin(), reply.output().end());
+  out.outputs.clear();
+  if (grpc::Status bad = from_peer(reply.outputs(), out.outputs); !bad.ok()) return bad;
   out.served_by = id_at<ServerId>(reply.served_by());
   out.hops = static_cast<int>(reply.hops());
   out.late = reply.late();

@@ -39,9 +39,9 @@ namespace epara::node {
 /// What a node says in its log, from the most to the least detail.
 enum class LogLevel { Debug, Info, Warn, Error };
 
-/// What a request came to: the rows of output, who served it, after how many hops.
+/// What a request came to: each item's outputs, who served it, after how many hops.
 struct Served {
-  std::vector<float> output;
+  Items outputs;
   ServerId served_by{};
   int hops = 0;
   bool late = false;
@@ -75,8 +75,8 @@ class Node {
   /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do). `stream`:
   /// the client stream they belong to (new_stream(); a multi-frame service batches a stream's
   /// items together, wherever they run), 0 for a request of its own (numbered here).
-  grpc::Status serve(ServiceId service, std::vector<float> rows, std::size_t items, Time deadline,
-                     Route route, Served& out, std::uint64_t stream = 0);
+  grpc::Status serve(ServiceId service, Items items, Time deadline, Route route, Served& out,
+                     std::uint64_t stream = 0);
   /// An id for a client stream entering here, unique in the cloud (never 0): the entering
   /// node's index above bit 40, a count below.
   std::uint64_t new_stream() noexcept {
@@ -137,11 +137,10 @@ class Node {
   std::unique_ptr<grpc::ClientContext> peer_context(Duration timeout) const;
   /// Whether a peer call came with the deployment's secret (any call does when it has none).
   bool authentic(const grpc::ServerContext& context) const;
-  grpc::Status offload(ServerId target, ServiceId service, const std::vector<float>& rows,
-                       std::size_t items, Time deadline, const Route& route, std::uint64_t stream,
-                       Served& out);
-  grpc::Status run_here(ServiceId service, const std::vector<float>& rows, std::size_t items,
-                        Time deadline, std::uint64_t stream, Served& out);
+  grpc::Status offload(ServerId target, ServiceId service, const Items& items, Time deadline,
+                       const Route& route, std::uint64_t stream, Served& out);
+  grpc::Status run_here(ServiceId service, Items items, Time deadline, std::uint64_t stream,
+                        Served& out);
   void say(const std::string& line, LogLevel level = LogLevel::Info);
 
   const Scenario scenario_;

@@ -25,10 +25,9 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
     return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", in->service())};
   const ServiceId service = *found;
   const Scenario& s = node_.scenario();
-  const std::size_t width = node_.deployment().model(service)->input_size();
-  if (in->items() == 0 || static_cast<std::size_t>(in->input_size()) != in->items() * width)
-    return {grpc::StatusCode::INVALID_ARGUMENT, fmt::format("offload: {} values for {} items of {}",
-                                                            in->input_size(), in->items(), width)};
+  if (in->items_size() == 0) return {grpc::StatusCode::INVALID_ARGUMENT, "offload: no items"};
+  Items items;
+  if (grpc::Status bad = from_peer(in->items(), items); !bad.ok()) return bad;
   Route route;
   for (std::uint32_t server : in->route()) {
     if (server >= s.cluster.servers.size() || !route.enter(id_at<ServerId>(server)))
@@ -37,11 +36,10 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
   Served served;
   const Time deadline = exec::now() + Duration{in->deadline_left_ns()};
   grpc::Status status =
-      node_.serve(service, std::vector<float>(in->input().begin(), in->input().end()), in->items(),
-                  deadline, route, served, in->stream());
+      node_.serve(service, std::move(items), deadline, route, served, in->stream());
   node_.metrics().offload(in->service(), false, status.ok());
   if (!status.ok()) return status;
-  out->mutable_output()->Add(served.output.begin(), served.output.end());
+  to_peer(served.outputs, *out->mutable_outputs());
   out->set_served_by(static_cast<std::uint32_t>(index_of(served.served_by)));
   out->set_hops(static_cast<std::uint32_t>(served.hops));
   out->set_late(served.late);

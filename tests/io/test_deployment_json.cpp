@@ -34,10 +34,43 @@ TEST_CASE("a deployment section: nodes in ring order, models, periods", "[io]") 
   REQUIRE(d.nodes.size() == 2);
   CHECK(d.nodes[0].server == ServerId{1});
   CHECK(d.nodes[1].address == "h:1");
-  CHECK(d.models[0].input_size() == 32);
+  CHECK(d.models[0].inputs() ==
+        std::vector<exec::TensorSpec>{{"input", exec::DType::FP32, {4, 8}}});
   CHECK(d.sync_period == std::chrono::milliseconds(20));
   CHECK(d.scheduler == ServerId{0});
   CHECK(d.hop_limit == 2);
+}
+
+TEST_CASE("an identity model declares its tensors, each type by its protocol name", "[io]") {
+  const node::Deployment d = parse(R"({
+    "nodes": [{"server": "a", "address": "h:1"}],
+    "models": [{"service": "m", "model": "identity", "max_batch": 4, "tensors": [
+      {"name": "tokens", "datatype": "INT64", "dims": [-1]},
+      {"name": "image", "datatype": "UINT8", "dims": [2, 3]},
+      {"name": "text", "datatype": "BYTES", "dims": [1]}]}]})");
+  const std::vector<exec::TensorSpec> want{{"tokens", exec::DType::INT64, {-1}},
+                                           {"image", exec::DType::UINT8, {2, 3}},
+                                           {"text", exec::DType::BYTES, {1}}};
+  CHECK(d.models[0].inputs() == want);
+  CHECK(d.models[0].outputs() == want);
+  const auto identity = [](const std::string& tensors) {
+    return parse(R"({"nodes": [{"server": "a", "address": "h:1"}],
+                     "models": [{"service": "m", "model": "identity", "tensors": )" +
+                 tensors + "}]}");
+  };
+  CHECK_THROWS_WITH(identity("[]"),
+                    "cloud.json: deployment.models[0].tensors: give at least one tensor");
+  CHECK_THROWS_WITH(identity(R"([{"name": "x", "datatype": "FP64", "dims": [1]}])"),
+                    "cloud.json: deployment.models[0].tensors[0].datatype: must be one of 'FP32', "
+                    "'FP16', 'INT64', 'INT32', 'UINT8', 'BYTES' (got 'FP64')");
+  CHECK_THROWS_WITH(identity(R"([{"name": "x", "datatype": "FP32", "dims": [0]}])"),
+                    "cloud.json: deployment.models[0].tensors[0].dims[0]: a dimension is -1 (any "
+                    "length) or at least 1");
+  CHECK_THROWS_WITH(identity(R"([{"name": "x", "datatype": "FP32", "dims": [1]},
+                                 {"name": "x", "datatype": "INT32", "dims": [1]}])"),
+                    "cloud.json: deployment.models[0].tensors[1].name: 'x' is named twice");
+  CHECK_THROWS_WITH(identity(R"([{"name": "x", "datatype": "FP32", "dims": [1], "shape": [1]}])"),
+                    Catch::Contains("tensors[0]") && Catch::Contains("shape"));
 }
 
 TEST_CASE("deployment errors name the field", "[io]") {

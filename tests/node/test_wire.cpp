@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "epara/exec/random_inputs.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/scenario_json.hpp"
@@ -191,6 +192,135 @@ TEST_CASE("a node serves the Open Inference Protocol and survives bad input", "[
   }
 }
 
+// The test cloud serving the identity model on tensors of every type.
+std::string identity_cloud() {
+  std::string text = cloud;
+  const std::string dense = R"("model": "dense", "widths": [4, 8, 3], "seed": 5,)";
+  text.replace(text.find(dense), dense.size(), R"("model": "identity", "tensors": [
+      {"name": "f", "datatype": "FP32", "dims": [2]}, {"name": "h", "datatype": "FP16", "dims": [2]},
+      {"name": "tokens", "datatype": "INT64", "dims": [-1]},
+      {"name": "i", "datatype": "INT32", "dims": [1]}, {"name": "u", "datatype": "UINT8", "dims": [3]},
+      {"name": "s", "datatype": "BYTES", "dims": [2]}],)");
+  return text;
+}
+
+// An input of `request` named `name`, of `type` and `shape`.
+inference::ModelInferRequest::InferInputTensor& add_input(inference::ModelInferRequest& request,
+                                                          const std::string& name,
+                                                          const std::string& type,
+                                                          std::vector<std::int64_t> shape) {
+  auto& t = *request.add_inputs();
+  t.set_name(name);
+  t.set_datatype(type);
+  for (auto d : shape) t.add_shape(d);
+  return t;
+}
+
+TEST_CASE("every datatype round-trips through a node in typed and raw contents", "[node]") {
+  Fixture f(identity_cloud());
+  inference::ModelMetadataResponse meta;
+  {
+    grpc::ClientContext context;
+    inference::ModelMetadataRequest request;
+    request.set_name("m");
+    REQUIRE(f.stub->ModelMetadata(&context, request, &meta).ok());
+  }
+  REQUIRE(meta.inputs_size() == 6);
+  CHECK(meta.inputs(2).datatype() == "INT64");
+  CHECK(std::vector<std::int64_t>(meta.inputs(2).shape().begin(), meta.inputs(2).shape().end()) ==
+        std::vector<std::int64_t>{-1, -1});
+  CHECK(model_config(f, "m").input(5).data_type() == inference::TYPE_STRING);
+
+  // Raw: two items of every type, FP16 included; what comes back is byte for byte what went.
+  const auto items =
+      exec::random_items(f.node.deployment().models[0].inputs(), 2, {5, std::int64_t{1} << 40}, 3);
+  inference::ModelInferRequest raw;
+  raw.set_model_name("m");
+  for (std::size_t j = 0; j < items[0].size(); ++j) {
+    std::vector<std::int64_t> shape{2};
+    for (auto d : items[0][j].shape()) shape.push_back(d);
+    add_input(raw, std::string(f.node.deployment().models[0].inputs()[j].name),
+              std::string(to_string(items[0][j].dtype())), shape);
+    std::string& bytes = *raw.add_raw_input_contents();
+    for (const auto& item : items)
+      bytes.append(reinterpret_cast<const char*>(item[j].bytes().data()), item[j].bytes().size());
+  }
+  inference::ModelInferResponse response;
+  REQUIRE(f.infer(raw, response).ok());
+  REQUIRE(response.raw_output_contents_size() == 6);
+  for (int j = 0; j < 6; ++j) {
+    CHECK(response.outputs(j).name() == raw.inputs(j).name());
+    CHECK(response.outputs(j).datatype() == raw.inputs(j).datatype());
+    CHECK(response.outputs(j).shape(0) == 2);
+    CHECK(response.raw_output_contents(j) == raw.raw_input_contents(j));
+  }
+
+  // Typed contents (FP16 has none: an error saying so), then without FP16 in another cloud.
+  inference::ModelInferRequest typed;
+  typed.set_model_name("m");
+  const auto fill = [](auto& field, auto... values) { (field.Add(values), ...); };
+  fill(*add_input(typed, "f", "FP32", {2, 2}).mutable_contents()->mutable_fp32_contents(), 1.5f,
+       -2.0f, 3.0f, 4.0f);
+  add_input(typed, "h", "FP16", {2, 2});
+  fill(*add_input(typed, "tokens", "INT64", {2, 3}).mutable_contents()->mutable_int64_contents(),
+       std::int64_t{1}, std::int64_t{2}, std::int64_t{1} << 40, std::int64_t{4}, std::int64_t{5},
+       std::int64_t{6});
+  fill(*add_input(typed, "i", "INT32", {2, 1}).mutable_contents()->mutable_int_contents(), -7, 8);
+  fill(*add_input(typed, "u", "UINT8", {2, 3}).mutable_contents()->mutable_uint_contents(), 0u,
+       255u, 9u, 1u, 2u, 3u);
+  auto& text = add_input(typed, "s", "BYTES", {2, 2});
+  for (const char* word : {"a", "", "héllo", "x"})
+    text.mutable_contents()->add_bytes_contents(word);
+  grpc::Status s = f.infer(typed, response);
+  CHECK(s.error_message() == "input 'h': FP16 travels only as raw_input_contents");
+
+  std::string no_half = identity_cloud();
+  const std::string half = R"({"name": "h", "datatype": "FP16", "dims": [2]},)";
+  no_half.erase(no_half.find(half), half.size());
+  Fixture g(no_half);
+  typed.mutable_inputs()->erase(typed.mutable_inputs()->begin() + 1);
+  response.Clear();
+  REQUIRE(g.infer(typed, response).ok());
+  REQUIRE(response.outputs_size() == 5);
+  CHECK(response.raw_output_contents_size() == 0);
+  for (int j = 0; j < 5; ++j) {
+    CHECK(std::equal(response.outputs(j).shape().begin(), response.outputs(j).shape().end(),
+                     typed.inputs(j).shape().begin(), typed.inputs(j).shape().end()));
+    CHECK(response.outputs(j).contents().SerializeAsString() ==
+          typed.inputs(j).contents().SerializeAsString());
+  }
+
+  // Bad requests, each named.
+  const auto error = [&](const inference::ModelInferRequest& r) {
+    inference::ModelInferResponse ignored;
+    return g.infer(r, ignored).error_message();
+  };
+  auto bad = typed;
+  bad.mutable_inputs(3)->mutable_contents()->set_uint_contents(1, 300);
+  CHECK(error(bad) == "input 'u': value 300 is not a UINT8");
+  bad = typed;
+  bad.mutable_inputs(2)->set_shape(0, 3);
+  CHECK(error(bad) == "input 'i' holds 3 items, input 'f' 2");
+  bad = typed;
+  bad.mutable_inputs(1)->set_datatype("INT32");
+  CHECK(error(bad) == "input 'tokens': datatype INT32, expected INT64");
+  bad = typed;
+  bad.mutable_inputs(0)->set_name("g");
+  CHECK(error(bad) ==
+        "no input 'f' (the model takes 'f' FP32 [2], 'tokens' INT64 [-1], 'i' "
+        "INT32 [1], 'u' UINT8 [3], 's' BYTES [2])");
+  bad = typed;
+  bad.mutable_inputs()->RemoveLast();
+  CHECK_THAT(error(bad), Catch::StartsWith("expected 5 input tensors"));
+  bad = typed;
+  bad.mutable_inputs(4)->mutable_contents()->add_bytes_contents("extra");
+  CHECK(error(bad) == "input 's': 5 BYTES values, expected 4");
+  bad = typed;
+  bad.add_raw_input_contents("x");
+  CHECK(error(bad) == "1 raw_input_contents for 5 inputs: give one per input");
+  CHECK(g.live());
+}
+
 TEST_CASE("metadata and readiness", "[node]") {
   Fixture f;
   grpc::ClientContext c1, c2, c3;
@@ -234,9 +364,22 @@ TEST_CASE("bad peer calls are refused and change nothing", "[node]") {
 
   epara::peer::OffloadRequest offload;
   offload.set_service("m");
-  offload.set_items(1);
-  for (float x : {1.0f, 2.0f, 3.0f, 4.0f}) offload.add_input(x);
   epara::peer::OffloadReply offloaded;
+  offload.set_deadline_left_ns(1'000'000'000);
+  s = peer->Offload(context_for().get(), offload, &offloaded);
+  CHECK(s.error_message() == "offload: no items");
+  auto* bad = offload.add_items()->add_tensors();  // 12 bytes for 4 floats
+  bad->set_datatype("FP32");
+  bad->add_shape(4);
+  bad->set_data(std::string(12, '\0'));
+  s = peer->Offload(context_for().get(), offload, &offloaded);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message() == "offload: tensor: FP32 of shape [4] takes 16 bytes, got 12");
+  bad->set_datatype("FP64");
+  s = peer->Offload(context_for().get(), offload, &offloaded);
+  CHECK(s.error_message() == "offload: datatype 'FP64'");
+  offload.clear_items();
+  node::to_peer({{exec::Tensor::of(std::vector<float>{1, 2, 3, 4})}}, *offload.mutable_items());
   for (const std::int64_t left :
        {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
     offload.set_deadline_left_ns(left);
@@ -246,7 +389,8 @@ TEST_CASE("bad peer calls are refused and change nothing", "[node]") {
   }
   offload.set_deadline_left_ns(1'000'000'000);
   REQUIRE(peer->Offload(context_for().get(), offload, &offloaded).ok());
-  CHECK(offloaded.output_size() == 3);
+  REQUIRE(offloaded.outputs_size() == 1);
+  CHECK(offloaded.outputs(0).tensors(0).shape(0) == 3);
 
   SyncMessage old;  // an entry whose age overflows as nanoseconds
   old.from = ServerId{0};

@@ -4,6 +4,7 @@
 // against it on entry, and every output after a pass, so a mismatch is a clear rejection
 // naming the tensor, not a model reading past a buffer.
 
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,11 @@ struct TensorSpec {
     return true;
   }
 
+  /// " (-1: any length)" when the shape has a free dimension, for messages that print it.
+  std::string_view free_note() const noexcept {
+    return std::ranges::find(shape, any) == shape.end() ? "" : " (-1: any length)";
+  }
+
   /// Why `t` does not fit this spec, or nothing when it does.
   std::optional<std::string> mismatch(const Tensor& t) const {
     if (t.dtype() != dtype)
@@ -40,8 +46,8 @@ struct TensorSpec {
     for (std::size_t i = 0; fits && i < shape.size(); ++i)
       fits = shape[i] == any || shape[i] == t.shape()[i];
     if (!fits)
-      return fmt::format("'{}' has shape [{}], the model takes [{}] (-1: any length)", name,
-                         fmt::join(t.shape(), ", "), fmt::join(shape, ", "));
+      return fmt::format("'{}' has shape [{}], the model takes [{}]{}", name,
+                         fmt::join(t.shape(), ", "), fmt::join(shape, ", "), free_note());
     return std::nullopt;
   }
 

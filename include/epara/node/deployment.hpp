@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "epara/exec/tensor_spec.hpp"
 #include "epara/model/ids.hpp"
 #include "epara/units.hpp"
 
@@ -16,14 +17,44 @@ namespace epara::node {
 /// The reference model (docs/executors.md) a node runs for a service.
 struct ModelSpec {
   ServiceId service{};
-  enum class Kind { Dense, Attention } kind = Kind::Dense;
-  std::vector<std::size_t> widths{};  ///< dense: input width first
-  std::size_t tokens = 0, dim = 0;    ///< attention
+  enum class Kind { Dense, Attention, Identity } kind = Kind::Dense;
+  std::vector<std::size_t> widths{};        ///< dense: input width first
+  std::size_t tokens = 0, dim = 0;          ///< attention
+  std::vector<exec::TensorSpec> tensors{};  ///< identity: its inputs, and its outputs alike
   std::uint64_t seed = 1;
   std::size_t max_batch = 32;
 
-  std::size_t input_size() const { return kind == Kind::Dense ? widths.front() : tokens * dim; }
-  std::size_t output_size() const { return kind == Kind::Dense ? widths.back() : tokens * dim; }
+  /// The tensors a request brings, as the model declares them.
+  std::vector<exec::TensorSpec> inputs() const {
+    switch (kind) {
+      case Kind::Dense:
+        return {exec::fp32_vector("input", widths.front())};
+      case Kind::Attention:
+        return {attention_tensor("input")};
+      case Kind::Identity:
+        break;
+    }
+    return tensors;
+  }
+  /// The tensors it gets back.
+  std::vector<exec::TensorSpec> outputs() const {
+    switch (kind) {
+      case Kind::Dense:
+        return {exec::fp32_vector("output", widths.back())};
+      case Kind::Attention:
+        return {attention_tensor("output")};
+      case Kind::Identity:
+        break;
+    }
+    return tensors;
+  }
+
+ private:
+  exec::TensorSpec attention_tensor(std::string name) const {
+    return {std::move(name),
+            exec::DType::FP32,
+            {static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(dim)}};
+  }
 };
 
 struct NodeAddress {
