@@ -13,6 +13,7 @@ epara_packages=(
   python3-yaml                          # the check of deploy/'s Kubernetes manifests
   openssl                               # certificates for the peer-TLS test
   libglpk-dev                           # the LP bound (epara::bound)
+  libtorch-dev                          # TorchScript models (epara::torchscript)
 )
 
 epara_install_packages() {

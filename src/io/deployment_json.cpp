@@ -7,33 +7,15 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "epara/io/model_repository.hpp"
 #include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
+#include "io/tensor_json.hpp"
 
 namespace epara::io {
 namespace {
 
 using detail::JsonNode;
-
-// {"name": "x", "datatype": "INT64", "dims": [-1, 2]}: one item's shape, -1 for any length.
-exec::TensorSpec read_tensor(const JsonNode& n) {
-  n.expect_object({"name", "datatype", "dims"});
-  exec::TensorSpec t;
-  t.name = n.at("name").name();
-  const std::string type = n.at("datatype").string();
-  const auto dtype = exec::dtype_named(type);
-  if (!dtype)
-    n.at("datatype")
-        .fail(fmt::format(
-            "must be one of 'FP32', 'FP16', 'INT64', 'INT32', 'UINT8', 'BYTES' (got '{}')", type));
-  t.dtype = *dtype;
-  for (const JsonNode& d : n.at("dims").elements()) {
-    const int dim = d.integer_in(-1, 1 << 20);
-    if (dim == 0) d.fail("a dimension is -1 (any length) or at least 1");
-    t.shape.push_back(dim);
-  }
-  return t;
-}
 
 node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
   n.expect_object({"service", "model", "widths", "tokens", "dim", "tensors", "seed", "max_batch"});
@@ -44,14 +26,8 @@ node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
                                                    {"attention", node::ModelSpec::Kind::Attention},
                                                    {"identity", node::ModelSpec::Kind::Identity}});
   if (m.kind == node::ModelSpec::Kind::Identity) {
-    const auto tensors = n.at("tensors").elements();
-    if (tensors.empty()) n.at("tensors").fail("give at least one tensor");
-    for (const JsonNode& t : tensors) {
-      m.tensors.push_back(read_tensor(t));
-      for (std::size_t i = 0; i + 1 < m.tensors.size(); ++i)
-        if (m.tensors[i].name == m.tensors.back().name)
-          t.at("name").fail(fmt::format("'{}' is named twice", m.tensors.back().name));
-    }
+    m.declared_inputs = detail::read_tensor_specs(n.at("tensors"));
+    m.declared_outputs = m.declared_inputs;
   } else if (m.kind == node::ModelSpec::Kind::Dense) {
     const auto widths = n.at("widths").elements();
     if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
@@ -98,7 +74,7 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   const JsonNode& n = *section;
   n.expect_object({"nodes", "models", "sync_period_ms", "entry_ttl_ms", "placement_period_s",
                    "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s",
-                   "peer_secret_file", "peer_tls"});
+                   "peer_secret_file", "peer_tls", "model_repository"});
   node::Deployment d;
   for (const JsonNode& x : n.at("nodes").elements()) {
     x.expect_object({"server", "address", "peer_address"});
@@ -118,6 +94,32 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
     node::ModelSpec m = read_model(x, s);
     if (d.model(m.service)) x.at("service").fail("model given twice for this service");
     d.models.push_back(std::move(m));
+  }
+  if (auto x = n.find("model_repository")) {
+    const std::string dir = x->name();
+    std::vector<RepositoryModel> models;
+    try {
+      models = read_model_repository(dir);
+    } catch (const InvalidArgument& e) {
+      x->fail(e.what());
+    }
+    for (RepositoryModel& r : models) {
+      const auto service = s.find_service(r.service);
+      if (!service)
+        x->fail(
+            fmt::format("model '{}' serves '{}', no service of the scenario", r.name, r.service));
+      node::ModelSpec m;
+      m.service = *service;
+      if (d.model(m.service))
+        x->fail(
+            fmt::format("model '{}' serves '{}', which has a model already", r.name, r.service));
+      m.kind = node::ModelSpec::Kind::TorchScript;
+      m.declared_inputs = std::move(r.inputs);
+      m.declared_outputs = std::move(r.outputs);
+      m.file = r.file.string();
+      m.max_batch = r.max_batch;
+      d.models.push_back(std::move(m));
+    }
   }
   if (auto x = n.find("sync_period_ms")) d.sync_period = from_ms(x->positive());
   if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = from_ms(x->positive());

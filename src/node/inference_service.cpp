@@ -35,6 +35,8 @@ const char* platform_of(const ModelSpec& m) {
       return "epara-reference-dense";
     case ModelSpec::Kind::Attention:
       return "epara-reference-attention";
+    case ModelSpec::Kind::TorchScript:
+      return "pytorch_libtorch";  // Triton's name for TorchScript models
     case ModelSpec::Kind::Identity:
       break;
   }

@@ -6,6 +6,9 @@
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/exec/reference/identity.hpp"
+#ifdef EPARA_WITH_TORCH
+#include "epara/torchscript/script_model.hpp"
+#endif
 #ifdef EPARA_WITH_CUDA
 #include "epara/cuda/attention.hpp"
 #include "epara/cuda/dense_chain.hpp"
@@ -168,8 +171,21 @@ exec::AnyModel dense_on(const exec::DenseChainWeights& weights, std::size_t max_
 
 exec::AnyModel LocalInstances::make_model(ServiceId s, DeviceSlot device) const {
   const ModelSpec& m = *deployment_->model(s);
+  if (m.kind == ModelSpec::Kind::TorchScript) {
+#ifdef EPARA_WITH_TORCH
+    const bool gpu = gpus_ > 0 && torchscript::cuda_available();
+    return exec::AnyModel(torchscript::ScriptModel(m.file, m.declared_inputs, m.declared_outputs,
+                                                   m.max_batch,
+                                                   gpu ? std::max(device, 0) % gpus_ : -1));
+#else
+    throw InvalidArgument(fmt::format(
+        "'{}' is a TorchScript model, but this epara-node was built without libtorch (Debian: "
+        "libtorch-dev)",
+        scenario_->service(s).name));
+#endif
+  }
   if (m.kind == ModelSpec::Kind::Identity)
-    return exec::AnyModel(exec::Identity(m.tensors, m.max_batch));
+    return exec::AnyModel(exec::Identity(m.declared_inputs, m.max_batch));
   if (m.kind == ModelSpec::Kind::Dense)
     return dense_on(exec::make_dense_chain(m.widths, m.seed), m.max_batch, device, gpus_);
 #ifdef EPARA_WITH_CUDA

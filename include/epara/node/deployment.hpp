@@ -14,13 +14,16 @@
 
 namespace epara::node {
 
-/// The reference model (docs/executors.md) a node runs for a service.
+/// The model a node runs for a service.
 struct ModelSpec {
   ServiceId service{};
-  enum class Kind { Dense, Attention, Identity } kind = Kind::Dense;
-  std::vector<std::size_t> widths{};        ///< dense: input width first
-  std::size_t tokens = 0, dim = 0;          ///< attention
-  std::vector<exec::TensorSpec> tensors{};  ///< identity: its inputs, and its outputs alike
+  /// The reference models (docs/executors.md), or a TorchScript file of a model repository.
+  enum class Kind { Dense, Attention, Identity, TorchScript } kind = Kind::Dense;
+  std::vector<std::size_t> widths{};  ///< dense: input width first
+  std::size_t tokens = 0, dim = 0;    ///< attention
+  /// identity (outputs alike) and torchscript: the tensors as declared
+  std::vector<exec::TensorSpec> declared_inputs{}, declared_outputs{};
+  std::string file{};  ///< torchscript: the model.pt
   std::uint64_t seed = 1;
   std::size_t max_batch = 32;
 
@@ -32,9 +35,10 @@ struct ModelSpec {
       case Kind::Attention:
         return {attention_tensor("input")};
       case Kind::Identity:
+      case Kind::TorchScript:
         break;
     }
-    return tensors;
+    return declared_inputs;
   }
   /// The tensors it gets back.
   std::vector<exec::TensorSpec> outputs() const {
@@ -44,9 +48,10 @@ struct ModelSpec {
       case Kind::Attention:
         return {attention_tensor("output")};
       case Kind::Identity:
+      case Kind::TorchScript:
         break;
     }
-    return tensors;
+    return declared_outputs;
   }
 
  private:
