@@ -14,6 +14,7 @@ epara_packages=(
   openssl                               # certificates for the peer-TLS test
   libglpk-dev                           # the LP bound (epara::bound)
   libtorch-dev                          # TorchScript models (epara::torchscript)
+  python3-torch python3-torchvision     # tools/export_models.py: real architectures to serve
 )
 
 epara_install_packages() {

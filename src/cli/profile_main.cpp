@@ -1,6 +1,7 @@
-// epara-profile: measures a reference model's pass latency against batch size (and pipeline
-// degree) on this machine's CPU or GPU, and writes a Profile that the allocator and the
-// simulator read — alone, or merged into a scenario.
+// epara-profile: measures a model's pass latency against batch size (and, for the dense
+// reference model, pipeline degree) on this machine's CPU or GPU — a reference model, or a
+// model of a model repository (TorchScript) — and writes a Profile that the allocator and the
+// simulator read, alone or merged into a scenario.
 
 #include <fmt/chrono.h>
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 
 #include <cctype>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -20,6 +22,10 @@
 #include "epara/exec/profiler.hpp"
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
+#include "epara/io/model_repository.hpp"
+#ifdef EPARA_WITH_TORCH
+#include "epara/torchscript/script_model.hpp"
+#endif
 #ifdef EPARA_WITH_CUDA
 #include "epara/cuda/attention.hpp"
 #include "epara/cuda/dense_chain.hpp"
@@ -32,7 +38,7 @@ using json = nlohmann::ordered_json;
 namespace {
 
 struct Options {
-  std::string model = "dense", backend = "auto", name, device_class, into, out;
+  std::string model = "dense", backend = "auto", name, device_class, into, out, repository;
   std::vector<std::size_t> widths{512, 2048, 2048, 512};
   std::size_t tokens = 32, dim = 256;
   std::vector<int> degrees{1};
@@ -87,13 +93,18 @@ std::string cpu_description() {
 }
 
 // The kernels' library and the compiler that built them, with versions.
-std::string libraries(bool gpu) {
+std::string libraries(bool gpu, bool torchscript) {
 #if defined(__clang__)
   const std::string compiler = fmt::format("clang {}", __clang_version__);
 #elif defined(__GNUC__)
   const std::string compiler = fmt::format("g++ {}", __VERSION__);
 #else
   const std::string compiler = "unknown compiler";
+#endif
+#ifdef EPARA_WITH_TORCH
+  if (torchscript) return fmt::format("{}, {}", torchscript::library_version(), compiler);
+#else
+  (void)torchscript;
 #endif
   if (gpu) return fmt::format("cuBLAS, {}", compiler);
   return fmt::format("Eigen {}.{}.{}, {}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
@@ -122,6 +133,29 @@ std::vector<exec::MeasuredPoint> measure(const Options& o, int degree) {
     return stages;
   };
   return exec::measure_pipeline(make_stages, o.settings);
+}
+
+// A repository model (TorchScript) on the CPU or GPU 0; prints what it holds.
+std::vector<exec::MeasuredPoint> measure_repository(const Options& o, bool gpu) {
+  const io::RepositoryModel r =
+      io::read_repository_model(std::filesystem::path(o.repository) / o.model);
+  const std::size_t max_batch =
+      *std::max_element(o.settings.batches.begin(), o.settings.batches.end());
+  EPARA_EXPECTS(max_batch <= r.max_batch,
+                fmt::format("--batches: {} is over the model's max_batch of {} ({})", max_batch,
+                            r.max_batch, r.name));
+#ifdef EPARA_WITH_TORCH
+  torchscript::ScriptModel m(r.file, r.inputs, r.outputs, max_batch, gpu ? 0 : -1);
+  fmt::print(stderr, "{}: parameters and buffers {:.1f} MiB (its config declares {:.1f})\n", r.name,
+             m.memory().as_mib(), r.memory.as_mib());
+  return exec::measure_model(m, o.settings);
+#else
+  (void)gpu;
+  throw Error(
+      fmt::format("--repository: {} is a TorchScript model; this build has no libtorch "
+                  "(Debian: libtorch-dev)",
+                  r.name));
+#endif
 }
 
 json curve_json(const std::string& device_class, int degree,
@@ -179,8 +213,10 @@ int main(int argc, char** argv) {
       "Measures a reference model's latency by batch size on this machine and writes a Profile "
       "(docs/executors.md)."};
   Options o;
-  app.add_option("--model", o.model, "dense (a chain of dense layers) or attention")
-      ->check(CLI::IsMember({"dense", "attention"}));
+  app.add_option("--model", o.model,
+                 "dense (a chain of dense layers) or attention; with --repository, a model of it");
+  app.add_option("--repository", o.repository,
+                 "A model repository (docs/executors.md): measure its model --model");
   app.add_option("--backend", o.backend, "cpu, cuda, or auto (cuda when a GPU is usable)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--widths", o.widths, "Dense: layer widths, input first")->delimiter(',');
@@ -205,6 +241,11 @@ int main(int argc, char** argv) {
                   "--batches: sizes must be >= 1");
     EPARA_EXPECTS(o.settings.repeats >= 1, "--repeats: must be >= 1");
     EPARA_EXPECTS(o.into.empty() || !o.out.empty(), "--into needs --out (the merged scenario)");
+    const bool from_repository = !o.repository.empty();
+    EPARA_EXPECTS(from_repository || o.model == "dense" || o.model == "attention",
+                  fmt::format("--model: '{}' is no reference model (dense, attention); give "
+                              "--repository for a repository's model",
+                              o.model));
     const bool gpu = o.backend == "cuda" || (o.backend == "auto" && have_gpu());
 #ifndef EPARA_WITH_CUDA
     if (gpu) throw Error("--backend cuda: this build has no CUDA support (nvcc was not found)");
@@ -222,11 +263,12 @@ int main(int argc, char** argv) {
     }
 #endif
     if (o.device_class.empty()) o.device_class = "host-cpu";
-    if (o.name.empty()) o.name = "reference-" + o.model;
+    if (from_repository) where = gpu ? gpu_name + " (libtorch)" : "host CPU (libtorch)";
+    if (o.name.empty()) o.name = from_repository ? o.model : "reference-" + o.model;
     for (int k : o.degrees) {
       EPARA_EXPECTS(k >= 1, "--degrees: must be >= 1");
-      EPARA_EXPECTS(k == 1 || o.model == "dense",
-                    "--degrees: the attention block runs on one device");
+      EPARA_EXPECTS(k == 1 || (o.model == "dense" && !from_repository),
+                    "--degrees: only the dense reference model runs in stages");
       if (gpu)
         EPARA_EXPECTS(k <= devices,
                       fmt::format("--degrees: {} stages need {} GPUs; {} present", k, k, devices));
@@ -236,10 +278,14 @@ int main(int argc, char** argv) {
                "batch", "median ms", "p90 ms", "items/s");
     for (int k : o.degrees) {
       std::vector<exec::MeasuredPoint> points;
+      if (from_repository) {
+        points = measure_repository(o, gpu);
+      } else {
 #ifdef EPARA_WITH_CUDA
-      if (gpu) points = measure<cuda::DenseChain, cuda::Attention>(o, k);
+        if (gpu) points = measure<cuda::DenseChain, cuda::Attention>(o, k);
 #endif
-      if (!gpu) points = measure<exec::CpuDenseChain, exec::CpuAttention>(o, k);
+        if (!gpu) points = measure<exec::CpuDenseChain, exec::CpuAttention>(o, k);
+      }
       for (const auto& m : points)
         fmt::print(stderr, "{:>6} {:>6} {:>12.4f} {:>12.4f} {:>12.1f}\n", k, m.batch,
                    to_ms(m.median), to_ms(m.p90),
@@ -251,7 +297,7 @@ int main(int argc, char** argv) {
                           {"curves", std::move(curves)},
                           {"measured",
                            {{"machine", gpu ? gpu_name : cpu_description()},
-                            {"libraries", libraries(gpu)},
+                            {"libraries", libraries(gpu, from_repository)},
                             {"date", fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::time(nullptr)))},
                             {"repeats", o.settings.repeats}}}};
     const std::string text =

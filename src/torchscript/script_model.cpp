@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <map>
@@ -131,5 +132,7 @@ void ScriptModel::forward(exec::Batch& batch) {
 }
 
 bool cuda_available() { return ::torch::cuda::is_available(); }
+
+std::string library_version() { return "libtorch " TORCH_VERSION; }
 
 }  // namespace epara::torchscript

@@ -5,7 +5,6 @@ ModelStreamInfer. Skips (exit 77) when tritonclient cannot be
 installed from PyPI here.
     test_tritonclient.py BIN_DIR DEPS_DIR
 """
-import importlib
 import json
 import os
 import socket
@@ -15,21 +14,11 @@ import tempfile
 import time
 
 BIN, DEPS = sys.argv[1], sys.argv[2]
-os.makedirs(DEPS, exist_ok=True)  # on sys.path before it exists, Python would never look in it
 sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, DEPS)
 from make_cloud import cloud  # noqa: E402
+from triton_deps import import_tritonclient  # noqa: E402
 
-try:
-    import tritonclient.grpc as triton
-except ImportError:
-    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS,
-                              "tritonclient[grpc]"], capture_output=True, text=True, timeout=300)
-    if install.returncode != 0:
-        print(f"SKIPPED: cannot install tritonclient here: {install.stderr.strip()[-300:]}")
-        sys.exit(77)
-    importlib.invalidate_caches()
-    import tritonclient.grpc as triton
+triton = import_tritonclient(DEPS)
 import numpy as np  # tritonclient's own dependency
 
 s = socket.socket()

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "epara/exec/batch.hpp"
@@ -45,5 +46,8 @@ class ScriptModel {
 
 /// Whether this build's libtorch can run on a GPU.
 bool cuda_available();
+
+/// "libtorch 1.13.0": the library this backend runs on.
+std::string library_version();
 
 }  // namespace epara::torchscript
