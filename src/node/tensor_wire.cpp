@@ -71,12 +71,16 @@ grpc::Status split_raw(const std::string& raw, const std::string& name, DType dt
   for (std::size_t i = 0; i < items; ++i) {
     const std::size_t start = at;
     for (std::size_t e = 0; e < per; ++e) {
-      std::uint32_t length = 0;
-      if (raw.size() - at < sizeof length || (std::memcpy(&length, raw.data() + at, sizeof length),
-                                              raw.size() - at - sizeof length < length))
+      const auto overrun = [&] {
         return invalid(
             fmt::format("input '{}': raw BYTES end inside element {} of item {}", name, e, i));
-      at += sizeof length + length;
+      };
+      std::uint32_t length = 0;
+      if (raw.size() - at < sizeof length) return overrun();
+      std::memcpy(&length, raw.data() + at, sizeof length);
+      at += sizeof length;
+      if (raw.size() - at < length) return overrun();
+      at += length;
     }
     out.emplace_back(dtype, dims, bytes_of(raw.data() + start, at - start));
   }

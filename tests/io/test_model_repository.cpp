@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/model_repository.hpp"
 #include "epara/io/scenario_json.hpp"
+#include "temp_dir.hpp"
 
 using namespace epara;
 
@@ -14,13 +14,6 @@ namespace {
 
 // A repository folder of its own, removed at the end.
 struct Repository {
-  Repository()
-      : root(std::filesystem::temp_directory_path() /
-             ("epara-repository-" + std::to_string(std::random_device{}()))) {
-    std::filesystem::create_directories(root);
-  }
-  ~Repository() { std::filesystem::remove_all(root); }
-
   // A model folder with `config` as its config.json and, when `with_file`, a 1/model.pt.
   std::filesystem::path add(const std::string& name, const std::string& config,
                             bool with_file = true) {
@@ -30,7 +23,8 @@ struct Repository {
     if (with_file) std::ofstream(folder / "1" / "model.pt") << "not read here";
     return folder;
   }
-  std::filesystem::path root;
+  test::TempDir dir{"epara-repository-"};
+  std::filesystem::path root = dir.path;
 };
 
 std::string config(const std::string& service, const std::string& inputs =

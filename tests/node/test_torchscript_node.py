@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 BIN, DEPS, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3]
 try:
@@ -23,7 +22,7 @@ except ImportError as e:
     print(f"SKIPPED: {e} (Debian: python3-torch python3-torchvision)")
     sys.exit(77)
 sys.path.insert(0, os.path.dirname(__file__))
-from triton_deps import import_tritonclient  # noqa: E402
+from triton_deps import import_tritonclient, ready_client  # noqa: E402
 
 triton = import_tritonclient(DEPS)
 import numpy as np  # noqa: E402 (tritonclient's own dependency)
@@ -57,14 +56,7 @@ path = os.path.join(work, "cloud.json")
 json.dump(scenario, open(path, "w"))
 node = subprocess.Popen([f"{BIN}/epara-node", path, "--server", "edge-0"])
 try:
-    client = triton.InferenceServerClient(url=f"127.0.0.1:{port}")
-    for _ in range(300):
-        try:
-            if client.is_server_ready():
-                break
-        except Exception:  # not listening yet
-            pass
-        time.sleep(0.1)
+    client = ready_client(triton, port)
     assert client.is_model_ready("classify") and client.is_model_ready("tokens")
     meta = client.get_model_metadata("tokens")
     assert meta.platform == "pytorch_libtorch", meta

@@ -11,12 +11,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 BIN, DEPS = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(__file__))
 from make_cloud import cloud  # noqa: E402
-from triton_deps import import_tritonclient  # noqa: E402
+from triton_deps import import_tritonclient, ready_client  # noqa: E402
 
 triton = import_tritonclient(DEPS)
 import numpy as np  # tritonclient's own dependency
@@ -30,14 +29,7 @@ path = os.path.join(work, "cloud.json")
 json.dump(cloud([port]), open(path, "w"))
 node = subprocess.Popen([f"{BIN}/epara-node", path, "--server", "edge-0"])
 try:
-    client = triton.InferenceServerClient(url=f"127.0.0.1:{port}")
-    for _ in range(100):
-        try:
-            if client.is_server_ready():
-                break
-        except Exception:  # not listening yet
-            pass
-        time.sleep(0.1)
+    client = ready_client(triton, port)
     assert client.is_server_live()
     assert client.is_model_ready("classify")
     meta = client.get_model_metadata("classify")

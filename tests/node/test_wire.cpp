@@ -254,6 +254,17 @@ TEST_CASE("every datatype round-trips through a node in typed and raw contents",
     CHECK(response.outputs(j).shape(0) == 2);
     CHECK(response.raw_output_contents(j) == raw.raw_input_contents(j));
   }
+  auto cut = raw;  // BYTES raw contents that overrun, or leave bytes over
+  cut.mutable_raw_input_contents(5)->pop_back();
+  CHECK(f.infer(cut, response).error_message() ==
+        "input 's': raw BYTES end inside element 1 of item 1");
+  cut = raw;
+  cut.mutable_raw_input_contents(5)->push_back('x');
+  CHECK(f.infer(cut, response).error_message() ==
+        "input 's': 1 raw bytes left after 4 BYTES elements");
+  cut = raw;
+  cut.mutable_raw_input_contents(0)->pop_back();
+  CHECK(f.infer(cut, response).error_message() == "input 'f': 15 raw bytes, expected 16");
 
   // Typed contents (FP16 has none: an error saying so), then without FP16 in another cloud.
   inference::ModelInferRequest typed;

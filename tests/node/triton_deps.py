@@ -1,9 +1,11 @@
 """NVIDIA's tritonclient for the node tests, installed from PyPI into a folder of the build
-the first time (the tests that use it skip, exit 77, where it cannot be installed)."""
+the first time (the tests that use it skip, exit 77, where it cannot be installed), and a
+client that waits for a node to be ready."""
 import importlib
 import os
 import subprocess
 import sys
+import time
 
 
 def import_tritonclient(deps):
@@ -22,3 +24,18 @@ def import_tritonclient(deps):
         importlib.invalidate_caches()
         import tritonclient.grpc as triton
     return triton
+
+
+def ready_client(triton, port, seconds=30):
+    """A client of the node at 127.0.0.1:`port`, once the node says it is ready (or the time is
+    up: the test's own checks then fail)."""
+    client = triton.InferenceServerClient(url=f"127.0.0.1:{port}")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if client.is_server_ready():
+                break
+        except Exception:  # not listening yet
+            pass
+        time.sleep(0.1)
+    return client

@@ -17,6 +17,7 @@
 #include "epara/exec/multi_task_executor.hpp"
 #include "epara/exec/random_inputs.hpp"
 #include "epara/torchscript/script_model.hpp"
+#include "temp_dir.hpp"
 
 using namespace epara;
 using namespace epara::exec;
@@ -25,16 +26,7 @@ using epara::torchscript::ScriptModel;
 
 namespace {
 
-// A folder of its own under the system's temporary directory, removed at the end.
-struct TempDir {
-  TempDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("epara-torchscript-" + std::to_string(std::random_device{}()))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-};
+using test::TempDir;
 
 // x [4] -> relu(x W + b) [3], weights that matter, and with `with_sum` also sum(x) [1].
 std::filesystem::path save_dense(const std::filesystem::path& dir, bool with_sum) {

@@ -1,7 +1,12 @@
 // Categorizes one service with the installed headers: proves the include paths and the
-// transitive fmt and Eigen dependencies of epara::core resolve from an install tree.
+// transitive fmt and Eigen dependencies of epara::core resolve from an install tree; links the
+// simulator, and the TorchScript backend where it was installed.
 #include <fmt/format.h>
 #include <epara/epara.hpp>
+#include <epara/sim/simulator.hpp>
+#ifdef CONSUMER_WITH_TORCHSCRIPT
+#include <epara/torchscript/script_model.hpp>
+#endif
 
 int main() {
   using namespace epara::literals;
@@ -14,5 +19,9 @@ int main() {
                                {}};
   const auto c = epara::categorize(llm, profile, cluster);
   fmt::print("{}: {}\n", c.category, c.reason);
+  [[maybe_unused]] auto* simulate = &epara::sim::simulate;  // linked from the installed epara::sim
+#ifdef CONSUMER_WITH_TORCHSCRIPT
+  fmt::print("TorchScript on {}\n", epara::torchscript::library_version());
+#endif
   return epara::needs_several_gpus(c.category) ? 0 : 1;
 }
