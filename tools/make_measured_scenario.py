@@ -4,6 +4,12 @@ measured on this machine's CPU by epara-profile (every batch size, `measured` re
 machine, libraries and date), with a deployment, so that both epara-sim and epara-node run it.
 
     python3 tools/make_measured_scenario.py BUILD_DIR [OUT]
+    python3 tools/make_measured_scenario.py BUILD_DIR OUT --repository REPOSITORY
+
+With --repository (made by tools/export_models.py), the services run real architectures of that
+model repository instead (TorchScript through libtorch): MobileNetV3-small (classify), SSDlite
+(detect) and the tiny decoder (tokens), at batch sizes 1-8, and the deployment serves the
+repository.
 
 Two edge servers, each with one "accelerator" that is the host CPU (declared as a gpu-kind
 class, as tests/node does: the categorizer plans for accelerators; the nodes run the reference
@@ -20,14 +26,19 @@ MODELS = [  # service, epara-profile model arguments, deadline in one-item passe
     ("detect", ["--model", "dense", "--widths", "2048,4096,4096,2048"], 12, 0.3),
     ("tokens", ["--model", "attention", "--tokens", "32", "--dim", "256"], 25, 0.2),
 ]
+REPOSITORY_MODELS = [  # service, repository model, deadline in one-item passes, share of load
+    ("classify", "mobilenet_v3_small", 25, 0.5),
+    ("detect", "ssdlite", 12, 0.2),
+    ("tokens", "tiny_decoder", 25, 0.3),
+]
 MAX_BATCH = 32
 LOAD = 0.5  # of the two servers' throughput at their largest batch, split over the services
 
 
-def profile(build, name, args):
+def profile(build, name, args, max_batch=MAX_BATCH, repeats=15):
     out = subprocess.run(
         [f"{build}/src/cli/epara-profile", "--backend", "cpu", *args, "--name", name,
-         "--batches", ",".join(map(str, range(1, MAX_BATCH + 1))), "--repeats", "15"],
+         "--batches", ",".join(map(str, range(1, max_batch + 1))), "--repeats", str(repeats)],
         check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -35,10 +46,14 @@ def profile(build, name, args):
 def main():
     build = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else "examples/scenarios/measured-cpu.json"
+    repository = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--repository" else None
     servers = ["edge-0", "edge-1"]
     profiles, services, demand, models = [], [], [], []
-    for name, args, passes, share in MODELS:
-        p = profile(build, name, args)
+    chosen = [(name, ["--repository", repository, "--model", model], passes, share)
+              for name, model, passes, share in REPOSITORY_MODELS] if repository else MODELS
+    for name, args, passes, share in chosen:
+        # Repository models on two CPU cores take 15-160 ms an item: batches to 8, 5 repeats.
+        p = profile(build, name, args, 8, 5) if repository else profile(build, name, args)
         profiles.append(p)
         points = p["curves"][0]["points"]
         one, full = points[0]["latency_ms"], points[-1]
@@ -49,6 +64,8 @@ def main():
             demand.append({"service": name, "origin": s,
                            "rate_per_s": round(LOAD * share * throughput, 1)})
         model = {"service": name, "seed": 1, "max_batch": MAX_BATCH}
+        if repository:
+            continue  # the deployment serves the repository
         if args[1] == "dense":
             model.update(model="dense", widths=[int(w) for w in args[3].split(",")])
         else:
@@ -56,7 +73,8 @@ def main():
         models.append(model)
     scenario = {
         "description": "2 edge servers whose accelerator is this machine's CPU; every profile "
-                       "measured here by epara-profile (tools/make_measured_scenario.py)",
+                       "measured here by epara-profile (tools/make_measured_scenario.py)" +
+                       (f"; real architectures of {repository} (TorchScript)" if repository else ""),
         "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
                             "relative_speed": 1}],
         "servers": [{"name": s, "kind": "edge_server",
@@ -69,6 +87,7 @@ def main():
             "nodes": [{"server": s, "address": f"127.0.0.1:{50051 + i}"}
                       for i, s in enumerate(servers)],
             "models": models,
+            **({"model_repository": repository} if repository else {}),
         },
     }
     with open(out, "w") as f:
