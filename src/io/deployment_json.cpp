@@ -26,16 +26,21 @@ node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
                                                    {"attention", node::ModelSpec::Kind::Attention},
                                                    {"identity", node::ModelSpec::Kind::Identity}});
   if (m.kind == node::ModelSpec::Kind::Identity) {
-    m.declared_inputs = detail::read_tensor_specs(n.at("tensors"));
-    m.declared_outputs = m.declared_inputs;
+    m.inputs = detail::read_tensor_specs(n.at("tensors"));
+    m.outputs = m.inputs;
   } else if (m.kind == node::ModelSpec::Kind::Dense) {
     const auto widths = n.at("widths").elements();
     if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
     for (const JsonNode& w : widths)
       m.widths.push_back(static_cast<std::size_t>(w.positive_int(1 << 16)));
+    m.inputs = {exec::fp32_vector("input", m.widths.front())};
+    m.outputs = {exec::fp32_vector("output", m.widths.back())};
   } else {
     m.tokens = static_cast<std::size_t>(n.at("tokens").positive_int(4096));
     m.dim = static_cast<std::size_t>(n.at("dim").positive_int(1 << 14));
+    const exec::Shape shape{static_cast<std::int64_t>(m.tokens), static_cast<std::int64_t>(m.dim)};
+    m.inputs = {{"input", exec::DType::FP32, shape}};
+    m.outputs = {{"output", exec::DType::FP32, shape}};
   }
   if (auto x = n.find("seed")) m.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
   if (auto x = n.find("max_batch")) m.max_batch = static_cast<std::size_t>(x->positive_int(4096));
@@ -114,8 +119,8 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
         x->fail(
             fmt::format("model '{}' serves '{}', which has a model already", r.name, r.service));
       m.kind = node::ModelSpec::Kind::TorchScript;
-      m.declared_inputs = std::move(r.inputs);
-      m.declared_outputs = std::move(r.outputs);
+      m.inputs = std::move(r.inputs);
+      m.outputs = std::move(r.outputs);
       m.file = r.file.string();
       m.max_batch = r.max_batch;
       d.models.push_back(std::move(m));

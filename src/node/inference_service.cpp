@@ -116,9 +116,9 @@ grpc::Status Node::InferenceService::ModelMetadata(grpc::ServerContext*,
   out->set_name(in->name());
   out->add_versions("1");
   out->set_platform(platform_of(m));
-  for (auto [tensors, specs] : {std::pair{out->mutable_inputs(), m.inputs()},
-                                std::pair{out->mutable_outputs(), m.outputs()}}) {
-    for (const exec::TensorSpec& spec : specs) {
+  for (auto [tensors, specs] : {std::pair{out->mutable_inputs(), &m.inputs},
+                                std::pair{out->mutable_outputs(), &m.outputs}}) {
+    for (const exec::TensorSpec& spec : *specs) {
       auto* t = tensors->Add();
       t->set_name(spec.name);
       t->set_datatype(std::string(to_string(spec.dtype)));
@@ -224,13 +224,13 @@ grpc::Status Node::InferenceService::ModelConfig(grpc::ServerContext*,
   config.set_platform(platform_of(m));
   config.set_backend("epara");
   config.set_max_batch_size(static_cast<std::int32_t>(policy.max_batch));
-  for (const exec::TensorSpec& spec : m.inputs()) {
+  for (const exec::TensorSpec& spec : m.inputs) {
     auto* input = config.add_input();
     input->set_name(spec.name);
     input->set_data_type(config_type(spec.dtype));
     for (std::int64_t d : spec.shape) input->add_dims(d);
   }
-  for (const exec::TensorSpec& spec : m.outputs()) {
+  for (const exec::TensorSpec& spec : m.outputs) {
     auto* output = config.add_output();
     output->set_name(spec.name);
     output->set_data_type(config_type(spec.dtype));
@@ -312,9 +312,8 @@ grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
   ServiceId service{};
   if (grpc::Status s = find_model(in.model_name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
-  const std::vector<exec::TensorSpec> inputs = m.inputs();
   Items request;
-  if (grpc::Status s = read_request(in, inputs, max_batch_rows, request); !s.ok()) return s;
+  if (grpc::Status s = read_request(in, m.inputs, max_batch_rows, request); !s.ok()) return s;
   items = request.size();
   // The SLO's deadline from now, or the client's own if it is earlier.
   Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;
@@ -330,7 +329,7 @@ grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
   out.set_id(in.id());
   // Answered in the form asked in: raw contents for raw ones.
   if (grpc::Status s =
-          write_response(served.outputs, m.outputs(), in.raw_input_contents_size() > 0, out);
+          write_response(served.outputs, m.outputs, in.raw_input_contents_size() > 0, out);
       !s.ok())
     return s;
   auto& parameters = *out.mutable_parameters();

@@ -174,8 +174,7 @@ exec::AnyModel LocalInstances::make_model(ServiceId s, DeviceSlot device) const 
   if (m.kind == ModelSpec::Kind::TorchScript) {
 #ifdef EPARA_WITH_TORCH
     const bool gpu = gpus_ > 0 && torchscript::cuda_available();
-    return exec::AnyModel(torchscript::ScriptModel(m.file, m.declared_inputs, m.declared_outputs,
-                                                   m.max_batch,
+    return exec::AnyModel(torchscript::ScriptModel(m.file, m.inputs, m.outputs, m.max_batch,
                                                    gpu ? std::max(device, 0) % gpus_ : -1));
 #else
     throw InvalidArgument(fmt::format(
@@ -185,7 +184,7 @@ exec::AnyModel LocalInstances::make_model(ServiceId s, DeviceSlot device) const 
 #endif
   }
   if (m.kind == ModelSpec::Kind::Identity)
-    return exec::AnyModel(exec::Identity(m.declared_inputs, m.max_batch));
+    return exec::AnyModel(exec::Identity(m.inputs, m.max_batch));
   if (m.kind == ModelSpec::Kind::Dense)
     return dense_on(exec::make_dense_chain(m.widths, m.seed), m.max_batch, device, gpus_);
 #ifdef EPARA_WITH_CUDA

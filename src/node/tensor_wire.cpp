@@ -21,12 +21,6 @@ grpc::Status invalid(std::string message) {
   return {grpc::StatusCode::INVALID_ARGUMENT, std::move(message)};
 }
 
-std::size_t product(std::span<const std::int64_t> dims) {
-  std::size_t n = 1;
-  for (std::int64_t d : dims) n *= static_cast<std::size_t>(d);
-  return n;
-}
-
 std::vector<std::byte> bytes_of(const char* data, std::size_t size) {
   std::vector<std::byte> out(size);
   if (size > 0) std::memcpy(out.data(), data, size);
@@ -57,7 +51,7 @@ grpc::Status item_shape(const inference::ModelInferRequest::InferInputTensor& t,
 // Raw contents cut into `batch` items of `per` elements each.
 grpc::Status split_raw(const std::string& raw, const std::string& name, DType dtype,
                        const Shape& dims, std::int64_t batch, std::vector<Tensor>& out) {
-  const std::size_t per = product(dims), items = static_cast<std::size_t>(batch);
+  const std::size_t per = exec::element_count(dims), items = static_cast<std::size_t>(batch);
   if (dtype != DType::BYTES) {
     const std::size_t size = per * exec::element_bytes(dtype);
     if (raw.size() != items * size)
@@ -95,7 +89,7 @@ template <class Element, class Wire>
 grpc::Status split_typed(const google::protobuf::RepeatedField<Wire>& values,
                          const std::string& name, const Shape& dims, std::int64_t batch,
                          std::vector<Tensor>& out) {
-  const std::size_t per = product(dims), items = static_cast<std::size_t>(batch);
+  const std::size_t per = exec::element_count(dims), items = static_cast<std::size_t>(batch);
   if (static_cast<std::size_t>(values.size()) != per * items)
     return invalid(fmt::format("input '{}': {} {} values, expected {}", name, values.size(),
                                to_string(exec::DTypeOf<Element>::value), per * items));
@@ -132,7 +126,7 @@ grpc::Status split_contents(const inference::ModelInferRequest::InferInputTensor
     case DType::BYTES:
       break;
   }
-  const std::size_t per = product(dims), items = static_cast<std::size_t>(batch);
+  const std::size_t per = exec::element_count(dims), items = static_cast<std::size_t>(batch);
   if (static_cast<std::size_t>(c.bytes_contents_size()) != per * items)
     return invalid(fmt::format("input '{}': {} BYTES values, expected {}", t.name(),
                                c.bytes_contents_size(), per * items));

@@ -34,8 +34,7 @@ TEST_CASE("a deployment section: nodes in ring order, models, periods", "[io]") 
   REQUIRE(d.nodes.size() == 2);
   CHECK(d.nodes[0].server == ServerId{1});
   CHECK(d.nodes[1].address == "h:1");
-  CHECK(d.models[0].inputs() ==
-        std::vector<exec::TensorSpec>{{"input", exec::DType::FP32, {4, 8}}});
+  CHECK(d.models[0].inputs == std::vector<exec::TensorSpec>{{"input", exec::DType::FP32, {4, 8}}});
   CHECK(d.sync_period == std::chrono::milliseconds(20));
   CHECK(d.scheduler == ServerId{0});
   CHECK(d.hop_limit == 2);
@@ -51,8 +50,8 @@ TEST_CASE("an identity model declares its tensors, each type by its protocol nam
   const std::vector<exec::TensorSpec> want{{"tokens", exec::DType::INT64, {-1}},
                                            {"image", exec::DType::UINT8, {2, 3}},
                                            {"text", exec::DType::BYTES, {1}}};
-  CHECK(d.models[0].inputs() == want);
-  CHECK(d.models[0].outputs() == want);
+  CHECK(d.models[0].inputs == want);
+  CHECK(d.models[0].outputs == want);
   const auto identity = [](const std::string& tensors) {
     return parse(R"({"nodes": [{"server": "a", "address": "h:1"}],
                      "models": [{"service": "m", "model": "identity", "tensors": )" +

@@ -116,7 +116,7 @@ TEST_CASE("a deployment serves a repository's models, naming what does not fit",
   REQUIRE(d.models.size() == 1);
   CHECK(d.models[0].kind == node::ModelSpec::Kind::TorchScript);
   CHECK(d.models[0].file == (r.root / "mobilenet" / "1" / "model.pt").string());
-  CHECK(d.models[0].inputs()[0].name == "image");
+  CHECK(d.models[0].inputs[0].name == "image");
   CHECK(d.models[0].max_batch == 16);
   CHECK_THROWS_WITH(
       parse(cloud(r.root.string(), R"([{"service": "m", "model": "dense", "widths": [2, 2]}])")),

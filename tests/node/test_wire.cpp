@@ -233,13 +233,13 @@ TEST_CASE("every datatype round-trips through a node in typed and raw contents",
 
   // Raw: two items of every type, FP16 included; what comes back is byte for byte what went.
   const auto items =
-      exec::random_items(f.node.deployment().models[0].inputs(), 2, {5, std::int64_t{1} << 40}, 3);
+      exec::random_items(f.node.deployment().models[0].inputs, 2, {5, std::int64_t{1} << 40}, 3);
   inference::ModelInferRequest raw;
   raw.set_model_name("m");
   for (std::size_t j = 0; j < items[0].size(); ++j) {
     std::vector<std::int64_t> shape{2};
     for (auto d : items[0][j].shape()) shape.push_back(d);
-    add_input(raw, std::string(f.node.deployment().models[0].inputs()[j].name),
+    add_input(raw, std::string(f.node.deployment().models[0].inputs[j].name),
               std::string(to_string(items[0][j].dtype())), shape);
     std::string& bytes = *raw.add_raw_input_contents();
     for (const auto& item : items)

@@ -59,8 +59,7 @@ class Batch {
   /// Sets output `index` of every item to its share of `packed`, each of `shape`.
   template <Element T>
   void scatter(std::size_t index, std::span<const T> packed, const Shape& shape) {
-    std::size_t each = 1;
-    for (std::int64_t d : shape) each *= static_cast<std::size_t>(d);
+    const std::size_t each = element_count(shape);
     EPARA_EXPECTS(
         packed.size() == each * size(),
         fmt::format("batch: {} packed elements for {} items of {}", packed.size(), size(), each));
@@ -88,8 +87,7 @@ class Batch {
 /// scatters the outputs. The reference models run through it.
 template <class Kernel>
 void forward_packed(Batch& batch, std::size_t in_size, const Shape& out_shape, Kernel&& kernel) {
-  std::size_t out_size = 1;
-  for (std::int64_t d : out_shape) out_size *= static_cast<std::size_t>(d);
+  const std::size_t out_size = element_count(out_shape);
   std::vector<float> in(batch.size() * in_size), out(batch.size() * out_size);
   batch.gather<float>(0, in);
   kernel(std::span<const float>(in), std::span<float>(out), batch.size());

@@ -24,8 +24,7 @@ inline Tensor random_tensor(const TensorSpec& spec, const RandomInputs& s, std::
   Shape shape = spec.shape;
   for (std::int64_t& d : shape)
     if (d == TensorSpec::any) d = s.free_length;
-  std::size_t n = 1;
-  for (std::int64_t d : shape) n *= static_cast<std::size_t>(d);
+  const std::size_t n = element_count(shape);
   const auto filled = [&]<class T>(auto draw) {
     std::vector<T> v(n);
     for (T& x : v) x = draw();

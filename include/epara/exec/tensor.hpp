@@ -103,6 +103,13 @@ concept Element = requires {
 /// Dimensions, outermost first.
 using Shape = std::vector<std::int64_t>;
 
+/// The number of elements of a tensor of these dimensions: their product (1 for a scalar).
+inline std::size_t element_count(std::span<const std::int64_t> dims) noexcept {
+  std::size_t n = 1;
+  for (std::int64_t d : dims) n *= static_cast<std::size_t>(d);
+  return n;
+}
+
 class Tensor {
  public:
   /// An empty FP32 tensor of shape [0].
@@ -159,11 +166,7 @@ class Tensor {
   DType dtype() const noexcept { return dtype_; }
   const Shape& shape() const noexcept { return shape_; }
   /// The product of the dimensions.
-  std::size_t elements() const noexcept {
-    std::size_t n = 1;
-    for (std::int64_t d : shape_) n *= static_cast<std::size_t>(d);
-    return n;
-  }
+  std::size_t elements() const noexcept { return element_count(shape_); }
   std::span<const std::byte> bytes() const noexcept { return bytes_; }
   std::span<std::byte> bytes() noexcept { return bytes_; }
 

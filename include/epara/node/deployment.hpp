@@ -21,45 +21,12 @@ struct ModelSpec {
   enum class Kind { Dense, Attention, Identity, TorchScript } kind = Kind::Dense;
   std::vector<std::size_t> widths{};  ///< dense: input width first
   std::size_t tokens = 0, dim = 0;    ///< attention
-  /// identity (outputs alike) and torchscript: the tensors as declared
-  std::vector<exec::TensorSpec> declared_inputs{}, declared_outputs{};
+  /// The tensors a request brings and gets back (for the reference models, what their widths,
+  /// tokens and dim make; for identity and torchscript, as declared).
+  std::vector<exec::TensorSpec> inputs{}, outputs{};
   std::string file{};  ///< torchscript: the model.pt
   std::uint64_t seed = 1;
   std::size_t max_batch = 32;
-
-  /// The tensors a request brings, as the model declares them.
-  std::vector<exec::TensorSpec> inputs() const {
-    switch (kind) {
-      case Kind::Dense:
-        return {exec::fp32_vector("input", widths.front())};
-      case Kind::Attention:
-        return {attention_tensor("input")};
-      case Kind::Identity:
-      case Kind::TorchScript:
-        break;
-    }
-    return declared_inputs;
-  }
-  /// The tensors it gets back.
-  std::vector<exec::TensorSpec> outputs() const {
-    switch (kind) {
-      case Kind::Dense:
-        return {exec::fp32_vector("output", widths.back())};
-      case Kind::Attention:
-        return {attention_tensor("output")};
-      case Kind::Identity:
-      case Kind::TorchScript:
-        break;
-    }
-    return declared_outputs;
-  }
-
- private:
-  exec::TensorSpec attention_tensor(std::string name) const {
-    return {std::move(name),
-            exec::DType::FP32,
-            {static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(dim)}};
-  }
 };
 
 struct NodeAddress {
