@@ -174,6 +174,48 @@ TEST_CASE("every service first gets an instance, the multi-device ones first") {
   check_constraints(s, every);
 }
 
+TEST_CASE("a heavy rare service shares a device through its one-item plan") {
+  // Two servers of one device each, on which batching buys nothing (a pass grows with its
+  // batch, as on a CPU): "classify" and "tokens" each take a share of one device, and "detect"
+  // (rare, 159 ms a pass) needs a fifth of one. Its cheapest plan batches 3 items into a 554 ms
+  // pass, longer than either neighbour can wait behind; one item a pass fits beside either.
+  Scenario s;
+  s.cluster.device_classes = {{"cpu", DeviceKind::Gpu, Bytes::gib(8), 1.0}};
+  s.cluster.servers = {{"a", ServerKind::EdgeServer, {DeviceClassId{0}}, {}},
+                       {"b", ServerKind::EdgeServer, {DeviceClassId{0}}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 200us, Bandwidth::gbit_per_s(10)}});
+  const auto linear = [](Duration one, Duration eight) {
+    return LatencyCurve({{1, one}, {3, 3 * one - one / 30}, {8, eight}});
+  };
+  s.profiles = {{"classify", "test", {{DeviceClassId{0}, 1, linear(15ms, 118ms)}}},
+                {"detect", "test", {{DeviceClassId{0}, 1, linear(159ms, 1246ms)}}},
+                {"tokens", "test", {{DeviceClassId{0}, 1, linear(20ms, 159ms)}}}};
+  s.services = {{"classify", Slo::latency(375ms), Bytes::mib(256), ProfileId{0}, Bytes::kib(8)},
+                {"detect", Slo::latency(1909ms), Bytes::mib(256), ProfileId{1}, Bytes::kib(8)},
+                {"tokens", Slo::latency(507ms), Bytes::mib(256), ProfileId{2}, Bytes::kib(8)}};
+  std::vector<Demand> demand;
+  for (ServerId origin : {ServerId{0}, ServerId{1}}) {
+    demand.push_back({ServiceId{0}, origin, Rate{15.7}, 0});
+    demand.push_back({ServiceId{1}, origin, Rate{0.7}, 0});
+    demand.push_back({ServiceId{2}, origin, Rate{7.7}, 0});
+  }
+  SchedulerOptions options;
+  options.headroom = planned_headroom;
+  const Placement p = schedule(s, demand, {}, options);
+  check_constraints(s, p);
+  for (const ServiceOutcome& o : p.services) {
+    INFO(s.service(o.service).name << ": " << to_string(o.status) << ", " << o.reason);
+    CHECK(o.status == ServiceStatus::Served);
+  }
+  // The batched plan is a type too, and is the one left out: its pass is too long to share.
+  const auto detect_types =
+      std::count_if(p.types.begin(), p.types.end(),
+                    [](const InstanceType& t) { return t.service == ServiceId{1}; });
+  CHECK(detect_types == 2);
+  for (const PlacedInstance& i : p.instances)
+    if (i.service == ServiceId{1}) CHECK(p.types[i.type].plan.max_batch == 1);
+}
+
 TEST_CASE("a first instance goes where it displaces least rather than where it serves most") {
   // "fast" has a GPU 3.3× faster than "slow"'s. "frames" wants more than both serve, and so
   // does "rare" (144/s of it on the fast GPU, 42/s on the slow). Its first instance on the fast

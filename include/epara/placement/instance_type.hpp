@@ -69,11 +69,19 @@ inline Duration network_reserve(const Cluster& cluster, const ServiceSpec& servi
   return std::min(longest, cap);
 }
 
+/// `profile` with every curve cut to its one-item pass: what a plan that never batches sees.
+inline Profile one_item_profile(const Profile& profile) {
+  Profile one = profile;
+  for (Profile::Curve& c : one.curves) c.latency = LatencyCurve({{1, c.latency.latency(1)}}, 1);
+  return one;
+}
+
 /// One type per (service with load, device class installed in the cluster) where the allocator
 /// finds a replica configuration: the feasible plan, or — when the pool is too small for the
 /// whole load — the closest plan's replica, since placement may serve part of a load, and for
-/// streams also one stream's plan when its replica spans fewer devices. Plans are made for the
-/// deadline less the network reserve.
+/// streams also one stream's plan when its replica spans fewer devices. A multi-task plan that
+/// batches gets its one-item plan as a second type (below). Plans are made for the deadline
+/// less the network reserve.
 template <class AllocatorType>
 InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario& scenario,
                                   const std::vector<Load>& loads,
@@ -122,6 +130,19 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
         const Allocation one = allocator.allocate(
             {service, profile, category, scenario.cluster.device_classes, pool, Load{Rate{}, 1}});
         if (one.feasible() && one.plan.gpus_per_replica < a.plan.gpus_per_replica) add(one.plan);
+      }
+      // Co-located instances wait behind each other's passes, so a multi-task plan whose
+      // batched pass is longer than its neighbours' slack fits on no shared device: a heavy,
+      // rare service beside light ones goes unserved though the devices have the compute for
+      // it. Its one-item plan, the shortest pass it has, is a second type that can share;
+      // placement takes whichever serves more.
+      if (a.feasible() && a.plan.gpu_share < 1.0 && a.plan.max_batch > 1) {
+        const Profile one_item = one_item_profile(profile);
+        const Allocation one = allocator.allocate(
+            {service, one_item, category, scenario.cluster.device_classes, pool, load});
+        if (one.feasible() && one.plan.gpu_share < 1.0 &&
+            one.plan.pass_latency < a.plan.pass_latency)
+          add(one.plan);
       }
     }
     if (out.types.size() == before) out.gaps.push_back({id, reasons});
