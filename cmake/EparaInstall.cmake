@@ -1,7 +1,8 @@
 # Installs the headers and an exported eparaConfig.cmake so that embedders write
-# find_package(epara [COMPONENTS cuda torchscript]) and link epara::core, epara::io,
+# find_package(epara [COMPONENTS cuda torchscript node]) and link epara::core, epara::io,
 # epara::bound and epara::sim — plus, as optional components, epara::cuda (the cuBLAS
-# reference models) and epara::torchscript (TorchScript models through libtorch). Each
+# reference models), epara::torchscript (TorchScript models through libtorch) and epara::node
+# (the networked node: gRPC, protobuf, cpp-httplib). Each
 # component is an export set of its own, so a consumer that does not ask for one needs none of
 # its toolkits (a CPU-only consumer never looks for CUDA).
 include(CMakePackageConfigHelpers)
@@ -18,6 +19,19 @@ endif()
 if(EPARA_HAS_TORCH)
   list(APPEND _epara_exports eparaTorchscriptTargets)
   set(eparaTorchscriptTargets_targets epara_torchscript)
+endif()
+if(EPARA_HAS_GRPC)
+  list(APPEND _epara_exports eparaNodeTargets)
+  set(eparaNodeTargets_targets epara_node epara_node_proto)
+  # The node's headers, and the protocol code they include, generated from proto/.
+  install(FILES src/node/node.hpp src/node/local_instances.hpp src/node/metrics.hpp
+                src/node/status_name.hpp src/node/tensor_wire.hpp
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/epara/node)
+  set(_gen ${PROJECT_BINARY_DIR}/src/node/gen)
+  install(FILES ${_gen}/epara/peer.pb.h ${_gen}/epara/peer.grpc.pb.h
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/epara)
+  install(FILES ${_gen}/inference/grpc_predict_v2.pb.h ${_gen}/inference/grpc_predict_v2.grpc.pb.h
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/inference)
 endif()
 foreach(export ${_epara_exports})
   install(TARGETS ${${export}_targets}
