@@ -32,12 +32,13 @@ int main() {
   Time now{};
   for (int period = 0; period < 3; ++period, now += 100ms)
     for (std::size_t i = 0; i < sync.size(); ++i) {
-      sync[i].refresh({ServerId{},
-                       0,
-                       Bytes{},
-                       {{ServiceId{0}, servers[i].queue, servers[i].per_item, 100.0f}},
-                       {}},
-                      now);
+      sync[i].refresh(
+          {ServerId{},
+           0,
+           Bytes{},
+           {{ServiceId{0}, servers[i].queue, servers[i].per_item, servers[i].per_item, 100.0f}},
+           {}},
+          now);
       if (const auto out = sync[i].tick(now))
         sync[i].acknowledge(sync[index_of(out->to)].receive(out->message, now), now);
     }

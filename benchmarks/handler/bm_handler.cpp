@@ -25,7 +25,7 @@ struct World {
       d.server = ring[static_cast<std::size_t>(i)];
       d.version = 1;
       d.free_memory = Bytes::gib(10);
-      d.instances = {{ServiceId{0}, from_ms(i % 13), 8ms, 50.0f}};
+      d.instances = {{ServiceId{0}, from_ms(i % 13), 8ms, 1ms, 50.0f}};
       d.demand = {{ServiceId{0}, 20.0f}};
       message.entries.push_back({std::make_shared<const ServerDigest>(std::move(d)), 20ms});
     }

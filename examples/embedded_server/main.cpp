@@ -146,8 +146,10 @@ class EdgeServer {
     ServerDigest own{self_, 0, Bytes{}, {}, {}};
     for (const auto& [service, h] : hosted_) {
       const auto local = best_local(service, now);
-      own.instances.push_back(
-          {service, local->finish - now - h.pass, h.pass, static_cast<float>(h.capacity)});
+      // A queued item takes its share of a full pass on one of the replicas.
+      const auto share = static_cast<std::int64_t>(h.max_batch) * h.executor->replicas();
+      own.instances.push_back({service, local->finish - now - h.pass, h.pass, h.pass / share,
+                               static_cast<float>(h.capacity)});
     }
     std::lock_guard lock(mutex_);
     sync_.refresh(std::move(own), now);

@@ -340,6 +340,7 @@ std::optional<LocalInstances::Outlook> LocalInstances::outlook(ServiceId service
       1e9 * static_cast<double>(replicas) / std::max(1.0, static_cast<double>(item_ns));
   return Outlook{Duration{item_ns * static_cast<std::int64_t>(rounds * batch)},
                  Duration{item_ns * static_cast<std::int64_t>(joins)},
+                 Duration{item_ns / static_cast<std::int64_t>(replicas)},
                  std::max(0.0, capacity - estimates_.at(service)->submitted.rate(exec::now()))};
 }
 
@@ -378,7 +379,7 @@ std::vector<InstanceDigest> LocalInstances::digests() const {
   std::vector<InstanceDigest> out;
   for (ServiceId s : services)
     if (const auto o = outlook(s))
-      out.push_back({s, o->queue, o->compute, static_cast<float>(o->spare_rate)});
+      out.push_back({s, o->queue, o->compute, o->item_work, static_cast<float>(o->spare_rate)});
   return out;
 }
 

@@ -94,8 +94,9 @@ class LocalInstances {
   };
   /// What a new item of `service` would meet here now; nullopt when it has no instance.
   struct Outlook {
-    Duration queue;    // the full passes ahead of it
-    Duration compute;  // the pass it joins
+    Duration queue;      // the full passes ahead of it
+    Duration compute;    // the pass it joins
+    Duration item_work;  // what one more queued item adds to the queue
     double spare_rate;
   };
   std::optional<Outlook> outlook(ServiceId service) const;

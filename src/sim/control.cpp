@@ -23,15 +23,20 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
       const SimInstance& inst = instances_[*next];
       if (now < inst.active_from) continue;
       const ReplicaConfig& cfg = inst.spec.config;
-      const int b = std::min<int>(std::min(cfg.max_batch, cfg.timing.max_batch()),
-                                  static_cast<int>(inst.queue.size()) + 1);
+      const int full = std::min(cfg.max_batch, cfg.timing.max_batch());
+      const int b = std::min(full, static_cast<int>(inst.queue.size()) + 1);
       const auto compute = Duration{static_cast<Duration::rep>(
           static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
       const Duration queue =
           std::max(Duration::zero(), predicted_finish(*next, now, 1.0) - now - compute);
+      // Queued items drain in full passes, each item taking its share of one.
+      const auto item_work = Duration{
+          static_cast<Duration::rep>(static_cast<double>(cfg.timing.interval_at(full).count()) *
+                                     interference(inst) * inst.typical_pass_work() / full)};
       // Spare: the capacity left at the utilization cap after what it received recently.
       const double spare = std::max(0.0, 0.9 * inst.capacity - inst.recent_rate);
-      d.instances.push_back({id_at<ServiceId>(s), queue, compute, static_cast<float>(spare)});
+      d.instances.push_back(
+          {id_at<ServiceId>(s), queue, compute, item_work, static_cast<float>(spare)});
     }
     const auto n = arrivals_since_replan_[s][index_of(server)];
     const double elapsed = to_seconds(now - last_replan_);

@@ -31,14 +31,14 @@ TEST_CASE("local first: a local instance that meets the deadline runs it") {
   ToyLocal local{{{svc, {20ms, 10ms}}}};  // finishes at 30 ms
   // s1 would finish sooner (1.1 + 0 + 1 = 2.1 ms), but its report is 30 ms old: as old as the
   // 30 ms this request spends here, so it no longer says s1 is idle.
-  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1, 30ms}}}}};
+  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1ms, 1, 30ms}}}}};
   Request r = request(50ms);
   const Decision d = RequestHandler(s0).decide(r, Time{}, local, view);
   CHECK(d == Decision{RunLocal{0, Time{} + 30ms, false}});
   CHECK(r.route.count == 1);
   CHECK(view.reservations == 0);
   // A peer no sooner than here, however fresh its report: here.
-  ToyView later{&net, {{svc, {{s1, 28ms, 1ms, 1, 0ms}}}}};  // 1.1 + 28 + 1 = 30.1 ms
+  ToyView later{&net, {{svc, {{s1, 28ms, 1ms, 1ms, 1, 0ms}}}}};  // 1.1 + 28 + 1 = 30.1 ms
   Request r2 = request(50ms);
   CHECK(RequestHandler(s0).decide(r2, Time{}, local, later) ==
         Decision{RunLocal{0, Time{} + 30ms, false}});
@@ -46,8 +46,8 @@ TEST_CASE("local first: a local instance that meets the deadline runs it") {
 
 TEST_CASE("a request leaves a local instance in time for a peer sooner by a fresh report") {
   const Network net = star();
-  ToyLocal local{{{svc, {20ms, 10ms}}}};                   // finishes at 30 ms
-  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1, 29ms}}}}};  // 2.1 ms, reported 29 ms ago
+  ToyLocal local{{{svc, {20ms, 10ms}}}};                        // finishes at 30 ms
+  ToyView view{&net, {{svc, {{s1, 0ms, 1ms, 1ms, 1, 29ms}}}}};  // 2.1 ms, reported 29 ms ago
   Request r = request(50ms);
   CHECK(RequestHandler(s0).decide(r, Time{}, local, view) ==
         Decision{Offload{s1, Time{} + 2100us}});
@@ -65,28 +65,34 @@ TEST_CASE("a request leaves a local instance in time for a peer sooner by a fres
 
 TEST_CASE("offload to the peer with the earliest predicted finish, reserving its work") {
   // Local: 60 ms queue + 10 ms > 50 ms. Peers (1.1 ms away): s1 finishes at 1.1 + 30 + 5,
-  // s2 at 1.1 + 10 + 5 = 16.1 ms, s3 at 1.1 + 40 + 5.
+  // s2 at 1.1 + 10 + 5 = 16.1 ms, s3 at 1.1 + 40 + 5. An item joins a 5 ms pass but adds
+  // 10 ms of queue (the peers' passes are long for their items), and that is what is reserved.
   const Network net = star();
   ToyLocal local{{{svc, {60ms, 10ms}}}};
-  ToyView view{&net, {{svc, {{s1, 30ms, 5ms, 1}, {s2, 10ms, 5ms, 1}, {s3, 40ms, 5ms, 1}}}}};
+  ToyView view{
+      &net,
+      {{svc, {{s1, 30ms, 5ms, 10ms, 1}, {s2, 10ms, 5ms, 10ms, 1}, {s3, 40ms, 5ms, 10ms, 1}}}}};
   const RequestHandler h(s0);
   Request first = request(50ms);
   CHECK(h.decide(first, Time{}, local, view) == Decision{Offload{s2, Time{} + 1100us + 15ms}});
-  // Each offload reserves 5 ms on its target, so a burst spreads: s2's queue grows 15, 20, 25,
-  // 30 ms; at 30 ms it ties s1 (both finish at 36.1 ms) and the lower id, s1, takes one; and so
-  // on, alternating.
+  // So a burst spreads: s2's queue grows to 20, 30 ms; at 30 ms it ties s1 and the lower id,
+  // s1, takes one (40 ms); s2 one more (40 ms); all three tie at 40: s1 (50 ms, now too late
+  // for a 50 ms deadline), then s2, then s3. After that nobody finishes in time: the request
+  // runs late here.
   std::vector<ServerId> targets;
   for (int i = 0; i < 6; ++i) {
     Request r = request(50ms);
     targets.push_back(std::get<Offload>(h.decide(r, Time{}, local, view)).server);
   }
-  CHECK(targets == std::vector<ServerId>{s2, s2, s2, s1, s2, s1});
+  CHECK(targets == std::vector<ServerId>{s2, s1, s2, s1, s2, s3});
+  Request last = request(50ms);
+  CHECK(h.decide(last, Time{}, local, view) == Decision{RunLocal{0, Time{} + 70ms, true}});
 }
 
 TEST_CASE("ties go to the lower server id") {
   const Network net = star();
   ToyLocal local;
-  ToyView view{&net, {{svc, {{s3, 10ms, 5ms, 1}, {s1, 10ms, 5ms, 1}}}}};
+  ToyView view{&net, {{svc, {{s3, 10ms, 5ms, 5ms, 1}, {s1, 10ms, 5ms, 5ms, 1}}}}};
   Request r = request(50ms);
   CHECK(std::get<Offload>(RequestHandler(s0).decide(r, Time{}, local, view)).server == s1);
 }
@@ -94,7 +100,7 @@ TEST_CASE("ties go to the lower server id") {
 TEST_CASE("never back to a visited server, never past the hop limit") {
   const Network net = star();
   ToyLocal busy{{{svc, {100ms, 10ms}}}};
-  ToyView view{&net, {{svc, {{s1, 0ms, 5ms, 1}, {s2, 0ms, 5ms, 1}}}}};
+  ToyView view{&net, {{svc, {{s1, 0ms, 5ms, 5ms, 1}, {s2, 0ms, 5ms, 5ms, 1}}}}};
   SECTION("a visited peer is skipped even when it looks best") {
     Request r = request(50ms);
     r.route.enter(s1);  // came from s1
@@ -118,7 +124,7 @@ TEST_CASE("never back to a visited server, never past the hop limit") {
 
 TEST_CASE("when nobody can finish in time: late here, or a reason") {
   const Network net = star();
-  ToyView slow{&net, {{svc, {{s1, 90ms, 5ms, 1}}}}};
+  ToyView slow{&net, {{svc, {{s1, 90ms, 5ms, 5ms, 1}}}}};
   Request a = request(50ms);
   const ToyLocal busy{{{svc, {100ms, 10ms}}}};
   CHECK(RequestHandler(s0).decide(a, Time{}, busy, slow) ==
@@ -163,14 +169,14 @@ TEST_CASE("loop-free and bounded on random topologies with right and wrong views
       if (rng() % 3 == 0) continue;  // no instance here
       const ToyLocal::Instance inst{ms(0, 80), ms(1, 20)};
       locals[v].instances[svc] = inst;
-      truth.push_back({ServerId{v}, inst.queue, inst.compute, 1e9});
+      truth.push_back({ServerId{v}, inst.queue, inst.compute, inst.compute, 1e9});
     }
     const bool exact = trial % 2 == 0;
     std::vector<ToyView> garbage(n, ToyView{&net, {}});
     for (std::uint32_t v = 0; v < n; ++v)
       for (std::uint32_t p = 0; p < n; ++p)  // random servers, random numbers
         if (rng() % 2 == 0)
-          garbage[v].peers[svc].push_back({ServerId{p}, ms(0, 50), ms(0, 10), 1e9});
+          garbage[v].peers[svc].push_back({ServerId{p}, ms(0, 50), ms(0, 10), ms(0, 10), 1e9});
     const HandlerOptions options{static_cast<int>(rng() % 4), trial % 3 != 0};
     for (int k = 0; k < 5; ++k) {
       // Exact views are fresh for each request (a reservation makes a view pessimistic until

@@ -16,7 +16,10 @@ const Slo video = Slo::frequency(Rate{30}, 100ms);
 TEST_CASE("a stream split over two replicas: local first, then the earliest peer") {
   const Network net = star();
   ToyLocal local{{{svc, {5ms, 20ms, 20}}}};  // 20/s spare: takes a 15/s share
-  ToyView view{&net, {{svc, {{s1, 40ms, 20ms, 100}, {s2, 10ms, 20ms, 100}, {s3, 0ms, 20ms, 10}}}}};
+  ToyView view{
+      &net,
+      {{svc,
+        {{s1, 40ms, 20ms, 20ms, 100}, {s2, 10ms, 20ms, 20ms, 100}, {s3, 0ms, 20ms, 20ms, 10}}}}};
   const auto a = assign_stream(s0, svc, video, 2, Bytes{1000}, Time{}, local, view);
   REQUIRE(a);
   CHECK(a->targets == std::vector<ServerId>{s0, s2});  // s3 is fastest but has 10/s spare < 15/s
@@ -30,7 +33,10 @@ TEST_CASE("a stream split over two replicas: local first, then the earliest peer
 TEST_CASE("a failed target is replaced, the others keep their items") {
   const Network net = star();
   ToyLocal local;
-  ToyView view{&net, {{svc, {{s1, 0ms, 20ms, 100}, {s2, 10ms, 20ms, 100}, {s3, 20ms, 20ms, 100}}}}};
+  ToyView view{
+      &net,
+      {{svc,
+        {{s1, 0ms, 20ms, 20ms, 100}, {s2, 10ms, 20ms, 20ms, 100}, {s3, 20ms, 20ms, 20ms, 100}}}}};
   auto a = assign_stream(s0, svc, video, 2, Bytes{1000}, Time{}, local, view);
   REQUIRE(a);
   CHECK(a->targets == std::vector<ServerId>{s1, s2});
@@ -44,7 +50,7 @@ TEST_CASE("a failed target is replaced, the others keep their items") {
 
 TEST_CASE("no server that can keep the rate and the deadline: no assignment") {
   const Network net = star();
-  ToyLocal local{{{svc, {200ms, 20ms, 100}}}};        // too late
-  ToyView view{&net, {{svc, {{s1, 0ms, 20ms, 5}}}}};  // too little spare
+  ToyLocal local{{{svc, {200ms, 20ms, 100}}}};              // too late
+  ToyView view{&net, {{svc, {{s1, 0ms, 20ms, 20ms, 5}}}}};  // too little spare
   CHECK_FALSE(assign_stream(s0, svc, video, 1, Bytes{1000}, Time{}, local, view));
 }

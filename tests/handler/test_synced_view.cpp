@@ -15,8 +15,8 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   ServerDigest peer;
   peer.server = ServerId{2};
   peer.version = 1;
-  peer.instances = {{ServiceId{1}, 40ms, 10ms, 5.0f},
-                    {ServiceId{4'000'000'000u}, 40ms, 10ms, 5.0f}};  // a service nobody knows
+  peer.instances = {{ServiceId{1}, 40ms, 10ms, 2ms, 5.0f},
+                    {ServiceId{4'000'000'000u}, 40ms, 10ms, 2ms, 5.0f}};  // a service nobody knows
   // Received at t = 0 with age 15 ms: at t = 10 ms it is 25 ms old, so 15 ms of queue remain.
   sync.receive({ServerId{1}, 1, {{std::make_shared<const ServerDigest>(peer), 15ms}}}, Time{});
   SyncedView view(net, 2);
@@ -26,6 +26,7 @@ TEST_CASE("the synced view drains reported queues by their age and keeps reserva
   CHECK(p.server == ServerId{2});
   CHECK(p.queue == 15ms);
   CHECK(p.compute == 10ms);
+  CHECK(p.item_work == 2ms);
   CHECK(view.peers_hosting(ServiceId{0}).empty());
   CHECK(view.peers_hosting(ServiceId{9}).empty());               // unknown service: nobody
   CHECK(view.peers_hosting(ServiceId{4'000'000'000u}).empty());  // ignored, not stored

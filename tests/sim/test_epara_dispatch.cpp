@@ -1,5 +1,6 @@
 // How the simulator's EPARA runs the replicas it places: a replica with devices of its own is
-// work-conserving (a lone request runs at once), whatever batch timeout its plan was sized with.
+// work-conserving (a lone request runs at once), whatever batch timeout its plan was sized with;
+// and how requests reach them: offloads between two syncs reserve an item's work each.
 
 #include "epara/parallel/allocator.hpp"
 #include "sim/micro_scenario.hpp"
@@ -39,4 +40,35 @@ TEST_CASE("EPARA's replicas on devices of their own do not wait for a batch to f
   const ServiceMetrics& served = m.services.front();
   REQUIRE(served.served == arrivals.size());
   CHECK(testing::mean_latency_ms(served) < 12.5);
+}
+
+TEST_CASE("EPARA offloads a burst to a batching peer without counting whole passes per item",
+          "[sim]") {
+  // Only b can hold the model (a's device is too small), so every request entering at a is
+  // offloaded, 30 or so between two rebuilds of a's view. An item joins b's batches (2 ms
+  // alone, 8 ms for 32): it adds a fraction of a millisecond to b's queue. Reserving the whole
+  // pass it joins for each would make a's view call b full after a few items a period and
+  // refuse the rest (63% were refused before the reservation was an item's work).
+  const Scenario s = io::parse_scenario(R"({
+    "device_classes": [{"name": "tiny", "kind": "gpu", "memory_gib": 0.5, "relative_speed": 1},
+                       {"name": "g", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
+    "servers": [
+      {"name": "a", "kind": "edge_server", "gpus": [{"device_class": "tiny", "count": 1}]},
+      {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]}],
+    "network": {"links": [{"between": ["a", "b"], "latency_ms": 2, "bandwidth_gbps": 8}]},
+    "profiles": [{"name": "p", "source": "test", "curves": [{"device_class": "g", "gpus": 1,
+      "points": [{"batch": 1, "latency_ms": 2}, {"batch": 32, "latency_ms": 8}]}]}],
+    "services": [{"name": "s", "profile": "p", "model_memory_gib": 1, "input_kib": 1,
+                  "slo": {"type": "latency", "deadline_ms": 25}}],
+    "demand": [{"service": "s", "origin": "a", "rate_per_s": 600}]})",
+                                        "offload.json");
+  SimulationConfig c;
+  c.duration = std::chrono::seconds(10);
+  c.warmup = std::chrono::seconds(1);
+  const auto registry = StrategyRegistry::with_builtins();
+  const RunMetrics m = simulate(s, c, *registry.make("epara"));
+  const ServiceMetrics& served = m.services.front();
+  REQUIRE(served.offered > 4500);
+  CHECK(served.rejected_total() < served.offered / 100);
+  CHECK(static_cast<double>(served.served) / static_cast<double>(served.offered) > 0.98);
 }

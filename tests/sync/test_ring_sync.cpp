@@ -40,7 +40,7 @@ struct Ring {
     for (std::size_t i : turn) {
       if (!alive[i]) continue;
       ServerDigest own;
-      own.instances = {{ServiceId{0}, 5ms, 10ms, 12.5f}};
+      own.instances = {{ServiceId{0}, 5ms, 10ms, 2ms, 12.5f}};
       nodes[i]->refresh(own, now);
       const auto out = nodes[i]->tick(now);
       if (!out || !alive[index_of(out->to)] || !delivered()) continue;
@@ -215,6 +215,7 @@ TEST_CASE("digests encode compactly and decode exactly, and garbage is refused")
       for (std::uint32_t i = small(rng); i > 0; --i)
         d.instances.push_back({ServiceId{small(rng)}, std::chrono::microseconds(small(rng) * 1000),
                                std::chrono::microseconds(small(rng) * 7),
+                               std::chrono::microseconds(small(rng) * 3),
                                static_cast<float>(small(rng)) / 4});
       for (std::uint32_t i = small(rng); i > 0; --i)
         d.demand.push_back({ServiceId{small(rng)}, static_cast<float>(small(rng))});
@@ -251,7 +252,7 @@ TEST_CASE("a message written into reused storage equals a fresh one") {
       d.server = ServerId{server};
       d.version = version;
       d.instances.resize(rng() % 4, {ServiceId{static_cast<std::uint32_t>(rng() % 3)}, 1ms, 2ms,
-                                     static_cast<float>(rng() % 100)});
+                                     1ms, static_cast<float>(rng() % 100)});
       return d;
     };
     const ServerDigest own = digest(0, 0);

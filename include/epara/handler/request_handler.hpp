@@ -7,7 +7,7 @@
 //      older than that no longer describes the peer: every other server may have read it too);
 //   2. else offload to the unvisited, reachable peer with the best predicted finish
 //      (transfer + its queue + compute) that meets the deadline — the largest margin, ties to
-//      the lower server id — and reserve that work in the local view;
+//      the lower server id — and reserve the item's work in the local view;
 //   3. else run here late if there is a local instance, or reject with the reason.
 // Loop-free: a request never goes to a server on its route, and never past the hop limit.
 
@@ -40,7 +40,7 @@ class RequestHandler {
   const HandlerOptions& options() const noexcept { return options_; }
 
   /// Decides for `r`, which is at this server now: records this server on its route, then
-  /// applies the rules. An offload reserves the target's compute for `r` in `view`.
+  /// applies the rules. An offload reserves the target's work for `r` in `view`.
   template <LocalView L, ClusterView V>
   Decision decide(Request& r, Time now, const L& local, V& view) const {
     if (!r.route.visited(self_)) r.route.enter(self_);
@@ -73,7 +73,9 @@ class RequestHandler {
     if (here_in_time && !peer_sooner) return RunLocal{here->instance, here->finish, false};
     if (best != nullptr) {
       const ServerId target = best->server;
-      view.reserve(target, r.service, best->compute, 0.0);
+      // The item joins the target's batches: it adds its share of a full pass to the drain,
+      // not the whole pass it joins (which would call a batching peer full after a few items).
+      view.reserve(target, r.service, best->item_work, 0.0);
       return Offload{target, best_finish};
     }
     if (here && options_.run_late_locally) return RunLocal{here->instance, here->finish, true};

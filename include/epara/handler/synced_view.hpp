@@ -31,8 +31,8 @@ class SyncedView {
       for (const InstanceDigest& i : e.digest->instances) {
         const Duration left = std::max(Duration::zero(), i.queue - age);
         if (index_of(i.service) >= by_service_.size()) continue;
-        by_service_[index_of(i.service)].push_back(
-            {e.digest->server, left, i.compute, static_cast<double>(i.spare_rate), age});
+        by_service_[index_of(i.service)].push_back({e.digest->server, left, i.compute, i.item_work,
+                                                    static_cast<double>(i.spare_rate), age});
       }
     });
   }

@@ -24,6 +24,7 @@ struct PeerEstimate {
   ServerId server{};
   Duration queue{};         ///< time to drain its queue, as of the view's knowledge now
   Duration compute{};       ///< latency of the batch a new item would join
+  Duration item_work{};     ///< what one more queued item adds to its drain (full passes)
   double spare_rate = 0.0;  ///< items per second it can still take
   Duration age{};           ///< how old the report behind this estimate is
 };

@@ -1,7 +1,7 @@
 #pragma once
 // What servers tell each other around the ring: per server, its loaded instances with their
 // queue estimates, its free memory and its recent demand — and a compact binary encoding, so a
-// digest's cost is known: 32 bytes per server + 16 per instance + 8 per demanded service.
+// digest's cost is known: 32 bytes per server + 20 per instance + 8 per demanded service.
 
 #include <algorithm>
 #include <cstdint>
@@ -24,6 +24,7 @@ struct InstanceDigest {
   ServiceId service{};
   Duration queue{};         ///< time to drain its queue
   Duration compute{};       ///< latency of the batch a new item would join
+  Duration item_work{};     ///< what one more queued item adds to the drain (full passes)
   float spare_rate = 0.0f;  ///< items per second it can still take
   friend bool operator==(const InstanceDigest&, const InstanceDigest&) = default;
 };
@@ -125,7 +126,7 @@ inline constexpr std::uint64_t max_age_us = 86'400'000'000;  // a day
 
 /// Bytes one server's entry takes on the wire.
 inline std::size_t encoded_size(const ServerDigest& d) noexcept {
-  return 32 + 16 * d.instances.size() + 8 * d.demand.size();
+  return 32 + 20 * d.instances.size() + 8 * d.demand.size();
 }
 
 inline std::vector<std::uint8_t> encode(const SyncMessage& m) {
@@ -150,6 +151,7 @@ inline std::vector<std::uint8_t> encode(const SyncMessage& m) {
       w.put(static_cast<std::uint32_t>(index_of(i.service)));
       w.duration32(i.queue);
       w.duration32(i.compute);
+      w.duration32(i.item_work);
       w.put(i.spare_rate);
     }
     for (const DemandDigest& x : d.demand) {
@@ -184,13 +186,14 @@ inline SyncMessage decode(std::span<const std::uint8_t> data) {
     const auto age = std::chrono::microseconds(static_cast<std::int64_t>(age_us));
     const auto instances = r.get<std::uint16_t>();
     const auto demand = r.get<std::uint16_t>();
-    EPARA_EXPECTS(16u * instances + 8u * demand <= r.left(),
+    EPARA_EXPECTS(20u * instances + 8u * demand <= r.left(),
                   "sync message: entry lists longer than the message");
     for (std::uint16_t i = 0; i < instances; ++i) {
       InstanceDigest x;
       x.service = ServiceId{r.get<std::uint32_t>()};
       x.queue = r.duration32();
       x.compute = r.duration32();
+      x.item_work = r.duration32();
       x.spare_rate = r.get<float>();
       d.instances.push_back(x);
     }

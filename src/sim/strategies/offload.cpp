@@ -36,7 +36,7 @@ class Offloading final : public Strategy {
     }
     const Duration local_queue = local ? sim.predicted_finish(*local, now) - now : Duration::max();
     if (least && least->queue + least->compute < local_queue) {
-      sim.view_of(at).reserve(least->server, r.service, least->compute, 0.0);
+      sim.view_of(at).reserve(least->server, r.service, least->item_work, 0.0);
       return Offload{least->server, Time{}};
     }
     if (local) return RunLocal{*local, sim.predicted_finish(*local, now), false};
