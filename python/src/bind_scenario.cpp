@@ -2,6 +2,9 @@
 
 #include <pybind11/stl.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "epara/categorize.hpp"
@@ -15,14 +18,51 @@ namespace py = pybind11;
 namespace epara::python {
 namespace {
 
+// Raises the OSError subclass `type` for `path`, as open() would (errno, message, filename).
+[[noreturn]] void raise_os_error(PyObject* type, int error, const std::string& path) {
+  const py::object e = py::reinterpret_borrow<py::object>(type)(error, std::strerror(error), path);
+  PyErr_SetObject(type, e.ptr());
+  throw py::error_already_set();
+}
+
 PyScenario load(const std::string& path) {
+  std::error_code ignored;
+  const auto status = std::filesystem::status(path, ignored);
+  if (!std::filesystem::exists(status)) raise_os_error(PyExc_FileNotFoundError, ENOENT, path);
+  if (std::filesystem::is_directory(status)) raise_os_error(PyExc_IsADirectoryError, EISDIR, path);
   PyScenario s{{}, io::read_text_file(path), path, std::filesystem::path(path).parent_path()};
   s.scenario = io::parse_scenario(s.text, path);
   return s;
 }
 
+PyScenario parse_in(const std::string& text, const std::string& source,
+                    const std::filesystem::path& base_dir) {
+  return {io::parse_scenario(text, source), text, source, base_dir};
+}
+
 PyScenario parse(const std::string& text, const std::string& source) {
-  return {io::parse_scenario(text, source), text, source, std::filesystem::current_path()};
+  return parse_in(text, source, std::filesystem::current_path());
+}
+
+// The scenario as the JSON format, with the top-level sections a Scenario does not hold
+// (`simulation`, `deployment`) from its text and a trace file made absolute, so that
+// parse_scenario(json.dumps(d)) simulates as the original does.
+py::dict to_dict(const PyScenario& s) {
+  py::dict d = from_json(io::scenario_to_json(s.scenario));
+  const py::dict original = from_json(s.text);
+  for (const char* section : {"simulation", "deployment"})
+    if (original.contains(section)) d[section] = original[section];
+  if (d.contains("simulation")) {
+    const py::object simulation = d["simulation"];
+    if (py::isinstance<py::dict>(simulation) && simulation.contains("trace")) {
+      const py::object trace = simulation["trace"];
+      if (py::isinstance<py::dict>(trace) && trace.contains("file")) {
+        const auto file = s.base_dir / trace["file"].cast<std::string>();
+        trace["file"] = std::filesystem::absolute(file).lexically_normal().string();
+      }
+    }
+  }
+  return d;
 }
 
 /// The id `found` holds, or InvalidArgument "unknown <what> '<name>'".
@@ -141,22 +181,30 @@ void bind_scenario(py::module_& m) {
           },
           "Latency profiles: name, source, curves (device class, GPUs, max batch, measured "
           "points).")
-      .def(
-          "to_dict",
-          [](const PyScenario& s) { return from_json(io::scenario_to_json(s.scenario)); },
-          "The whole scenario as plain dicts and lists (the JSON format).")
+      .def("to_dict", &to_dict,
+           "The whole scenario as plain dicts and lists (the JSON format), its `simulation` "
+           "and `deployment` sections included: parse_scenario(json.dumps(d)) gives it back.")
       .def("predict_latency_ms", &predict_latency_ms, py::arg("profile"), py::arg("device_class"),
            py::arg("gpus"), py::arg("batch"),
            "Latency of one pass of `batch` items on `gpus` devices of the class, from the "
            "profile (measured points, the least-squares fit between them, or the nearest "
            "class's curve scaled by speed).")
+      .def(py::pickle(  // pickled as its text: a worker process gets it without the file
+          [](const PyScenario& s) { return py::make_tuple(s.text, s.source, s.base_dir.string()); },
+          [](const py::tuple& t) {
+            if (t.size() != 3) throw InvalidArgument("Scenario: not a pickled scenario");
+            return parse_in(t[0].cast<std::string>(), t[1].cast<std::string>(),
+                            t[2].cast<std::string>());
+          }))
       .def("__repr__", [](const PyScenario& s) {
         return fmt::format("<epara.Scenario {}: {} servers, {} GPUs, {} services>", s.source,
                            s.scenario.cluster.servers.size(), s.scenario.cluster.gpu_count(),
                            s.scenario.services.size());
       });
 
-  m.def("load_scenario", &load, py::arg("path"), "Reads a scenario JSON file.");
+  m.def("load_scenario", &load, py::arg("path"),
+        "Reads a scenario JSON file: FileNotFoundError when there is none, ValueError naming "
+        "the file and field of a bad one.");
   m.def("parse_scenario", &parse, py::arg("text"), py::arg("source") = "<string>",
         "Parses scenario JSON text; `source` names it in error messages.");
   m.def("categorize", &categorize_all, py::arg("scenario"),

@@ -52,3 +52,28 @@ def test_simulate_errors(testbed):
         epara.simulate(testbed, ["fifo"])
     with pytest.raises(ValueError, match="warm-up must be shorter"):
         epara.simulate(testbed, ["epara"], duration_s=1, warmup_s=2)
+
+
+def test_simulate_seeds_burstiness_and_scale(testbed):
+    two = epara.simulate(testbed, ["offload"], duration_s=6, seed=3, seeds=2)
+    assert [r["seed"] for r in two] == [3, 4]
+    for r in two:  # each seed's row is that seed's run alone
+        assert [r] == epara.simulate(testbed, ["offload"], duration_s=6, seed=r["seed"])
+    assert two[0]["offered"] != two[1]["offered"]
+    poisson = two[0]
+    assert poisson["burstiness"] == 1.0 and poisson["gpus"] == testbed.gpu_count
+    bursty = epara.simulate(testbed, ["offload"], duration_s=6, seed=3, burstiness=3)[0]
+    assert bursty["burstiness"] == 3 and bursty["offered"] != poisson["offered"]
+    scaled = epara.simulate(testbed, ["offload"], duration_s=6, seed=3, scale=2)[0]
+    assert scaled["gpus"] > testbed.gpu_count
+    assert scaled["offered"] == poisson["offered"]  # the same arrivals on a larger cluster
+
+
+def test_simulate_rejects_what_epara_sim_rejects(testbed):
+    for kwargs, message in [({"seeds": 0}, "seeds must be >= 1"), ({"load": 0}, "load must be > 0"),
+                            ({"burstiness": -1}, "burstiness must be > 0"),
+                            ({"scale": 0}, "scale must be > 0")]:
+        with pytest.raises(ValueError, match=message):
+            epara.simulate(testbed, ["epara"], duration_s=2, **kwargs)
+    with pytest.raises(ValueError, match="allocators is empty"):
+        epara.simulate(testbed, [])
