@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Chooses each service's parallel plan (batching, multi-task, model parallel, "
       "multi-frame, data parallel) for a scenario's demand, and explains it."};
+  epara::cli::add_standard_options(app);
   std::string scenario_path;
   bool json = false;
   app.add_option("scenario", scenario_path,

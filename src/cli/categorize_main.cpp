@@ -40,6 +40,7 @@ void print_json(const epara::Scenario& s) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Categorizes every service of a scenario as LS-1, LS-N, FS-1 or FS-N, and says why."};
+  epara::cli::add_standard_options(app);
   std::string scenario_path;
   bool json = false;
   app.add_option("scenario", scenario_path,

@@ -106,6 +106,30 @@ inline void write_text_file(const std::string& path, std::string_view text) {
   if (!(out << text) || !out.flush()) throw InvalidArgument(fmt::format("{}: cannot write", path));
 }
 
+/// What every program's command line has: --version, and each option's default in --help
+/// (call it before adding the options).
+inline void add_standard_options(CLI::App& app) {
+  app.set_version_flag("--version", std::string(EPARA_VERSION));
+  app.option_defaults()->always_capture_default();
+}
+
+/// A number check whose error names the value and the bound (CLI11's own checks print the
+/// whole range of a double, 300 digits).
+inline CLI::Validator number_above(double bound, bool inclusive) {
+  const std::string name = fmt::format("{} {}", inclusive ? ">=" : ">", bound);
+  return CLI::Validator(
+      [bound, inclusive, name](std::string& text) -> std::string {
+        double v = 0.0;
+        if (!CLI::detail::lexical_cast(text, v)) return fmt::format("{} is not a number", text);
+        return (inclusive ? v >= bound : v > bound)
+                   ? ""
+                   : fmt::format("must be {} (got {})", name, text);
+      },
+      name);
+}
+inline const CLI::Validator positive = number_above(0.0, false);
+inline const CLI::Validator non_negative = number_above(0.0, true);
+
 /// Runs `body`, turning libepara's errors into "program: error: message" and exit code 1.
 template <class Body>
 int run_reporting_errors(std::string_view program, Body&& body) {

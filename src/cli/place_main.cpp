@@ -156,6 +156,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Places service instances on a scenario's servers by greedy submodular "
       "maximization of the SLO-feasible demand they serve (state-aware)."};
+  epara::cli::add_standard_options(app);
   std::string scenario_path, current_path, demand_path, out_path,
       variant = "lazy", objective = "flow", weighting = "items";
   double budget_s = -1, penalty = 0, optimal_s = 0, load = 1, headroom = 1;
@@ -170,7 +171,7 @@ int main(int argc, char** argv) {
   app.add_option("--load", load,
                  "Multiply every demand by this (streams rounded to the nearest, as epara-sim "
                  "--load does); default: 1")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive);
   app.add_option("--variant", variant, "Greedy variant")
       ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
   app.add_option("--objective", objective, "Objective")
@@ -184,17 +185,17 @@ int main(int argc, char** argv) {
                  "service's demand (epara-sim's EPARA uses 1.2); default: 1")
       ->check(CLI::Range(1.0, 100.0));
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::non_negative);
   app.add_option("--load-penalty", penalty,
                  "Items/s of served demand given up per second of load time")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::non_negative);
   app.add_option("--out", out_path, "Write the placement as JSON to this file");
   app.add_flag("--json", json, "Print the placement as JSON instead of the summary");
   app.add_option("--optimal", optimal_s,
                  "Also solve the placement integer program (GLPK) for at most this many seconds "
                  "and print the optimum beside the placement: from scratch, loads free, under "
                  "the same weighting and --serve-every-service")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive);
   CLI11_PARSE(app, argc, argv);
 
   return cli::run_reporting_errors("epara-place", [&] {

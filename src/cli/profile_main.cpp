@@ -212,6 +212,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Measures a reference model's latency by batch size on this machine and writes a Profile "
       "(docs/executors.md)."};
+  epara::cli::add_standard_options(app);
   Options o;
   app.add_option("--model", o.model,
                  "dense (a chain of dense layers) or attention; with --repository, a model of it");
@@ -220,8 +221,8 @@ int main(int argc, char** argv) {
   app.add_option("--backend", o.backend, "cpu, cuda, or auto (cuda when a GPU is usable)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--widths", o.widths, "Dense: layer widths, input first")->delimiter(',');
-  app.add_option("--tokens", o.tokens, "Attention: tokens per item")->check(CLI::PositiveNumber);
-  app.add_option("--dim", o.dim, "Attention: features per token")->check(CLI::PositiveNumber);
+  app.add_option("--tokens", o.tokens, "Attention: tokens per item")->check(cli::positive);
+  app.add_option("--dim", o.dim, "Attention: features per token")->check(cli::positive);
   app.add_option("--batches", o.settings.batches, "Batch sizes to measure")->delimiter(',');
   app.add_option("--degrees", o.degrees, "Pipeline stages per replica (dense), one per device")
       ->delimiter(',');

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -392,6 +393,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Simulates an edge cloud serving a scenario's workload with EPARA and the prior "
       "approaches side by side (docs/simulator.md)."};
+  epara::cli::add_standard_options(app);
   std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
   std::optional<std::string> weighting;
@@ -412,16 +414,14 @@ int main(int argc, char** argv) {
                  "Run every figure with this many seeds (--seed, --seed + 1, ...) and report "
                  "means with 95% confidence intervals")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--duration", duration, "Simulated seconds of arrivals")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--warmup", warmup, "Seconds not measured at the start")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--load", load, "Multiply every demand by this")->check(CLI::PositiveNumber);
+  app.add_option("--duration", duration, "Simulated seconds of arrivals")->check(cli::positive);
+  app.add_option("--warmup", warmup, "Seconds not measured at the start")->check(cli::non_negative);
+  app.add_option("--load", load, "Multiply every demand by this")->check(cli::positive);
   app.add_option("--burstiness", burstiness,
                  "Gamma inter-arrivals with this coefficient of variation (1: Poisson)")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive);
   app.add_option("--scale", scale, "Scale every edge server's GPU count by this first")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::positive);
   cli::add_weighting_option(app, weighting, "the scenario's, else items");
   cli::add_serve_every_service_option(app, serve_every_service, "the scenario's, else true");
   cli::add_spare_replicas_option(app, spare_replicas, "the scenario's, else true");
@@ -430,12 +430,21 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--sweep", sweep, "Comma-separated load factors: run every allocator at each");
-  app.add_option("--json", json_path,
-                 "Write the results as JSON to this file (-: standard output)");
-  app.add_option("--csv", csv_path,
-                 "Write one CSV row per (allocator, load, seed) to this file (-: standard output)");
+  // As in the other programs, --json alone prints JSON; given a file, it writes it there.
+  CLI::Option* json_option =
+      app.add_option("--json", json_path,
+                     "Print the results as JSON instead of the tables, or write them to this file "
+                     "(-: standard output)")
+          ->expected(0, 1);
+  CLI::Option* csv_option =
+      app.add_option("--csv", csv_path,
+                     "Print one CSV row per (allocator, load, seed) instead of the tables, or "
+                     "write them to this file (-: standard output)")
+          ->expected(0, 1);
   app.add_flag("--no-progress", no_progress, "No progress bar");
   CLI11_PARSE(app, argc, argv);
+  if (json_option->count() > 0 && json_path.empty()) json_path = "-";
+  if (csv_option->count() > 0 && csv_path.empty()) csv_path = "-";
 
   return cli::run_reporting_errors("epara-sim", [&] {
     const std::string text = scenario_path.empty() ? std::string(cli::embedded_testbed_json())
@@ -472,6 +481,9 @@ int main(int argc, char** argv) {
 
     const StrategyRegistry registry = StrategyRegistry::with_builtins();
     const std::vector<std::string> names = split(allocators);
+    if (names.empty())
+      throw InvalidArgument(
+          fmt::format("--allocators: none given (known: {})", fmt::join(registry.names(), ", ")));
     for (const std::string& n : names) (void)registry.make(n);  // unknown names fail early
     std::vector<double> loads{config.load_scale};
     if (!sweep.empty()) {

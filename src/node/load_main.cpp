@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "cli_common.hpp"
 #include "epara/exec/random_inputs.hpp"
 #include "epara/io/scenario_json.hpp"
 #include "epara/sim/trace.hpp"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Replays a workload against epara-nodes (Open Inference Protocol) and reports "
       "goodput, outcomes and latency (docs/deployment.md)."};
+  epara::cli::add_standard_options(app);
   std::vector<std::string> targets;
   std::string model, trace, json_path;
   double rate = 100, duration = 10, speedup = 1, timeout = 10, ready_s = 0;
@@ -83,13 +85,13 @@ int main(int argc, char** argv) {
       ->required()
       ->delimiter(',');
   app.add_option("--model", model, "Model (service) name")->required();
-  app.add_option("--rate", rate, "Requests per second, Poisson")->check(CLI::PositiveNumber);
-  app.add_option("--duration", duration, "Seconds of arrivals")->check(CLI::PositiveNumber);
+  app.add_option("--rate", rate, "Requests per second, Poisson")->check(epara::cli::positive);
+  app.add_option("--duration", duration, "Seconds of arrivals")->check(epara::cli::positive);
   app.add_option("--trace", trace, "Azure LLM trace CSV: arrivals from its timestamps");
-  app.add_option("--speedup", speedup, "Trace time compression")->check(CLI::PositiveNumber);
+  app.add_option("--speedup", speedup, "Trace time compression")->check(epara::cli::positive);
   app.add_option("--batch", batch, "Items per request")->check(CLI::Range(1, 4096));
   app.add_option("--timeout", timeout, "Client deadline per request, seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(epara::cli::positive);
   app.add_option("--wait-ready", ready_s, "First wait up to this long for every target");
   app.add_option("--seed", seed, "Arrival and input seed");
   app.add_flag("--timeline", timeline, "Print requests in SLO, and failed, per second sent");

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli_common.hpp"
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/scenario_json.hpp"
 #include "node.hpp"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Runs one server of an EPARA edge cloud: the Open Inference Protocol over gRPC, "
       "offloading, ring synchronization and placement (docs/deployment.md)."};
+  epara::cli::add_standard_options(app);
   std::string path, server, level_name = "info";
   int port = 0, peer_port = 0, metrics_port = -1;
   app.add_option("scenario", path, "Scenario JSON with a deployment section")->required();
