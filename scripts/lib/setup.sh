@@ -15,6 +15,7 @@ epara_packages=(
   libglpk-dev                           # the LP bound (epara::bound)
   libtorch-dev                          # TorchScript models (epara::torchscript)
   python3-torch python3-torchvision     # tools/export_models.py: real architectures to serve
+  python3-matplotlib                    # tools/plot.py: the figures
 )
 
 epara_install_packages() {
