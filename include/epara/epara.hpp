@@ -20,6 +20,7 @@
 #include "epara/model/validate.hpp"
 
 #include "epara/categorize.hpp"
+#include "epara/scenario_warnings.hpp"
 
 #include "epara/parallel/allocator.hpp"
 #include "epara/parallel/cost_model.hpp"

@@ -15,6 +15,7 @@
 #include "epara/error.hpp"
 #include "epara/io/scenario_json.hpp"
 #include "epara/placement/weighting.hpp"
+#include "epara/scenario_warnings.hpp"
 
 namespace epara::cli {
 
@@ -98,6 +99,14 @@ inline CLI::Option* add_attainment_floor_option(CLI::App& app,
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);
+}
+
+/// Prints `scenario`'s warnings (scenario_warnings) to standard error as
+/// "program: warning: source: message".
+inline void print_scenario_warnings(std::string_view program, std::string_view source,
+                                    const Scenario& scenario) {
+  for (const std::string& w : scenario_warnings(scenario))
+    fmt::print(stderr, "{}: warning: {}: {}\n", program, source, w);
 }
 
 /// Writes `text` to `path`; InvalidArgument naming the path when it cannot.

@@ -200,6 +200,9 @@ int main(int argc, char** argv) {
 
   return cli::run_reporting_errors("epara-place", [&] {
     const Scenario scenario = cli::load_scenario_or_testbed(scenario_path);
+    cli::print_scenario_warnings("epara-place",
+                                 scenario_path.empty() ? cli::embedded_testbed_name : scenario_path,
+                                 scenario);
     auto demand = demand_path.empty()
                       ? scenario.demand
                       : io::parse_demand(io::read_text_file(demand_path), demand_path, scenario);

@@ -453,6 +453,7 @@ int main(int argc, char** argv) {
         scenario_path.empty() ? std::string(cli::embedded_testbed_name) : scenario_path;
     const Scenario parsed = io::parse_scenario(text, source);
     const Scenario scenario = scale ? scale_cluster(parsed, *scale) : parsed;
+    cli::print_scenario_warnings("epara-sim", source, scenario);
     const auto base_dir = scenario_path.empty()
                               ? std::filesystem::path(".")
                               : std::filesystem::path(scenario_path).parent_path();
