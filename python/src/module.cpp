@@ -15,11 +15,12 @@ pybind11::object from_json(const std::string& text) {
 }
 }  // namespace epara::python
 
-PYBIND11_MODULE(epara, m) {
+PYBIND11_MODULE(_core, m) {
   m.doc() =
       "libepara for researchers: categorize services, allocate parallel plans, place instances "
       "by greedy submodular maximization (with your own objective), and simulate allocators.";
   // The most derived last: pybind11 tries the latest registered translator first.
+  m.attr("__version__") = EPARA_VERSION;
   py::register_exception<epara::Error>(m, "Error", PyExc_RuntimeError);
   py::register_exception<epara::InvalidArgument>(m, "InvalidArgument", PyExc_ValueError);
   epara::python::bind_scenario(m);

@@ -77,3 +77,34 @@ def test_simulate_rejects_what_epara_sim_rejects(testbed):
             epara.simulate(testbed, ["epara"], duration_s=2, **kwargs)
     with pytest.raises(ValueError, match="allocators is empty"):
         epara.simulate(testbed, [])
+
+
+def test_sweep_in_processes_equals_the_sequential_table(testbed, small_text):
+    small = epara.parse_scenario(small_text, "small.json")
+    allocators = [name for name, _ in epara.allocators()]
+    run = dict(allocators=allocators, loads=[1, 2, 4], seeds=5, duration_s=6, warmup_s=1)
+    sequential = epara.sweep([testbed, small], processes=1, **run)
+    parallel = epara.sweep([testbed, small], processes=4, **run)
+    assert len(sequential) == 2 * 5 * 3 * 5
+    assert parallel == sequential
+    # Ordered by scenario, allocator, load and seed; each row is that run alone.
+    keys = [(r["scenario"], r["allocator"], r["load_scale"], r["seed"]) for r in sequential]
+    assert keys == [(s.source, a, float(l), k) for s in (testbed, small) for a in allocators
+                    for l in (1, 2, 4) for k in range(1, 6)]
+    one = epara.simulate(small, ["nexus"], load=2, seed=3, duration_s=6, warmup_s=1)[0]
+    row = next(r for r in sequential if r["scenario"] == "small.json" and r["allocator"] == "nexus"
+               and r["load_scale"] == 2 and r["seed"] == 3)
+    assert row["goodput_per_s"] == one["goodput_per_s"] and row["services"] == one["services"]
+
+
+def test_sweep_defaults_and_errors(testbed):
+    rows = epara.sweep(testbed, ["offload"], duration_s=6, processes=1)
+    assert [(r["load_scale"], r["seed"]) for r in rows] == [(3.0, 1)]  # the scenario's own load
+    for kwargs, message in [({"allocators": []}, "allocators is empty"),
+                            ({"allocators": ["fifo"]}, "unknown allocator 'fifo'"),
+                            ({"loads": [0]}, "loads must be"), ({"seeds": 0}, "seeds must be"),
+                            ({"processes": 0}, "processes must be")]:
+        with pytest.raises(ValueError, match=message):
+            epara.sweep(testbed, **kwargs)
+    with pytest.raises(ValueError, match="no scenarios"):
+        epara.sweep([])

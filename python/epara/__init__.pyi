@@ -3,6 +3,7 @@ greedy submodular maximization (with your own objective), and simulate allocator
 
 from typing import Any, Optional, Protocol, Sequence, Union
 
+__version__: str
 units_per_item: float
 
 class Error(RuntimeError): ...
@@ -98,3 +99,9 @@ def simulate(scenario: Scenario, allocators: Optional[Sequence[str]] = None,
              scale: Optional[float] = None) -> list[dict[str, Any]]:
     """One row per allocator and seed (seed, seed + 1, ...): allocator, seed, load_scale,
     burstiness, gpus, and the run's metrics, as epara-sim --json writes them."""
+
+def sweep(scenarios: Union[Scenario, Sequence[Scenario]], allocators: Optional[Sequence[str]] = None,
+          loads: Optional[Sequence[float]] = None, seeds: int = 1, first_seed: int = 1,
+          processes: Optional[int] = None, **options: Any) -> list[dict[str, Any]]:
+    """Every (scenario, allocator, load, seed) simulated, in worker processes; one flat dict per
+    run in that order, the same however many processes run it."""

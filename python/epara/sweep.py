@@ -1,0 +1,65 @@
+"""Simulation sweeps: every (scenario, allocator, load, seed) as its own run, in parallel
+processes on this machine, returned as one tidy table (a list of flat dicts)."""
+
+import concurrent.futures
+import os
+
+from . import _core
+
+# The per-run figures a sweep row carries (the per-service rows stay under "services").
+_FIELDS = ("goodput_per_s", "attainment", "worst_service", "worst_attainment", "fairness",
+           "offered", "served", "late", "rejected", "devices_used", "compute_utilization",
+           "memory_utilization", "events", "balanced")
+
+
+def _run(task):
+    scenario, allocator, load, seed, options = task
+    (row,) = _core.simulate(scenario, [allocator], load=load, seed=seed, **options)
+    out = {"scenario": scenario.source, "allocator": allocator, "load_scale": row["load_scale"],
+           "seed": row["seed"], "burstiness": row["burstiness"], "gpus": row["gpus"]}
+    out.update({k: row[k] for k in _FIELDS})
+    out["services"] = row["services"]
+    return out
+
+
+def sweep(scenarios, allocators=None, loads=None, seeds=1, first_seed=1, processes=None,
+          **options):
+    """Simulates every scenario under every allocator at every load (None: each scenario's
+    own `simulation.load_scale`) with `seeds` seeds
+    (first_seed, first_seed + 1, ...), each run in a worker process (`processes`: how many;
+    None: one per CPU; 1: in this process, in order). Runs are independent and deterministic
+    per seed, so the table is the same however many processes run it.
+
+    `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
+    dict per run, ordered by scenario, allocator, load and seed: scenario (its source),
+    allocator, load_scale, seed, burstiness, gpus, the run's figures and its per-service rows
+    (`services`) — pandas.DataFrame(rows) works as is.
+    """
+    if isinstance(scenarios, _core.Scenario):
+        scenarios = [scenarios]
+    if not scenarios:
+        raise ValueError("sweep: no scenarios")
+    if allocators is None:
+        allocators = [name for name, _ in _core.allocators()]
+    if not allocators:
+        raise ValueError("sweep: allocators is empty (None runs every built-in)")
+    known = {name for name, _ in _core.allocators()}
+    unknown = [a for a in allocators if a not in known]
+    if unknown:
+        raise ValueError(f"sweep: unknown allocator '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    if loads is None:
+        loads = [None]
+    elif not loads or any(not load > 0 for load in loads):
+        raise ValueError("sweep: loads must be None or a non-empty list of numbers > 0")
+    if seeds < 1:
+        raise ValueError("sweep: seeds must be >= 1")
+    if processes is not None and processes < 1:
+        raise ValueError("sweep: processes must be >= 1")
+    tasks = [(s, a, load, first_seed + k, options) for s in scenarios for a in allocators
+             for load in loads for k in range(seeds)]
+    workers = processes or os.cpu_count() or 1
+    if workers == 1 or len(tasks) == 1:
+        return [_run(t) for t in tasks]
+    # Scenarios travel to the workers pickled (as their text); results come back in task order.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        return list(pool.map(_run, tasks))
