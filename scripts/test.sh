@@ -21,3 +21,19 @@ echo "== tsan: the threaded tests (executors; the node in-process)"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target test_exec test_node
 ctest --preset tsan -R '^(exec|node)[.]'
+
+echo "== pip install . into a fresh venv; the Python tests against the installed package"
+venv=build/venv
+rm -rf "${venv}"
+# Debian's pytest (python3-pytest) from the system site; nothing of epara is installed there.
+/usr/bin/python3 -m venv --system-site-packages "${venv}"
+if ! "${venv}/bin/pip" download -q --no-deps -d "${venv}/probe" scikit-build-core >/dev/null 2>&1; then
+  echo "skipped: PyPI is unreachable, and pip install . needs scikit-build-core and pybind11 from it"
+else
+  "${venv}/bin/pip" install -q .
+  root="${PWD}"
+  (cd /tmp && "${root}/${venv}/bin/python" -c \
+    "import epara; epara.simulate(epara.load_scenario('${root}/examples/scenarios/testbed.json'))")
+  EPARA_SCENARIOS="${root}/examples/scenarios" "${venv}/bin/python" -m pytest -q \
+    -p no:cacheprovider tests/python
+fi
