@@ -10,13 +10,20 @@
 #include "epara/sim/simulator.hpp"
 #include "epara/sim/trace.hpp"
 #include "py_scenario.hpp"
+#include "py_strategy.hpp"
 
 namespace py = pybind11;
 
 namespace epara::python {
 namespace {
 
-py::list simulate_all(const PyScenario& s, std::optional<std::vector<std::string>> allocators,
+// A built-in allocator by name, or a Python strategy object.
+struct Entry {
+  std::string name;
+  py::object strategy;  // None for a built-in
+};
+
+py::list simulate_all(const PyScenario& s, std::optional<py::list> allocators,
                       std::optional<double> duration_s, std::optional<double> warmup_s,
                       std::optional<std::uint64_t> seed, std::optional<double> load, int seeds,
                       std::optional<double> burstiness, std::optional<double> scale) {
@@ -41,16 +48,31 @@ py::list simulate_all(const PyScenario& s, std::optional<std::vector<std::string
   }
   EPARA_EXPECTS(config.warmup < config.duration, "the warm-up must be shorter than the duration");
   const sim::StrategyRegistry registry = sim::StrategyRegistry::with_builtins();
-  const std::vector<std::string> names = allocators.value_or(registry.names());
-  for (const std::string& n : names) (void)registry.make(n);  // unknown names fail first
+  std::vector<Entry> entries;
+  if (!allocators) {
+    for (const std::string& n : registry.names()) entries.push_back({n, py::none()});
+  } else {
+    for (const py::handle a : *allocators) {
+      if (py::isinstance<py::str>(a)) {
+        const auto n = a.cast<std::string>();
+        (void)registry.make(n);  // unknown names fail before anything runs
+        entries.push_back({n, py::none()});
+      } else {
+        entries.push_back({std::string(PyStrategy(py::reinterpret_borrow<py::object>(a)).name()),
+                           py::reinterpret_borrow<py::object>(a)});
+      }
+    }
+  }
   std::vector<sim::TraceRow> trace;
   if (config.trace) trace = sim::load_azure_trace(config.trace->file);
   py::list out;
-  for (const std::string& n : names) {
+  for (const Entry& e : entries) {
+    const std::string& n = e.name;
     for (int k = 0; k < seeds; ++k) {  // seeds in a row, as epara-sim --seeds
       sim::SimulationConfig c = config;
       c.seed = config.seed + static_cast<std::uint64_t>(k);
-      auto strategy = registry.make(n);
+      std::unique_ptr<sim::Strategy> strategy =
+          e.strategy.is_none() ? registry.make(n) : std::make_unique<PyStrategy>(e.strategy);
       std::string metrics;
       {
         py::gil_scoped_release unlocked;  // pure C++ from here: other Python threads may run

@@ -6,6 +6,7 @@
 
 #include "epara/error.hpp"
 #include "py_scenario.hpp"
+#include "py_strategy.hpp"
 
 namespace py = pybind11;
 
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
   epara::python::bind_scenario(m);
   epara::python::bind_placement(m);
   epara::python::bind_simulation(m);
+  epara::python::bind_strategy(m);
 }
