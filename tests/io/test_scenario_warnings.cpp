@@ -30,9 +30,9 @@ Scenario one_service(const std::string& points, int deadline_ms, double memory_g
 
 TEST_CASE("a scenario whose curves rise and whose services fit earns no warning") {
   CHECK(scenario_warnings(one_service(
-            R"([{"batch": 1, "latency_ms": 10}, {"batch": 4, "latency_ms": 10},
+                              R"([{"batch": 1, "latency_ms": 10}, {"batch": 4, "latency_ms": 10},
                 {"batch": 8, "latency_ms": 20}])",
-            100))
+                              100))
             .empty());
 }
 
