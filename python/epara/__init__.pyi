@@ -92,13 +92,47 @@ def greedy(ground_set: GroundSet, objective: Union[str, Objective] = "flow",
     termination, singleton."""
 
 def allocators() -> list[tuple[str, str]]: ...
-def simulate(scenario: Scenario, allocators: Optional[Sequence[str]] = None,
+class SimHandle:
+    """The simulation as a Python strategy sees it during one callback."""
+    @property
+    def now_s(self) -> float: ...
+    @property
+    def services(self) -> list[str]: ...
+    @property
+    def servers(self) -> list[str]: ...
+    def gpus(self, server: str) -> list[str]: ...
+    def declared_demand(self) -> list[tuple[str, str, float, int]]: ...
+    def plan(self, service: str) -> dict[str, Any]: ...
+    def local_instances(self, service: str) -> list[int]: ...
+    def instance(self, id: int) -> dict[str, Any]: ...
+    def peers(self, service: str) -> list[dict[str, Any]]: ...
+    def reserve(self, server: str, service: str) -> None: ...
+
+class Strategy(Protocol):
+    """A simulation strategy in Python (optionally `name: str` and `synchronizes: bool`)."""
+    def deploy(self, sim: SimHandle) -> Sequence[tuple[str, str, Sequence[int]]]: ...
+    def route(self, sim: SimHandle, request: dict[str, Any]) -> tuple[str, Any]: ...
+
+def simulate(scenario: Scenario, allocators: Optional[Sequence[Union[str, Strategy]]] = None,
              duration_s: Optional[float] = None, warmup_s: Optional[float] = None,
              seed: Optional[int] = None, load: Optional[float] = None, seeds: int = 1,
              burstiness: Optional[float] = None,
              scale: Optional[float] = None) -> list[dict[str, Any]]:
     """One row per allocator and seed (seed, seed + 1, ...): allocator, seed, load_scale,
     burstiness, gpus, and the run's metrics, as epara-sim --json writes them."""
+
+def bound(scenario: Scenario, target: Optional[float] = None, duration_s: Optional[float] = None,
+          warmup_s: Optional[float] = None, load: Optional[float] = None,
+          burstiness: Optional[float] = None, scale: Optional[float] = None) -> dict[str, Any]:
+    """The fluid LP upper bound on goodput of that run; with a target, gpus_needed: the fewest
+    GPUs at which the bound reaches it."""
+
+def gpus_needed(scenario: Scenario, allocator: Union[str, Strategy], target: float = 0.99,
+                seeds: int = 1, duration_s: Optional[float] = None, warmup_s: Optional[float] = None,
+                seed: Optional[int] = None, load: Optional[float] = None,
+                burstiness: Optional[float] = None) -> dict[str, Any]:
+    """The smallest scaled cluster reaching the target: reached, gpus, gpus_below, factor,
+    attainment, evaluations."""
 
 def sweep(scenarios: Union[Scenario, Sequence[Scenario]], allocators: Optional[Sequence[str]] = None,
           loads: Optional[Sequence[float]] = None, seeds: int = 1, first_seed: int = 1,

@@ -108,3 +108,30 @@ def test_sweep_defaults_and_errors(testbed):
             epara.sweep(testbed, **kwargs)
     with pytest.raises(ValueError, match="no scenarios"):
         epara.sweep([])
+
+
+def test_bound_caps_every_allocator_and_bounds_the_gpus_needed(testbed):
+    run = dict(duration_s=10, warmup_s=2)
+    bound = epara.bound(testbed, target=0.99, **run)
+    assert 0 < bound["fair_goodput_per_s"] <= bound["goodput_per_s"] <= bound["offered_per_s"]
+    assert set(bound["alone"]) == set(testbed.services)
+    for row in epara.simulate(testbed, **run):
+        # Expected rates against one draw of the arrivals: a run may exceed by its noise.
+        assert row["goodput_per_s"] <= 1.02 * bound["goodput_per_s"]
+    lower = bound["gpus_needed"]
+    assert lower["reached"] and lower["gpus_below"] < lower["gpus"]
+    needed = epara.gpus_needed(testbed, "epara", target=0.99, **run)
+    assert needed["allocator"] == "epara" and needed["reached"]
+    assert lower["gpus"] <= needed["gpus"] and needed["gpus_below"] < needed["gpus"]
+    # At the GPUs found, the target is reached; with the largest cluster short of it, not.
+    at = epara.simulate(testbed, ["epara"], scale=needed["factor"], **run)[0]
+    assert at["gpus"] == needed["gpus"] and at["attainment"] >= 0.99
+
+
+def test_gpus_needed_takes_a_python_strategy(testbed):
+    from least_queued_strategy import LeastQueued
+
+    needed = epara.gpus_needed(testbed, LeastQueued(), target=0.5, duration_s=6, warmup_s=1)
+    assert needed["allocator"] == "least-queued (Python)" and needed["evaluations"] >= 1
+    with pytest.raises(ValueError, match="target must be in"):
+        epara.gpus_needed(testbed, "epara", target=0)
