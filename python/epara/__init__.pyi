@@ -56,6 +56,7 @@ class Plan:
     gpu_equivalents: float
     utilization: float
     explanation: str
+    def to_dict(self) -> dict[str, Any]: ...
 
 def allocate(scenario: Scenario) -> list[Plan]: ...
 

@@ -230,6 +230,32 @@ void bind_scenario(py::module_& m) {
       .def_readonly("gpu_equivalents", &PyPlan::gpu_equivalents)
       .def_readonly("utilization", &PyPlan::utilization)
       .def_readonly("explanation", &PyPlan::explanation, "The plan's derivation in words.")
+      .def(
+          "to_dict",
+          [](const PyPlan& p) {
+            py::dict d;
+            d["service"] = p.service;
+            d["category"] = p.category;
+            d["feasible"] = p.feasible;
+            d["status"] = p.status;
+            d["reason"] = p.reason;
+            d["modes"] = p.modes;
+            d["device_class"] = p.device_class;
+            d["gpus_per_replica"] = p.gpus_per_replica;
+            d["replicas"] = p.replicas;
+            d["max_batch"] = p.max_batch;
+            d["frames_per_pass"] = p.frames_per_pass;
+            d["batch_timeout_ms"] = p.batch_timeout_ms;
+            d["worst_latency_ms"] = p.worst_latency_ms;
+            d["demand_per_s"] = p.demand_per_s;
+            d["capacity_per_s"] = p.capacity_per_s;
+            d["devices"] = p.devices;
+            d["gpu_equivalents"] = p.gpu_equivalents;
+            d["utilization"] = p.utilization;
+            d["explanation"] = p.explanation;
+            return d;
+          },
+          "Every field as a dict: pandas.DataFrame([p.to_dict() for p in plans]) works.")
       .def("__repr__", [](const PyPlan& p) {
         return fmt::format("<epara.Plan {} {}: {}>", p.service, p.category, p.explanation);
       });

@@ -97,3 +97,12 @@ def test_scenarios_pickle_and_copy(testbed):
         assert copied.source == testbed.source
         run = dict(allocators=["offload"], duration_s=4, warmup_s=1)
         assert epara.simulate(copied, **run) == epara.simulate(testbed, **run)
+
+
+def test_plans_convert_to_dicts(testbed):
+    plans = epara.allocate(testbed)
+    rows = [p.to_dict() for p in plans]
+    assert [r["service"] for r in rows] == [p.service for p in plans]
+    for p, r in zip(plans, rows):
+        assert r["max_batch"] == p.max_batch and r["explanation"] == p.explanation
+        assert set(r) == {name for name in dir(p) if not name.startswith("_")} - {"to_dict"}
