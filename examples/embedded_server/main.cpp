@@ -5,14 +5,15 @@
 //   RequestHandler::decide(): run here, offload to the peer its ring-synced view shows best, or
 //   reject with the reason.
 //
-// Client threads send Poisson requests at the scenario's demand to their origin server; a sync
+// Client threads send Poisson requests at the scenario's demand (times LOAD) to their origin
+// server; a sync
 // thread passes every server's digest around the ring each period. The servers share this
 // process, so an offload is a function call; a real server sends it over the network instead
 // (epara-node does). Copy this file and replace what a real deployment does differently.
 // Exits 0 when every request ended in exactly one outcome and every service had some answered
 // in its SLO.
 //
-//   usage: embedded_server SCENARIO.json REPOSITORY [SECONDS]
+//   usage: embedded_server SCENARIO.json REPOSITORY [SECONDS [LOAD]]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -196,7 +197,8 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-int run(const std::string& scenario_file, const std::string& repository, double seconds) {
+int run(const std::string& scenario_file, const std::string& repository, double seconds,
+        double load) {
   const Scenario scenario = io::load_scenario(scenario_file);
   std::map<std::string, io::RepositoryModel> model_of;  // by the service it serves
   for (io::RepositoryModel& m : io::read_model_repository(repository))
@@ -254,7 +256,7 @@ int run(const std::string& scenario_file, const std::string& repository, double 
   const Time end = exec::now() + from_seconds(seconds);
   for (const Demand& d : scenario.demand) {
     const ServiceSpec& service = scenario.service(d.service);
-    const double rate = d.items(service.slo).per_second;
+    const double rate = load * d.items(service.slo).per_second;
     const auto model = model_of.find(service.name);
     if (rate <= 0.0 || model == model_of.end()) continue;
     clients.emplace_back([&, d, rate, model] {
@@ -305,12 +307,15 @@ int run(const std::string& scenario_file, const std::string& repository, double 
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3 || argc > 4) {
-    std::fprintf(stderr, "usage: %s SCENARIO.json REPOSITORY [SECONDS]\n", argv[0]);
+  if (argc < 3 || argc > 5) {
+    std::fprintf(stderr, "usage: %s SCENARIO.json REPOSITORY [SECONDS [LOAD]]\n", argv[0]);
     return 2;
   }
   try {
-    return run(argv[1], argv[2], argc == 4 ? std::stod(argv[3]) : 5.0);
+    const double seconds = argc >= 4 ? std::stod(argv[3]) : 5.0;
+    const double load = argc == 5 ? std::stod(argv[4]) : 1.0;
+    if (!(seconds > 0.0 && load > 0.0)) throw std::invalid_argument("SECONDS and LOAD must be > 0");
+    return run(argv[1], argv[2], seconds, load);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "embedded_server: %s\n", e.what());
     return 1;
