@@ -40,7 +40,7 @@ class LeastQueued:
         if local:
             return ("local", min(local, key=lambda i: sim.instance(i)["predicted_finish_s"]))
         peers = [p for p in sim.peers(service) if p["server"] not in request["visited"]]
-        if not peers or request["hops"] >= 3:
+        if not peers or request["hops"] >= sim.hop_limit:
             return ("reject", "no-instance" if not peers else "hop-limit")
         best = min(peers, key=lambda p: p["queue_s"])
         sim.reserve(best["server"], service)

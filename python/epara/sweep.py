@@ -6,20 +6,10 @@ import os
 
 from . import _core
 
-# The per-run figures a sweep row carries (the per-service rows stay under "services").
-_FIELDS = ("goodput_per_s", "attainment", "worst_service", "worst_attainment", "fairness",
-           "offered", "served", "late", "rejected", "devices_used", "compute_utilization",
-           "memory_utilization", "events", "balanced")
-
-
 def _run(task):
     scenario, allocator, load, seed, options = task
     (row,) = _core.simulate(scenario, [allocator], load=load, seed=seed, **options)
-    out = {"scenario": scenario.source, "allocator": allocator, "load_scale": row["load_scale"],
-           "seed": row["seed"], "burstiness": row["burstiness"], "gpus": row["gpus"]}
-    out.update({k: row[k] for k in _FIELDS})
-    out["services"] = row["services"]
-    return out
+    return {"scenario": scenario.source, **row}
 
 
 def sweep(scenarios, allocators=None, loads=None, seeds=1, first_seed=1, processes=None,
@@ -31,9 +21,9 @@ def sweep(scenarios, allocators=None, loads=None, seeds=1, first_seed=1, process
     per seed, so the table is the same however many processes run it.
 
     `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
-    dict per run, ordered by scenario, allocator, load and seed: scenario (its source),
-    allocator, load_scale, seed, burstiness, gpus, the run's figures and its per-service rows
-    (`services`) — pandas.DataFrame(rows) works as is.
+    dict per run, ordered by scenario, allocator, load and seed: scenario (its source) and
+    simulate()'s row (allocator, load_scale, seed, burstiness, gpus, the run's figures and its
+    per-service rows) — pandas.DataFrame(rows) works as is.
     """
     if isinstance(scenarios, _core.Scenario):
         scenarios = [scenarios]

@@ -33,9 +33,9 @@ struct RunSetup {
 };
 
 RunSetup set_up(const PyScenario& s, const RunOptions& o) {
-  EPARA_EXPECTS(!o.load || *o.load > 0.0, "simulate: load must be > 0");
-  EPARA_EXPECTS(!o.burstiness || *o.burstiness > 0.0, "simulate: burstiness must be > 0");
-  EPARA_EXPECTS(!o.scale || *o.scale > 0.0, "simulate: scale must be > 0");
+  EPARA_EXPECTS(!o.load || *o.load > 0.0, "load must be > 0");
+  EPARA_EXPECTS(!o.burstiness || *o.burstiness > 0.0, "burstiness must be > 0");
+  EPARA_EXPECTS(!o.scale || *o.scale > 0.0, "scale must be > 0");
   RunSetup r{o.scale ? sim::scale_cluster(s.scenario, *o.scale) : s.scenario,
              io::parse_simulation_config(s.text, s.source, s.scenario, s.base_dir),
              {}};

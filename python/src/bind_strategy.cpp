@@ -24,6 +24,7 @@ class SimHandle {
   void close() { sim_ = nullptr; }
 
   double now_s() const { return to_seconds(now_.time_since_epoch()); }
+  int hop_limit() const { return view().config().handler.hop_limit; }
   std::vector<std::string> services() const {
     std::vector<std::string> out;
     for (const ServiceSpec& s : view().scenario().services) out.push_back(s.name);
@@ -246,6 +247,8 @@ void bind_strategy(py::module_& m) {
   py::class_<SimHandle>(m, "SimHandle",
                         "The simulation as a Python strategy sees it during one callback.")
       .def_property_readonly("now_s", &SimHandle::now_s)
+      .def_property_readonly("hop_limit", &SimHandle::hop_limit,
+                             "Most offloads one request may take (the simulation's).")
       .def_property_readonly("services", &SimHandle::services)
       .def_property_readonly("servers", &SimHandle::servers)
       .def("gpus", &SimHandle::gpus, py::arg("server"), "Per GPU slot of the server, its class.")
