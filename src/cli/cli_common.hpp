@@ -14,6 +14,7 @@
 
 #include "epara/error.hpp"
 #include "epara/io/scenario_json.hpp"
+#include "epara/model/limits.hpp"
 #include "epara/placement/weighting.hpp"
 #include "epara/scenario_warnings.hpp"
 
@@ -138,6 +139,23 @@ inline CLI::Validator number_above(double bound, bool inclusive) {
 }
 inline const CLI::Validator positive = number_above(0.0, false);
 inline const CLI::Validator non_negative = number_above(0.0, true);
+/// A number in [min, max], or (min, max] when `open_min`, named like number_above's checks.
+inline CLI::Validator number_in(double min, double max, bool open_min = false) {
+  const std::string name = fmt::format("in {}{}, {}]", open_min ? "(" : "[", min, max);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0.0;
+        if (!CLI::detail::lexical_cast(text, v)) return fmt::format("{} is not a number", text);
+        const bool inside = (open_min ? v > min : v >= min) && v <= max;
+        return inside ? "" : fmt::format("must be {} (got {})", name, text);
+      },
+      name);
+}
+/// The range of a time in seconds, of a factor on the demand, of a cluster's scale.
+inline const CLI::Validator seconds = number_in(0.0, limits::max_seconds, true);
+inline const CLI::Validator seconds_or_zero = number_in(0.0, limits::max_seconds);
+inline const CLI::Validator load_factor =
+    number_in(limits::min_load_factor, limits::max_load_factor);
 
 /// Runs `body`, turning libepara's errors into "program: error: message" and exit code 1.
 template <class Body>

@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   app.add_option("--load", load,
                  "Multiply every demand by this (streams rounded to the nearest, as epara-sim "
                  "--load does); default: 1")
-      ->check(cli::positive);
+      ->check(cli::load_factor);
   app.add_option("--variant", variant, "Greedy variant")
       ->check(CLI::IsMember({"plain", "lazy", "stochastic"}));
   app.add_option("--objective", objective, "Objective")
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
                  "service's demand (epara-sim's EPARA uses 1.2); default: 1")
       ->check(CLI::Range(1.0, 100.0));
   app.add_option("--load-budget-s", budget_s, "Seconds of model loading allowed this period")
-      ->check(cli::non_negative);
+      ->check(cli::seconds_or_zero);
   app.add_option("--load-penalty", penalty,
                  "Items/s of served demand given up per second of load time")
       ->check(cli::non_negative);
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
                  "Also solve the placement integer program (GLPK) for at most this many seconds "
                  "and print the optimum beside the placement: from scratch, loads free, under "
                  "the same weighting and --serve-every-service")
-      ->check(cli::positive);
+      ->check(cli::seconds);
   CLI11_PARSE(app, argc, argv);
 
   return cli::run_reporting_errors("epara-place", [&] {

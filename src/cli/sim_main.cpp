@@ -401,7 +401,7 @@ int main(int argc, char** argv) {
   std::optional<std::uint64_t> seed;
   std::optional<double> duration, warmup, load, burstiness, scale;
   std::optional<cli::AttainmentFloorOption> floor;
-  double target = 0.99;
+  double target = 0.99, max_items = limits::default_max_items;
   int seeds = 1;
   bool needed = false, no_progress = false;
   app.add_option("scenario", scenario_path,
@@ -414,14 +414,19 @@ int main(int argc, char** argv) {
                  "Run every figure with this many seeds (--seed, --seed + 1, ...) and report "
                  "means with 95% confidence intervals")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--duration", duration, "Simulated seconds of arrivals")->check(cli::positive);
-  app.add_option("--warmup", warmup, "Seconds not measured at the start")->check(cli::non_negative);
-  app.add_option("--load", load, "Multiply every demand by this")->check(cli::positive);
+  app.add_option("--duration", duration, "Simulated seconds of arrivals")->check(cli::seconds);
+  app.add_option("--warmup", warmup, "Seconds not measured at the start")
+      ->check(cli::seconds_or_zero);
+  app.add_option("--load", load, "Multiply every demand by this")->check(cli::load_factor);
   app.add_option("--burstiness", burstiness,
                  "Gamma inter-arrivals with this coefficient of variation (1: Poisson)")
-      ->check(cli::positive);
+      ->check(cli::number_in(limits::min_burstiness, limits::max_burstiness));
   app.add_option("--scale", scale, "Scale every edge server's GPU count by this first")
-      ->check(cli::positive);
+      ->check(cli::number_in(0.0, limits::max_cluster_scale, true));
+  app.add_option("--max-items", max_items,
+                 "Refuse a run that could offer more items than this (every demand at its peak "
+                 "for the whole duration): a mistyped rate fails at once")
+      ->check(cli::number_in(1.0, 1e12));
   cli::add_weighting_option(app, weighting, "the scenario's, else items");
   cli::add_serve_every_service_option(app, serve_every_service, "the scenario's, else true");
   cli::add_spare_replicas_option(app, spare_replicas, "the scenario's, else true");
@@ -462,6 +467,7 @@ int main(int argc, char** argv) {
     if (duration) config.duration = from_seconds(*duration);
     if (warmup) config.warmup = from_seconds(*warmup);
     if (load) config.load_scale = *load;
+    config.max_items = max_items;
     if (weighting) config.weighting = *parse_weighting(*weighting);
     if (serve_every_service) config.serve_every_service = *serve_every_service;
     if (spare_replicas) config.spare_replicas = *spare_replicas;
@@ -496,7 +502,9 @@ int main(int argc, char** argv) {
         } catch (const std::exception&) {
           throw InvalidArgument(fmt::format("--sweep: '{}' is not a number", x));
         }
-        if (!(v > 0)) throw InvalidArgument(fmt::format("--sweep: {} must be > 0", x));
+        if (!(v >= limits::min_load_factor && v <= limits::max_load_factor))
+          throw InvalidArgument(fmt::format("--sweep: {} must be in [{}, {}]", x,
+                                            limits::min_load_factor, limits::max_load_factor));
         loads.push_back(v);
       }
     }

@@ -7,6 +7,7 @@
 
 #include "epara/model/demand.hpp"
 #include "epara/model/ids.hpp"
+#include "epara/model/limits.hpp"
 #include "io/json_reader.hpp"
 
 namespace epara::io::detail {
@@ -34,7 +35,7 @@ Demand read_demand(const JsonNode& n, ResolveService&& resolve_service,
   const auto rate = n.find("rate_per_s");
   const auto streams = n.find("streams");
   if (rate.has_value() == streams.has_value()) n.fail("give exactly one of rate_per_s, streams");
-  if (rate) d.rate = Rate{rate->positive()};
+  if (rate) d.rate = Rate{rate->number_in(limits::min_rate_per_s, limits::max_rate_per_s)};
   if (streams) d.streams = streams->positive_int(max_streams);
   return d;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "epara/io/model_repository.hpp"
+#include "epara/model/limits.hpp"
 #include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
 #include "io/tensor_json.hpp"
@@ -16,6 +17,7 @@ namespace epara::io {
 namespace {
 
 using detail::JsonNode;
+using Zero = JsonNode::Zero;
 
 node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
   n.expect_object({"service", "model", "widths", "tokens", "dim", "tensors", "seed", "max_batch"});
@@ -126,11 +128,12 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
       d.models.push_back(std::move(m));
     }
   }
-  if (auto x = n.find("sync_period_ms")) d.sync_period = from_ms(x->positive());
-  if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = from_ms(x->positive());
+  if (auto x = n.find("sync_period_ms")) d.sync_period = x->period(1e-3, limits::min_sync_period_s);
+  if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = x->milliseconds(Zero::refused);
   // A node leaves the live set after several silent periods, not one late acknowledgement.
   if (d.entry_ttl < 3 * d.sync_period) n.fail("entry_ttl_ms must be at least 3 x sync_period_ms");
-  if (auto x = n.find("placement_period_s")) d.placement_period = from_seconds(x->positive());
+  if (auto x = n.find("placement_period_s"))
+    d.placement_period = x->period(1.0, limits::min_placement_period_s);
   if (auto x = n.find("scheduler")) {
     const std::string who = x->name();
     if (who != "auto") {
@@ -141,7 +144,7 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   if (auto x = n.find("max_message_mib"))
     d.max_message_bytes = static_cast<std::size_t>(x->positive_int(1024)) << 20;
   if (auto x = n.find("hop_limit")) d.hop_limit = x->integer_in(0, 7);
-  if (auto x = n.find("drain_timeout_s")) d.drain_timeout = from_seconds(x->non_negative());
+  if (auto x = n.find("drain_timeout_s")) d.drain_timeout = x->seconds(Zero::allowed);
   if (auto x = n.find("peer_secret_file")) {
     const std::string path = x->name();
     d.peer_secret = read_named_file(*x);

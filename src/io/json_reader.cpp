@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "epara/error.hpp"
+#include "epara/model/limits.hpp"
 
 namespace epara::io::detail {
 namespace {
@@ -213,6 +214,33 @@ int JsonNode::integer_in(int min, int max) const {
   const auto i = value_->get<std::int64_t>();
   if (i < min || i > max) out_of_range(i);
   return static_cast<int>(i);
+}
+
+double JsonNode::number_in(double min, double max, Zero zero) const {
+  const double x = number();
+  const bool open = zero == Zero::refused && min == 0.0;
+  if (x < min || x > max || (open && x == min))
+    fail(fmt::format("must be in {}{}, {}] (got {})", open ? "(" : "[", min, max, x));
+  return x;
+}
+
+Duration JsonNode::time(double unit_s, Zero zero) const {
+  const double x = number_in(0.0, limits::max_seconds / unit_s, zero);
+  const Duration d = from_seconds(x * unit_s);
+  if (x > 0.0 && d < Duration{1})
+    fail(fmt::format("must be at least 1 ns, the simulator's resolution (got {})", x));
+  return d;
+}
+
+Duration JsonNode::period(double unit_s, double min_s) const {
+  return from_seconds(number_in(min_s / unit_s, limits::max_seconds / unit_s) * unit_s);
+}
+
+Bytes JsonNode::bytes(double unit, double max, Zero zero) const {
+  const double x = number_in(0.0, max, zero);
+  const Bytes b{static_cast<std::int64_t>(std::llround(x * unit))};
+  if (x > 0.0 && b.count < 1) fail(fmt::format("must be at least 1 byte (got {})", x));
+  return b;
 }
 
 }  // namespace epara::io::detail

@@ -11,11 +11,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "epara/units.hpp"
+
 namespace epara::io::detail {
 
 /// Parses `text`, rejecting syntax errors ("file:line:column: ...") and repeated keys in an
 /// object (which JSON parsers otherwise resolve silently, last one wins).
 nlohmann::json parse_json(std::string_view text, std::string_view source);
+
+/// Bytes in the units JSON fields are given in (JsonNode::bytes).
+inline constexpr double kib = 1024.0;
+inline constexpr double mib = 1024.0 * kib;
+inline constexpr double gib = 1024.0 * mib;
 
 class JsonNode {
  public:
@@ -48,6 +55,21 @@ class JsonNode {
   double non_negative() const;
   int positive_int(int max) const;  ///< an integer in [1, max]
   int integer_in(int min, int max) const;
+
+  /// Whether 0 is a valid value of a quantity.
+  enum class Zero { refused, allowed };
+  /// A number in [min, max], or in (min, max] when zero is refused and min is 0.
+  double number_in(double min, double max, Zero zero = Zero::allowed) const;
+  /// A time in units of `unit_s` seconds (1e-3: milliseconds), at most limits::max_seconds; a
+  /// positive one must be at least a nanosecond, the simulator's resolution.
+  Duration time(double unit_s, Zero zero) const;
+  Duration milliseconds(Zero zero) const { return time(1e-3, zero); }
+  Duration seconds(Zero zero) const { return time(1.0, zero); }
+  /// A period in units of `unit_s` seconds, from `min_s` to limits::max_seconds: something
+  /// done every period costs work per period, so a period has a floor.
+  Duration period(double unit_s, double min_s) const;
+  /// A size in units of `unit` bytes, at most `max` units; a positive one at least a byte.
+  Bytes bytes(double unit, double max, Zero zero) const;
 
   /// One of the given strings, mapped to its value.
   template <class T>

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "epara/model/limits.hpp"
 #include "io/json_reader.hpp"
 #include "io/tensor_json.hpp"
 
@@ -28,7 +29,9 @@ RepositoryModel read_repository_model(const std::filesystem::path& folder) {
   m.platform = n.at("platform").choice<std::string>({{"torchscript", "torchscript"}});
   m.service = n.at("service").name();
   m.max_batch = static_cast<std::size_t>(n.at("max_batch").positive_int(65536));
-  m.memory = Bytes::mib(n.at("memory_mib").non_negative());
+  m.memory =
+      n.at("memory_mib")
+          .bytes(detail::mib, limits::max_memory_gib * 1024.0, detail::JsonNode::Zero::allowed);
   m.inputs = detail::read_tensor_specs(n.at("inputs"));
   m.outputs = detail::read_tensor_specs(n.at("outputs"));
   for (const auto& [specs, field] :

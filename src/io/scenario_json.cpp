@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "epara/error.hpp"
+#include "epara/model/limits.hpp"
 #include "epara/model/validate.hpp"
 #include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
@@ -17,7 +18,10 @@
 namespace epara::io {
 namespace {
 
+using detail::gib;
 using detail::JsonNode;
+using detail::kib;
+using Zero = JsonNode::Zero;
 using ordered_json = nlohmann::ordered_json;
 
 constexpr int max_gpus_per_entry = 64;
@@ -85,8 +89,9 @@ class ScenarioReader {
     c.name = n.at("name").name();
     classes_.declare(n.at("name"), c.name);
     c.kind = n.at("kind").choice<DeviceKind>({{"gpu", DeviceKind::Gpu}, {"cpu", DeviceKind::Cpu}});
-    c.memory = Bytes::gib(n.at("memory_gib").positive());
-    c.relative_speed = n.at("relative_speed").positive();
+    c.memory = n.at("memory_gib").bytes(gib, limits::max_memory_gib, Zero::refused);
+    c.relative_speed =
+        n.at("relative_speed").number_in(limits::min_relative_speed, limits::max_relative_speed);
     return c;
   }
 
@@ -119,8 +124,10 @@ class ScenarioReader {
       const auto ends = l.at("between").elements();
       if (ends.size() != 2) l.at("between").fail("must name exactly two servers");
       Link link{servers_.resolve(ends[0]), servers_.resolve(ends[1]),
-                from_ms(l.at("latency_ms").non_negative()),
-                Bandwidth::gbit_per_s(l.at("bandwidth_gbps").positive())};
+                l.at("latency_ms").milliseconds(Zero::allowed),
+                Bandwidth::gbit_per_s(
+                    l.at("bandwidth_gbps")
+                        .number_in(limits::min_bandwidth_gbps, limits::max_bandwidth_gbps))};
       if (link.a == link.b) l.at("between").fail("a link must join two different servers");
       const auto key = std::minmax(link.a, link.b);
       if (const auto [it, inserted] = seen.try_emplace(key, l.path()); !inserted)
@@ -159,10 +166,9 @@ class ScenarioReader {
       for (const JsonNode& pt : point_nodes) {
         pt.expect_object({"batch", "latency_ms"});
         const ProfilePoint point{pt.at("batch").positive_int(LatencyCurve::batch_limit),
-                                 from_ms(pt.at("latency_ms").positive())};
+                                 pt.at("latency_ms").milliseconds(Zero::refused)};
         for (const ProfilePoint& earlier : points)
           if (earlier.batch == point.batch) pt.at("batch").fail("batch measured twice");
-        if (point.latency <= Duration::zero()) pt.at("latency_ms").fail("rounds to 0 ns");
         points.push_back(point);
       }
       int max_batch = 0;
@@ -185,20 +191,23 @@ class ScenarioReader {
     s.name = n.at("name").name();
     services_.declare(n.at("name"), s.name);
     s.profile = profiles_.resolve(n.at("profile"));
-    s.model_memory = Bytes::gib(n.at("model_memory_gib").positive());
-    s.input_size = Bytes::kib(n.at("input_kib").non_negative());
-    if (auto a = n.find("activation_kib")) s.activation_size = Bytes::kib(a->non_negative());
-    if (auto t = n.find("load_time_s")) s.load_time = from_seconds(t->non_negative());
+    s.model_memory = n.at("model_memory_gib").bytes(gib, limits::max_memory_gib, Zero::refused);
+    s.input_size = n.at("input_kib").bytes(kib, limits::max_payload_kib, Zero::allowed);
+    if (auto a = n.find("activation_kib"))
+      s.activation_size = a->bytes(kib, limits::max_payload_kib, Zero::allowed);
+    if (auto t = n.find("load_time_s")) s.load_time = t->seconds(Zero::allowed);
     const JsonNode slo = n.at("slo");
     const auto sensitivity = slo.at("type").choice<Sensitivity>(
         {{"latency", Sensitivity::Latency}, {"frequency", Sensitivity::Frequency}});
     if (sensitivity == Sensitivity::Latency) {
       slo.expect_object({"type", "deadline_ms"});
-      s.slo = Slo::latency(from_ms(slo.at("deadline_ms").positive()));
+      s.slo = Slo::latency(slo.at("deadline_ms").milliseconds(Zero::refused));
     } else {
       slo.expect_object({"type", "rate_per_s", "deadline_ms"});
-      s.slo = Slo::frequency(Rate{slo.at("rate_per_s").positive()},
-                             from_ms(slo.at("deadline_ms").positive()));
+      s.slo = Slo::frequency(
+          Rate{slo.at("rate_per_s")
+                   .number_in(limits::min_rate_per_s, limits::max_stream_rate_per_s)},
+          slo.at("deadline_ms").milliseconds(Zero::refused));
     }
     return s;
   }
@@ -249,6 +258,10 @@ Scenario parse_scenario(std::string_view json_text, std::string_view source) {
 }
 
 std::string read_text_file(const std::filesystem::path& path) {
+  // A directory opens as a stream that reads nothing: say what it is instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InvalidArgument(fmt::format("{}: is a directory, not a file", path.string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InvalidArgument(fmt::format("{}: cannot open for reading", path.string()));
   std::ostringstream text;

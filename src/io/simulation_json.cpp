@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "epara/model/limits.hpp"
 #include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
 
@@ -10,14 +11,15 @@ namespace epara::io {
 namespace {
 
 using detail::JsonNode;
+using Zero = JsonNode::Zero;
 
-Duration seconds_of(const JsonNode& n) { return from_seconds(n.non_negative()); }
-Duration ms_of(const JsonNode& n) { return from_ms(n.non_negative()); }
+/// The cost of a prompt token relative to a generated one: at most this.
+constexpr double max_prefill_weight = 1e3;
 
 sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
   n.expect_object({"at_s", "kind", "server", "device"});
   sim::Fault f;
-  f.at = seconds_of(n.at("at_s"));
+  f.at = n.at("at_s").seconds(Zero::allowed);
   f.kind = n.at("kind").choice<sim::FaultKind>({{"server_down", sim::FaultKind::ServerDown},
                                                 {"server_up", sim::FaultKind::ServerUp},
                                                 {"device_down", sim::FaultKind::DeviceDown},
@@ -54,8 +56,9 @@ sim::TraceReplay read_trace(const JsonNode& n, const Scenario& s,
   for (const JsonNode& o : n.at("origins").elements())
     t.origins.push_back(detail::resolve_name<ServerId>(o, s.cluster.servers, "server"));
   if (t.origins.empty()) n.at("origins").fail("needs at least one server");
-  if (auto x = n.find("speedup")) t.speedup = x->positive();
-  if (auto x = n.find("prefill_weight")) t.prefill_weight = x->non_negative();
+  if (auto x = n.find("speedup"))
+    t.speedup = x->number_in(limits::min_load_factor, limits::max_load_factor);
+  if (auto x = n.find("prefill_weight")) t.prefill_weight = x->number_in(0.0, max_prefill_weight);
   return t;
 }
 
@@ -90,33 +93,34 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
                    "hop_limit",
                    "faults",
                    "trace"});
-  if (auto x = n.find("duration_s")) c.duration = from_seconds(x->positive());
-  if (auto x = n.find("warmup_s")) c.warmup = seconds_of(*x);
+  if (auto x = n.find("duration_s")) c.duration = x->seconds(Zero::refused);
+  if (auto x = n.find("warmup_s")) c.warmup = x->seconds(Zero::allowed);
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
   if (auto x = n.find("seed")) c.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
   if (auto x = n.find("arrivals"))
     c.arrivals = x->choice<sim::ArrivalProcess>(
         {{"poisson", sim::ArrivalProcess::Poisson}, {"gamma", sim::ArrivalProcess::Gamma}});
-  if (auto x = n.find("burstiness")) c.burstiness = x->positive();
-  if (auto x = n.find("load_scale")) c.load_scale = x->positive();
+  if (auto x = n.find("burstiness"))
+    c.burstiness = x->number_in(limits::min_burstiness, limits::max_burstiness);
+  if (auto x = n.find("load_scale"))
+    c.load_scale = x->number_in(limits::min_load_factor, limits::max_load_factor);
   if (auto x = n.find("load_profile"))
     for (const JsonNode& step : x->elements()) {
       step.expect_object({"at_s", "factor", "service", "origin"});
-      sim::LoadStep l{seconds_of(step.at("at_s")), step.at("factor").non_negative()};
+      sim::LoadStep l{step.at("at_s").seconds(Zero::allowed),
+                      step.at("factor").number_in(0.0, limits::max_load_factor)};
       if (auto service = step.find("service"))
         l.service = detail::resolve_name<ServiceId>(*service, s.services, "service");
       if (auto origin = step.find("origin"))
         l.origin = detail::resolve_name<ServerId>(*origin, s.cluster.servers, "server");
       c.load_profile.push_back(l);
     }
-  if (auto x = n.find("sync_period_ms")) c.sync_period = from_ms(x->positive());
-  if (auto x = n.find("sync_loss")) {
-    c.sync_loss = x->non_negative();
-    if (c.sync_loss > 1.0) x->fail("must be in [0, 1]");
-  }
-  if (auto x = n.find("sync_delay_ms")) c.sync_delay = ms_of(*x);
-  if (auto x = n.find("placement_period_s")) c.placement_period = from_seconds(x->positive());
-  if (auto x = n.find("failure_detection_ms")) c.failure_detection = from_ms(x->non_negative());
+  if (auto x = n.find("sync_period_ms")) c.sync_period = x->period(1e-3, limits::min_sync_period_s);
+  if (auto x = n.find("sync_loss")) c.sync_loss = x->number_in(0.0, 1.0);
+  if (auto x = n.find("sync_delay_ms")) c.sync_delay = x->milliseconds(Zero::allowed);
+  if (auto x = n.find("placement_period_s"))
+    c.placement_period = x->period(1.0, limits::min_placement_period_s);
+  if (auto x = n.find("failure_detection_ms")) c.failure_detection = x->milliseconds(Zero::allowed);
   if (auto x = n.find("weighting"))
     c.weighting =
         x->choice<Weighting>({{to_string(Weighting::Items), Weighting::Items},
@@ -128,14 +132,12 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
       c.choose_attainment_floor = x->choice<bool>({{"auto", true}});
     } else {
       c.choose_attainment_floor = false;
-      c.attainment_floor = x->non_negative();
-      if (c.attainment_floor > 1.0) x->fail("must be \"auto\" or in [0, 1]");
+      c.attainment_floor = x->number();
+      if (c.attainment_floor < 0.0 || c.attainment_floor > 1.0)
+        x->fail("must be \"auto\" or in [0, 1]");
     }
   }
-  if (auto x = n.find("interference")) {
-    c.interference = x->positive();
-    if (c.interference < 1.0) x->fail("must be >= 1");
-  }
+  if (auto x = n.find("interference")) c.interference = x->number_in(1.0, limits::max_interference);
   if (auto x = n.find("hop_limit")) c.handler.hop_limit = x->integer_in(0, 7);
   if (auto x = n.find("faults"))
     for (const JsonNode& f : x->elements()) c.faults.push_back(read_fault(f, s));

@@ -1,14 +1,19 @@
 #include "epara/sim/trace.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "epara/error.hpp"
 #include "epara/io/scenario_json.hpp"
+#include "epara/model/limits.hpp"
 
 namespace epara::sim {
 namespace {
+
+constexpr int min_year = 1678, max_year = 2261;
+constexpr std::string_view header = "TIMESTAMP,ContextTokens,GeneratedTokens";
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 std::int64_t days_from_civil(int y, int m, int d) {
@@ -36,6 +41,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view t) {
       !read_int(t.substr(14, 2), mi) || !read_int(t.substr(17, 2), s))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  // Nanoseconds since 1970 in an int64 reach from 1677 to 2262.
+  if (y < min_year || y > max_year) return std::nullopt;
   std::int64_t fraction_ns = 0;
   if (t.size() > 19) {
     if (t[19] != '.' || t.size() == 20 || t.size() > 29) return std::nullopt;
@@ -57,22 +64,30 @@ std::vector<TraceRow> parse_azure_trace(std::string_view text, std::string_view 
   std::vector<TraceRow> rows;
   std::int64_t first = 0, previous = 0;
   std::size_t line_number = 0;
+  if (text.empty())
+    throw InvalidArgument(fmt::format("{}: empty file: expected the header '{}'", source, header));
   while (!text.empty() && (max_rows == 0 || rows.size() < max_rows)) {
     const std::size_t eol = text.find('\n');
     std::string_view line = text.substr(0, eol);
     text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line_number == 1 || line.empty()) continue;  // the header; blank lines
     const auto fail = [&](std::string_view why) {
       throw InvalidArgument(fmt::format("{}:{}: {} (row: '{}')", source, line_number, why, line));
     };
+    if (line_number == 1) {
+      if (line != header) fail(fmt::format("expected the header '{}'", header));
+      continue;
+    }
+    if (line.empty()) continue;
     const std::size_t c1 = line.find(','), c2 = line.find(',', c1 + 1);
     if (c1 == std::string_view::npos || c2 == std::string_view::npos ||
         line.find(',', c2 + 1) != std::string_view::npos)
       fail("expected 3 columns: TIMESTAMP,ContextTokens,GeneratedTokens");
     const auto ts = parse_timestamp(line.substr(0, c1));
-    if (!ts) fail("malformed TIMESTAMP (expected YYYY-MM-DD HH:MM:SS.fffffff)");
+    if (!ts)
+      fail(fmt::format("malformed TIMESTAMP (expected YYYY-MM-DD HH:MM:SS.fffffff, years {} to {})",
+                       min_year, max_year));
     TraceRow row;
     if (!read_int(line.substr(c1 + 1, c2 - c1 - 1), row.context_tokens) || row.context_tokens < 0)
       fail("ContextTokens must be a non-negative integer");
@@ -80,6 +95,8 @@ std::vector<TraceRow> parse_azure_trace(std::string_view text, std::string_view 
       fail("GeneratedTokens must be a non-negative integer");
     if (rows.empty()) first = previous = *ts;
     if (*ts < previous) fail("TIMESTAMP earlier than the previous row's");
+    if (*ts - first > static_cast<std::int64_t>(limits::max_seconds * 1e9))
+      fail(fmt::format("the trace spans more than {:g} s from its first row", limits::max_seconds));
     previous = *ts;
     row.offset = Duration{*ts - first};
     rows.push_back(row);

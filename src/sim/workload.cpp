@@ -42,8 +42,13 @@ Duration World::next_gap(Source& s, Time now) {
     const double rate = s.rate * load_factor(config_, at, s.service, s.origin);
     const std::optional<Duration> change = next_change(config_, at, s.service, s.origin);
     if (rate > 0.0) {
-      const Duration gap = from_seconds(draw_gap(config_, s.rng, rate));
-      if (!change || at + gap < *change) return at + gap - (now - Time{});
+      // A gap longer than the run is not converted (at a tiny rate it would overflow
+      // nanoseconds): it ends past the run, or past the next change.
+      const double gap_s = draw_gap(config_, s.rng, rate);
+      if (gap_s < to_seconds(config_.duration)) {
+        const Duration gap = from_seconds(gap_s);
+        if (!change || at + gap < *change) return at + gap - (now - Time{});
+      }
     }
     if (!change) return config_.duration;  // silent for the rest of the run
     at = *change;

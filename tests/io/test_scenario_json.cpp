@@ -158,13 +158,13 @@ TEST_CASE("bad input names the file and the JSON path") {
        },
        "profiles[0].measured.repeats: "},
       {"negative deadline", [](Json& j) { j["services"][0]["slo"]["deadline_ms"] = -5; },
-       "services[0].slo.deadline_ms: must be > 0 (got -5)"},
+       "services[0].slo.deadline_ms: must be in (0, 1000000000] (got -5)"},
       {"zero rate", [](Json& j) { j["services"][1]["slo"]["rate_per_s"] = 0; },
-       "services[1].slo.rate_per_s: must be > 0 (got 0)"},
+       "services[1].slo.rate_per_s: must be in [1e-06, 10000] (got 0)"},
       {"zero memory", [](Json& j) { j["device_classes"][1]["memory_gib"] = 0.0; },
-       "device_classes[1].memory_gib: must be > 0"},
+       "device_classes[1].memory_gib: must be in (0, 1048576]"},
       {"negative latency", [](Json& j) { j["network"]["links"][0]["latency_ms"] = -1; },
-       "network.links[0].latency_ms: must be >= 0 (got -1)"},
+       "network.links[0].latency_ms: must be in [0, 1000000000] (got -1)"},
       {"zero count", [](Json& j) { j["servers"][0]["gpus"][0]["count"] = 0; },
        "servers[0].gpus[0].count: must be in [1, 64] (got 0)"},
       {"fractional batch",
@@ -223,7 +223,7 @@ TEST_CASE("bad input names the file and the JSON path") {
        "profiles[0].curves[0].points[1].batch: batch measured twice"},
       {"zero latency",
        [](Json& j) { j["profiles"][0]["curves"][0]["points"][0]["latency_ms"] = 0; },
-       "profiles[0].curves[0].points[0].latency_ms: must be > 0 (got 0)"},
+       "profiles[0].curves[0].points[0].latency_ms: must be in (0, 1000000000] (got 0)"},
       {"max_batch below a measurement",
        [](Json& j) { j["profiles"][0]["curves"][1]["max_batch"] = 0; },
        "profiles[0].curves[1].max_batch: must be in [1, 65536] (got 0)"},
@@ -242,6 +242,59 @@ TEST_CASE("bad input names the file and the JSON path") {
     REQUIRE_THROWS_AS(parse(j), InvalidArgument);
     REQUIRE_THROWS_WITH(parse(j), Catch::StartsWith("test.json: " + c.message));
   }
+}
+
+TEST_CASE("numbers outside the documented ranges are errors naming the field") {
+  // Each of these once converted silently to a wrapped-round time, size or rate (a latency of
+  // 1e308 ms became "negative latency" with no field named; 1.8e21 GiB was undefined
+  // behaviour) or made a run endless (a stream at 3e9 items/s had a 0 ns frame interval).
+  const Json base = Json::parse(base_text);
+  const std::vector<BadCase> cases{
+      {"huge memory", [](Json& j) { j["device_classes"][0]["memory_gib"] = 1.8e21; },
+       "device_classes[0].memory_gib: must be in (0, 1048576] (got 1.8e+21)"},
+      {"memory below a byte", [](Json& j) { j["services"][0]["model_memory_gib"] = 1e-300; },
+       "services[0].model_memory_gib: must be at least 1 byte"},
+      {"tiny device speed", [](Json& j) { j["device_classes"][0]["relative_speed"] = 1e-300; },
+       "device_classes[0].relative_speed: must be in [0.001, 1000]"},
+      {"huge link latency", [](Json& j) { j["network"]["links"][0]["latency_ms"] = 1e308; },
+       "network.links[0].latency_ms: must be in [0, 1000000000] (got 1e+308)"},
+      {"tiny bandwidth", [](Json& j) { j["network"]["links"][1]["bandwidth_gbps"] = 1e-300; },
+       "network.links[1].bandwidth_gbps: must be in [0.001, 1000000]"},
+      {"latency below a nanosecond",
+       [](Json& j) { j["profiles"][0]["curves"][0]["points"][0]["latency_ms"] = 1e-9; },
+       "profiles[0].curves[0].points[0].latency_ms: must be at least 1 ns"},
+      {"huge input", [](Json& j) { j["services"][0]["input_kib"] = 1e300; },
+       "services[0].input_kib: must be in [0, 16777216]"},
+      {"huge load time", [](Json& j) { j["services"][0]["load_time_s"] = 1e300; },
+       "services[0].load_time_s: must be in [0, 1000000]"},
+      {"huge deadline", [](Json& j) { j["services"][0]["slo"]["deadline_ms"] = 1e300; },
+       "services[0].slo.deadline_ms: must be in (0, 1000000000]"},
+      {"frame rate beyond any camera", [](Json& j) { j["services"][1]["slo"]["rate_per_s"] = 3e9; },
+       "services[1].slo.rate_per_s: must be in [1e-06, 10000] (got 3000000000)"},
+      {"tiny demand rate", [](Json& j) { j["demand"][0]["rate_per_s"] = 1e-300; },
+       "demand[0].rate_per_s: must be in [1e-06, 10000000]"},
+      {"huge demand rate", [](Json& j) { j["demand"][0]["rate_per_s"] = 1e300; },
+       "demand[0].rate_per_s: must be in [1e-06, 10000000] (got 1e+300)"},
+  };
+  for (const BadCase& c : cases) {
+    INFO(c.what);
+    Json j = base;
+    c.mutate(j);
+    REQUIRE_THROWS_AS(parse(j), InvalidArgument);
+    REQUIRE_THROWS_WITH(parse(j), Catch::StartsWith("test.json: " + c.message));
+  }
+  // The ends of every range are accepted.
+  Json ends = base;
+  ends["device_classes"][0]["memory_gib"] = 1048576;
+  ends["device_classes"][0]["relative_speed"] = 0.001;
+  ends["network"]["links"][0]["bandwidth_gbps"] = 1e6;
+  ends["services"][0]["input_kib"] = 16777216;
+  ends["services"][1]["slo"]["rate_per_s"] = 1e4;
+  ends["demand"][0]["rate_per_s"] = 1e-6;
+  const Scenario s = parse(ends);
+  CHECK(s.cluster.device_classes[0].memory == Bytes::gib(1048576));
+  CHECK(s.services[0].input_size == Bytes::kib(16777216));
+  CHECK(s.demand[0].rate.per_second == 1e-6);
 }
 
 TEST_CASE("bad JSON text names the line and column") {

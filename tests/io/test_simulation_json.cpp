@@ -119,7 +119,7 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"attainment_floor": 1.5})",
        "simulation.attainment_floor: must be \"auto\" or in [0, 1]"},
       {R"({"attainment_floor": "fair"})", "simulation.attainment_floor: must be one of 'auto'"},
-      {R"({"interference": 0.5})", "simulation.interference: must be >= 1"},
+      {R"({"interference": 0.5})", "simulation.interference: must be in [1, 100] (got 0.5)"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},
       {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},
       {R"({"load_profile": [{"at_s": 1, "factor": 2, "origin": "edge-9"}]})",
@@ -142,6 +142,24 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
        "the service must be latency-sensitive"},
       {R"({"trace": {"file": "t.csv", "service": "chat-llm", "origins": []}})",
        "simulation.trace.origins: needs at least one server"},
+      // Beyond the documented ranges (include/epara/model/limits.hpp): each once wrapped round
+      // silently (a fault at 1e300 s fired at t = 0) or made the run endless.
+      {R"({"faults": [{"at_s": 1e300, "kind": "server_down", "server": "edge-1"}]})",
+       "simulation.faults[0].at_s: must be in [0, 1000000] (got 1e+300)"},
+      {R"({"duration_s": 1e300})", "simulation.duration_s: must be in (0, 1000000] (got 1e+300)"},
+      {R"({"duration_s": 1e-12})", "simulation.duration_s: must be at least 1 ns"},
+      {R"({"load_scale": 1e-300})", "simulation.load_scale: must be in [0.001, 1000]"},
+      {R"({"load_scale": 1e9})",
+       "simulation.load_scale: must be in [0.001, 1000] (got 1000000000)"},
+      {R"({"burstiness": 1e-300})", "simulation.burstiness: must be in [0.01, 100]"},
+      {R"({"load_profile": [{"at_s": 1, "factor": 1e300}]})",
+       "simulation.load_profile[0].factor: must be in [0, 1000]"},
+      {R"({"sync_period_ms": 1e300})", "simulation.sync_period_ms: must be in [0.001, 1000000000]"},
+      {R"({"placement_period_s": 1e-9})",
+       "simulation.placement_period_s: must be in [0.001, 1000000] (got 1e-09)"},
+      {R"({"trace": {"file": "t.csv", "service": "chat-llm", "origins": ["edge-1"],
+                     "speedup": 1e300}})",
+       "simulation.trace.speedup: must be in [0.001, 1000]"},
   };
   for (const Case& c : cases) {
     INFO(c.simulation);

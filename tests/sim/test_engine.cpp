@@ -96,6 +96,58 @@ TEST_CASE("simulate refuses a config that does not fit the scenario", "[sim]") {
     c.sync_loss = 1.5;
     CHECK_THROWS_WITH(simulate(s, c, strategy), Catch::Contains("sync_loss"));
   }
+  SECTION("a load factor whose arrival gaps would overflow") {
+    c.load_scale = 1e-300;
+    CHECK_THROWS_WITH(simulate(s, c, strategy),
+                      Catch::Contains("load_scale must be in [0.001, 1000] (got 1e-300)"));
+  }
+  SECTION("a trace with no requests") {
+    c.trace = TraceReplay{"empty.csv", testing::service_s, {testing::server_a}, 1.0, 0.0};
+    CHECK_THROWS_WITH(simulate(s, c, strategy, {}),
+                      Catch::Contains("empty.csv: the trace has no requests"));
+  }
+  SECTION("a placement period of a nanosecond") {
+    c.placement_period = Duration{1};
+    CHECK_THROWS_WITH(simulate(s, c, strategy),
+                      Catch::Contains("the sync and placement periods would schedule 1.2e+11"));
+  }
+  SECTION("a burstiness beyond the Gamma draws' range") {
+    c.burstiness = 1e9;
+    CHECK_THROWS_WITH(simulate(s, c, strategy), Catch::Contains("burstiness must be in"));
+  }
+}
+
+TEST_CASE("simulate refuses a run that would offer more items than its limit", "[sim]") {
+  // 1,000/s for 60 s at twice the load at its peak step: 120,000 items at most.
+  const Scenario s =
+      testing::micro_scenario(R"([{"batch": 1, "latency_ms": 10}])", 25,
+                              R"([{"service": "s", "origin": "a", "rate_per_s": 1000}])");
+  testing::FixedInstance strategy(testing::server_a, 1, Duration::zero());
+  SimulationConfig c;
+  c.load_profile = {{std::chrono::seconds(30), 2.0, std::nullopt, std::nullopt}};
+  c.max_items = 119'000;
+  CHECK_THROWS_WITH(simulate(s, c, strategy),
+                    Catch::Contains("could offer 1.2e+05 items, more than the limit of 1.19e+05"));
+  c.max_items = 120'000;
+  const RunMetrics m = simulate(s, c, strategy);
+  CHECK(m.offered() > 0);
+  CHECK(static_cast<double>(m.offered()) <= 120'000.0);
+}
+
+TEST_CASE("A demand so slow that its next arrival lies beyond the run ends the run", "[sim]") {
+  // One request in 11.6 days at a thousandth of the load: the gap drawn is ~10^9 s, more than
+  // int64 nanoseconds hold; the run ends at its duration with nothing (or one item) offered.
+  const Scenario s =
+      testing::micro_scenario(R"([{"batch": 1, "latency_ms": 10}])", 25,
+                              R"([{"service": "s", "origin": "a", "rate_per_s": 1e-6}])");
+  testing::FixedInstance strategy(testing::server_a, 1, Duration::zero());
+  SimulationConfig c;
+  c.load_scale = 1e-3;
+  c.warmup = Duration::zero();
+  const RunMetrics m = simulate(s, c, strategy);
+  CHECK(m.offered() <= 1);
+  CHECK(m.dropped_in_flight == 0);
+  CHECK(m.served() + m.late() + m.rejected() == m.offered());
 }
 
 TEST_CASE("A RunLocal on an instance of another server is a strategy bug, reported", "[sim]") {

@@ -1,5 +1,7 @@
 // The Azure LLM trace reader: rows, offsets, and bad rows named by line.
 
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "epara/error.hpp"
@@ -24,8 +26,10 @@ TEST_CASE("Trace rows: offsets from the first timestamp, token counts as given",
   CHECK(rows[2].offset == Duration{319'410'000});
   // Across midnight: 5 h 44 min 13.31941 s after the first row.
   CHECK(rows[3].offset == Duration{(5 * 3600 + 44 * 60 + 13) * 1'000'000'000LL + 319'410'000});
-  CHECK(parse_azure_trace("h\n2023-01-01 00:00:00,1,1\n2023-01-01 00:00:01,1,1\n", "t", 1).size() ==
-        1);
+  CHECK(parse_azure_trace("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-01-01 00:00:00,1,1\n"
+                          "2023-01-01 00:00:01,1,1\n",
+                          "t", 1)
+            .size() == 1);
   CHECK(parse_azure_trace("TIMESTAMP,ContextTokens,GeneratedTokens\n", "t").empty());
 }
 
@@ -45,6 +49,10 @@ TEST_CASE("A bad trace row is an error naming the file, the line and the problem
       {"2023-11-16 18:15:46.1,3.5,44", "t.csv:3: ContextTokens must be a non-negative integer"},
       {"2023-11-16 18:15:46.1,374,", "t.csv:3: GeneratedTokens must be a non-negative integer"},
       {"2023-11-16 18:15:40,374,44", "t.csv:3: TIMESTAMP earlier than the previous row's"},
+      // Nanoseconds since 1970 overflow int64 from 2262 on; a span beyond 10^6 s would overflow
+      // once divided by the smallest speedup.
+      {"2262-01-01 00:00:00,374,44", "t.csv:3: malformed TIMESTAMP"},
+      {"2023-12-30 00:00:00,374,44", "t.csv:3: the trace spans more than 1e+06 s"},
   };
   for (const Case& c : cases) {
     INFO(c.row);
@@ -55,6 +63,18 @@ TEST_CASE("A bad trace row is an error naming the file, the line and the problem
     CHECK_THROWS_WITH(parse_azure_trace(text, "t.csv"),
                       Catch::StartsWith(c.message) && Catch::Contains(c.row));
   }
+}
+
+TEST_CASE("A trace without its header, empty, or a directory is an error naming it",
+          "[sim][trace]") {
+  CHECK_THROWS_WITH(parse_azure_trace("", "t.csv"), Catch::StartsWith("t.csv: empty file"));
+  CHECK_THROWS_WITH(parse_azure_trace("2023-11-16 18:15:45,1,1\n", "t.csv"),
+                    Catch::StartsWith("t.csv:1: expected the header "
+                                      "'TIMESTAMP,ContextTokens,GeneratedTokens'"));
+  CHECK_THROWS_WITH(parse_azure_trace("TIMESTAMP,Context,Generated\n", "t.csv"),
+                    Catch::StartsWith("t.csv:1: expected the header"));
+  CHECK_THROWS_WITH(load_azure_trace(std::filesystem::temp_directory_path()),
+                    Catch::Contains("is a directory, not a file"));
 }
 
 TEST_CASE("A missing trace file is an error naming it", "[sim][trace]") {

@@ -11,6 +11,7 @@
 
 #include "epara/handler/request_handler.hpp"
 #include "epara/model/ids.hpp"
+#include "epara/model/limits.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/placement/weighting.hpp"
 #include "epara/units.hpp"
@@ -96,6 +97,11 @@ struct SimulationConfig {
   bool drop_expired = true;
   std::vector<Fault> faults{};
   std::optional<TraceReplay> trace{};
+  /// The most items the run may offer (every demand at its peak factor for the whole duration,
+  /// plus the trace's rows), and the most sync messages and placement candidates its periods
+  /// may schedule: simulate() refuses a run beyond either, so that a mistyped rate or period
+  /// fails at once instead of running for days.
+  double max_items = limits::default_max_items;
   HandlerOptions handler{};
   /// Called now and then during a run with the fraction of simulated time done (a progress
   /// bar); empty: not called.
