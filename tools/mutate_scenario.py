@@ -3,10 +3,11 @@
 
 Each mutant sets one numeric field of the scenario (every number in the file, found by walking
 the JSON) to one extreme value: 0, negative, tiny, huge, the largest double, an integer beyond
-int64. Each program runs under a timeout and its outcome is one of
+int64, and the ends of the documented ranges. Each program runs under a timeout and its outcome is one of
 
   accepted      exit 0
   named error   exit 1 with an error that names the file and the mutated field's JSON path
+  work limit    exit 1: the run would offer more items than --max-items (a bound across fields)
   other field   exit 1 naming the file and another field (a check across fields)
   unnamed       exit 1 with an error that names no field of the file
   internal      an internal invariant reached the user ("accounting mismatch", "::")
@@ -33,7 +34,10 @@ import subprocess
 import sys
 import tempfile
 
-EXTREMES = [0, -1, 1e-300, 1e-9, 0.5, 1e9, 1e300, 1.7976931348623157e308, 2**63 + 1]
+# Beyond every range, and the ends of the documented ranges (include/epara/model/limits.hpp),
+# where an accepted value must still give a bounded run.
+EXTREMES = [0, -1, 1e-300, 1e-9, 1e-6, 1e-3, 0.5, 1e3, 1e4, 1e6, 1e7, 1e9, 1e300,
+            1.7976931348623157e308, 2**63 + 1]
 BAD = ("unnamed", "internal", "sanitizer", "crash", "hang")
 # Messages of internal invariants: a function name ("World::finish: ...") or the accounting check.
 INTERNAL = re.compile(r"accounting mismatch|\b[A-Za-z_]+::[A-Za-z_]+: |invariant", re.I)
@@ -74,6 +78,8 @@ def classify(rc, err, path, source):
         return "crash"
     if rc == 0:
         return "accepted"
+    if "max_items" in err:
+        return "work limit"
     if INTERNAL.search(err):
         return "internal"
     if f"{source}: {path}:" in err or f"{source}: {path}" in err:
@@ -155,7 +161,7 @@ def main():
                 elif outcome == "other field":
                     across.append(line)
 
-    names = ["accepted", "named error", "other field"] + list(BAD)
+    names = ["accepted", "named error", "other field", "work limit"] + list(BAD)
     print(f"{len(mutants)} mutants of {args.scenario} "
           f"({len(list(numeric_paths(original)))} numeric fields x {len(EXTREMES)} values)")
     print("| program | " + " | ".join(names) + " |")

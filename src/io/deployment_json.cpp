@@ -19,6 +19,10 @@ namespace {
 using detail::JsonNode;
 using Zero = JsonNode::Zero;
 
+/// Weights of a reference dense model (fp32): 1 GiB, far above what the node's tests and
+/// fidelity runs use (4096 x 4096 layers are 16 M each).
+constexpr double max_reference_weights = 256.0 * 1024.0 * 1024.0;
+
 node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
   n.expect_object({"service", "model", "widths", "tokens", "dim", "tensors", "seed", "max_batch"});
   node::ModelSpec m;
@@ -35,6 +39,15 @@ node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
     if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
     for (const JsonNode& w : widths)
       m.widths.push_back(static_cast<std::size_t>(w.positive_int(1 << 16)));
+    // The node allocates every layer's weights at start: a typo must not exhaust memory.
+    double weights = 0.0;
+    for (std::size_t i = 0; i + 1 < m.widths.size(); ++i)
+      weights += static_cast<double>(m.widths[i]) * static_cast<double>(m.widths[i + 1]);
+    if (weights > max_reference_weights)
+      n.at("widths").fail(
+          fmt::format("the layers hold {:.3g} fp32 weights, more than the {:.3g} "
+                      "(1 GiB) a reference model may have",
+                      weights, max_reference_weights));
     m.inputs = {exec::fp32_vector("input", m.widths.front())};
     m.outputs = {exec::fp32_vector("output", m.widths.back())};
   } else {

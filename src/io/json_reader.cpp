@@ -176,6 +176,11 @@ bool JsonNode::boolean() const {
 std::string JsonNode::name() const {
   std::string s = string();
   if (s.empty()) fail("must not be empty");
+  // A NUL or another control character in a name prints as nothing, or cuts it on the wire.
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      fail(fmt::format("must not contain control characters (got one of code {})",
+                       static_cast<int>(static_cast<unsigned char>(c))));
   return s;
 }
 

@@ -162,6 +162,14 @@ void append_contents(const Tensor& t, inference::InferTensorContents& c) {
   }
 }
 
+// Whether any typed field of `c` holds a value.
+bool holds_values(const inference::InferTensorContents& c) {
+  return c.bool_contents_size() + c.int_contents_size() + c.int64_contents_size() +
+             c.uint_contents_size() + c.uint64_contents_size() + c.fp32_contents_size() +
+             c.fp64_contents_size() + c.bytes_contents_size() >
+         0;
+}
+
 }  // namespace
 
 grpc::Status read_request(const inference::ModelInferRequest& in, std::span<const TensorSpec> specs,
@@ -192,6 +200,12 @@ grpc::Status read_request(const inference::ModelInferRequest& in, std::span<cons
       return invalid(fmt::format("input '{}' holds {} items, input '{}' {}", t.name(), rows,
                                  specs[0].name, batch));
     batch = rows;
+    // Both would be a client bug: which one the model saw would depend on this server.
+    if (raw && holds_values(t.contents()))
+      return invalid(
+          fmt::format("input '{}': values in both raw_input_contents and contents: "
+                      "give one",
+                      t.name()));
     std::vector<Tensor> column;
     grpc::Status st =
         raw ? split_raw(in.raw_input_contents(k), t.name(), spec.dtype, dims, rows, column)

@@ -86,6 +86,16 @@ TEST_CASE("deployment errors name the field", "[io]") {
       parse(R"({"nodes": [{"server": "a", "address": "h:1"}],
                 "models": [{"service": "m", "model": "dense", "widths": [4]}]})"),
       "cloud.json: deployment.models[0].widths: give at least an input and an output width");
+  // 65536 x 65536 fp32 weights are 16 GiB: the node died of bad_alloc at start.
+  CHECK_THROWS_WITH(
+      parse(R"({"nodes": [{"server": "a", "address": "h:1"}],
+                "models": [{"service": "m", "model": "dense", "widths": [65536, 65536]}]})"),
+      "cloud.json: deployment.models[0].widths: the layers hold 4.29e+09 fp32 weights, more than "
+      "the 2.68e+08 (1 GiB) a reference model may have");
+  CHECK_THROWS_WITH(
+      parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
+                "scheduler": "a\u0000b"})"),
+      "cloud.json: deployment.scheduler: must not contain control characters (got one of code 0)");
   CHECK_THROWS_WITH(parse(R"({"nodes": [{"server": "a", "address": "h:1"}], "models": [],
                 "sync_period_ms": 100, "entry_ttl_ms": 250})"),
                     "cloud.json: deployment: entry_ttl_ms must be at least 3 x sync_period_ms");

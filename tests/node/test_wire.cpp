@@ -329,6 +329,9 @@ TEST_CASE("every datatype round-trips through a node in typed and raw contents",
   bad = typed;
   bad.add_raw_input_contents("x");
   CHECK(error(bad) == "1 raw_input_contents for 5 inputs: give one per input");
+  bad = typed;  // raw contents beside the typed ones were once taken silently
+  for (int j = 0; j < 5; ++j) bad.add_raw_input_contents("x");
+  CHECK(error(bad) == "input 'f': values in both raw_input_contents and contents: give one");
   CHECK(g.live());
 }
 
