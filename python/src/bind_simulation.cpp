@@ -6,6 +6,7 @@
 
 #include "epara/io/metrics_json.hpp"
 #include "epara/io/simulation_json.hpp"
+#include "epara/model/limits.hpp"
 #include "epara/sim/bound.hpp"
 #include "epara/sim/gpus_needed.hpp"
 #include "epara/sim/simulator.hpp"
@@ -32,10 +33,22 @@ struct RunSetup {
   std::vector<sim::TraceRow> trace;
 };
 
+// Fails naming `name` unless the given value lies in [min, max] (in (0, max] when min is 0).
+void expect_in(const char* name, const std::optional<double>& value, double min, double max) {
+  if (!value) return;
+  const bool inside = (min == 0.0 ? *value > 0.0 : *value >= min) && *value <= max;
+  EPARA_EXPECTS(inside, fmt::format("{} must be in {}{}, {}] (got {})", name,
+                                    min == 0.0 ? "(" : "[", min, max, *value));
+}
+
 RunSetup set_up(const PyScenario& s, const RunOptions& o) {
-  EPARA_EXPECTS(!o.load || *o.load > 0.0, "load must be > 0");
-  EPARA_EXPECTS(!o.burstiness || *o.burstiness > 0.0, "burstiness must be > 0");
-  EPARA_EXPECTS(!o.scale || *o.scale > 0.0, "scale must be > 0");
+  // The ranges of the scenario format (docs/scenario-format.md, "Ranges").
+  expect_in("load", o.load, limits::min_load_factor, limits::max_load_factor);
+  expect_in("burstiness", o.burstiness, limits::min_burstiness, limits::max_burstiness);
+  expect_in("scale", o.scale, 0.0, limits::max_cluster_scale);
+  expect_in("duration_s", o.duration_s, 0.0, limits::max_seconds);
+  EPARA_EXPECTS(!o.warmup_s || (*o.warmup_s >= 0.0 && *o.warmup_s <= limits::max_seconds),
+                fmt::format("warmup_s must be in [0, {}]", limits::max_seconds));
   RunSetup r{o.scale ? sim::scale_cluster(s.scenario, *o.scale) : s.scenario,
              io::parse_simulation_config(s.text, s.source, s.scenario, s.base_dir),
              {}};

@@ -70,11 +70,13 @@ def test_simulate_seeds_burstiness_and_scale(testbed):
 
 
 def test_simulate_rejects_what_epara_sim_rejects(testbed):
-    for kwargs, message in [({"seeds": 0}, "seeds must be >= 1"), ({"load": 0}, "load must be > 0"),
-                            ({"burstiness": -1}, "burstiness must be > 0"),
-                            ({"scale": 0}, "scale must be > 0")]:
+    for kwargs, message in [({"seeds": 0}, "seeds must be >= 1"),
+                            ({"load": 0}, r"load must be in \[0.001, 1000\] \(got 0\)"),
+                            ({"burstiness": -1}, r"burstiness must be in \[0.01, 100\]"),
+                            ({"scale": 0}, r"scale must be in \(0, 100\]"),
+                            ({"duration_s": 1e300}, r"duration_s must be in \(0, 1000000\]")]:
         with pytest.raises(ValueError, match=message):
-            epara.simulate(testbed, ["epara"], duration_s=2, **kwargs)
+            epara.simulate(testbed, ["epara"], **{"duration_s": 2, **kwargs})
     with pytest.raises(ValueError, match="allocators is empty"):
         epara.simulate(testbed, [])
 
