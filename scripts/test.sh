@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, checks formatting, then builds and runs every test twice:
 # a Release build with warnings as errors, and an ASan+UBSan build; then the threaded tests
-# (executors, the node) under ThreadSanitizer.
+# (executors, the node) under ThreadSanitizer; the fuzz harnesses for a short budget; and the
+# Python package installed by pip into a fresh venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -21,6 +22,9 @@ echo "== tsan: the threaded tests (executors; the node in-process)"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target test_exec test_node
 ctest --preset tsan -R '^(exec|node)[.]'
+
+echo "== fuzz: each libFuzzer harness for 20 s (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 20
 
 echo "== pip install . into a fresh venv; the Python tests against the installed package"
 venv=build/venv

@@ -7,6 +7,7 @@ epara_packages=(
   nlohmann-json3-dev libcli11-dev       # epara::io, command-line programs
   catch2 libbenchmark-dev               # tests, benchmarks
   clang-format                          # the format check of scripts/test.sh
+  clang libclang-rt-14-dev              # the libFuzzer harnesses (scripts/fuzz.sh)
   pybind11-dev python3-dev python3-pytest   # the Python module and its tests
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc   # epara-node
   libcpp-httplib-dev pkg-config         # epara-node's /metrics endpoint

@@ -17,6 +17,7 @@ namespace epara::io {
 namespace {
 
 using detail::JsonNode;
+using TimeUnit = JsonNode::TimeUnit;
 using Zero = JsonNode::Zero;
 
 /// Weights of a reference dense model (fp32): 1 GiB, far above what the node's tests and
@@ -141,12 +142,13 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
       d.models.push_back(std::move(m));
     }
   }
-  if (auto x = n.find("sync_period_ms")) d.sync_period = x->period(1e-3, limits::min_sync_period_s);
-  if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = x->milliseconds(Zero::refused);
+  if (auto x = n.find("sync_period_ms"))
+    d.sync_period = x->period(TimeUnit::Milliseconds, limits::min_sync_period_s);
+  if (auto x = n.find("entry_ttl_ms")) d.entry_ttl = x->milliseconds(Zero::Refused);
   // A node leaves the live set after several silent periods, not one late acknowledgement.
   if (d.entry_ttl < 3 * d.sync_period) n.fail("entry_ttl_ms must be at least 3 x sync_period_ms");
   if (auto x = n.find("placement_period_s"))
-    d.placement_period = x->period(1.0, limits::min_placement_period_s);
+    d.placement_period = x->period(TimeUnit::Seconds, limits::min_placement_period_s);
   if (auto x = n.find("scheduler")) {
     const std::string who = x->name();
     if (who != "auto") {
@@ -157,7 +159,7 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   if (auto x = n.find("max_message_mib"))
     d.max_message_bytes = static_cast<std::size_t>(x->positive_int(1024)) << 20;
   if (auto x = n.find("hop_limit")) d.hop_limit = x->integer_in(0, 7);
-  if (auto x = n.find("drain_timeout_s")) d.drain_timeout = x->seconds(Zero::allowed);
+  if (auto x = n.find("drain_timeout_s")) d.drain_timeout = x->seconds(Zero::Allowed);
   if (auto x = n.find("peer_secret_file")) {
     const std::string path = x->name();
     d.peer_secret = read_named_file(*x);

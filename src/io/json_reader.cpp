@@ -223,22 +223,36 @@ int JsonNode::integer_in(int min, int max) const {
 
 double JsonNode::number_in(double min, double max, Zero zero) const {
   const double x = number();
-  const bool open = zero == Zero::refused && min == 0.0;
+  const bool open = zero == Zero::Refused && min == 0.0;
   if (x < min || x > max || (open && x == min))
     fail(fmt::format("must be in {}{}, {}] (got {})", open ? "(" : "[", min, max, x));
   return x;
 }
 
-Duration JsonNode::time(double unit_s, Zero zero) const {
-  const double x = number_in(0.0, limits::max_seconds / unit_s, zero);
-  const Duration d = from_seconds(x * unit_s);
+namespace {
+
+double per_second(JsonNode::TimeUnit unit) {
+  return unit == JsonNode::TimeUnit::Milliseconds ? 1e3 : 1.0;
+}
+
+// One rounding, as from_ms and from_seconds do, so that text round trips are exact.
+Duration to_duration(double x, JsonNode::TimeUnit unit) {
+  return unit == JsonNode::TimeUnit::Milliseconds ? from_ms(x) : from_seconds(x);
+}
+
+}  // namespace
+
+Duration JsonNode::time(TimeUnit unit, Zero zero) const {
+  const double x = number_in(0.0, limits::max_seconds * per_second(unit), zero);
+  const Duration d = to_duration(x, unit);
   if (x > 0.0 && d < Duration{1})
     fail(fmt::format("must be at least 1 ns, the simulator's resolution (got {})", x));
   return d;
 }
 
-Duration JsonNode::period(double unit_s, double min_s) const {
-  return from_seconds(number_in(min_s / unit_s, limits::max_seconds / unit_s) * unit_s);
+Duration JsonNode::period(TimeUnit unit, double min_s) const {
+  const double x = number_in(min_s * per_second(unit), limits::max_seconds * per_second(unit));
+  return to_duration(x, unit);
 }
 
 Bytes JsonNode::bytes(double unit, double max, Zero zero) const {

@@ -57,17 +57,19 @@ class JsonNode {
   int integer_in(int min, int max) const;
 
   /// Whether 0 is a valid value of a quantity.
-  enum class Zero { refused, allowed };
+  enum class Zero { Refused, Allowed };
   /// A number in [min, max], or in (min, max] when zero is refused and min is 0.
-  double number_in(double min, double max, Zero zero = Zero::allowed) const;
-  /// A time in units of `unit_s` seconds (1e-3: milliseconds), at most limits::max_seconds; a
-  /// positive one must be at least a nanosecond, the simulator's resolution.
-  Duration time(double unit_s, Zero zero) const;
-  Duration milliseconds(Zero zero) const { return time(1e-3, zero); }
-  Duration seconds(Zero zero) const { return time(1.0, zero); }
-  /// A period in units of `unit_s` seconds, from `min_s` to limits::max_seconds: something
-  /// done every period costs work per period, so a period has a floor.
-  Duration period(double unit_s, double min_s) const;
+  double number_in(double min, double max, Zero zero = Zero::Allowed) const;
+  /// The unit a time field is written in.
+  enum class TimeUnit { Milliseconds, Seconds };
+  /// A time of at most limits::max_seconds; a positive one must be at least a nanosecond, the
+  /// simulator's resolution.
+  Duration time(TimeUnit unit, Zero zero) const;
+  Duration milliseconds(Zero zero) const { return time(TimeUnit::Milliseconds, zero); }
+  Duration seconds(Zero zero) const { return time(TimeUnit::Seconds, zero); }
+  /// A period from `min_s` seconds to limits::max_seconds: something done every period costs
+  /// work per period, so a period has a floor.
+  Duration period(TimeUnit unit, double min_s) const;
   /// A size in units of `unit` bytes, at most `max` units; a positive one at least a byte.
   Bytes bytes(double unit, double max, Zero zero) const;
 

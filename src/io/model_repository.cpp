@@ -31,7 +31,7 @@ RepositoryModel read_repository_model(const std::filesystem::path& folder) {
   m.max_batch = static_cast<std::size_t>(n.at("max_batch").positive_int(65536));
   m.memory =
       n.at("memory_mib")
-          .bytes(detail::mib, limits::max_memory_gib * 1024.0, detail::JsonNode::Zero::allowed);
+          .bytes(detail::mib, limits::max_memory_gib * 1024.0, detail::JsonNode::Zero::Allowed);
   m.inputs = detail::read_tensor_specs(n.at("inputs"));
   m.outputs = detail::read_tensor_specs(n.at("outputs"));
   for (const auto& [specs, field] :

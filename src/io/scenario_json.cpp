@@ -89,7 +89,7 @@ class ScenarioReader {
     c.name = n.at("name").name();
     classes_.declare(n.at("name"), c.name);
     c.kind = n.at("kind").choice<DeviceKind>({{"gpu", DeviceKind::Gpu}, {"cpu", DeviceKind::Cpu}});
-    c.memory = n.at("memory_gib").bytes(gib, limits::max_memory_gib, Zero::refused);
+    c.memory = n.at("memory_gib").bytes(gib, limits::max_memory_gib, Zero::Refused);
     c.relative_speed =
         n.at("relative_speed").number_in(limits::min_relative_speed, limits::max_relative_speed);
     return c;
@@ -124,7 +124,7 @@ class ScenarioReader {
       const auto ends = l.at("between").elements();
       if (ends.size() != 2) l.at("between").fail("must name exactly two servers");
       Link link{servers_.resolve(ends[0]), servers_.resolve(ends[1]),
-                l.at("latency_ms").milliseconds(Zero::allowed),
+                l.at("latency_ms").milliseconds(Zero::Allowed),
                 Bandwidth::gbit_per_s(
                     l.at("bandwidth_gbps")
                         .number_in(limits::min_bandwidth_gbps, limits::max_bandwidth_gbps))};
@@ -166,7 +166,7 @@ class ScenarioReader {
       for (const JsonNode& pt : point_nodes) {
         pt.expect_object({"batch", "latency_ms"});
         const ProfilePoint point{pt.at("batch").positive_int(LatencyCurve::batch_limit),
-                                 pt.at("latency_ms").milliseconds(Zero::refused)};
+                                 pt.at("latency_ms").milliseconds(Zero::Refused)};
         for (const ProfilePoint& earlier : points)
           if (earlier.batch == point.batch) pt.at("batch").fail("batch measured twice");
         points.push_back(point);
@@ -191,23 +191,23 @@ class ScenarioReader {
     s.name = n.at("name").name();
     services_.declare(n.at("name"), s.name);
     s.profile = profiles_.resolve(n.at("profile"));
-    s.model_memory = n.at("model_memory_gib").bytes(gib, limits::max_memory_gib, Zero::refused);
-    s.input_size = n.at("input_kib").bytes(kib, limits::max_payload_kib, Zero::allowed);
+    s.model_memory = n.at("model_memory_gib").bytes(gib, limits::max_memory_gib, Zero::Refused);
+    s.input_size = n.at("input_kib").bytes(kib, limits::max_payload_kib, Zero::Allowed);
     if (auto a = n.find("activation_kib"))
-      s.activation_size = a->bytes(kib, limits::max_payload_kib, Zero::allowed);
-    if (auto t = n.find("load_time_s")) s.load_time = t->seconds(Zero::allowed);
+      s.activation_size = a->bytes(kib, limits::max_payload_kib, Zero::Allowed);
+    if (auto t = n.find("load_time_s")) s.load_time = t->seconds(Zero::Allowed);
     const JsonNode slo = n.at("slo");
     const auto sensitivity = slo.at("type").choice<Sensitivity>(
         {{"latency", Sensitivity::Latency}, {"frequency", Sensitivity::Frequency}});
     if (sensitivity == Sensitivity::Latency) {
       slo.expect_object({"type", "deadline_ms"});
-      s.slo = Slo::latency(slo.at("deadline_ms").milliseconds(Zero::refused));
+      s.slo = Slo::latency(slo.at("deadline_ms").milliseconds(Zero::Refused));
     } else {
       slo.expect_object({"type", "rate_per_s", "deadline_ms"});
       s.slo = Slo::frequency(
           Rate{slo.at("rate_per_s")
                    .number_in(limits::min_rate_per_s, limits::max_stream_rate_per_s)},
-          slo.at("deadline_ms").milliseconds(Zero::refused));
+          slo.at("deadline_ms").milliseconds(Zero::Refused));
     }
     return s;
   }

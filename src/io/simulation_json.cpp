@@ -11,6 +11,7 @@ namespace epara::io {
 namespace {
 
 using detail::JsonNode;
+using TimeUnit = JsonNode::TimeUnit;
 using Zero = JsonNode::Zero;
 
 /// The cost of a prompt token relative to a generated one: at most this.
@@ -19,7 +20,7 @@ constexpr double max_prefill_weight = 1e3;
 sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
   n.expect_object({"at_s", "kind", "server", "device"});
   sim::Fault f;
-  f.at = n.at("at_s").seconds(Zero::allowed);
+  f.at = n.at("at_s").seconds(Zero::Allowed);
   f.kind = n.at("kind").choice<sim::FaultKind>({{"server_down", sim::FaultKind::ServerDown},
                                                 {"server_up", sim::FaultKind::ServerUp},
                                                 {"device_down", sim::FaultKind::DeviceDown},
@@ -93,8 +94,8 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
                    "hop_limit",
                    "faults",
                    "trace"});
-  if (auto x = n.find("duration_s")) c.duration = x->seconds(Zero::refused);
-  if (auto x = n.find("warmup_s")) c.warmup = x->seconds(Zero::allowed);
+  if (auto x = n.find("duration_s")) c.duration = x->seconds(Zero::Refused);
+  if (auto x = n.find("warmup_s")) c.warmup = x->seconds(Zero::Allowed);
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
   if (auto x = n.find("seed")) c.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
   if (auto x = n.find("arrivals"))
@@ -107,7 +108,7 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (auto x = n.find("load_profile"))
     for (const JsonNode& step : x->elements()) {
       step.expect_object({"at_s", "factor", "service", "origin"});
-      sim::LoadStep l{step.at("at_s").seconds(Zero::allowed),
+      sim::LoadStep l{step.at("at_s").seconds(Zero::Allowed),
                       step.at("factor").number_in(0.0, limits::max_load_factor)};
       if (auto service = step.find("service"))
         l.service = detail::resolve_name<ServiceId>(*service, s.services, "service");
@@ -115,12 +116,13 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
         l.origin = detail::resolve_name<ServerId>(*origin, s.cluster.servers, "server");
       c.load_profile.push_back(l);
     }
-  if (auto x = n.find("sync_period_ms")) c.sync_period = x->period(1e-3, limits::min_sync_period_s);
+  if (auto x = n.find("sync_period_ms"))
+    c.sync_period = x->period(TimeUnit::Milliseconds, limits::min_sync_period_s);
   if (auto x = n.find("sync_loss")) c.sync_loss = x->number_in(0.0, 1.0);
-  if (auto x = n.find("sync_delay_ms")) c.sync_delay = x->milliseconds(Zero::allowed);
+  if (auto x = n.find("sync_delay_ms")) c.sync_delay = x->milliseconds(Zero::Allowed);
   if (auto x = n.find("placement_period_s"))
-    c.placement_period = x->period(1.0, limits::min_placement_period_s);
-  if (auto x = n.find("failure_detection_ms")) c.failure_detection = x->milliseconds(Zero::allowed);
+    c.placement_period = x->period(TimeUnit::Seconds, limits::min_placement_period_s);
+  if (auto x = n.find("failure_detection_ms")) c.failure_detection = x->milliseconds(Zero::Allowed);
   if (auto x = n.find("weighting"))
     c.weighting =
         x->choice<Weighting>({{to_string(Weighting::Items), Weighting::Items},

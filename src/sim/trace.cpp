@@ -95,10 +95,12 @@ std::vector<TraceRow> parse_azure_trace(std::string_view text, std::string_view 
       fail("GeneratedTokens must be a non-negative integer");
     if (rows.empty()) first = previous = *ts;
     if (*ts < previous) fail("TIMESTAMP earlier than the previous row's");
-    if (*ts - first > static_cast<std::int64_t>(limits::max_seconds * 1e9))
+    // first <= *ts, but their difference can exceed int64 (1700 to 2200): take it unsigned.
+    const std::uint64_t span = static_cast<std::uint64_t>(*ts) - static_cast<std::uint64_t>(first);
+    if (span > static_cast<std::uint64_t>(limits::max_seconds * 1e9))
       fail(fmt::format("the trace spans more than {:g} s from its first row", limits::max_seconds));
     previous = *ts;
-    row.offset = Duration{*ts - first};
+    row.offset = Duration{static_cast<std::int64_t>(span)};
     rows.push_back(row);
   }
   return rows;

@@ -65,6 +65,16 @@ TEST_CASE("A bad trace row is an error naming the file, the line and the problem
   }
 }
 
+TEST_CASE("A trace from 1710 to 2023 is refused without overflow", "[sim][trace]") {
+  // Found by fuzz_trace_parser (fuzz/corpus/trace_parser/span_overflow.csv): the span, 9.9e18
+  // ns, overflowed int64 when subtracted.
+  CHECK_THROWS_WITH(parse_azure_trace("TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                      "1710-11-16 18:15:46.6805900,374,44\n"
+                                      "2023-11-16 18:15:50.990,396,109\n",
+                                      "t.csv"),
+                    Catch::StartsWith("t.csv:3: the trace spans more than 1e+06 s"));
+}
+
 TEST_CASE("A trace without its header, empty, or a directory is an error naming it",
           "[sim][trace]") {
   CHECK_THROWS_WITH(parse_azure_trace("", "t.csv"), Catch::StartsWith("t.csv: empty file"));

@@ -21,7 +21,7 @@ inline std::optional<ReplicaTiming> timing_for(const Scenario& s, ServiceId id, 
 /// Which devices are taken, for strategies that place instances themselves.
 class DeviceLedger {
  public:
-  explicit DeviceLedger(const Scenario& s) : scenario_(&s) {
+  explicit DeviceLedger(const Scenario& s) {
     for (const ServerSpec& server : s.cluster.servers) {
       std::vector<Slot> slots;
       for (DeviceClassId g : server.gpus)
@@ -114,7 +114,6 @@ class DeviceLedger {
     }
     return chosen;
   }
-  const Scenario* scenario_;
   std::vector<std::vector<Slot>> servers_;
 };
 
