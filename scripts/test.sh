@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, checks formatting, then builds and runs every test twice:
-# a Release build with warnings as errors, and an ASan+UBSan build; then the threaded tests
-# (executors, the node) under ThreadSanitizer; the fuzz harnesses for a short budget; and the
-# Python package installed by pip into a fresh venv.
+# a Release build with warnings as errors, and an ASan+UBSan build; then clang-tidy, the
+# threaded tests (executors, the node) under ThreadSanitizer, the fuzz harnesses for a short
+# budget, and the Python package installed by pip into a fresh venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -17,6 +17,9 @@ for preset in release asan-ubsan; do
   cmake --build --preset "${preset}"
   ctest --preset "${preset}"
 done
+
+echo "== clang-tidy over src/ (scripts/tidy.sh), with the release build's compile commands"
+bash scripts/tidy.sh
 
 echo "== tsan: the threaded tests (executors; the node in-process)"
 cmake --preset tsan >/dev/null

@@ -201,7 +201,7 @@ std::string merge_into(const std::string& scenario_path, const std::string& out_
     (*target)["source"] = profile["source"];
     (*target)["measured"] = profile["measured"];
   }
-  const std::string text = scenario.dump(1) + "\n";
+  std::string text = scenario.dump(1) + "\n";
   io::parse_scenario(text, out_path);  // names the field at fault, e.g. an unknown device class
   return text;
 }

@@ -10,43 +10,44 @@
 
 namespace epara::cuda {
 struct Attention::Impl {
-  Impl(const exec::AttentionWeights& w, std::size_t max_batch_, StreamOptions options)
+  Impl(const exec::AttentionWeights& w, std::size_t batch_capacity, StreamOptions options)
       : context(options),
-        max_batch(max_batch_),
+        max_batch(batch_capacity),
         tokens(w.tokens),
         dim(w.dim),
         wq(w.wq, context.stream()),
         wk(w.wk, context.stream()),
         wv(w.wv, context.stream()),
         wo(w.wo, context.stream()),
-        x(max_batch_ * w.input_size()),
+        x(batch_capacity * w.input_size()),
         q(x.size()),
         k(x.size()),
         v(x.size()),
         o(x.size()),
         y(x.size()),
-        s(max_batch_ * w.tokens * w.tokens) {
+        s(batch_capacity * w.tokens * w.tokens) {
     context.synchronize();
   }
 
   // C = alpha · A · B + beta · C, every matrix column-major and packed.
-  void gemm(cublasOperation_t ta, std::size_t m, std::size_t n, std::size_t k_, float alpha,
+  void gemm(cublasOperation_t ta, std::size_t m, std::size_t n, std::size_t inner, float alpha,
             const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
             std::size_t ldc) const {
     EPARA_CUBLAS_TRY(cublasSgemm(context.blas(), ta, CUBLAS_OP_N, static_cast<int>(m),
-                                 static_cast<int>(n), static_cast<int>(k_), &alpha, a,
+                                 static_cast<int>(n), static_cast<int>(inner), &alpha, a,
                                  static_cast<int>(lda), b, static_cast<int>(ldb), &beta, c,
                                  static_cast<int>(ldc)));
   }
-  void gemm_per_item(cublasOperation_t ta, std::size_t m, std::size_t n, std::size_t k_,
+  void gemm_per_item(cublasOperation_t ta, std::size_t m, std::size_t n, std::size_t inner,
                      float alpha, const float* a, std::size_t lda, long long stride_a,
                      const float* b, std::size_t ldb, long long stride_b, float* c, std::size_t ldc,
                      long long stride_c, std::size_t items) const {
     const float zero = 0.0f;
     EPARA_CUBLAS_TRY(cublasSgemmStridedBatched(
         context.blas(), ta, CUBLAS_OP_N, static_cast<int>(m), static_cast<int>(n),
-        static_cast<int>(k_), &alpha, a, static_cast<int>(lda), stride_a, b, static_cast<int>(ldb),
-        stride_b, &zero, c, static_cast<int>(ldc), stride_c, static_cast<int>(items)));
+        static_cast<int>(inner), &alpha, a, static_cast<int>(lda), stride_a, b,
+        static_cast<int>(ldb), stride_b, &zero, c, static_cast<int>(ldc), stride_c,
+        static_cast<int>(items)));
   }
 
   void forward(std::span<const float> in, std::span<float> out, std::size_t n) {
@@ -59,7 +60,7 @@ struct Attention::Impl {
     gemm(CUBLAS_OP_N, dim, cols, dim, 1.0f, wk.get(), dim, x.get(), dim, 0.0f, k.get(), dim);
     gemm(CUBLAS_OP_N, dim, cols, dim, 1.0f, wv.get(), dim, x.get(), dim, 0.0f, v.get(), dim);
     const auto item = static_cast<long long>(size),
-               scores = static_cast<long long>(tokens * tokens);
+               scores = static_cast<long long>(tokens) * static_cast<long long>(tokens);
     const float scale = 1.0f / std::sqrt(static_cast<float>(dim));
     gemm_per_item(CUBLAS_OP_T, tokens, tokens, dim, scale, k.get(), dim, item, q.get(), dim, item,
                   s.get(), tokens, scores, n);

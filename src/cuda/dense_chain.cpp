@@ -20,15 +20,15 @@ struct Layer {
 }  // namespace
 
 struct DenseChain::Impl {
-  Impl(const exec::DenseChainWeights& w, std::size_t max_batch_, StreamOptions options)
+  Impl(const exec::DenseChainWeights& w, std::size_t batch_capacity, StreamOptions options)
       : context(options),
-        max_batch(max_batch_),
+        max_batch(batch_capacity),
         inputs(w.input_size()),
         outputs(w.output_size()),
         widest(widest_of(w)),
-        input(max_batch_ * w.input_size()),
-        ping(max_batch_ * widest),
-        pong(max_batch_ * widest) {
+        input(batch_capacity * w.input_size()),
+        ping(batch_capacity * widest),
+        pong(batch_capacity * widest) {
     for (const exec::DenseLayer& l : w.layers)
       layers.push_back({l.inputs, l.outputs, l.relu,
                         detail::DeviceArray(l.weight, context.stream()),

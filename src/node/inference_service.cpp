@@ -142,7 +142,7 @@ grpc::Status Node::InferenceService::answer(grpc::ServerContext* context,
   const Time arrival = exec::now();
   bool late = false;
   std::size_t items = 0;
-  const grpc::Status s = infer(context, in, out, stream, late, items);
+  grpc::Status s = infer(context, in, out, stream, late, items);
   node_.metrics().request(in.model_name(), s.error_code(), late, exec::now() - arrival, items);
   return s;
 }

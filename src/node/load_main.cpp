@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
 
   try {
     std::vector<std::unique_ptr<inference::GRPCInferenceService::Stub>> stubs;
+    stubs.reserve(targets.size());
     for (const std::string& t : targets)
       stubs.push_back(inference::GRPCInferenceService::NewStub(
           grpc::CreateChannel(t, grpc::InsecureChannelCredentials())));

@@ -295,6 +295,7 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
   // ones; none can still be queueing on an old one, see submit()).
   for (auto& r : retired) r->executor->shutdown(exec::Drain::Finish);
   std::vector<Change> out;
+  out.reserve(changes.size());
   for (const auto& [service, change] : changes) out.push_back(change);
   return out;
 }

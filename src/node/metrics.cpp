@@ -162,6 +162,7 @@ std::string NodeMetrics::render(const std::vector<GaugeSample>& gauges) const {
   for (const auto& [model, m] : models_)
     m.batch_size.render(out, "epara_batch_size", "model=" + label_value(model));
   std::vector<const GaugeSample*> by_name;  // a family's samples together, as the format asks
+  by_name.reserve(gauges.size());
   for (const GaugeSample& g : gauges) by_name.push_back(&g);
   std::stable_sort(by_name.begin(), by_name.end(),
                    [](const GaugeSample* a, const GaugeSample* b) { return a->name < b->name; });

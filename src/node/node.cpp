@@ -288,6 +288,7 @@ std::vector<std::string> Node::placed_on(ServiceId service) {
       if (li.service == service) hosts.insert(li.server);
   }
   std::vector<std::string> names;
+  names.reserve(hosts.size());
   for (ServerId s : hosts) names.push_back(scenario_.cluster.servers[index_of(s)].name);
   return names;
 }
@@ -399,7 +400,7 @@ grpc::Status Node::offload(ServerId target, ServiceId service, const Items& item
     request.add_route(static_cast<std::uint32_t>(index_of(route.servers[i])));
   const auto context = peer_context(std::max(left, Duration::zero()) + std::chrono::seconds(1));
   epara::peer::OffloadReply reply;
-  const grpc::Status s = peer(target).Offload(context.get(), request, &reply);
+  grpc::Status s = peer(target).Offload(context.get(), request, &reply);
   metrics_.offload(scenario_.service(service).name, true, s.ok());
   if (!s.ok()) {
     bool first = false;  // said once per failing peer, not once per request

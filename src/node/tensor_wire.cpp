@@ -17,8 +17,8 @@ using exec::Shape;
 using exec::Tensor;
 using exec::TensorSpec;
 
-grpc::Status invalid(std::string message) {
-  return {grpc::StatusCode::INVALID_ARGUMENT, std::move(message)};
+grpc::Status invalid(const std::string& message) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, message};
 }
 
 std::vector<std::byte> bytes_of(const char* data, std::size_t size) {

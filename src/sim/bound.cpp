@@ -51,6 +51,7 @@ std::vector<bound::OfferedRate> trace_rates(const SimulationConfig& c,
     count += 1;
   }
   std::vector<bound::OfferedRate> out;
+  out.reserve(bins.size());
   const double seconds = to_seconds(to - from);
   for (const auto& [key, bin] : bins)
     out.push_back({t.service, t.origins[key.first], bin.first / seconds, bin.second});

@@ -53,7 +53,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view t) {
       scale /= 10;
     }
   }
-  const std::int64_t seconds = days_from_civil(y, mo, d) * 86'400 + h * 3600 + mi * 60 + s;
+  const std::int64_t seconds =
+      days_from_civil(y, mo, d) * 86'400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s;
   return seconds * 1'000'000'000 + fraction_ns;
 }
 

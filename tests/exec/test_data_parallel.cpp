@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <future>
 #include <thread>
 
 #include "epara/exec/data_parallel_executor.hpp"
@@ -48,6 +49,25 @@ TEST_CASE("data parallel spreads items over replicas and returns them in order",
   REQUIRE(delivered.size() == 120);
   for (std::size_t i = 0; i < delivered.size(); ++i) REQUIRE(delivered[i] == i);
   for (const auto& log : logs) CHECK(!log->passes.empty());
+}
+
+TEST_CASE("a data parallel callback may submit again: callbacks run outside the executor's lock",
+          "[exec]") {
+  // Ordered delivery once ran callbacks under the executor's mutex, which submit takes too: a
+  // callback that submitted deadlocked its replica's thread.
+  auto log = std::make_shared<test::PassLog>();
+  std::vector<test::FakeModel> replicas;
+  for (int r = 0; r < 2; ++r) replicas.emplace_back(1, 4, log);
+  DataParallelExecutor exec(std::move(replicas), BatchPolicy{4, 0ms});
+  std::promise<std::future<Result>> resubmitted;
+  auto first = exec.submit(test::item_of(1, 1.0f), [&](const Result&) {
+    resubmitted.set_value(exec.submit(test::item_of(1, 2.0f)));
+  });
+  auto inner = resubmitted.get_future();
+  REQUIRE(inner.wait_for(10s) == std::future_status::ready);
+  CHECK(std::ranges::equal(output_of(first.get()), std::vector<float>{3.0f}));
+  CHECK(std::ranges::equal(output_of(inner.get().get()), std::vector<float>{5.0f}));
+  exec.shutdown();
 }
 
 TEST_CASE("data parallel replicas must agree in shape", "[exec]") {

@@ -1,14 +1,15 @@
 #pragma once
 // Where every item's Result goes: counts it, then runs its callback and fulfils its future —
 // in submission order within each stream when the executor asks for it (data parallel re-orders
-// results; items of different streams never wait for each other). Also where passes end, so it
-// keeps their measured times.
+// results; items of different streams never wait for each other), never under a lock. Also
+// where passes end, so it keeps their measured times.
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "epara/exec/item.hpp"
 #include "epara/exec/pass_times.hpp"
@@ -34,18 +35,30 @@ class Completion {
     r.latency = now() - p.submitted;
     counters_.finished(r.outcome);
     if (!ordered_) return deliver(p, std::move(r));
-    std::lock_guard lock(mutex_);  // delivery under the lock keeps the order
-    const auto found = streams_.find(p.item.stream);
-    StreamOrder& order = found->second;
-    order.finished.emplace(p.in_stream, std::pair{std::move(p), std::move(r)});
-    // Deliver from the stream's next item on, as far as its items have finished.
-    for (auto next = order.finished.find(order.delivered); next != order.finished.end();
-         next = order.finished.find(order.delivered)) {
-      deliver(next->second.first, std::move(next->second.second));
-      order.finished.erase(next);
-      ++order.delivered;
+    const std::uint64_t stream = p.item.stream, position = p.in_stream;
+    std::unique_lock lock(mutex_);
+    StreamOrder& order = streams_.find(stream)->second;  // stable: only its deliverer erases it
+    order.finished.emplace(position, std::pair{std::move(p), std::move(r)});
+    // One thread at a time delivers a stream, in order and outside the lock: a callback may
+    // submit again, which takes the lock. A thread finishing an item of a stream that another
+    // is delivering leaves the item to that thread.
+    if (order.delivering) return;
+    order.delivering = true;
+    for (;;) {
+      std::vector<std::pair<Pending, Result>> ready;
+      for (auto next = order.finished.find(order.delivered); next != order.finished.end();
+           next = order.finished.find(order.delivered)) {
+        ready.push_back(std::move(next->second));
+        order.finished.erase(next);
+        ++order.delivered;
+      }
+      if (ready.empty()) break;
+      lock.unlock();
+      for (auto& [pending, result] : ready) deliver(pending, std::move(result));
+      lock.lock();
     }
-    if (order.delivered == order.entered) streams_.erase(found);  // nothing of the stream is out
+    order.delivering = false;
+    if (order.delivered == order.entered) streams_.erase(stream);  // nothing of it is out
   }
 
   void finish_rejected(Pending&& p, RejectReason why, std::string detail = {}) {
@@ -79,6 +92,7 @@ class Completion {
   /// their order in the stream).
   struct StreamOrder {
     std::uint64_t entered = 0, delivered = 0;
+    bool delivering = false;  ///< a thread is running the stream's callbacks
     std::map<std::uint64_t, std::pair<Pending, Result>> finished;
   };
 

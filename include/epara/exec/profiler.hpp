@@ -78,6 +78,7 @@ std::vector<MeasuredPoint> measure_pipeline(MakeStages make_stages, const Profil
     std::vector<Duration> times;
     for (int i = -s.warmup; i < s.repeats; ++i) {
       std::vector<std::future<Result>> futures;
+      futures.reserve(items.size());
       const Time start = now();
       for (const auto& item : items)
         futures.push_back(exec.submit({item, start + std::chrono::hours(1), 0}));

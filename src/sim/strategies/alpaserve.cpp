@@ -115,6 +115,7 @@ class AlpaServe final : public Strategy {
     for (const Demand& d : sim.declared_demand())
       rates[d.service] += d.items(s.service(d.service).slo).per_second;
     std::vector<Model> models;
+    models.reserve(rates.size());
     for (const auto& [service, rate] : rates) models.push_back({service, rate});
     std::vector<InstanceSpec> out;
     std::vector<std::size_t> group_of;  // per instance of out

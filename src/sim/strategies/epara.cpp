@@ -75,6 +75,7 @@ class Epara final : public Strategy {
       });
     };
     std::vector<InstanceSpec> wanted;
+    wanted.reserve(loaded.size());
     for (const LoadedInstance& li : loaded)
       wanted.push_back({li.service, li.server, li.devices, {}});
     for (InstanceSpec& w : replace(sim))
