@@ -10,12 +10,11 @@
 #include <system_error>
 #include <thread>
 
+#include "quoted_name.hpp"
 #include "status_name.hpp"
 
 namespace epara::node {
 namespace {
-
-constexpr std::int64_t max_batch_rows = 4096;
 
 // A stream's answer to a request that failed: the status in error_message, and the request's
 // model and id so the client can tell which.
@@ -67,7 +66,8 @@ inference::DataType config_type(exec::DType t) {
 grpc::Status Node::InferenceService::find_model(const std::string& model,
                                                 ServiceId& service) const {
   const auto found = node_.model_named(model);
-  if (!found) return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", model)};
+  if (!found)
+    return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model {}", quoted_name(model))};
   service = *found;
   return grpc::Status::OK;
 }
@@ -313,7 +313,7 @@ grpc::Status Node::InferenceService::infer(grpc::ServerContext* context,
   if (grpc::Status s = find_model(in.model_name(), service); !s.ok()) return s;
   const ModelSpec& m = *node_.deployment().model(service);
   Items request;
-  if (grpc::Status s = read_request(in, m.inputs, max_batch_rows, request); !s.ok()) return s;
+  if (grpc::Status s = read_request(in, m.inputs, max_request_items, request); !s.ok()) return s;
   items = request.size();
   // The SLO's deadline from now, or the client's own if it is earlier.
   Time deadline = exec::now() + node_.scenario().service(service).slo.deadline;

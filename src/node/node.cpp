@@ -170,6 +170,9 @@ void Node::start(const std::string& listen, const std::string& peer_listen) {
   const bool own_peer_port = !me.peer_address.empty();
   grpc::EnableDefaultHealthCheckService(true);  // grpc.health.v1: SERVING until shutdown
   grpc::ServerBuilder builder;
+  // gRPC shares a port between servers by default (SO_REUSEPORT): a second node on a taken
+  // address would start and split the first one's traffic instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
   builder.RegisterService(inference_service_.get());
@@ -180,6 +183,7 @@ void Node::start(const std::string& listen, const std::string& peer_listen) {
   if (own_peer_port) {
     const std::string& peer_address = peer_listen.empty() ? me.peer_address : peer_listen;
     grpc::ServerBuilder peers;
+    peers.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     peers.AddListeningPort(peer_address, peer_server_credentials(deployment_), &peer_port_);
     peers.SetMaxReceiveMessageSize(static_cast<int>(deployment_.max_message_bytes));
     peers.RegisterService(peer_service_.get());

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "quoted_name.hpp"
+#include "tensor_wire.hpp"
+
 namespace epara::node {
 
 namespace {
@@ -22,10 +25,14 @@ grpc::Status Node::PeerService::Offload(grpc::ServerContext* context,
             fmt::format("offload: deadline_left_ns {} is beyond an hour", in->deadline_left_ns())};
   const auto found = node_.model_named(in->service());
   if (!found)
-    return {grpc::StatusCode::NOT_FOUND, fmt::format("unknown model '{}'", in->service())};
+    return {grpc::StatusCode::NOT_FOUND,
+            fmt::format("unknown model {}", quoted_name(in->service()))};
   const ServiceId service = *found;
   const Scenario& s = node_.scenario();
   if (in->items_size() == 0) return {grpc::StatusCode::INVALID_ARGUMENT, "offload: no items"};
+  if (in->items_size() > max_request_items)
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("offload: {} items, more than {}", in->items_size(), max_request_items)};
   Items items;
   if (grpc::Status bad = from_peer(in->items(), items); !bad.ok()) return bad;
   Route route;

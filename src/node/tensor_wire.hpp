@@ -15,6 +15,10 @@
 
 namespace epara::node {
 
+/// Most items one request may carry, from a client or from a peer: work a node admits at once
+/// whatever the model's batch.
+inline constexpr std::int64_t max_request_items = 4096;
+
 /// A request's items, each its tensors in the model's order.
 using Items = std::vector<std::vector<exec::Tensor>>;
 

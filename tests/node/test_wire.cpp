@@ -155,6 +155,10 @@ TEST_CASE("a node serves the Open Inference Protocol and survives bad input", "[
     grpc::Status s = f.infer(request_of("nope", "FP32", {1, 4}, {1, 2, 3, 4}), response);
     CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
     CHECK(s.error_message() == "unknown model 'nope'");
+    // A 64 KiB name once came back RESOURCE_EXHAUSTED: the message exceeded gRPC's metadata.
+    s = f.infer(request_of(std::string(65536, 'x'), "FP32", {1, 4}, {1, 2, 3, 4}), response);
+    CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
+    CHECK(s.error_message() == "unknown model '" + std::string(64, 'x') + "...' (65536 bytes)");
     s = f.infer(request_of("m", "INT32", {1, 4}, {1, 2, 3, 4}), response);
     CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
     CHECK(s.error_message() == "input 'input': datatype INT32, expected FP32");
@@ -335,6 +339,16 @@ TEST_CASE("every datatype round-trips through a node in typed and raw contents",
   CHECK(g.live());
 }
 
+TEST_CASE("a node cannot listen where another one does", "[node]") {
+  // gRPC's port sharing once let a second node start on a taken address.
+  Fixture f;
+  const Scenario s = io::parse_scenario(cloud, "cloud.json");
+  std::ostringstream log;
+  node::Node second(s, io::parse_deployment(cloud, "cloud.json", s), ServerId{0}, log);
+  const std::string taken = "127.0.0.1:" + std::to_string(f.node.port());
+  CHECK_THROWS_WITH(second.start(taken), "cannot listen on " + taken);
+}
+
 TEST_CASE("metadata and readiness", "[node]") {
   Fixture f;
   grpc::ClientContext c1, c2, c3;
@@ -382,6 +396,12 @@ TEST_CASE("bad peer calls are refused and change nothing", "[node]") {
   offload.set_deadline_left_ns(1'000'000'000);
   s = peer->Offload(context_for().get(), offload, &offloaded);
   CHECK(s.error_message() == "offload: no items");
+  node::Items many(static_cast<std::size_t>(node::max_request_items) + 1,
+                   {exec::Tensor::of(std::vector<float>{1, 2, 3, 4})});
+  node::to_peer(many, *offload.mutable_items());
+  s = peer->Offload(context_for().get(), offload, &offloaded);
+  CHECK(s.error_message() == "offload: 4097 items, more than 4096");
+  offload.clear_items();
   auto* bad = offload.add_items()->add_tensors();  // 12 bytes for 4 floats
   bad->set_datatype("FP32");
   bad->add_shape(4);

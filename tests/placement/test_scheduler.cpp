@@ -70,6 +70,41 @@ TEST_CASE("placements never violate a constraint, for every variant and objectiv
   }
 }
 
+TEST_CASE("demand listed entry by entry places as its sum with one ground-set node per pair") {
+  // epara-place was quadratic in demand entries (25,000: 6.4 s): each entry was a node of its
+  // own, which every objective evaluation walked. The testbed's demand split into 2,000 equal
+  // entries per (service, origin) gives the same nodes, amounts and placement.
+  const Scenario s = io::load_scenario(EPARA_TESTBED_JSON);
+  std::vector<Demand> split;
+  constexpr int parts = 2000;
+  for (const Demand& d : s.demand)
+    for (int k = 0; k < parts; ++k) {
+      Demand part = d;
+      if (d.streams > 0) {
+        if (k > 0) continue;  // streams are whole: one entry keeps them all
+      } else {
+        part.rate = d.rate * (1.0 / parts);
+      }
+      split.push_back(part);
+    }
+  const GroundSet whole = placement_ground_set(s, s.demand, {});
+  const GroundSet listed = placement_ground_set(s, split, {});
+  REQUIRE(listed.demand().size() == whole.demand().size());
+  for (std::size_t n = 0; n < whole.demand().size(); ++n) {
+    CHECK(listed.demand()[n].service == whole.demand()[n].service);
+    CHECK(listed.demand()[n].origin == whole.demand()[n].origin);
+    // Each part rounds to whole units on its own: at most a unit each apart.
+    CHECK(std::abs(listed.demand()[n].demand - whole.demand()[n].demand) <= parts);
+  }
+  const Placement a = schedule(s, s.demand, {}), b = schedule(s, split, {});
+  REQUIRE(a.instances.size() == b.instances.size());
+  for (std::size_t i = 0; i < a.instances.size(); ++i) {
+    CHECK(a.instances[i].service == b.instances[i].service);
+    CHECK(a.instances[i].server == b.instances[i].server);
+  }
+  CHECK(b.served == Approx(a.served).epsilon(1e-3));
+}
+
 TEST_CASE("state-aware: what is loaded and still useful is kept, for free") {
   // With a load penalty (loads cost something, keeping nothing), an unchanged situation
   // keeps everything: no loads, no unloads, the same served demand.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -98,10 +100,18 @@ class GroundSet {
         if (slots_of(types_.types[t].device_class, id_at<ServerId>(v)) >= types_.types[t].devices)
           add_candidate(t, id_at<ServerId>(v), -1);
     nodes_by_service_.resize(scenario.services.size());
+    // Entries of one (service, origin) make one node: alike but for their amount, so a demand
+    // listed entry by entry (a client each) costs placement no more than its sum.
+    std::map<std::pair<ServiceId, ServerId>, std::size_t> node_of;
     for (const Demand& d : demand) {
       const std::int64_t units =
           to_units(d.items(scenario.service(d.service).slo).per_second * demand_scale);
       if (units <= 0) continue;
+      const auto [at, fresh] = node_of.try_emplace({d.service, d.origin}, nodes_.size());
+      if (!fresh) {
+        nodes_[at->second].demand += units;
+        continue;
+      }
       auto& of_service = nodes_by_service_[index_of(d.service)];
       position_.push_back(of_service.size());
       of_service.push_back(nodes_.size());
