@@ -47,6 +47,17 @@ struct BadCase {
   std::string message;  // the expected error, after "test.json: "
 };
 
+// Each case, applied to `base`, fails with its message after the file's name.
+void expect_errors(const Json& base, const std::vector<BadCase>& cases) {
+  for (const BadCase& c : cases) {
+    INFO(c.what);
+    Json j = base;
+    c.mutate(j);
+    REQUIRE_THROWS_AS(parse(j), InvalidArgument);
+    REQUIRE_THROWS_WITH(parse(j), Catch::StartsWith("test.json: " + c.message));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the base scenario reads as written") {
@@ -235,13 +246,7 @@ TEST_CASE("bad input names the file and the JSON path") {
       {"repeated curve", [](Json& j) { j["profiles"][0]["curves"][1]["device_class"] = "g"; },
        "profiles[0].curves[1]: a second curve for the same device_class and gpus"},
   };
-  for (const BadCase& c : cases) {
-    INFO(c.what);
-    Json j = base;
-    c.mutate(j);
-    REQUIRE_THROWS_AS(parse(j), InvalidArgument);
-    REQUIRE_THROWS_WITH(parse(j), Catch::StartsWith("test.json: " + c.message));
-  }
+  expect_errors(base, cases);
 }
 
 TEST_CASE("numbers outside the documented ranges are errors naming the field") {
@@ -276,13 +281,7 @@ TEST_CASE("numbers outside the documented ranges are errors naming the field") {
       {"huge demand rate", [](Json& j) { j["demand"][0]["rate_per_s"] = 1e300; },
        "demand[0].rate_per_s: must be in [1e-06, 10000000] (got 1e+300)"},
   };
-  for (const BadCase& c : cases) {
-    INFO(c.what);
-    Json j = base;
-    c.mutate(j);
-    REQUIRE_THROWS_AS(parse(j), InvalidArgument);
-    REQUIRE_THROWS_WITH(parse(j), Catch::StartsWith("test.json: " + c.message));
-  }
+  expect_errors(base, cases);
   // The ends of every range are accepted.
   Json ends = base;
   ends["device_classes"][0]["memory_gib"] = 1048576;

@@ -117,11 +117,20 @@ TEST_CASE("simulate refuses a config that does not fit the scenario", "[sim]") {
   }
 }
 
+namespace {
+
+// The micro scenario with 10 ms passes and requests of s entering at a at `rate` per second.
+Scenario requests_at_a(double rate) {
+  return testing::micro_scenario(
+      R"([{"batch": 1, "latency_ms": 10}])", 25,
+      fmt::format(R"([{{"service": "s", "origin": "a", "rate_per_s": {}}}])", rate));
+}
+
+}  // namespace
+
 TEST_CASE("simulate refuses a run that would offer more items than its limit", "[sim]") {
   // 1,000/s for 60 s at twice the load at its peak step: 120,000 items at most.
-  const Scenario s =
-      testing::micro_scenario(R"([{"batch": 1, "latency_ms": 10}])", 25,
-                              R"([{"service": "s", "origin": "a", "rate_per_s": 1000}])");
+  const Scenario s = requests_at_a(1000);
   testing::FixedInstance strategy(testing::server_a, 1, Duration::zero());
   SimulationConfig c;
   c.load_profile = {{std::chrono::seconds(30), 2.0, std::nullopt, std::nullopt}};
@@ -137,9 +146,7 @@ TEST_CASE("simulate refuses a run that would offer more items than its limit", "
 TEST_CASE("A demand so slow that its next arrival lies beyond the run ends the run", "[sim]") {
   // One request in 11.6 days at a thousandth of the load: the gap drawn is ~10^9 s, more than
   // int64 nanoseconds hold; the run ends at its duration with nothing (or one item) offered.
-  const Scenario s =
-      testing::micro_scenario(R"([{"batch": 1, "latency_ms": 10}])", 25,
-                              R"([{"service": "s", "origin": "a", "rate_per_s": 1e-6}])");
+  const Scenario s = requests_at_a(1e-6);
   testing::FixedInstance strategy(testing::server_a, 1, Duration::zero());
   SimulationConfig c;
   c.load_scale = 1e-3;
