@@ -1,8 +1,11 @@
 // CPU executors (Eigen reference models): overhead against the bare model, data-parallel
-// scaling over threads, multi-task sharing against running two models in turn.
+// scaling over threads, multi-task sharing against running two models in turn; the batch
+// queue against the deque it replaced.
 #include "common/executor_throughput.hpp"
+#include "epara/exec/batch_queue.hpp"
 #include "epara/exec/data_parallel_executor.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
+#include "exec/deque_batch_queue.hpp"
 
 using namespace epara;
 
@@ -53,3 +56,46 @@ void BM_Cpu_TwoModelsMultiTask(benchmark::State& state) {
 }
 BENCHMARK(BM_Cpu_TwoModelsMultiTask)->ArgName("concurrency")->Arg(1)->Arg(2)->UseRealTime();
 }  // namespace
+
+// A queue at its 65,536-item capacity, items of `streams` streams in turn, drained by
+// same-stream passes of 8 (multi-frame batching): the per-stream BatchQueue against the deque
+// it replaced, which rescanned the queue to count a stream and erased mid-deque.
+constexpr std::uint64_t queue_items = 65'536;
+exec::BatchPolicy eight_frames() {
+  exec::BatchPolicy p;
+  p.max_batch = 8;
+  p.same_stream = true;
+  return p;
+}
+
+void BM_BatchQueue_Drain(benchmark::State& state) {
+  const auto streams = static_cast<std::uint64_t>(state.range(0));
+  const exec::BatchPolicy policy = eight_frames();
+  for (auto _ : state) {
+    exec::BatchQueue queue;
+    for (std::uint64_t i = 0; i < queue_items; ++i) {
+      exec::Pending p;
+      p.item.stream = i % streams;
+      p.sequence = i;
+      (void)queue.push(std::move(p), queue_items);
+    }
+    while (queue.size() > 0) benchmark::DoNotOptimize(queue.pop_batch(policy));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(queue_items));
+}
+BENCHMARK(BM_BatchQueue_Drain)->ArgName("streams")->Arg(1)->Arg(64)->Arg(1024)->UseRealTime();
+
+void BM_DequeBatchQueue_Drain(benchmark::State& state) {
+  const auto streams = static_cast<std::uint64_t>(state.range(0));
+  const exec::BatchPolicy policy = eight_frames();
+  for (auto _ : state) {
+    test::DequeBatchQueue queue;
+    for (std::uint64_t i = 0; i < queue_items; ++i) {
+      queue.push(i, i % streams);
+      benchmark::DoNotOptimize(queue.eligible(policy));  // pop_batch's wait counts on each push
+    }
+    while (!queue.items.empty()) benchmark::DoNotOptimize(queue.take(policy));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(queue_items));
+}
+BENCHMARK(BM_DequeBatchQueue_Drain)->ArgName("streams")->Arg(1)->Arg(64)->Arg(1024)->UseRealTime();

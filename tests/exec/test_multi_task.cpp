@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "epara/exec/multi_task_executor.hpp"
@@ -50,4 +53,28 @@ TEST_CASE("tasks of different model types share a device", "[exec]") {
                     "multi-task executor: no task 7 (has 2)");
   exec.shutdown();
   CHECK(exec.counts(attention).finished() == 2);
+}
+
+TEST_CASE("tasks may be added while others submit from other threads", "[exec]") {
+  // add_task grew the task list while submit read it from another thread: a data race that
+  // ThreadSanitizer reports (and a reallocation could crash) before tasks were guarded.
+  auto log = std::make_shared<test::PassLog>();
+  MultiTaskExecutor exec(2);
+  const std::size_t first = exec.add_task(test::FakeModel(1, 4, log), BatchPolicy{4, 0ms});
+  std::atomic<bool> adding{true};
+  std::thread adder([&] {
+    for (int t = 0; t < 40; ++t) exec.add_task(test::FakeModel(1, 4, log), BatchPolicy{4, 0ms});
+    adding = false;
+  });
+  std::vector<std::future<Result>> results;
+  while (adding || results.size() < 100)
+    results.push_back(exec.submit(first, test::item_of(1, static_cast<float>(results.size()))));
+  adder.join();
+  for (std::size_t i = 0; i < results.size(); ++i)
+    REQUIRE(std::ranges::equal(output_of(results[i].get()),
+                               std::vector<float>{2.0f * static_cast<float>(i) + 1.0f}));
+  CHECK(exec.tasks() == 41);
+  exec.shutdown();
+  CHECK_THROWS_WITH(exec.add_task(test::FakeModel(1, 4, log), BatchPolicy{4, 0ms}),
+                    "multi-task executor: add_task after shutdown");
 }
