@@ -123,35 +123,30 @@ inline void add_standard_options(CLI::App& app) {
   app.option_defaults()->always_capture_default();
 }
 
-/// A number check whose error names the value and the bound (CLI11's own checks print the
-/// whole range of a double, 300 digits).
-inline CLI::Validator number_above(double bound, bool inclusive) {
-  const std::string name = fmt::format("{} {}", inclusive ? ">=" : ">", bound);
-  return CLI::Validator(
-      [bound, inclusive, name](std::string& text) -> std::string {
-        double v = 0.0;
-        if (!CLI::detail::lexical_cast(text, v)) return fmt::format("{} is not a number", text);
-        return (inclusive ? v >= bound : v > bound)
-                   ? ""
-                   : fmt::format("must be {} (got {})", name, text);
-      },
-      name);
-}
-inline const CLI::Validator positive = number_above(0.0, false);
-inline const CLI::Validator non_negative = number_above(0.0, true);
-/// A number in [min, max], or (min, max] when `open_min`, named like number_above's checks.
-inline CLI::Validator number_in(double min, double max, bool open_min = false) {
-  const std::string name = fmt::format("in {}{}, {}]", open_min ? "(" : "[", min, max);
+/// A number check whose error names the value and the range `name` ("> 0", "in [1, 2]"):
+/// CLI11's own checks print the whole range of a double, 300 digits.
+template <class Inside>
+CLI::Validator number_check(std::string name, Inside inside) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
         double v = 0.0;
         if (!CLI::detail::lexical_cast(text, v)) return fmt::format("{} is not a number", text);
-        const bool inside = (open_min ? v > min : v >= min) && v <= max;
-        return inside ? "" : fmt::format("must be {} (got {})", name, text);
+        return inside(v) ? "" : fmt::format("must be {} (got {})", name, text);
       },
       name);
 }
-/// The range of a time in seconds, of a factor on the demand, of a cluster's scale.
+inline CLI::Validator number_above(double bound, bool inclusive) {
+  return number_check(fmt::format("{} {}", inclusive ? ">=" : ">", bound),
+                      [=](double v) { return inclusive ? v >= bound : v > bound; });
+}
+inline const CLI::Validator positive = number_above(0.0, false);
+inline const CLI::Validator non_negative = number_above(0.0, true);
+/// A number in [min, max], or (min, max] when `open_min`.
+inline CLI::Validator number_in(double min, double max, bool open_min = false) {
+  return number_check(fmt::format("in {}{}, {}]", open_min ? "(" : "[", min, max),
+                      [=](double v) { return (open_min ? v > min : v >= min) && v <= max; });
+}
+/// The ranges of a time in seconds and of a factor on the demand (include/epara/model/limits.hpp).
 inline const CLI::Validator seconds = number_in(0.0, limits::max_seconds, true);
 inline const CLI::Validator seconds_or_zero = number_in(0.0, limits::max_seconds);
 inline const CLI::Validator load_factor =

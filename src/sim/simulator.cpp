@@ -25,10 +25,8 @@ double offered_items_bound(const Scenario& scenario, const SimulationConfig& con
   double items = static_cast<double>(trace_rows);
   for (const Demand& d : scenario.demand) {
     const double peak = config.load_scale * peak_load_factor(config, d.service, d.origin);
-    const Rate declared = d.rate.per_second > 0.0 ? d.rate
-                                                  : scenario.service(d.service).slo.rate *
-                                                        static_cast<double>(d.streams);
-    items += declared.per_second * peak * to_seconds(config.duration);
+    items +=
+        d.items(scenario.service(d.service).slo).per_second * peak * to_seconds(config.duration);
   }
   return items;
 }
