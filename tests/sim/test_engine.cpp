@@ -128,6 +128,18 @@ Scenario requests_at_a(double rate) {
 
 }  // namespace
 
+TEST_CASE("simulate refuses more streams than an int counts at the peak load", "[sim]") {
+  // A million streams at a thousandfold load once overflowed the int that counts them.
+  Scenario s = testbed();
+  for (Demand& d : s.demand)
+    if (d.streams > 0) d.streams = 1'000'000;
+  SimulationConfig c;
+  c.load_scale = 1000.0;
+  std::unique_ptr<Strategy> strategy = StrategyRegistry::with_builtins().make("offload");
+  CHECK_THROWS_WITH(simulate(s, c, *strategy),
+                    Catch::Contains("1e+09 streams of") && Catch::Contains("lower the load"));
+}
+
 TEST_CASE("simulate refuses a run that would offer more items than its limit", "[sim]") {
   // 1,000/s for 60 s at twice the load at its peak step: 120,000 items at most.
   const Scenario s = requests_at_a(1000);
