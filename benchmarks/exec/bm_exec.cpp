@@ -77,9 +77,13 @@ void BM_BatchQueue_Drain(benchmark::State& state) {
       exec::Pending p;
       p.item.stream = i % streams;
       p.sequence = i;
-      (void)queue.push(std::move(p), queue_items);
+      (void)queue.push(p, queue_items);
     }
-    while (queue.size() > 0) benchmark::DoNotOptimize(queue.pop_batch(policy));
+    std::vector<exec::Pending> pass;
+    while (queue.size() > 0) {
+      pass.clear();
+      benchmark::DoNotOptimize(queue.pop_batch(policy, pass));
+    }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(queue_items));
 }

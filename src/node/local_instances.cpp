@@ -393,4 +393,20 @@ void LocalInstances::shutdown() {
   for (auto& [s, r] : all) r->executor->shutdown(exec::Drain::Finish);
 }
 
+bool LocalInstances::shutdown(Time deadline) {
+  std::map<ServiceId, std::shared_ptr<Running>> all;
+  {
+    std::unique_lock lock(mutex_);
+    all.swap(running_);
+  }
+  bool stopped = true;
+  for (auto& [s, r] : all) {
+    if (r->executor->shutdown(exec::Drain::Finish, std::max(deadline - exec::now(), Duration{})))
+      continue;
+    stopped = false;
+    (void)r->executor.release();  // deliberately leaked: destroying it would wait for the model
+  }
+  return stopped;
+}
+
 }  // namespace epara::node

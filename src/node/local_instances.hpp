@@ -81,6 +81,10 @@ class LocalInstances {
   std::map<DeviceSlot, Duration> device_busy() const;
   /// Finishes queued work and stops every executor.
   void shutdown();
+  /// The same by `deadline` at most: an executor whose model has not returned by then has its
+  /// items rejected (shutdown) and is left running, never destroyed — its thread still runs
+  /// the model, and only the process's exit ends it. True if every executor stopped.
+  bool shutdown(Time deadline);
 
  private:
   struct Running {

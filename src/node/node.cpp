@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <thread>
 #include <tuple>
 
 #include <fmt/chrono.h>
@@ -268,14 +270,28 @@ void Node::shutdown() {
   if (stopping_.exchange(true)) return;
   stop_cv_.notify_all();
   if (metrics_http_) metrics_http_->stop();
+  const Time drain_end = exec::now() + deployment_.drain_timeout;
   if (server_) {
     say("draining");
     if (auto* health = server_->GetHealthCheckService()) health->Shutdown();  // NOT_SERVING
+    // A model that never returns must not hold the drain: at its end the executors answer
+    // what they still hold, so that the calls waiting on them return and Shutdown can.
+    std::promise<void> drained;
+    std::thread cut_off([this, done = drained.get_future(), drain_end] {
+      if (done.wait_until(drain_end) == std::future_status::timeout) stop_executors(drain_end);
+    });
     const auto drained_by = wall_deadline(deployment_.drain_timeout);
     server_->Shutdown(drained_by);  // in-flight calls finish
     if (peer_server_) peer_server_->Shutdown(drained_by);
+    drained.set_value();
+    cut_off.join();
   }
-  instances_.shutdown();
+  stop_executors(drain_end);
+}
+
+void Node::stop_executors(Time deadline) {
+  if (!instances_.shutdown(deadline))
+    say("a model had not returned when the drain ended: its executor is left running");
 }
 
 bool Node::hosts_anywhere(ServiceId service) {

@@ -69,7 +69,8 @@ class Node {
   std::map<std::string, Duration> device_busy() const;
   /// Blocks until shutdown() completes.
   void wait();
-  /// Stops accepting, lets in-flight requests finish (up to the drain timeout), stops threads.
+  /// Stops accepting, lets in-flight requests finish (up to the drain timeout: then what a
+  /// model still holds is rejected, UNAVAILABLE), stops threads.
   void shutdown();
 
   /// Runs or offloads `items` rows of `service` (what ModelInfer and Offload both do). `stream`:
@@ -142,6 +143,8 @@ class Node {
   grpc::Status run_here(ServiceId service, Items items, Time deadline, std::uint64_t stream,
                         Served& out);
   void say(const std::string& line, LogLevel level = LogLevel::Info);
+  /// The executors finish what they hold by `deadline` at most (shutdown()).
+  void stop_executors(Time deadline);
 
   const Scenario scenario_;
   const Deployment deployment_;

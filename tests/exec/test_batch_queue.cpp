@@ -27,6 +27,13 @@ std::vector<std::uint64_t> sequences(const std::vector<Pending>& batch) {
   return out;
 }
 
+// The sequences of the next pass (none once the queue is closed and drained).
+std::vector<std::uint64_t> pop_sequences(BatchQueue& queue, const BatchPolicy& policy) {
+  std::vector<Pending> pass;
+  if (!queue.pop_batch(policy, pass)) return {};
+  return sequences(pass);
+}
+
 }  // namespace
 
 TEST_CASE("the batch queue hands out the passes of a plain deque", "[exec]") {
@@ -42,7 +49,8 @@ TEST_CASE("the batch queue hands out the passes of a plain deque", "[exec]") {
         const std::uint64_t stream = rng() % streams;
         const std::size_t capacity = 64;
         const bool full = reference.items.size() >= capacity;
-        const auto refused = queue.push(pending(next, stream), capacity);
+        Pending p = pending(next, stream);
+        const auto refused = queue.push(p, capacity);
         REQUIRE(refused.has_value() == full);
         if (!full) reference.push(next, stream);
         ++next;
@@ -50,13 +58,15 @@ TEST_CASE("the batch queue hands out the passes of a plain deque", "[exec]") {
         BatchPolicy policy;
         policy.max_batch = 1 + rng() % 8;
         policy.same_stream = rng() % 2 == 0;
-        REQUIRE(sequences(queue.pop_batch(policy)) == reference.take(policy));
+        REQUIRE(pop_sequences(queue, policy) == reference.take(policy));
       }
       REQUIRE(queue.size() == reference.items.size());
     }
     std::vector<std::uint64_t> rest;
     for (const auto& [sequence, stream] : reference.items) rest.push_back(sequence);
-    CHECK(sequences(queue.take_all()) == rest);  // oldest first
+    std::vector<std::uint64_t> oldest_first;
+    while (const auto p = queue.pop_oldest()) oldest_first.push_back(p->sequence);
+    CHECK(oldest_first == rest);
     CHECK(queue.size() == 0);
   }
 }
@@ -64,16 +74,19 @@ TEST_CASE("the batch queue hands out the passes of a plain deque", "[exec]") {
 TEST_CASE("a closed batch queue refuses items and hands out what it holds, then nothing",
           "[exec]") {
   BatchQueue queue;
-  REQUIRE_FALSE(queue.push(pending(0, 7), 8).has_value());
-  REQUIRE_FALSE(queue.push(pending(1, 3), 8).has_value());
+  Pending first = pending(0, 7), second = pending(1, 3);
+  REQUIRE_FALSE(queue.push(first, 8).has_value());
+  REQUIRE_FALSE(queue.push(second, 8).has_value());
   queue.close();
-  const auto refused = queue.push(pending(2, 7), 8);
-  REQUIRE(refused.has_value());
-  CHECK(refused->second == RejectReason::Shutdown);
+  Pending refused_item = pending(2, 7);
+  CHECK(queue.push(refused_item, 8) == RejectReason::Shutdown);
+  CHECK(refused_item.item.stream == 7);  // left with the caller
   BatchPolicy one_stream;
   one_stream.max_batch = 4;
   one_stream.same_stream = true;
-  CHECK(sequences(queue.pop_batch(one_stream)) == std::vector<std::uint64_t>{0});
-  CHECK(sequences(queue.pop_batch(one_stream)) == std::vector<std::uint64_t>{1});
-  CHECK(queue.pop_batch(one_stream).empty());  // closed and drained: no wait
+  CHECK(pop_sequences(queue, one_stream) == std::vector<std::uint64_t>{0});
+  CHECK(pop_sequences(queue, one_stream) == std::vector<std::uint64_t>{1});
+  std::vector<Pending> none;
+  CHECK_FALSE(queue.pop_batch(one_stream, none));  // closed and drained: no wait
+  CHECK(none.empty());
 }

@@ -6,6 +6,7 @@
 // the oldest item's stream and taking a pass cost the pass, not the queue: a queue at its
 // 65,536-item capacity once rescanned every item on each push and erased mid-deque per item.
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,32 +22,48 @@ namespace epara::exec {
 
 class BatchQueue {
  public:
-  /// The item back when it cannot be queued (closed: shutdown; full: queue-full).
-  std::optional<std::pair<Pending, RejectReason>> push(Pending p, std::size_t capacity) {
+  /// Moves `p` into the queue, or says why not (closed: shutdown; full: queue-full) and leaves
+  /// it with the caller, as it does if memory runs out (std::bad_alloc, the queue unchanged).
+  std::optional<RejectReason> push(Pending& p, std::size_t capacity) {
     {
       std::lock_guard lock(mutex_);
-      if (closed_) return std::pair{std::move(p), RejectReason::Shutdown};
-      if (size_ >= capacity) return std::pair{std::move(p), RejectReason::QueueFull};
+      if (closed_) return RejectReason::Shutdown;
+      if (size_ >= capacity) return RejectReason::QueueFull;
       const std::uint64_t stream = p.item.stream;
-      streams_[stream].items.push_back(std::move(p));
-      arrivals_.push_back(stream);
+      const auto s = streams_.try_emplace(stream).first;
+      try {
+        arrivals_.push_back(stream);
+        try {
+          s->second.items.push_back(std::move(p));
+        } catch (...) {
+          arrivals_.pop_back();
+          throw;
+        }
+      } catch (...) {
+        forget_if_done(s);
+        throw;
+      }
       ++size_;
     }
     ready_.notify_all();
     return std::nullopt;
   }
 
-  /// Blocks for the next pass; empty once the queue is closed and drained.
-  std::vector<Pending> pop_batch(const BatchPolicy& policy) {
+  /// Blocks for the next pass and moves it into `pass` (empty); false once the queue is closed
+  /// and drained. Out of memory (std::bad_alloc), it leaves the items queued.
+  bool pop_batch(const BatchPolicy& policy, std::vector<Pending>& pass) {
     std::unique_lock lock(mutex_);
     for (;;) {
       ready_.wait(lock, [&] { return closed_ || size_ > 0; });
-      if (size_ == 0) return {};
+      if (size_ == 0) return false;
       const Time until = oldest().items.front().submitted + policy.timeout;
       ready_.wait_until(lock, until, [&] {
         return closed_ || size_ == 0 || eligible(policy) >= policy.max_batch;
       });
-      if (size_ > 0) return take(policy);  // else another worker took it: wait again
+      if (size_ > 0) {  // else another worker took it: wait again
+        take(policy, pass);
+        return true;
+      }
     }
   }
 
@@ -58,13 +75,11 @@ class BatchQueue {
     ready_.notify_all();
   }
 
-  /// Every queued item, oldest first.
-  std::vector<Pending> take_all() {
+  /// The oldest queued item, if any (one at a time: allocates nothing).
+  std::optional<Pending> pop_oldest() {
     std::lock_guard lock(mutex_);
-    std::vector<Pending> all;
-    all.reserve(size_);
-    while (size_ > 0) all.push_back(take_oldest());
-    return all;
+    if (size_ == 0) return std::nullopt;
+    return take_oldest();
   }
 
   std::size_t size() const {
@@ -112,22 +127,22 @@ class BatchQueue {
     return policy.same_stream ? oldest().items.size() : size_;
   }
 
-  std::vector<Pending> take(const BatchPolicy& policy) {
-    std::vector<Pending> batch;
+  // Room first, so that no item leaves the queue unless it reaches `pass`.
+  void take(const BatchPolicy& policy, std::vector<Pending>& pass) {
+    pass.reserve(std::min(policy.max_batch, eligible(policy)));
     if (!policy.same_stream) {
-      while (size_ > 0 && batch.size() < policy.max_batch) batch.push_back(take_oldest());
-      return batch;
+      while (size_ > 0 && pass.size() < policy.max_batch) pass.push_back(take_oldest());
+      return;
     }
     Stream& s = oldest();
     const std::uint64_t stream = arrivals_.front();
-    while (!s.items.empty() && batch.size() < policy.max_batch) {
-      batch.push_back(std::move(s.items.front()));
+    while (!s.items.empty() && pass.size() < policy.max_batch) {
+      pass.push_back(std::move(s.items.front()));
       s.items.pop_front();
       ++s.stale;  // its arrival entries go when they reach the front
       --size_;
     }
     forget_if_done(streams_.find(stream));
-    return batch;
   }
 
   mutable std::mutex mutex_;

@@ -1,15 +1,23 @@
 #pragma once
-// Where every item's Result goes: counts it, then runs its callback and fulfils its future —
-// in submission order within each stream when the executor asks for it (data parallel re-orders
+// Where every item's Result goes. An item entering the executor leaves its promise and callback
+// here; finishing it counts the Result, then runs the callback and fulfils the future — in
+// submission order within each stream when the executor asks for it (data parallel re-orders
 // results; items of different streams never wait for each other), never under a lock. Also
 // where passes end, so it keeps their measured times.
+//
+// Finishing never allocates (what an item needs to be answered is allocated as it enters), so
+// an executor out of memory can still answer every item, and finishing twice is harmless: the
+// first outcome stands. That is what lets shutdown answer the items of a pass that outlives
+// its deadline while the pass still runs (abandon()).
 
+#include <condition_variable>
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "epara/exec/item.hpp"
 #include "epara/exec/pass_times.hpp"
@@ -21,56 +29,95 @@ class Completion {
   Completion(Order order, std::size_t max_batch)
       : ordered_(order == Order::WithinStream), pass_times_(max_batch) {}
 
-  /// Numbers an item as it enters the executor (before it can finish), overall and within its
-  /// stream; counts it as submitted.
-  void enter(Pending& p) {
-    counters_.submitted();
+  /// Takes in an item: numbers it (p.sequence), keeps its callback and promise, counts it as
+  /// submitted. Throws (std::bad_alloc) with nothing taken in if memory runs out.
+  std::future<Result> enter(Pending& p, Callback callback) {
     std::lock_guard lock(mutex_);
-    p.sequence = next_sequence_++;
-    if (ordered_) p.in_stream = streams_[p.item.stream].entered++;
-  }
-
-  void finish(Pending&& p, Result r) {
-    r.sequence = p.sequence;
-    r.latency = now() - p.submitted;
-    counters_.finished(r.outcome);
-    if (!ordered_) return deliver(p, std::move(r));
-    const std::uint64_t stream = p.item.stream, position = p.in_stream;
-    std::unique_lock lock(mutex_);
-    StreamOrder& order = streams_.find(stream)->second;  // stable: only its deliverer erases it
-    order.finished.emplace(position, std::pair{std::move(p), std::move(r)});
-    // One thread at a time delivers a stream, in order and outside the lock: a callback may
-    // submit again, which takes the lock. A thread finishing an item of a stream that another
-    // is delivering leaves the item to that thread.
-    if (order.delivering) return;
-    order.delivering = true;
-    for (;;) {
-      std::vector<std::pair<Pending, Result>> ready;
-      for (auto next = order.finished.find(order.delivered); next != order.finished.end();
-           next = order.finished.find(order.delivered)) {
-        ready.push_back(std::move(next->second));
-        order.finished.erase(next);
-        ++order.delivered;
-      }
-      if (ready.empty()) break;
-      lock.unlock();
-      for (auto& [pending, result] : ready) deliver(pending, std::move(result));
-      lock.lock();
+    const std::uint64_t sequence = next_sequence_;
+    StreamOrder* order = nullptr;
+    if (ordered_) {
+      order = &streams_[p.item.stream];
+      order->sequences.push_back(sequence);
     }
-    order.delivering = false;
-    if (order.delivered == order.entered) streams_.erase(stream);  // nothing of it is out
+    std::future<Result> future;
+    try {
+      Waiting& w = waiting_[sequence];
+      w.callback = std::move(callback);
+      w.submitted = p.submitted;
+      future = w.promise.get_future();
+    } catch (...) {
+      waiting_.erase(sequence);
+      if (order) {
+        order->sequences.pop_back();
+        if (order->sequences.empty() && !order->delivering) streams_.erase(p.item.stream);
+      }
+      throw;
+    }
+    p.sequence = next_sequence_++;
+    counters_.submitted();
+    return future;
   }
 
-  void finish_rejected(Pending&& p, RejectReason why, std::string detail = {}) {
-    Result r;
-    r.outcome = Outcome::Rejected;
-    r.reason = why;
-    r.detail = std::move(detail);
-    finish(std::move(p), std::move(r));
+  /// Gives the item `p` (by its sequence and stream, which a move leaves in place) its Result,
+  /// unless it has one already.
+  void finish(const Pending& p, Result r) noexcept {
+    std::unique_lock lock(mutex_);
+    const auto found = waiting_.find(p.sequence);
+    if (found == waiting_.end() || found->second.result) return;  // answered already
+    r.sequence = p.sequence;
+    r.latency = now() - found->second.submitted;
+    counters_.finished(r.outcome);
+    found->second.result = std::move(r);
+    if (ordered_) return deliver_in_order(p.item.stream, lock);
+    auto node = waiting_.extract(found);
+    lock.unlock();
+    deliver(node.mapped());
+    lock.lock();
+    all_answered_if_none_left();
+  }
+
+  /// Rejects `p` for `why`; `detail` is left out if memory runs out.
+  void finish_rejected(const Pending& p, RejectReason why, std::string_view detail) noexcept {
+    finish(p, rejection(why, detail));
+  }
+
+  /// Rejects every item entered and not answered yet (those held by passes still running
+  /// included: what those passes produce is dropped). Delivery order holds within a stream.
+  void abandon(RejectReason why, std::string_view detail) noexcept {
+    std::unique_lock lock(mutex_);
+    for (auto& [sequence, w] : waiting_) {
+      if (w.result) continue;
+      w.result = rejection(why, detail);
+      w.result->sequence = sequence;
+      w.result->latency = now() - w.submitted;
+      counters_.finished(Outcome::Rejected);
+    }
+    if (!ordered_) {
+      while (!waiting_.empty()) {
+        auto node = waiting_.extract(waiting_.begin());
+        lock.unlock();
+        deliver(node.mapped());
+        lock.lock();
+      }
+      return all_answered_if_none_left();
+    }
+    // Streams another thread is delivering are finished by it (all now have their Result).
+    for (auto next = idle_stream(); next; next = idle_stream()) deliver_in_order(*next, lock);
+  }
+
+  /// Waits until every item entered has been delivered its Result.
+  void wait_all_answered() {
+    std::unique_lock lock(mutex_);
+    all_answered_.wait(lock, [&] { return waiting_.empty(); });
+  }
+  /// The same until `deadline` at most; true if every item was.
+  bool wait_all_answered(Time deadline) {
+    std::unique_lock lock(mutex_);
+    return all_answered_.wait_until(lock, deadline, [&] { return waiting_.empty(); });
   }
 
   /// A pass of `batch` items that took `took` ended (its items are finished next).
-  void pass(std::size_t batch, Duration took) {
+  void pass(std::size_t batch, Duration took) noexcept {
     counters_.pass();
     pass_times_.record(batch, took);
   }
@@ -78,29 +125,80 @@ class Completion {
   Counts counts() const noexcept { return counters_.snapshot(); }
 
  private:
-  static void deliver(Pending& p, Result r) {
-    if (p.callback) {
+  /// An item entered and not yet delivered; `result` once it has one.
+  struct Waiting {
+    std::promise<Result> promise;
+    Callback callback;
+    Time submitted;
+    std::optional<Result> result;
+  };
+
+  /// An ordered stream's items not yet delivered, in submission order.
+  struct StreamOrder {
+    std::deque<std::uint64_t> sequences;
+    bool delivering = false;  ///< a thread is running the stream's callbacks
+  };
+
+  static Result rejection(RejectReason why, std::string_view detail) noexcept {
+    Result r;
+    r.outcome = Outcome::Rejected;
+    r.reason = why;
+    try {
+      r.detail = detail;
+    } catch (...) {  // out of memory: the reason alone says enough
+    }
+    return r;
+  }
+
+  static void deliver(Waiting& w) noexcept {
+    if (w.callback) {
       try {
-        p.callback(r);
+        w.callback(*w.result);
       } catch (...) {  // documented: a callback must not throw; the item still completes
       }
     }
-    p.promise.set_value(std::move(r));
+    w.promise.set_value(std::move(*w.result));
   }
 
-  /// A stream's items entered and delivered so far, and those finished but not delivered (by
-  /// their order in the stream).
-  struct StreamOrder {
-    std::uint64_t entered = 0, delivered = 0;
-    bool delivering = false;  ///< a thread is running the stream's callbacks
-    std::map<std::uint64_t, std::pair<Pending, Result>> finished;
-  };
+  // One thread at a time delivers a stream, in order and outside the lock: a callback may
+  // submit again, which takes the lock. A thread finishing an item of a stream that another
+  // is delivering leaves the item to that thread.
+  void deliver_in_order(std::uint64_t stream, std::unique_lock<std::mutex>& lock) noexcept {
+    StreamOrder& order = streams_.find(stream)->second;  // stable: only its deliverer erases it
+    if (order.delivering) return;
+    order.delivering = true;
+    while (!order.sequences.empty()) {
+      const auto next = waiting_.find(order.sequences.front());
+      if (!next->second.result) break;
+      auto node = waiting_.extract(next);
+      order.sequences.pop_front();
+      lock.unlock();
+      deliver(node.mapped());
+      lock.lock();
+    }
+    order.delivering = false;
+    if (order.sequences.empty()) streams_.erase(stream);  // nothing of it is out
+    all_answered_if_none_left();
+  }
+
+  // A stream whose next item has its Result and that no thread is delivering.
+  std::optional<std::uint64_t> idle_stream() const {
+    for (const auto& [stream, order] : streams_)
+      if (!order.delivering && waiting_.find(order.sequences.front())->second.result) return stream;
+    return std::nullopt;
+  }
+
+  void all_answered_if_none_left() noexcept {
+    if (waiting_.empty()) all_answered_.notify_all();
+  }
 
   const bool ordered_;
   Counters counters_;
   PassTimes pass_times_;
   std::mutex mutex_;
+  std::condition_variable all_answered_;
   std::uint64_t next_sequence_ = 0;
+  std::unordered_map<std::uint64_t, Waiting> waiting_;      // by sequence
   std::unordered_map<std::uint64_t, StreamOrder> streams_;  // ordered: streams with items out
 };
 

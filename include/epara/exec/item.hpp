@@ -28,15 +28,12 @@ struct Item {
 /// It must not throw (an exception from it is caught and dropped) and should be quick.
 using Callback = std::function<void(const Result&)>;
 
-/// An item inside an executor.
+/// An item inside an executor (its callback and promise wait in the executor's Completion).
 struct Pending {
   Item item;
   Time submitted;
-  Time pass_start{};            ///< when its pass was handed out
-  std::uint64_t sequence = 0;   ///< order of entry into the executor
-  std::uint64_t in_stream = 0;  ///< order of entry among its stream's items (ordered executors)
-  std::promise<Result> promise;
-  Callback callback;
+  Time pass_start{};           ///< when its pass was handed out
+  std::uint64_t sequence = 0;  ///< order of entry into the executor: its key in Completion
 };
 
 /// How an executor forms passes; set from a Plan with batch_policy(plan).
@@ -52,7 +49,8 @@ struct BatchPolicy {
 /// item waits for the earlier items of its own stream only.
 enum class Order { AsCompleted, WithinStream };
 
-/// How shutdown treats queued items: run them, or reject them (reason shutdown).
+/// How shutdown treats queued items: run them, or reject them (reason shutdown). A shutdown
+/// with a grace period rejects whatever is still queued or in a pass when it ends.
 enum class Drain { Finish, Reject };
 
 }  // namespace epara::exec

@@ -60,6 +60,10 @@ class ModelParallelExecutor {
   }
 
   void shutdown(Drain drain = Drain::Finish) { intake_.shutdown(drain, workers_); }
+  /// As QueueExecutor::shutdown(drain, grace).
+  bool shutdown(Drain drain, Duration grace) {
+    return intake_.shutdown(drain, workers_, now() + grace);
+  }
 
   Counts counts() const noexcept { return intake_.counts(); }
   std::size_t stages() const noexcept { return stages_.size(); }
@@ -86,8 +90,8 @@ class ModelParallelExecutor {
 
   std::optional<InFlight> next_input(std::size_t stage) {
     if (stage > 0) return links_[stage - 1]->pop();
-    std::vector<Pending> batch = intake_.next_pass();
-    if (batch.empty()) return std::nullopt;
+    std::vector<Pending> batch;
+    if (!intake_.next_pass(batch)) return std::nullopt;
     return InFlight{std::move(batch), {}};
   }
 
@@ -101,18 +105,18 @@ class ModelParallelExecutor {
     S& stage = stages_[i];
     const bool last = i + 1 == stages_.size();
     while (std::optional<InFlight> pass = next_input(i)) {
-      Batch batch = batch_of(*pass, stage.outputs().size());
-      if (!detail::run_guarded(pass->items, intake_.done(), [&] { stage.forward(batch); }))
-        continue;
-      if (last) {
-        detail::complete(pass->items, batch.take_outputs(), stage.outputs(), intake_.done());
-        continue;
-      }
-      std::vector<std::vector<Tensor>> out = batch.take_outputs();
-      if (auto why = detail::misfit(out, stage.outputs(), fmt::format("stage {} output", i)))
-        detail::reject_all(pass->items, RejectReason::ModelError, *why, intake_.done());
-      else
-        links_[i]->push(InFlight{std::move(pass->items), std::move(out)});
+      detail::guard_pass(pass->items, intake_.done(), [&] {
+        Batch batch = batch_of(*pass, stage.outputs().size());
+        if (!detail::run_guarded(pass->items, intake_.done(), [&] { stage.forward(batch); }))
+          return;
+        if (last)
+          return detail::complete(pass->items, batch.take_outputs(), stage.outputs(),
+                                  intake_.done());
+        std::vector<std::vector<Tensor>> out = batch.take_outputs();
+        if (auto why = detail::misfit(out, stage.outputs(), fmt::format("stage {} output", i)))
+          return detail::reject_all(pass->items, RejectReason::ModelError, *why, intake_.done());
+        links_[i]->push(InFlight{std::move(pass->items), std::move(out)});  // allocates nothing
+      });
     }
     if (!last) links_[i]->close();  // the next stage drains, then ends
   }

@@ -3,6 +3,7 @@
 // policy and worker (on a GPU: its own CUDA stream), passes granted by a DeviceArbiter in
 // priority order. Models of different types are held as AnyModel.
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -38,11 +39,17 @@ class MultiTaskExecutor {
   }
 
   void shutdown(Drain drain = Drain::Finish) {
-    {
-      std::unique_lock lock(tasks_mutex_);
-      shut_down_ = true;  // no task comes after: every one is shut down below
-    }
+    stop_adding();
     for (auto& t : tasks_) t->shutdown(drain);
+  }
+
+  /// As QueueExecutor::shutdown(drain, grace), for all tasks within one grace period.
+  bool shutdown(Drain drain, Duration grace) {
+    stop_adding();
+    const Time deadline = now() + grace;
+    bool all = true;
+    for (auto& t : tasks_) all = t->shutdown(drain, std::max(deadline - now(), Duration{})) && all;
+    return all;
   }
 
   Counts counts(std::size_t task) const { return at(task).counts(); }
@@ -53,6 +60,11 @@ class MultiTaskExecutor {
   std::size_t waiting() const { return arbiter_.waiting(); }  ///< passes waiting for the device
 
  private:
+  void stop_adding() {
+    std::unique_lock lock(tasks_mutex_);
+    shut_down_ = true;  // no task comes after: every one is shut down by the caller
+  }
+
   // A task, found under the lock; tasks are never removed, so it outlives the lock.
   QueueExecutor<AnyModel>& at(std::size_t task) const {
     std::shared_lock lock(tasks_mutex_);

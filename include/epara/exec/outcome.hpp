@@ -20,14 +20,17 @@ enum class Outcome {
 
 enum class RejectReason {
   None,
-  BadInput,     ///< inputs that do not fit the model's specs, or a deadline already past with
-                ///< drop_expired
-  QueueFull,    ///< the executor's queue was at capacity
-  Expired,      ///< the deadline passed while the item waited (drop_expired)
-  WouldBeLate,  ///< left out of a pass it would have finished after its deadline (drop_expired)
-  Shutdown,     ///< submitted after shutdown, or queued when shutdown(Drain::Reject) ran
-  ModelError,   ///< the model's forward threw (`detail` has its message), or set outputs that
-                ///< do not fit its specs
+  BadInput,       ///< inputs that do not fit the model's specs, or a deadline already past with
+                  ///< drop_expired
+  QueueFull,      ///< the executor's queue was at capacity
+  Expired,        ///< the deadline passed while the item waited (drop_expired)
+  WouldBeLate,    ///< left out of a pass it would have finished after its deadline (drop_expired)
+  Shutdown,       ///< submitted after shutdown, queued when shutdown(Drain::Reject) ran, or still
+                  ///< queued or in a pass when a shutdown's grace period ended
+  ModelError,     ///< the model's forward threw (`detail` has its message), or set outputs that
+                  ///< do not fit its specs
+  ExecutorError,  ///< the executor failed around the pass: memory ran out while it packed the
+                  ///< pass or handed out its outputs (`detail` has the message)
 };
 
 constexpr std::string_view to_string(Outcome o) noexcept {
@@ -58,6 +61,8 @@ constexpr std::string_view to_string(RejectReason r) noexcept {
       return "shutdown";
     case RejectReason::ModelError:
       return "model-error";
+    case RejectReason::ExecutorError:
+      return "executor-error";
   }
   return "?";
 }

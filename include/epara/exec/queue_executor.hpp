@@ -64,6 +64,13 @@ class QueueExecutor {
   /// Idempotent; the destructor calls it with Drain::Finish.
   void shutdown(Drain drain = Drain::Finish) { intake_.shutdown(drain, workers_); }
 
+  /// The same, for `grace` at most: then what is still queued or in a pass is rejected
+  /// (shutdown) and it returns false, its workers left to their models (a model that never
+  /// returns still holds the destructor).
+  bool shutdown(Drain drain, Duration grace) {
+    return intake_.shutdown(drain, workers_, now() + grace);
+  }
+
   /// New passes take up to `max_batch` items (at most the models') and wait up to `timeout`
   /// for them: a changed plan, without rebuilding the models. Thread-safe.
   void retune(std::size_t max_batch, Duration timeout) { intake_.retune(max_batch, timeout); }
@@ -86,14 +93,16 @@ class QueueExecutor {
   }
 
   void serve(M& model) {
-    for (std::vector<Pending> batch = intake_.next_pass(); !batch.empty();
-         batch = intake_.next_pass()) {
-      Batch pass = detail::batch_of(batch, model.outputs().size());
-      const bool ran = detail::run_guarded(batch, intake_.done(), [&] {
-        DeviceArbiter::Hold hold(arbiter_, priority_);
-        model.forward(pass);
+    std::vector<Pending> batch;
+    while (intake_.next_pass(batch)) {
+      detail::guard_pass(batch, intake_.done(), [&] {
+        Batch pass = detail::batch_of(batch, model.outputs().size());
+        const bool ran = detail::run_guarded(batch, intake_.done(), [&] {
+          DeviceArbiter::Hold hold(arbiter_, priority_);
+          model.forward(pass);
+        });
+        if (ran) detail::complete(batch, pass.take_outputs(), model.outputs(), intake_.done());
       });
-      if (ran) detail::complete(batch, pass.take_outputs(), model.outputs(), intake_.done());
     }
   }
 

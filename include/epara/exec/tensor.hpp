@@ -136,17 +136,26 @@ class Tensor {
     }
   }
 
-  /// `values` as a tensor of `shape` (by default one dimension, the values' count).
+  /// `values` as a tensor of `shape` (by default one dimension, the values' count). Overloads,
+  /// not an optional default: GCC 12 warns (maybe-uninitialized) on an empty optional<Shape>
+  /// destroyed after inlining.
   template <Element T>
-  static Tensor of(std::span<const T> values, std::optional<Shape> shape = std::nullopt) {
+  static Tensor of(std::span<const T> values, Shape shape) {
     std::vector<std::byte> bytes(values.size_bytes());
     if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-    return {DTypeOf<T>::value, shape ? std::move(*shape) : Shape{std::ssize(values)},
-            std::move(bytes)};
+    return {DTypeOf<T>::value, std::move(shape), std::move(bytes)};
   }
   template <Element T>
-  static Tensor of(const std::vector<T>& values, std::optional<Shape> shape = std::nullopt) {
+  static Tensor of(std::span<const T> values) {
+    return of(values, Shape{std::ssize(values)});
+  }
+  template <Element T>
+  static Tensor of(const std::vector<T>& values, Shape shape) {
     return of(std::span<const T>(values), std::move(shape));
+  }
+  template <Element T>
+  static Tensor of(const std::vector<T>& values) {
+    return of(std::span<const T>(values));
   }
 
   /// A BYTES tensor of `strings` (by default one dimension, their count).

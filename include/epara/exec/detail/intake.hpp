@@ -3,7 +3,10 @@
 // (items that cannot count already rejected), and shuts down — joining the workers — exactly once.
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -31,15 +34,22 @@ class Intake {
     return admit(done_, queue_, policy_, inputs, std::move(item), std::move(callback));
   }
 
-  /// The next pass; empty once the executor is shut down and its queue drained.
-  std::vector<Pending> next_pass() {
-    const BatchPolicy now = policy();
-    for (std::vector<Pending> batch = queue_.pop_batch(now); !batch.empty();
-         batch = queue_.pop_batch(now)) {
-      drop_late(batch, now, done_);
-      if (!batch.empty()) return batch;
+  /// Moves the next pass into `pass` (items that cannot count already rejected); false once the
+  /// executor is shut down and its queue drained. Memory running out while the pass is taken
+  /// rejects the items taken (executor-error); the next try comes a millisecond later.
+  bool next_pass(std::vector<Pending>& pass) noexcept {
+    for (;;) {
+      pass.clear();
+      try {
+        const BatchPolicy now = policy();
+        if (!queue_.pop_batch(now, pass)) return false;
+        drop_late(pass, now, done_);
+        if (!pass.empty()) return true;
+      } catch (...) {
+        reject_all(pass, RejectReason::ExecutorError, current_message(), done_);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
     }
-    return {};
   }
 
   /// New passes take up to `max_batch` items and wait up to `timeout` for them (a pass being
@@ -53,15 +63,28 @@ class Intake {
     timeout_ns_ = timeout.count();
   }
 
-  /// Stops admitting; finishes or rejects what is queued; waits for `workers`. Idempotent.
+  /// Stops admitting; finishes or rejects (`drain`) what is queued; waits until every item
+  /// has its Result and joins `workers`. Idempotent.
   void shutdown(Drain drain, std::vector<std::thread>& workers) {
     std::lock_guard lock(shutdown_mutex_);
-    queue_.close();
-    if (drain == Drain::Reject)
-      for (Pending& p : queue_.take_all())
-        done_.finish_rejected(std::move(p), RejectReason::Shutdown, "rejected at shutdown");
-    for (std::thread& w : workers)
-      if (w.joinable()) w.join();
+    stop_admitting(drain);
+    done_.wait_all_answered();
+    join(workers);
+  }
+
+  /// The same, waiting until `deadline` at most: then rejects (shutdown) what is still queued
+  /// or in a pass, and returns false without joining the workers whose model has not returned
+  /// (a thread cannot be stopped; the next shutdown(), the destructor's, waits for them).
+  bool shutdown(Drain drain, std::vector<std::thread>& workers, Time deadline) {
+    std::lock_guard lock(shutdown_mutex_);
+    stop_admitting(drain);
+    if (!done_.wait_all_answered(deadline)) {
+      reject_queued("the shutdown's grace period ended while it was queued");
+      done_.abandon(RejectReason::Shutdown, "its pass outlived the shutdown's grace period");
+      return false;
+    }
+    join(workers);
+    return true;
   }
 
   Completion& done() noexcept { return done_; }
@@ -83,6 +106,22 @@ class Intake {
   Completion done_;
   BatchQueue queue_;
   std::mutex shutdown_mutex_;
+
+  void stop_admitting(Drain drain) {
+    queue_.close();
+    if (drain == Drain::Reject) reject_queued("rejected at shutdown");
+  }
+
+  // One item at a time: nothing allocated, no callback run under the queue's lock.
+  void reject_queued(std::string_view why) {
+    while (std::optional<Pending> p = queue_.pop_oldest())
+      done_.finish_rejected(*p, RejectReason::Shutdown, why);
+  }
+
+  static void join(std::vector<std::thread>& workers) {
+    for (std::thread& w : workers)
+      if (w.joinable()) w.join();
+  }
 };
 
 }  // namespace epara::exec::detail

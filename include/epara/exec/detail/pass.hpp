@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <exception>
 #include <future>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,20 +19,36 @@
 
 namespace epara::exec::detail {
 
-/// Numbers the item and queues it, or completes it at once as rejected (inputs that do not fit
-/// `inputs`, full, shut down). Either way the returned future will be fulfilled.
+/// The message of the exception being handled (call it in a catch block).
+inline std::string_view current_message() noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+/// Takes the item in and queues it, or answers it at once as rejected (inputs that do not fit
+/// `inputs`, full, shut down, out of memory). Either way the returned future will be
+/// fulfilled; if memory runs out before the item is taken in, it throws std::bad_alloc.
 inline std::future<Result> admit(Completion& done, BatchQueue& queue, const BatchPolicy& policy,
                                  std::span<const TensorSpec> inputs, Item item, Callback callback) {
-  Pending p{std::move(item), now(), {}, 0, 0, {}, std::move(callback)};
-  done.enter(p);
-  std::future<Result> future = p.promise.get_future();
-  if (auto why = mismatch(inputs, p.item.inputs, "input")) {
-    done.finish_rejected(std::move(p), RejectReason::BadInput, std::move(*why));
-  } else if (auto refused = queue.push(std::move(p), policy.capacity)) {
-    done.finish_rejected(std::move(refused->first), refused->second,
-                         refused->second == RejectReason::QueueFull
-                             ? fmt::format("{} items queued", policy.capacity)
-                             : std::string("the executor is shut down"));
+  Pending p{std::move(item), now()};
+  const std::optional<std::string> why = mismatch(inputs, p.item.inputs, "input");
+  std::future<Result> future = done.enter(p, std::move(callback));
+  try {
+    if (why) {
+      done.finish_rejected(p, RejectReason::BadInput, *why);
+    } else if (const auto refused = queue.push(p, policy.capacity)) {
+      done.finish_rejected(p, *refused,
+                           *refused == RejectReason::QueueFull
+                               ? fmt::format("{} items queued", policy.capacity)
+                               : std::string("the executor is shut down"));
+    }
+  } catch (...) {
+    done.finish_rejected(p, RejectReason::ExecutorError, current_message());
   }
   return future;
 }
@@ -46,7 +64,7 @@ inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Co
   auto kept = std::stable_partition(batch.begin(), batch.end(),
                                     [&](const Pending& p) { return p.item.deadline >= t; });
   for (auto it = kept; it != batch.end(); ++it)
-    done.finish_rejected(std::move(*it), RejectReason::Expired, "deadline passed while queued");
+    done.finish_rejected(*it, RejectReason::Expired, "deadline passed while queued");
   batch.erase(kept, batch.end());
   while (!batch.empty()) {
     const auto predicted = done.pass_times().predict(batch.size());
@@ -56,7 +74,7 @@ inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Co
         [](const Pending& a, const Pending& b) { return a.item.deadline < b.item.deadline; });
     if (t + *predicted <= earliest->item.deadline) return;
     done.finish_rejected(
-        std::move(*earliest), RejectReason::WouldBeLate,
+        *earliest, RejectReason::WouldBeLate,
         fmt::format("a pass of {} takes {:.2f} ms", batch.size(), to_ms(*predicted)));
     batch.erase(earliest);
   }
@@ -79,9 +97,9 @@ inline std::optional<std::string> misfit(const std::vector<std::vector<Tensor>>&
   return std::nullopt;
 }
 
-inline void reject_all(std::vector<Pending>& batch, RejectReason why, const std::string& detail,
-                       Completion& done) {
-  for (Pending& p : batch) done.finish_rejected(std::move(p), why, detail);
+inline void reject_all(std::vector<Pending>& batch, RejectReason why, std::string_view detail,
+                       Completion& done) noexcept {
+  for (const Pending& p : batch) done.finish_rejected(p, why, detail);
   batch.clear();
 }
 
@@ -99,7 +117,19 @@ inline void complete(std::vector<Pending>& batch, std::vector<std::vector<Tensor
     r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
     r.outputs = std::move(outputs[i]);
     r.batch = static_cast<std::uint32_t>(batch.size());
-    done.finish(std::move(batch[i]), std::move(r));
+    done.finish(batch[i], std::move(r));
+  }
+  batch.clear();
+}
+
+/// Runs one pass's work; anything it throws outside the model (memory running out while the
+/// pass is packed or its outputs handed out) rejects the pass's items not yet answered.
+template <class Work>
+void guard_pass(std::vector<Pending>& batch, Completion& done, Work&& work) noexcept {
+  try {
+    work();
+  } catch (...) {
+    reject_all(batch, RejectReason::ExecutorError, current_message(), done);
   }
 }
 

@@ -1,0 +1,150 @@
+// Memory running out inside an executor: whichever allocation of a worker thread fails — while
+// a pass is taken, packed, run or answered — every item still gets exactly one Result and the
+// process goes on. Its own executable: it replaces the global operator new to fail on demand.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <thread>
+
+#include "epara/exec/batching_executor.hpp"
+#include "epara/exec/data_parallel_executor.hpp"
+#include "epara/exec/model_parallel_executor.hpp"
+#include "epara/exec/multi_frame_executor.hpp"
+#include "exec/fake_model.hpp"
+
+namespace {
+
+// The allocation that fails: the n-th from when it is set, counting only threads other than
+// the test's own (the executors' workers); -1: none.
+std::atomic<long> fail_countdown{-1};
+std::atomic<std::thread::id> test_thread{};
+
+bool fail_this_allocation() noexcept {
+  return fail_countdown.load(std::memory_order_relaxed) >= 0 &&
+         std::this_thread::get_id() != test_thread.load(std::memory_order_relaxed) &&
+         fail_countdown.fetch_sub(1) == 0;
+}
+
+}  // namespace
+
+// Every form of new and delete that pairs with malloc/free (sanitizers check the pairing).
+void* operator new(std::size_t size) {
+  if (fail_this_allocation()) throw std::bad_alloc();
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return fail_this_allocation() ? nullptr : std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+  return operator new(size, tag);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+using namespace epara;
+using namespace epara::exec;
+using namespace std::chrono_literals;
+using test::FakeModel;
+
+namespace {
+
+struct Tally {
+  int served = 0, executor_error = 0, model_error = 0;
+};
+
+// Submits `items` items of three streams with worker allocation `n` failing; checks that each
+// gets one Result (served, or rejected for the failure) and that the counts agree.
+template <class Executor>
+void run_with_failure(Executor& exec, long n, int items, Tally& tally) {
+  test_thread = std::this_thread::get_id();
+  fail_countdown = n;
+  std::vector<std::future<Result>> futures;
+  for (int i = 0; i < items; ++i)
+    futures.push_back(exec.submit(test::item_of(4, 1.0f, 10s, static_cast<std::uint64_t>(i % 3))));
+  for (auto& f : futures) {
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    const Result r = f.get();  // a broken promise would throw here
+    if (r.outcome != Outcome::Rejected) {
+      ++tally.served;
+    } else if (r.reason == RejectReason::ExecutorError) {
+      ++tally.executor_error;
+      CHECK(r.detail == "std::bad_alloc");
+    } else {
+      REQUIRE(r.reason == RejectReason::ModelError);  // the allocation failed inside forward()
+      ++tally.model_error;
+    }
+  }
+  fail_countdown = -1;
+  exec.shutdown();
+  const Counts c = exec.counts();
+  CHECK(c.submitted == static_cast<std::uint64_t>(items));
+  CHECK(c.finished() == c.submitted);
+}
+
+std::vector<FakeModel> models(std::size_t count, const std::shared_ptr<test::PassLog>& log) {
+  std::vector<FakeModel> m;
+  for (std::size_t i = 0; i < count; ++i) m.emplace_back(4, 4, log);
+  return m;
+}
+
+constexpr long tries = 120;  // worker allocations 0..119: past every allocation of the run
+constexpr int items = 12;
+
+// Over every failing allocation, the executor must have hit both kinds of failure at least once.
+void check_both_paths_reached(const Tally& t) {
+  CHECK(t.executor_error > 0);
+  CHECK(t.model_error > 0);
+  CHECK(t.served > 0);
+}
+
+}  // namespace
+
+TEST_CASE("out of memory in a batching executor: one Result per item", "[exec]") {
+  Tally tally;
+  for (long n = 0; n < tries; ++n) {
+    INFO("failing worker allocation " << n);
+    auto log = std::make_shared<test::PassLog>();
+    BatchingExecutor exec(FakeModel(4, 4, log), BatchPolicy{4, 1ms});
+    run_with_failure(exec, n, items, tally);
+  }
+  check_both_paths_reached(tally);
+}
+
+TEST_CASE("out of memory in an ordered data-parallel executor: one Result per item", "[exec]") {
+  Tally tally;
+  for (long n = 0; n < tries; ++n) {
+    INFO("failing worker allocation " << n);
+    DataParallelExecutor exec(models(2, std::make_shared<test::PassLog>()), BatchPolicy{4, 1ms});
+    run_with_failure(exec, n, items, tally);
+  }
+  check_both_paths_reached(tally);
+}
+
+TEST_CASE("out of memory in a multi-frame executor: one Result per item", "[exec]") {
+  Tally tally;
+  for (long n = 0; n < tries; ++n) {
+    INFO("failing worker allocation " << n);
+    MultiFrameExecutor exec(FakeModel(4, 4, std::make_shared<test::PassLog>()), 4, 1ms);
+    run_with_failure(exec, n, items, tally);
+  }
+  check_both_paths_reached(tally);
+}
+
+TEST_CASE("out of memory in a model-parallel pipeline: one Result per item", "[exec]") {
+  Tally tally;
+  for (long n = 0; n < tries; ++n) {
+    INFO("failing worker allocation " << n);
+    ModelParallelExecutor exec(models(3, std::make_shared<test::PassLog>()), BatchPolicy{4, 1ms});
+    run_with_failure(exec, n, items, tally);
+  }
+  check_both_paths_reached(tally);
+}
