@@ -99,52 +99,48 @@ std::vector<FakeModel> models(std::size_t count, const std::shared_ptr<test::Pas
 constexpr long tries = 120;  // worker allocations 0..119: past every allocation of the run
 constexpr int items = 12;
 
-// Over every failing allocation, the executor must have hit both kinds of failure at least once.
-void check_both_paths_reached(const Tally& t) {
-  CHECK(t.executor_error > 0);
-  CHECK(t.model_error > 0);
-  CHECK(t.served > 0);
+// A fresh executor (make()) per failing worker allocation 0..tries-1; over them all, some items
+// must have been served and both failure paths reached.
+template <class Make>
+void fail_each_allocation(Make make) {
+  Tally tally;
+  for (long n = 0; n < tries; ++n) {
+    INFO("failing worker allocation " << n);
+    auto exec = make();
+    run_with_failure(*exec, n, items, tally);
+  }
+  CHECK(tally.executor_error > 0);
+  CHECK(tally.model_error > 0);
+  CHECK(tally.served > 0);
 }
+
+std::shared_ptr<test::PassLog> new_log() { return std::make_shared<test::PassLog>(); }
 
 }  // namespace
 
 TEST_CASE("out of memory in a batching executor: one Result per item", "[exec]") {
-  Tally tally;
-  for (long n = 0; n < tries; ++n) {
-    INFO("failing worker allocation " << n);
-    auto log = std::make_shared<test::PassLog>();
-    BatchingExecutor exec(FakeModel(4, 4, log), BatchPolicy{4, 1ms});
-    run_with_failure(exec, n, items, tally);
-  }
-  check_both_paths_reached(tally);
+  fail_each_allocation([] {
+    return std::make_unique<BatchingExecutor<FakeModel>>(FakeModel(4, 4, new_log()),
+                                                         BatchPolicy{4, 1ms});
+  });
 }
 
 TEST_CASE("out of memory in an ordered data-parallel executor: one Result per item", "[exec]") {
-  Tally tally;
-  for (long n = 0; n < tries; ++n) {
-    INFO("failing worker allocation " << n);
-    DataParallelExecutor exec(models(2, std::make_shared<test::PassLog>()), BatchPolicy{4, 1ms});
-    run_with_failure(exec, n, items, tally);
-  }
-  check_both_paths_reached(tally);
+  fail_each_allocation([] {
+    return std::make_unique<DataParallelExecutor<FakeModel>>(models(2, new_log()),
+                                                             BatchPolicy{4, 1ms});
+  });
 }
 
 TEST_CASE("out of memory in a multi-frame executor: one Result per item", "[exec]") {
-  Tally tally;
-  for (long n = 0; n < tries; ++n) {
-    INFO("failing worker allocation " << n);
-    MultiFrameExecutor exec(FakeModel(4, 4, std::make_shared<test::PassLog>()), 4, 1ms);
-    run_with_failure(exec, n, items, tally);
-  }
-  check_both_paths_reached(tally);
+  fail_each_allocation([] {
+    return std::make_unique<MultiFrameExecutor<FakeModel>>(FakeModel(4, 4, new_log()), 4, 1ms);
+  });
 }
 
 TEST_CASE("out of memory in a model-parallel pipeline: one Result per item", "[exec]") {
-  Tally tally;
-  for (long n = 0; n < tries; ++n) {
-    INFO("failing worker allocation " << n);
-    ModelParallelExecutor exec(models(3, std::make_shared<test::PassLog>()), BatchPolicy{4, 1ms});
-    run_with_failure(exec, n, items, tally);
-  }
-  check_both_paths_reached(tally);
+  fail_each_allocation([] {
+    return std::make_unique<ModelParallelExecutor<FakeModel>>(models(3, new_log()),
+                                                              BatchPolicy{4, 1ms});
+  });
 }
