@@ -33,8 +33,9 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
       const auto item_work = Duration{
           static_cast<Duration::rep>(static_cast<double>(cfg.timing.interval_at(full).count()) *
                                      interference(inst) * inst.typical_pass_work() / full)};
-      // Spare: the capacity left at the utilization cap after what it received recently.
-      const double spare = std::max(0.0, 0.9 * inst.capacity - inst.recent_rate);
+      // Spare: the capacity left at the plans' utilization cap after what it received recently.
+      const double spare =
+          std::max(0.0, CostModel{}.max_utilization * inst.capacity - inst.recent_rate);
       d.instances.push_back(
           {id_at<ServiceId>(s), queue, compute, item_work, static_cast<float>(spare)});
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -314,6 +315,9 @@ void World::reject(std::uint32_t req, RejectReason reason) {
 }
 
 void World::release(std::uint32_t req) {
+  // An outcome is recorded before release: a request released twice had two.
+  if (!requests_[req].live)
+    throw std::logic_error(fmt::format("simulator: request {} got a second outcome", req));
   requests_[req].live = false;
   free_requests_.push_back(req);
   --live_requests_;

@@ -21,8 +21,8 @@ struct SimRequest {
   Request r{};
   double work = 1.0;
   bool measured = false;
-  bool live = false;
-  Time enqueued{};  // when it joined an instance's queue
+  bool live = false;  // between its arrival and its one outcome
+  Time enqueued{};    // when it joined an instance's queue
 };
 
 struct Pass {
@@ -219,8 +219,7 @@ class World final : public SimView {
   std::vector<Source> sources_;
   std::vector<Stream> streams_;
   std::vector<TraceRow> trace_;
-  std::vector<std::uint32_t> trace_origin_;  // per row
-  std::vector<SyncMessage> messages_;        // in flight, by slot
+  std::vector<SyncMessage> messages_;  // in flight, by slot
   std::vector<ServerId> message_to_;
   std::vector<std::uint32_t> free_messages_;
   std::vector<std::vector<std::uint64_t>> arrivals_since_replan_;  // [service][origin]

@@ -38,9 +38,19 @@ struct InstanceTypes {
   std::vector<TypeGap> gaps{};
 };
 
+/// Loading a model whose service gives no load_time: its memory at this bandwidth — 2 GB/s, a
+/// model file read from a local NVMe SSD into host memory and copied over PCIe, the slower of
+/// the two setting the pace — ...
+inline constexpr Bandwidth default_load_bandwidth{2e9};
+/// ... plus this fixed overhead: a serving process starting the model (framework start, graph
+/// build, warm-up passes), about a second for the CNNs the scenarios name.
+inline constexpr Duration default_load_overhead = std::chrono::seconds(1);
+
 /// Load time of a replica: the service's own when given, else model memory at `bandwidth`
 /// plus a fixed `overhead` (process start, graph build).
-inline Duration replica_load_time(const ServiceSpec& s, Bandwidth bandwidth, Duration overhead) {
+inline Duration replica_load_time(const ServiceSpec& s,
+                                  Bandwidth bandwidth = default_load_bandwidth,
+                                  Duration overhead = default_load_overhead) {
   if (s.load_time > Duration::zero()) return s.load_time;
   return overhead + transfer_time(s.model_memory, bandwidth);
 }
@@ -51,8 +61,8 @@ struct InstanceTypeOptions {
   /// instances can serve demand from other origins: the longest transfer of the service's input
   /// between two servers, capped at this fraction (0: only local demand fits a tight plan).
   double network_reserve = 0.1;
-  Bandwidth load_bandwidth{2e9};
-  Duration load_overhead = std::chrono::seconds(1);
+  Bandwidth load_bandwidth = default_load_bandwidth;
+  Duration load_overhead = default_load_overhead;
 };
 
 /// The part of `service`'s deadline its plans leave for the network: its input's longest

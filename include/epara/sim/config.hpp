@@ -12,6 +12,7 @@
 #include "epara/handler/request_handler.hpp"
 #include "epara/model/ids.hpp"
 #include "epara/model/limits.hpp"
+#include "epara/parallel/cost_model.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/placement/weighting.hpp"
 #include "epara/units.hpp"
@@ -88,8 +89,9 @@ struct SimulationConfig {
   /// attainment target (docs/results.md, "A floor the scheduler chooses").
   bool choose_attainment_floor = false;
   /// How much slower a pass runs on a device shared by several instances (the simulated
-  /// hardware's truth; allocators plan with their own estimate).
-  double interference = 1.2;
+  /// hardware's truth; allocators plan with their own estimate, CostModel::interference, which
+  /// it equals by default).
+  double interference = CostModel{}.interference;
   /// When an executor forms a batch it leaves out the items the pass would finish after their
   /// deadline (earliest deadline first, the pass shortening with each; rejected as overloaded)
   /// instead of spending the GPU on them — the queue policy a serving deployment configures,

@@ -17,6 +17,15 @@
 namespace epara::sim::detail {
 namespace {
 
+// A model gets a further replica only in a group busy under this fraction of its time,
+// interference included: below the plans' 90% cap (CostModel::max_utilization) because a group
+// interleaves several models' passes, whose queues add up. Set by that argument (2f85439), not
+// by a sweep.
+constexpr double group_busy_cap = 0.85;
+// Replicas stop being added to a model once another would carry under this share of a GPU's
+// time: too little work for the memory a replica takes. An argument, not a measurement.
+constexpr double min_replica_busy = 0.05;
+
 class AlpaServe final : public Strategy {
  public:
   std::string_view name() const override { return "alpaserve"; }
@@ -90,8 +99,8 @@ class AlpaServe final : public Strategy {
       for (std::size_t v = 0; v < free_slots.size() && !carved; ++v) {
         for (DeviceClassId cls : s.cluster.gpu_classes_present()) {
           std::size_t size = group_size;
-          while (size < 8 && memory_per_device(spec, static_cast<int>(size)) >
-                                 s.cluster.device_class(cls).memory)
+          while (size < max_devices_per_replica && memory_per_device(spec, static_cast<int>(size)) >
+                                                       s.cluster.device_class(cls).memory)
             size *= 2;
           if (size <= group_size) break;  // the ordinary groups will do
           const auto count =
@@ -138,13 +147,13 @@ class AlpaServe final : public Strategy {
       const int k = static_cast<int>(g.devices.size());
       const ServiceSpec& spec = s.service(m.service);
       if (memory_per_device(spec, k) > g.free) return std::nullopt;
-      auto timing = timing_for(s, m.service, g.cls, k, TimingSource::Profiled);
-      if (!timing && k > 1) timing = timing_for(s, m.service, g.cls, k, TimingSource::Pipeline);
+      auto timing = profiled_or_pipeline(s, m.service, g.cls, k);
       if (!timing) return std::nullopt;
-      // ...and, for a model's further replicas, the group has GPU time left (within 85% of
-      // its time, interference included). A model's first replica goes in regardless: every
-      // model is served somewhere.
-      if (m.replicas > 0 && g.load * CostModel{}.interference >= 0.85) return std::nullopt;
+      // ...and, for a model's further replicas, the group has GPU time left (within
+      // group_busy_cap, interference included). A model's first replica goes in regardless:
+      // every model is served somewhere.
+      if (m.replicas > 0 && g.load * CostModel{}.interference >= group_busy_cap)
+        return std::nullopt;
       auto tenants = g.models;
       tenants.emplace_back(timing->pass_at(batch_of(*timing, spec)), spec.slo.deadline);
       Duration passes{};
@@ -171,13 +180,14 @@ class AlpaServe final : public Strategy {
                                 spec.slo.deadline);
       // The replica takes its share of the model's load, or what time the group has left.
       const double share = m.rate / (m.replicas + 1) * per_item(*best_timing, spec);
-      best->load +=
-          m.replicas == 0 ? share : std::min(share, 0.85 / CostModel{}.interference - best->load);
+      best->load += m.replicas == 0
+                        ? share
+                        : std::min(share, group_busy_cap / CostModel{}.interference - best->load);
       out.push_back({m.service,
                      best->server,
                      best->devices,
                      {batch_of(*best_timing, spec), batching.timeout, *best_timing, 1.0,
-                      replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1))}});
+                      replica_load_time(spec)}});
       group_of.push_back(static_cast<std::size_t>(best - groups.data()));
       ++m.replicas;
       return true;
@@ -202,10 +212,10 @@ class AlpaServe final : public Strategy {
       if (!next) break;
       const std::size_t before = out.size();
       next->done = !place(*next);
-      // Stop adding to a model once another replica would carry under 5% of a GPU.
+      // Stop adding to a model once another replica would carry under min_replica_busy.
       if (out.size() > before) {
         const ReplicaTiming& t = out.back().config.timing;
-        if (next->rate / next->replicas * per_item(t, s.service(next->service)) < 0.05)
+        if (next->rate / next->replicas * per_item(t, s.service(next->service)) < min_replica_busy)
           next->done = true;
       }
     }

@@ -191,13 +191,13 @@ class Nexus final : public Strategy {
       for (auto& [service, rate] : remaining) {
         if (rate <= 1e-9) continue;
         const ServiceSpec& spec = s.service(service);
-        int k = 1;
-        while (memory_per_device(spec, k) > s.cluster.device_class(cls).memory && k < 8) ++k;
-        auto timing = timing_for(s, service, cls, k, TimingSource::Profiled);
-        if (!timing && k > 1) timing = timing_for(s, service, cls, k, TimingSource::Pipeline);
-        if (!timing || memory_per_device(spec, k) > s.cluster.device_class(cls).memory) continue;
+        const auto fewest = fewest_devices(spec, s.cluster.device_class(cls).memory);
+        if (!fewest) continue;
+        const int k = *fewest;
+        const auto timing = profiled_or_pipeline(s, service, cls, k);
+        if (!timing) continue;
         const Duration deadline = spec.slo.deadline;
-        const Duration load_time = replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1));
+        const Duration load_time = replica_load_time(spec);
         int saturated = 0;  // the largest batch whose worst case, 2·L(B), fits
         for (int b = 1; b <= timing->max_batch(); ++b)
           if (2 * timing->pass_at(b) <= deadline) saturated = b;

@@ -42,12 +42,10 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
   for (const auto& [service, rate] : items) {
     const ServiceSpec& spec = s.service(service);
     for (DeviceClassId cls : gpu_classes) {  // the fastest class that can hold it
-      const Bytes memory = s.cluster.device_class(cls).memory;
-      int k = 1;
-      while (memory_per_device(spec, k) > memory && k < 8) ++k;
-      if (memory_per_device(spec, k) > memory) continue;
-      auto timing = timing_for(s, service, cls, k, TimingSource::Profiled);
-      if (!timing && k > 1) timing = timing_for(s, service, cls, k, TimingSource::Pipeline);
+      const auto fewest = fewest_devices(spec, s.cluster.device_class(cls).memory);
+      if (!fewest) continue;
+      const int k = *fewest;
+      const auto timing = profiled_or_pipeline(s, service, cls, k);
       if (!timing) continue;
       const int b = std::min(policy.max_batch, timing->max_batch());
       needs.push_back({service, cls, k, *timing, rate * k * to_seconds(timing->interval_at(b)) / b,
@@ -83,7 +81,7 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
                          v,
                          *devices,
                          {std::min(policy.max_batch, timing.max_batch()), policy.timeout, timing,
-                          1.0, replica_load_time(spec, Bandwidth{2e9}, std::chrono::seconds(1))}});
+                          1.0, replica_load_time(spec)}});
           return true;
         }
         return false;
@@ -94,10 +92,9 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
       }
       for (DeviceClassId cls : gpu_classes) {
         if (cls == n.cls) continue;
-        const Bytes memory = s.cluster.device_class(cls).memory;
-        int k = 1;
-        while (memory_per_device(spec, k) > memory && k < 8) ++k;
-        if (memory_per_device(spec, k) > memory) continue;
+        const auto fewest = fewest_devices(spec, s.cluster.device_class(cls).memory);
+        if (!fewest) continue;
+        const int k = *fewest;
         const auto timing = timing_for(s, n.service, cls, k, TimingSource::Profiled);
         if (timing && try_class(cls, k, *timing)) {
           placed = true;

@@ -18,6 +18,27 @@ inline std::optional<ReplicaTiming> timing_for(const Scenario& s, ServiceId id, 
   return replica_timing(s, id, cls, k, source);
 }
 
+/// k devices' timing: the profile's k-device curve, else (k > 1) pipeline stages derived from
+/// its one-device curve.
+inline std::optional<ReplicaTiming> profiled_or_pipeline(const Scenario& s, ServiceId id,
+                                                         DeviceClassId cls, int k) {
+  auto timing = timing_for(s, id, cls, k, TimingSource::Profiled);
+  if (!timing && k > 1) timing = timing_for(s, id, cls, k, TimingSource::Pipeline);
+  return timing;
+}
+
+/// Most devices a baseline's replica spans: a server's GPUs in the scenarios (8 per server at
+/// most) — the baselines split a model no further than one server, as their papers do.
+inline constexpr int max_devices_per_replica = 8;
+
+/// The fewest devices, up to max_devices_per_replica, that hold the service's model when each
+/// has `memory`; nullopt when even that many do not.
+inline std::optional<int> fewest_devices(const ServiceSpec& spec, Bytes memory) {
+  for (int k = 1; k <= max_devices_per_replica; ++k)
+    if (memory_per_device(spec, k) <= memory) return k;
+  return std::nullopt;
+}
+
 /// Which devices are taken, for strategies that place instances themselves.
 class DeviceLedger {
  public:
@@ -68,25 +89,11 @@ class DeviceLedger {
     }
     return best;
   }
-  /// Takes memory on given slots (instances sharing a group of GPUs).
-  bool take_memory(ServerId server, const std::vector<DeviceSlot>& devices, Bytes memory) {
-    auto& slots = servers_[index_of(server)];
-    for (DeviceSlot d : devices)
-      if (slots[static_cast<std::size_t>(d)].free < memory) return false;
-    for (DeviceSlot d : devices) slots[static_cast<std::size_t>(d)].free -= memory;
-    return true;
-  }
   /// Marks a GPU as taken (failed): nothing is placed on it.
   void take_out(ServerId server, DeviceSlot slot) {
     Slot& s = servers_[index_of(server)][static_cast<std::size_t>(slot)];
     s.used_share = 1.0;
     s.free = Bytes{};
-  }
-  /// GPUs of `cls` on `server`.
-  int class_count(ServerId server, DeviceClassId cls) const {
-    int n = 0;
-    for (const Slot& slot : servers_[index_of(server)]) n += slot.cls == cls ? 1 : 0;
-    return n;
   }
 
  private:
