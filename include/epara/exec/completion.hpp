@@ -116,10 +116,10 @@ class Completion {
     return all_answered_.wait_until(lock, deadline, [&] { return waiting_.empty(); });
   }
 
-  /// A pass of `batch` items that took `took` ended (its items are finished next).
-  void pass(std::size_t batch, Duration took) noexcept {
+  /// A pass of `batch` items that took `took` ended at `ended` (its items are finished next).
+  void pass(std::size_t batch, Duration took, Time ended) noexcept {
     counters_.pass();
-    pass_times_.record(batch, took);
+    pass_times_.record(batch, took, ended);
   }
   const PassTimes& pass_times() const noexcept { return pass_times_; }
   Counts counts() const noexcept { return counters_.snapshot(); }

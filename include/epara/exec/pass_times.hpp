@@ -18,9 +18,10 @@ class PassTimes {
   explicit PassTimes(std::size_t max_batch)
       : max_batch_(max_batch), ns_(std::make_unique<std::atomic<std::int64_t>[]>(max_batch + 1)) {}
 
-  /// A pass of `batch` items took `took`: smoothed over ~4 passes of that size, so the estimate
-  /// follows contention on the machine.
-  void record(std::size_t batch, Duration took) {
+  /// A pass of `batch` items took `took`, ending at `ended`: smoothed over ~4 passes of that
+  /// size, so the estimate follows contention on the machine.
+  void record(std::size_t batch, Duration took, Time ended = Time{}) {
+    last_end_ns_.store(ended.time_since_epoch().count(), std::memory_order_relaxed);
     if (batch == 0 || batch > max_batch_ || took <= Duration::zero()) return;
     auto& slot = ns_[batch];
     const std::int64_t old = slot.load(std::memory_order_relaxed);
@@ -30,6 +31,11 @@ class PassTimes {
   /// What a pass of `batch` items will take: the time measured at that size, else at the
   /// nearest larger size measured (passes grow with their batch, so that bounds it), else the
   /// largest smaller size measured scaled up per item. nullopt before any pass.
+  /// When the last pass recorded ended.
+  Time last_end() const noexcept {
+    return Time{Duration{last_end_ns_.load(std::memory_order_relaxed)}};
+  }
+
   std::optional<Duration> predict(std::size_t batch) const {
     if (batch == 0 || batch > max_batch_) return std::nullopt;
     for (std::size_t b = batch; b <= max_batch_; ++b)
@@ -43,6 +49,7 @@ class PassTimes {
  private:
   const std::size_t max_batch_;
   std::unique_ptr<std::atomic<std::int64_t>[]> ns_;  // per batch size; 0: not measured
+  std::atomic<Duration::rep> last_end_ns_{0};
 };
 
 }  // namespace epara::exec

@@ -56,7 +56,13 @@ inline std::future<Result> admit(Completion& done, BatchQueue& queue, const Batc
 /// With drop_expired, leaves out of a pass starting now the items that cannot count: those past
 /// their deadline, then — earliest deadline first, the pass getting shorter with each — those
 /// the pass would finish late by the executor's measured pass times. The simulator leaves out
-/// the same items (src/sim/execution.cpp). Stamps the pass's start on the rest.
+/// the same items (src/sim/execution.cpp), but for one: when the measured time of a lone
+/// item's pass exceeds its whole deadline budget — so that no item could ever be served — and
+/// the executor has run no pass for as long as that time, the item runs anyway. The
+/// measurement may be stale (passes timed while the device was slow or taken by another task)
+/// and only a pass can correct it: without this, a pessimistic estimate rejected every later
+/// item and never ran the pass that would have shown it wrong. (The simulator's times are the
+/// profile's, never stale.) Stamps the pass's start on the rest.
 inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Completion& done) {
   const Time t = now();
   for (Pending& p : batch) p.pass_start = t;
@@ -73,6 +79,9 @@ inline void drop_late(std::vector<Pending>& batch, const BatchPolicy& policy, Co
         batch.begin(), batch.end(),
         [](const Pending& a, const Pending& b) { return a.item.deadline < b.item.deadline; });
     if (t + *predicted <= earliest->item.deadline) return;
+    if (batch.size() == 1 && earliest->submitted + *predicted > earliest->item.deadline &&
+        t - done.pass_times().last_end() >= *predicted)
+      return;  // a probe: see above
     done.finish_rejected(
         *earliest, RejectReason::WouldBeLate,
         fmt::format("a pass of {} takes {:.2f} ms", batch.size(), to_ms(*predicted)));
@@ -111,7 +120,7 @@ inline void complete(std::vector<Pending>& batch, std::vector<std::vector<Tensor
   if (batch.empty()) return;
   if (auto why = misfit(outputs, specs, "output"))
     return reject_all(batch, RejectReason::ModelError, *why, done);
-  done.pass(batch.size(), t - batch.front().pass_start);
+  done.pass(batch.size(), t - batch.front().pass_start, t);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Result r;
     r.outcome = t <= batch[i].item.deadline ? Outcome::InSlo : Outcome::Late;
