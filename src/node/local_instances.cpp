@@ -384,23 +384,20 @@ std::vector<InstanceDigest> LocalInstances::digests() const {
   return out;
 }
 
-void LocalInstances::shutdown() {
+std::map<ServiceId, std::shared_ptr<LocalInstances::Running>> LocalInstances::take_running() {
   std::map<ServiceId, std::shared_ptr<Running>> all;
-  {
-    std::unique_lock lock(mutex_);
-    all.swap(running_);
-  }
-  for (auto& [s, r] : all) r->executor->shutdown(exec::Drain::Finish);
+  std::unique_lock lock(mutex_);
+  all.swap(running_);
+  return all;
+}
+
+void LocalInstances::shutdown() {
+  for (auto& [s, r] : take_running()) r->executor->shutdown(exec::Drain::Finish);
 }
 
 bool LocalInstances::shutdown(Time deadline) {
-  std::map<ServiceId, std::shared_ptr<Running>> all;
-  {
-    std::unique_lock lock(mutex_);
-    all.swap(running_);
-  }
   bool stopped = true;
-  for (auto& [s, r] : all) {
+  for (auto& [s, r] : take_running()) {
     if (r->executor->shutdown(exec::Drain::Finish, std::max(deadline - exec::now(), Duration{})))
       continue;
     stopped = false;

@@ -111,6 +111,8 @@ class LocalInstances {
   /// one layer and stays whole on the first), each holding its device's turn while it runs.
   exec::AnyModel make_instance(ServiceId s, const std::vector<DeviceSlot>& devices);
   static int gpus_present();
+  /// Every running executor, taken out of running_ (shutdown).
+  std::map<ServiceId, std::shared_ptr<Running>> take_running();
 
   const Scenario* scenario_;
   const Deployment* deployment_;

@@ -31,15 +31,12 @@ class BatchQueue {
       if (size_ >= capacity) return RejectReason::QueueFull;
       const std::uint64_t stream = p.item.stream;
       const auto s = streams_.try_emplace(stream).first;
-      try {
+      const std::size_t arrivals = arrivals_.size();
+      try {  // each push_back leaves its container unchanged if it throws
         arrivals_.push_back(stream);
-        try {
-          s->second.items.push_back(std::move(p));
-        } catch (...) {
-          arrivals_.pop_back();
-          throw;
-        }
+        s->second.items.push_back(std::move(p));
       } catch (...) {
+        if (arrivals_.size() > arrivals) arrivals_.pop_back();
         forget_if_done(s);
         throw;
       }

@@ -41,12 +41,11 @@ class Completion {
     }
     std::future<Result> future;
     try {
-      Waiting& w = waiting_[sequence];
+      Waiting& w = waiting_[sequence];  // throws with nothing inserted, or not at all
       w.callback = std::move(callback);
       w.submitted = p.submitted;
       future = w.promise.get_future();
     } catch (...) {
-      waiting_.erase(sequence);
       if (order) {
         order->sequences.pop_back();
         if (order->sequences.empty() && !order->delivering) streams_.erase(p.item.stream);
@@ -69,10 +68,7 @@ class Completion {
     counters_.finished(r.outcome);
     found->second.result = std::move(r);
     if (ordered_) return deliver_in_order(p.item.stream, lock);
-    auto node = waiting_.extract(found);
-    lock.unlock();
-    deliver(node.mapped());
-    lock.lock();
+    deliver_outside(found, lock);
     all_answered_if_none_left();
   }
 
@@ -93,12 +89,7 @@ class Completion {
       counters_.finished(Outcome::Rejected);
     }
     if (!ordered_) {
-      while (!waiting_.empty()) {
-        auto node = waiting_.extract(waiting_.begin());
-        lock.unlock();
-        deliver(node.mapped());
-        lock.lock();
-      }
+      while (!waiting_.empty()) deliver_outside(waiting_.begin(), lock);
       return all_answered_if_none_left();
     }
     // Streams another thread is delivering are finished by it (all now have their Result).
@@ -160,9 +151,18 @@ class Completion {
     w.promise.set_value(std::move(*w.result));
   }
 
-  // One thread at a time delivers a stream, in order and outside the lock: a callback may
-  // submit again, which takes the lock. A thread finishing an item of a stream that another
-  // is delivering leaves the item to that thread.
+  // Takes `it` (which has its Result) out of waiting_ and delivers it with the lock released: a
+  // callback may submit again, which takes the lock.
+  void deliver_outside(std::unordered_map<std::uint64_t, Waiting>::iterator it,
+                       std::unique_lock<std::mutex>& lock) noexcept {
+    auto node = waiting_.extract(it);
+    lock.unlock();
+    deliver(node.mapped());
+    lock.lock();
+  }
+
+  // One thread at a time delivers a stream, in order and outside the lock. A thread finishing
+  // an item of a stream that another is delivering leaves the item to that thread.
   void deliver_in_order(std::uint64_t stream, std::unique_lock<std::mutex>& lock) noexcept {
     StreamOrder& order = streams_.find(stream)->second;  // stable: only its deliverer erases it
     if (order.delivering) return;
@@ -170,11 +170,8 @@ class Completion {
     while (!order.sequences.empty()) {
       const auto next = waiting_.find(order.sequences.front());
       if (!next->second.result) break;
-      auto node = waiting_.extract(next);
       order.sequences.pop_front();
-      lock.unlock();
-      deliver(node.mapped());
-      lock.lock();
+      deliver_outside(next, lock);
     }
     order.delivering = false;
     if (order.sequences.empty()) streams_.erase(stream);  // nothing of it is out

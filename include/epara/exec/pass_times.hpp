@@ -28,14 +28,14 @@ class PassTimes {
     slot.store(old == 0 ? took.count() : (3 * old + took.count()) / 4, std::memory_order_relaxed);
   }
 
-  /// What a pass of `batch` items will take: the time measured at that size, else at the
-  /// nearest larger size measured (passes grow with their batch, so that bounds it), else the
-  /// largest smaller size measured scaled up per item. nullopt before any pass.
   /// When the last pass recorded ended.
   Time last_end() const noexcept {
     return Time{Duration{last_end_ns_.load(std::memory_order_relaxed)}};
   }
 
+  /// What a pass of `batch` items will take: the time measured at that size, else at the
+  /// nearest larger size measured (passes grow with their batch, so that bounds it), else the
+  /// largest smaller size measured scaled up per item. nullopt before any pass.
   std::optional<Duration> predict(std::size_t batch) const {
     if (batch == 0 || batch > max_batch_) return std::nullopt;
     for (std::size_t b = batch; b <= max_batch_; ++b)

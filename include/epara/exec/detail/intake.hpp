@@ -36,7 +36,8 @@ class Intake {
 
   /// Moves the next pass into `pass` (items that cannot count already rejected); false once the
   /// executor is shut down and its queue drained. Memory running out while the pass is taken
-  /// rejects the items taken (executor-error); the next try comes a millisecond later.
+  /// rejects the items taken (executor-error); the next try comes a millisecond later, so that
+  /// a worker whose every try fails waits for memory instead of spinning on the queue's lock.
   bool next_pass(std::vector<Pending>& pass) noexcept {
     for (;;) {
       pass.clear();
