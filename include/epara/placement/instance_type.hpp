@@ -38,12 +38,11 @@ struct InstanceTypes {
   std::vector<TypeGap> gaps{};
 };
 
-/// Loading a model whose service gives no load_time: its memory at this bandwidth — 2 GB/s, a
-/// model file read from a local NVMe SSD into host memory and copied over PCIe, the slower of
-/// the two setting the pace — ...
+/// Loading a model whose service gives no load_time: its memory at this bandwidth plus a fixed
+/// overhead (framework start, graph build, warm-up). Assumed, not measured here: 2 GB/s is a
+/// conservative rate for a model read from a local SSD and copied to the device, 1 s a round
+/// figure for the start. A scenario with measured load times (`load_time_s`) replaces both.
 inline constexpr Bandwidth default_load_bandwidth{2e9};
-/// ... plus this fixed overhead: a serving process starting the model (framework start, graph
-/// build, warm-up passes), about a second for the CNNs the scenarios name.
 inline constexpr Duration default_load_overhead = std::chrono::seconds(1);
 
 /// Load time of a replica: the service's own when given, else model memory at `bandwidth`

@@ -18,9 +18,9 @@ namespace epara::sim::detail {
 namespace {
 
 // A model gets a further replica only in a group busy under this fraction of its time,
-// interference included: below the plans' 90% cap (CostModel::max_utilization) because a group
-// interleaves several models' passes, whose queues add up. Set by that argument (2f85439), not
-// by a sweep.
+// interference included. Chosen in 2f85439 without a stated reason or a sweep; the argument for
+// it: below the plans' 90% cap (CostModel::max_utilization), as a group interleaves several
+// models' passes, whose queues add up.
 constexpr double group_busy_cap = 0.85;
 // Replicas stop being added to a model once another would carry under this share of a GPU's
 // time: too little work for the memory a replica takes. An argument, not a measurement.

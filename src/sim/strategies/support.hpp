@@ -27,8 +27,8 @@ inline std::optional<ReplicaTiming> profiled_or_pipeline(const Scenario& s, Serv
   return timing;
 }
 
-/// Most devices a baseline's replica spans: a server's GPUs in the scenarios (8 per server at
-/// most) — the baselines split a model no further than one server, as their papers do.
+/// Most devices a baseline's replica spans: the 8 the three copies of this search used, the
+/// most GPUs a server has in the shipped scenarios.
 inline constexpr int max_devices_per_replica = 8;
 
 /// The fewest devices, up to max_devices_per_replica, that hold the service's model when each
