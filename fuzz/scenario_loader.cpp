@@ -11,7 +11,7 @@
 #include "epara/error.hpp"
 #include "epara/io/deployment_json.hpp"
 #include "epara/io/scenario_json.hpp"
-#include "epara/io/simulation_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   try {
-    (void)epara::io::parse_simulation_config(text, "fuzz.json", scenario, ".");
+    (void)epara::sim::parse_simulation_config(text, "fuzz.json", scenario, ".");
   } catch (const epara::Error&) {
   }
   try {

@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "epara/io/scenario_json.hpp"
-#include "epara/io/simulation_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 #include "epara/sim/simulator.hpp"
 #include "sim/event_queue.hpp"
 
@@ -41,7 +41,7 @@ Loaded load(const std::string& name) {
   const std::string path = std::string(EPARA_SCENARIOS_DIR) + "/" + name + ".json";
   Loaded l{io::load_scenario(path), {}};
   l.config =
-      io::parse_simulation_config(io::read_text_file(path), path, l.scenario, EPARA_SCENARIOS_DIR);
+      sim::parse_simulation_config(io::read_text_file(path), path, l.scenario, EPARA_SCENARIOS_DIR);
   return l;
 }
 

@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 #include <epara/io/scenario_json.hpp>
-#include <epara/io/simulation_json.hpp>
 #include <epara/parallel/allocator.hpp>
+#include <epara/sim/simulation_json.hpp>
 #include <epara/sim/simulator.hpp>
 #include <epara/sim/trace.hpp>
 
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   try {
     const std::string text = io::read_text_file(argv[1]);
     const Scenario scenario = io::parse_scenario(text, argv[1]);
-    sim::SimulationConfig config = io::parse_simulation_config(
+    sim::SimulationConfig config = sim::parse_simulation_config(
         text, argv[1], scenario, std::filesystem::path(argv[1]).parent_path());
     if (argc == 3) config.duration = from_seconds(std::stod(argv[2]));
     config.warmup = std::min(config.warmup, config.duration / 2);

@@ -4,11 +4,11 @@
 
 #include <optional>
 
-#include "epara/io/metrics_json.hpp"
-#include "epara/io/simulation_json.hpp"
 #include "epara/model/limits.hpp"
 #include "epara/sim/bound.hpp"
 #include "epara/sim/gpus_needed.hpp"
+#include "epara/sim/metrics_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 #include "epara/sim/simulator.hpp"
 #include "epara/sim/trace.hpp"
 #include "py_scenario.hpp"
@@ -50,7 +50,7 @@ RunSetup set_up(const PyScenario& s, const RunOptions& o) {
   EPARA_EXPECTS(!o.warmup_s || (*o.warmup_s >= 0.0 && *o.warmup_s <= limits::max_seconds),
                 fmt::format("warmup_s must be in [0, {}]", limits::max_seconds));
   RunSetup r{o.scale ? sim::scale_cluster(s.scenario, *o.scale) : s.scenario,
-             io::parse_simulation_config(s.text, s.source, s.scenario, s.base_dir),
+             sim::parse_simulation_config(s.text, s.source, s.scenario, s.base_dir),
              {}};
   sim::SimulationConfig& config = r.config;
   if (o.duration_s) config.duration = from_seconds(*o.duration_s);
@@ -116,7 +116,7 @@ py::list simulate_all(const PyScenario& s, std::optional<py::list> allocators,
       std::string metrics;
       {
         py::gil_scoped_release unlocked;  // pure C++ from here: other Python threads may run
-        metrics = io::run_metrics_to_json(sim::simulate(scenario, c, *strategy, trace), scenario);
+        metrics = sim::run_metrics_to_json(sim::simulate(scenario, c, *strategy, trace), scenario);
       }
       py::dict row;
       row["allocator"] = n;

@@ -17,10 +17,10 @@
 
 #include "cli_common.hpp"
 #include "confidence.hpp"
-#include "epara/io/metrics_json.hpp"
-#include "epara/io/simulation_json.hpp"
 #include "epara/sim/bound.hpp"
 #include "epara/sim/gpus_needed.hpp"
+#include "epara/sim/metrics_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 
 namespace {
 
@@ -323,7 +323,7 @@ nlohmann::ordered_json row_json(const Row& r, std::size_t run, const LoadBound& 
   nlohmann::ordered_json j{
       {"allocator", r.allocator}, {"load_scale", r.load}, {"seed", r.seeds[run]}};
   nlohmann::ordered_json metrics =
-      nlohmann::ordered_json::parse(io::run_metrics_to_json(r.runs[run], s));
+      nlohmann::ordered_json::parse(sim::run_metrics_to_json(r.runs[run], s));
   for (auto& [key, value] : metrics.items()) j[key] = std::move(value);
   const auto needed_json = [](const std::optional<GpusNeeded>& n) {
     return n->reached ? nlohmann::ordered_json(n->gpus) : nlohmann::ordered_json(nullptr);
@@ -462,7 +462,7 @@ int main(int argc, char** argv) {
     const auto base_dir = scenario_path.empty()
                               ? std::filesystem::path(".")
                               : std::filesystem::path(scenario_path).parent_path();
-    SimulationConfig config = io::parse_simulation_config(text, source, parsed, base_dir);
+    SimulationConfig config = sim::parse_simulation_config(text, source, parsed, base_dir);
     if (seed) config.seed = *seed;
     if (duration) config.duration = from_seconds(*duration);
     if (warmup) config.warmup = from_seconds(*warmup);

@@ -24,18 +24,17 @@ using Zero = JsonNode::Zero;
 /// fidelity runs use (4096 x 4096 layers are 16 M each).
 constexpr double max_reference_weights = 256.0 * 1024.0 * 1024.0;
 
-node::ModelSpec read_model(const JsonNode& n, const Scenario& s) {
+ModelSpec read_model(const JsonNode& n, const Scenario& s) {
   n.expect_object({"service", "model", "widths", "tokens", "dim", "tensors", "seed", "max_batch"});
-  node::ModelSpec m;
+  ModelSpec m;
   m.service = detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
-  m.kind =
-      n.at("model").choice<node::ModelSpec::Kind>({{"dense", node::ModelSpec::Kind::Dense},
-                                                   {"attention", node::ModelSpec::Kind::Attention},
-                                                   {"identity", node::ModelSpec::Kind::Identity}});
-  if (m.kind == node::ModelSpec::Kind::Identity) {
+  m.kind = n.at("model").choice<ModelSpec::Kind>({{"dense", ModelSpec::Kind::Dense},
+                                                  {"attention", ModelSpec::Kind::Attention},
+                                                  {"identity", ModelSpec::Kind::Identity}});
+  if (m.kind == ModelSpec::Kind::Identity) {
     m.inputs = detail::read_tensor_specs(n.at("tensors"));
     m.outputs = m.inputs;
-  } else if (m.kind == node::ModelSpec::Kind::Dense) {
+  } else if (m.kind == ModelSpec::Kind::Dense) {
     const auto widths = n.at("widths").elements();
     if (widths.size() < 2) n.at("widths").fail("give at least an input and an output width");
     for (const JsonNode& w : widths)
@@ -79,15 +78,15 @@ std::string read_pem(const JsonNode& field) {
   return text;
 }
 
-node::PeerTls read_peer_tls(const JsonNode& n) {
+PeerTls read_peer_tls(const JsonNode& n) {
   n.expect_object({"ca_file", "cert_file", "key_file"});
   return {read_pem(n.at("ca_file")), read_pem(n.at("cert_file")), read_pem(n.at("key_file"))};
 }
 
 }  // namespace
 
-node::Deployment parse_deployment(std::string_view json_text, std::string_view source,
-                                  const Scenario& s) {
+Deployment parse_deployment(std::string_view json_text, std::string_view source,
+                            const Scenario& s) {
   const nlohmann::json document = detail::parse_json(json_text, source);
   const JsonNode root(document, source);
   const auto section = root.find("deployment");
@@ -96,11 +95,11 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   n.expect_object({"nodes", "models", "sync_period_ms", "entry_ttl_ms", "placement_period_s",
                    "scheduler", "max_message_mib", "hop_limit", "drain_timeout_s",
                    "peer_secret_file", "peer_tls", "model_repository"});
-  node::Deployment d;
+  Deployment d;
   for (const JsonNode& x : n.at("nodes").elements()) {
     x.expect_object({"server", "address", "peer_address"});
-    node::NodeAddress a{detail::resolve_name<ServerId>(x.at("server"), s.cluster.servers, "server"),
-                        x.at("address").name()};
+    NodeAddress a{detail::resolve_name<ServerId>(x.at("server"), s.cluster.servers, "server"),
+                  x.at("address").name()};
     if (auto p = x.find("peer_address")) {
       a.peer_address = p->name();
       // (Port 0 asks for any free port, a distinct one each.)
@@ -112,7 +111,7 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
   }
   if (d.nodes.empty()) n.at("nodes").fail("list at least one node");
   for (const JsonNode& x : n.at("models").elements()) {
-    node::ModelSpec m = read_model(x, s);
+    ModelSpec m = read_model(x, s);
     if (d.model(m.service)) x.at("service").fail("model given twice for this service");
     d.models.push_back(std::move(m));
   }
@@ -129,12 +128,12 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
       if (!service)
         x->fail(
             fmt::format("model '{}' serves '{}', no service of the scenario", r.name, r.service));
-      node::ModelSpec m;
+      ModelSpec m;
       m.service = *service;
       if (d.model(m.service))
         x->fail(
             fmt::format("model '{}' serves '{}', which has a model already", r.name, r.service));
-      m.kind = node::ModelSpec::Kind::TorchScript;
+      m.kind = ModelSpec::Kind::TorchScript;
       m.inputs = std::move(r.inputs);
       m.outputs = std::move(r.outputs);
       m.file = r.file.string();
@@ -169,7 +168,7 @@ node::Deployment parse_deployment(std::string_view json_text, std::string_view s
       x->fail(fmt::format("'{}' holds fewer than 16 characters", path));
   }
   if (auto x = n.find("peer_tls")) {
-    for (const node::NodeAddress& a : d.nodes)
+    for (const NodeAddress& a : d.nodes)
       if (a.peer_address.empty())
         x->fail(
             fmt::format("needs a peer_address on every node ('{}' has none): clients keep the "

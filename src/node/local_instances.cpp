@@ -6,6 +6,7 @@
 #include "epara/exec/reference/cpu_attention.hpp"
 #include "epara/exec/reference/cpu_dense_chain.hpp"
 #include "epara/exec/reference/identity.hpp"
+#include "epara/placement/placement_diff.hpp"
 #ifdef EPARA_WITH_TORCH
 #include "epara/torchscript/script_model.hpp"
 #endif
@@ -116,6 +117,7 @@ LocalInstances::LocalInstances(const Scenario& scenario, const Deployment& deplo
                                NodeMetrics& metrics)
     : scenario_(&scenario),
       deployment_(&deployment),
+      self_(self),
       metrics_(&metrics),
       policies_(std::move(policies)) {
   const ServerSpec& server = scenario.cluster.server(self);
@@ -240,26 +242,34 @@ std::vector<LocalInstances::Change> LocalInstances::apply(
     p.timeout = gather_timeout(p.timeout, alone(devices));
     return p;
   };
-  // What changes: services whose instances here differ (in number or devices); the others
-  // are retuned to their batching in place. Only apply() writes running_, and the node applies
-  // one placement at a time, so this stays true until the swap below.
+  // What changes: services with an instance here to unload or to load (placement_diff, as the
+  // simulator applies a placement); the others are retuned to their batching in place. Only
+  // apply() writes running_, and the node applies one placement at a time, so this stays true
+  // until the swap below.
   std::map<ServiceId, Change> changes;
   {
     std::shared_lock lock(mutex_);
-    for (const auto& [service, r] : running_) {
-      const auto want = instances.find(service);
-      const InstanceDevices none;
-      const InstanceDevices& after = want == instances.end() ? none : want->second;
-      if (after != r->devices) {
-        changes[service] = {service, r->replicas, static_cast<int>(after.size())};
-      } else if (!after.empty()) {
-        const exec::BatchPolicy p = policy_for(service, after);
+    std::vector<LoadedInstance> loaded, wanted;
+    for (const auto& [service, r] : running_)
+      for (const std::vector<DeviceSlot>& on : r->devices) loaded.push_back({service, self_, on});
+    for (const auto& [service, devices] : instances)
+      if (deployment_->model(service))
+        for (const std::vector<DeviceSlot>& on : devices) wanted.push_back({service, self_, on});
+    const PlacementDiff diff = placement_diff<LoadedInstance, LoadedInstance>(loaded, wanted);
+    const auto changed = [&](ServiceId service) {
+      const auto before = running_.find(service);
+      const auto after = instances.find(service);
+      changes.try_emplace(
+          service, Change{service, before == running_.end() ? 0 : before->second->replicas,
+                          after == instances.end() ? 0 : static_cast<int>(after->second.size())});
+    };
+    for (std::size_t l : diff.unload) changed(loaded[l].service);
+    for (std::size_t w : diff.load) changed(wanted[w].service);
+    for (const auto& [service, r] : running_)
+      if (!changes.count(service)) {
+        const exec::BatchPolicy p = policy_for(service, r->devices);
         r->executor->retune(p.max_batch, p.timeout);
       }
-    }
-    for (const auto& [service, devices] : instances)
-      if (!devices.empty() && !running_.count(service) && deployment_->model(service))
-        changes[service] = {service, 0, static_cast<int>(devices.size())};
   }
   // New executors are built here, off the request path (weights and device handles take
   // time); requests meanwhile run on the old ones.

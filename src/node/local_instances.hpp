@@ -17,12 +17,12 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "epara/deployment.hpp"
 #include "epara/exec/data_parallel_executor.hpp"
 #include "epara/exec/device_arbiter.hpp"
 #include "epara/exec/rate_meter.hpp"
 #include "epara/handler/views.hpp"
 #include "epara/model/scenario.hpp"
-#include "epara/node/deployment.hpp"
 #include "epara/placement/ground_set.hpp"
 #include "epara/sync/digest.hpp"
 #include "metrics.hpp"
@@ -116,6 +116,7 @@ class LocalInstances {
 
   const Scenario* scenario_;
   const Deployment* deployment_;
+  ServerId self_;
   NodeMetrics* metrics_;
   const int gpus_ = gpus_present();
   struct Device {                  // one of the server's: whose turn it is, and how busy it was

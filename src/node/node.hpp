@@ -17,11 +17,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "epara/deployment.hpp"
 #include "epara/exec/rate_meter.hpp"
 #include "epara/handler/request_handler.hpp"
 #include "epara/handler/synced_view.hpp"
 #include "epara/model/scenario.hpp"
-#include "epara/node/deployment.hpp"
 #include "epara/peer.grpc.pb.h"
 #include "epara/placement/ground_set.hpp"
 #include "epara/placement/peak_demand.hpp"

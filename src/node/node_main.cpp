@@ -55,11 +55,11 @@ int main(int argc, char** argv) {
     using namespace epara;
     const std::string text = io::read_text_file(path);
     Scenario scenario = io::parse_scenario(text, path);
-    node::Deployment deployment = io::parse_deployment(text, path, scenario);
+    Deployment deployment = io::parse_deployment(text, path, scenario);
     const auto self = scenario.cluster.find_server(server);
     if (!self)
       throw InvalidArgument(fmt::format("--server: unknown server '{}' in {}", server, path));
-    const node::NodeAddress* me = deployment.node(*self);
+    const NodeAddress* me = deployment.node(*self);
     if (peer_port > 0 && me && me->peer_address.empty())
       throw InvalidArgument(fmt::format(
           "--peer-port: server '{}' has no peer_address in {}: its peers would not find the port",

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "epara/placement/placement_diff.hpp"
 #include "sim/world.hpp"
 
 namespace epara::sim::detail {
@@ -127,27 +128,23 @@ void World::replan(Time now) {
   apply(*wanted, now);
 }
 
-// Keeps the wanted instances already loaded on the same devices, unloads the others (their
-// queued requests are routed again from their server), loads the rest — except on a server or
-// device that is down: those wait for it to return. Make before break: an instance the plan
-// drops while it loads its service anew (same server first) serves until that load is done,
-// where its devices hold it beside the plan's instances (memory and compute shares); otherwise
-// a service moved within a server would serve nothing there for a whole load time.
+// Keeps the wanted instances already loaded on the same devices (placement_diff, as epara-node
+// does), unloads the others (their queued requests are routed again from their server), loads
+// the rest — except on a server or device that is down: those wait for it to return. Make before
+// break: an instance the plan drops while it loads its service anew (same server first) serves
+// until that load is done, where its devices hold it beside the plan's instances (memory and
+// compute shares); otherwise a service moved within a server would serve nothing there for a whole
+// load time.
 void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
+  std::vector<std::uint32_t> alive;  // the diff's loaded instances, by id
+  for (std::size_t i = 0; i < instances_.size(); ++i)
+    if (instances_[i].alive) alive.push_back(static_cast<std::uint32_t>(i));
+  const std::vector<LoadedInstance> now_loaded = loaded();
+  const PlacementDiff diff = placement_diff<LoadedInstance, InstanceSpec>(now_loaded, wanted);
   std::vector<bool> keep(instances_.size(), false);
+  for (std::size_t l : diff.keep) keep[alive[l]] = true;
   std::vector<const InstanceSpec*> load;
-  for (const InstanceSpec& w : wanted) {
-    bool found = false;
-    for (std::size_t i = 0; i < instances_.size() && !found; ++i) {
-      const SimInstance& inst = instances_[i];
-      if (inst.alive && !keep[i] && inst.spec.service == w.service &&
-          inst.spec.server == w.server && inst.spec.devices == w.devices) {
-        keep[i] = true;
-        found = true;
-      }
-    }
-    if (!found) load.push_back(&w);
-  }
+  for (std::size_t w : diff.load) load.push_back(&wanted[w]);
   const std::size_t before = instances_.size();
   const auto loading = [&](std::size_t i) {  // kept or new, and not serving yet
     return instances_[i].alive && (i >= before || keep[i]) && instances_[i].active_from > now;

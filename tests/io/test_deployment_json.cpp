@@ -20,14 +20,14 @@ std::string cloud(const std::string& deployment) {
                 "slo": {"type": "latency", "deadline_ms": 100}}])" +
          (deployment.empty() ? "" : ",\n  \"deployment\": " + deployment) + "}";
 }
-node::Deployment parse(const std::string& deployment) {
+Deployment parse(const std::string& deployment) {
   const std::string text = cloud(deployment);
   return io::parse_deployment(text, "cloud.json", io::parse_scenario(text, "cloud.json"));
 }
 }  // namespace
 
 TEST_CASE("a deployment section: nodes in ring order, models, periods", "[io]") {
-  const node::Deployment d = parse(R"({
+  const Deployment d = parse(R"({
     "nodes": [{"server": "b", "address": "h:2"}, {"server": "a", "address": "h:1"}],
     "models": [{"service": "m", "model": "attention", "tokens": 4, "dim": 8, "max_batch": 2}],
     "sync_period_ms": 20, "entry_ttl_ms": 300, "scheduler": "a", "hop_limit": 2})");
@@ -41,7 +41,7 @@ TEST_CASE("a deployment section: nodes in ring order, models, periods", "[io]") 
 }
 
 TEST_CASE("an identity model declares its tensors, each type by its protocol name", "[io]") {
-  const node::Deployment d = parse(R"({
+  const Deployment d = parse(R"({
     "nodes": [{"server": "a", "address": "h:1"}],
     "models": [{"service": "m", "model": "identity", "max_batch": 4, "tensors": [
       {"name": "tokens", "datatype": "INT64", "dims": [-1]},
@@ -123,7 +123,7 @@ TEST_CASE("peer addresses and peer TLS: read, and their errors name the field", 
   std::ofstream("not_pem.txt") << "a certificate, honestly\n";
   const std::string tls =
       R"("peer_tls": {"ca_file": "peer_ca.pem", "cert_file": "peer_ca.pem", "key_file": "peer_key.pem"})";
-  const node::Deployment d =
+  const Deployment d =
       parse(R"({"nodes": [{"server": "a", "address": "h:1", "peer_address": "h:11"},
       {"server": "b", "address": "h:2", "peer_address": "h:12"}], "models": [], )" +
             tls + "}");

@@ -112,9 +112,9 @@ TEST_CASE("a deployment serves a repository's models, naming what does not fit",
   const auto parse = [](const std::string& text) {
     return io::parse_deployment(text, "cloud.json", io::parse_scenario(text, "cloud.json"));
   };
-  const node::Deployment d = parse(cloud(r.root.string()));
+  const Deployment d = parse(cloud(r.root.string()));
   REQUIRE(d.models.size() == 1);
-  CHECK(d.models[0].kind == node::ModelSpec::Kind::TorchScript);
+  CHECK(d.models[0].kind == ModelSpec::Kind::TorchScript);
   CHECK(d.models[0].file == (r.root / "mobilenet" / "1" / "model.pt").string());
   CHECK(d.models[0].inputs[0].name == "image");
   CHECK(d.models[0].max_batch == 16);

@@ -5,14 +5,14 @@
 
 #include <string_view>
 
+#include "epara/deployment.hpp"
 #include "epara/model/scenario.hpp"
-#include "epara/node/deployment.hpp"
 
 namespace epara::io {
 
 /// Throws InvalidArgument naming source and JSON path: a missing section, unknown names, a
 /// node listed twice, a model whose sizes do not chain, an out-of-range period or limit.
-node::Deployment parse_deployment(std::string_view json_text, std::string_view source,
-                                  const Scenario& scenario);
+Deployment parse_deployment(std::string_view json_text, std::string_view source,
+                            const Scenario& scenario);
 
 }  // namespace epara::io

@@ -12,7 +12,7 @@
 #include "epara/model/ids.hpp"
 #include "epara/units.hpp"
 
-namespace epara::node {
+namespace epara {
 
 /// The model a node runs for a service.
 struct ModelSpec {
@@ -72,4 +72,4 @@ struct Deployment {
   }
 };
 
-}  // namespace epara::node
+}  // namespace epara

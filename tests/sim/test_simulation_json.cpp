@@ -6,7 +6,7 @@
 
 #include "epara/error.hpp"
 #include "epara/io/scenario_json.hpp"
-#include "epara/io/simulation_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 
 using namespace epara;
 using Json = nlohmann::json;
@@ -22,7 +22,7 @@ Json scenario_with(Json simulation) {
 sim::SimulationConfig parse(const Json& j) {
   const std::string text = j.dump();
   const Scenario s = io::parse_scenario(text, "sim.json");
-  return io::parse_simulation_config(text, "sim.json", s, "/data");
+  return sim::parse_simulation_config(text, "sim.json", s, "/data");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // The "simulation" section of a scenario file: how epara-sim runs it (docs/simulator.md).
-// Part of epara::io.
+// Part of epara::sim: the simulator's own settings, read with epara::io's JSON reader.
 
 #include <filesystem>
 #include <string_view>
@@ -8,13 +8,13 @@
 #include "epara/model/scenario.hpp"
 #include "epara/sim/config.hpp"
 
-namespace epara::io {
+namespace epara::sim {
 
 /// The section's settings over the defaults; the defaults when the file has no such section.
 /// A trace file path is resolved against `base_dir` (the scenario file's folder). Throws
 /// InvalidArgument naming the source and JSON path of a bad field.
-sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::string_view source,
-                                              const Scenario& scenario,
-                                              const std::filesystem::path& base_dir);
+SimulationConfig parse_simulation_config(std::string_view json_text, std::string_view source,
+                                         const Scenario& scenario,
+                                         const std::filesystem::path& base_dir);
 
-}  // namespace epara::io
+}  // namespace epara::sim

@@ -1,15 +1,15 @@
 #pragma once
 // A simulation run's metrics as JSON: totals, utilization, sync and placement counts, and per
 // service offered / served / late / rejections by reason / offloads / mean latency. Part of
-// epara::io; used by epara-sim --json and the Python bindings.
+// epara::sim; used by epara-sim --json and the Python bindings.
 
 #include <string>
 
 #include "epara/model/scenario.hpp"
 #include "epara/sim/metrics.hpp"
 
-namespace epara::io {
+namespace epara::sim {
 
-std::string run_metrics_to_json(const sim::RunMetrics& metrics, const Scenario& scenario);
+std::string run_metrics_to_json(const RunMetrics& metrics, const Scenario& scenario);
 
-}  // namespace epara::io
+}  // namespace epara::sim

@@ -1,4 +1,4 @@
-#include "epara/io/simulation_json.hpp"
+#include "epara/sim/simulation_json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -7,27 +7,26 @@
 #include "io/demand_json.hpp"
 #include "io/json_reader.hpp"
 
-namespace epara::io {
+namespace epara::sim {
 namespace {
 
-using detail::JsonNode;
+using io::detail::JsonNode;
 using TimeUnit = JsonNode::TimeUnit;
 using Zero = JsonNode::Zero;
 
 /// The cost of a prompt token relative to a generated one: at most this.
 constexpr double max_prefill_weight = 1e3;
 
-sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
+Fault read_fault(const JsonNode& n, const Scenario& s) {
   n.expect_object({"at_s", "kind", "server", "device"});
-  sim::Fault f;
+  Fault f;
   f.at = n.at("at_s").seconds(Zero::Allowed);
-  f.kind = n.at("kind").choice<sim::FaultKind>({{"server_down", sim::FaultKind::ServerDown},
-                                                {"server_up", sim::FaultKind::ServerUp},
-                                                {"device_down", sim::FaultKind::DeviceDown},
-                                                {"device_up", sim::FaultKind::DeviceUp}});
-  f.server = detail::resolve_name<ServerId>(n.at("server"), s.cluster.servers, "server");
-  const bool device_fault =
-      f.kind == sim::FaultKind::DeviceDown || f.kind == sim::FaultKind::DeviceUp;
+  f.kind = n.at("kind").choice<FaultKind>({{"server_down", FaultKind::ServerDown},
+                                           {"server_up", FaultKind::ServerUp},
+                                           {"device_down", FaultKind::DeviceDown},
+                                           {"device_up", FaultKind::DeviceUp}});
+  f.server = io::detail::resolve_name<ServerId>(n.at("server"), s.cluster.servers, "server");
+  const bool device_fault = f.kind == FaultKind::DeviceDown || f.kind == FaultKind::DeviceUp;
   const auto device = n.find("device");
   if (device_fault != device.has_value())
     n.fail(device_fault ? "a device fault needs 'device' (a GPU index or \"cpu\")"
@@ -46,16 +45,16 @@ sim::Fault read_fault(const JsonNode& n, const Scenario& s) {
   return f;
 }
 
-sim::TraceReplay read_trace(const JsonNode& n, const Scenario& s,
-                            const std::filesystem::path& base_dir) {
+TraceReplay read_trace(const JsonNode& n, const Scenario& s,
+                       const std::filesystem::path& base_dir) {
   n.expect_object({"file", "service", "origins", "speedup", "prefill_weight"});
-  sim::TraceReplay t;
+  TraceReplay t;
   t.file = (base_dir / n.at("file").name()).lexically_normal().string();
-  t.service = detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
+  t.service = io::detail::resolve_name<ServiceId>(n.at("service"), s.services, "service");
   if (!s.service(t.service).slo.is_latency())
     n.at("service").fail("a trace replays requests: the service must be latency-sensitive");
   for (const JsonNode& o : n.at("origins").elements())
-    t.origins.push_back(detail::resolve_name<ServerId>(o, s.cluster.servers, "server"));
+    t.origins.push_back(io::detail::resolve_name<ServerId>(o, s.cluster.servers, "server"));
   if (t.origins.empty()) n.at("origins").fail("needs at least one server");
   if (auto x = n.find("speedup"))
     t.speedup = x->number_in(limits::min_load_factor, limits::max_load_factor);
@@ -65,11 +64,10 @@ sim::TraceReplay read_trace(const JsonNode& n, const Scenario& s,
 
 }  // namespace
 
-sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::string_view source,
-                                              const Scenario& s,
-                                              const std::filesystem::path& base_dir) {
-  const nlohmann::json document = detail::parse_json(json_text, source);
-  sim::SimulationConfig c;
+SimulationConfig parse_simulation_config(std::string_view json_text, std::string_view source,
+                                         const Scenario& s, const std::filesystem::path& base_dir) {
+  const nlohmann::json document = io::detail::parse_json(json_text, source);
+  SimulationConfig c;
   const JsonNode root(document, source);
   const auto section = root.find("simulation");
   if (!section) return c;
@@ -99,8 +97,8 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (c.warmup >= c.duration) n.fail("warmup_s must be below duration_s");
   if (auto x = n.find("seed")) c.seed = static_cast<std::uint64_t>(x->integer_in(0, 1 << 30));
   if (auto x = n.find("arrivals"))
-    c.arrivals = x->choice<sim::ArrivalProcess>(
-        {{"poisson", sim::ArrivalProcess::Poisson}, {"gamma", sim::ArrivalProcess::Gamma}});
+    c.arrivals = x->choice<ArrivalProcess>(
+        {{"poisson", ArrivalProcess::Poisson}, {"gamma", ArrivalProcess::Gamma}});
   if (auto x = n.find("burstiness"))
     c.burstiness = x->number_in(limits::min_burstiness, limits::max_burstiness);
   if (auto x = n.find("load_scale"))
@@ -108,12 +106,12 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   if (auto x = n.find("load_profile"))
     for (const JsonNode& step : x->elements()) {
       step.expect_object({"at_s", "factor", "service", "origin"});
-      sim::LoadStep l{step.at("at_s").seconds(Zero::Allowed),
-                      step.at("factor").number_in(0.0, limits::max_load_factor)};
+      LoadStep l{step.at("at_s").seconds(Zero::Allowed),
+                 step.at("factor").number_in(0.0, limits::max_load_factor)};
       if (auto service = step.find("service"))
-        l.service = detail::resolve_name<ServiceId>(*service, s.services, "service");
+        l.service = io::detail::resolve_name<ServiceId>(*service, s.services, "service");
       if (auto origin = step.find("origin"))
-        l.origin = detail::resolve_name<ServerId>(*origin, s.cluster.servers, "server");
+        l.origin = io::detail::resolve_name<ServerId>(*origin, s.cluster.servers, "server");
       c.load_profile.push_back(l);
     }
   if (auto x = n.find("sync_period_ms"))
@@ -147,4 +145,4 @@ sim::SimulationConfig parse_simulation_config(std::string_view json_text, std::s
   return c;
 }
 
-}  // namespace epara::io
+}  // namespace epara::sim

@@ -1,15 +1,15 @@
-#include "epara/io/metrics_json.hpp"
+#include "epara/sim/metrics_json.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "epara/categorize.hpp"
 
-namespace epara::io {
+namespace epara::sim {
 
-std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
+std::string run_metrics_to_json(const RunMetrics& m, const Scenario& s) {
   using json = nlohmann::ordered_json;
   json services = json::array();
-  for (const sim::ServiceMetrics& sm : m.services) {
+  for (const ServiceMetrics& sm : m.services) {
     json rejected = json::object();
     for (std::size_t k = 0; k < sm.rejected.size(); ++k)
       rejected[std::string(to_string(static_cast<RejectReason>(k)))] = sm.rejected[k];
@@ -32,7 +32,7 @@ std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
          {"mean_latency_s", answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)},
          {"modes", std::move(modes)}});
   }
-  const sim::ServiceMetrics* worst = m.worst_service();
+  const ServiceMetrics* worst = m.worst_service();
   const json j{{"goodput_per_s", m.goodput()},
                {"attainment", m.attainment()},
                {"worst_service", worst ? json(s.service(worst->service).name) : json(nullptr)},
@@ -54,4 +54,4 @@ std::string run_metrics_to_json(const sim::RunMetrics& m, const Scenario& s) {
   return j.dump();
 }
 
-}  // namespace epara::io
+}  // namespace epara::sim
