@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main job: the simulator comparing the five
-# allocators on the embedded default scenario (examples/scenarios/testbed.json, at its busy
+# strategies on the embedded default scenario (examples/scenarios/testbed.json, at its busy
 # hour). Arguments go to the program: scripts/demo.sh --help
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,11 +5,11 @@
     tools/plot.py sweep.json --out figures/
 
 Reads epara-sim's --json output (every figure) or its --csv output (the figures over load).
-Over load, per allocator: goodput (items served within SLO per second) with the LP bound as a
+Over load, per strategy: goodput (items served within SLO per second) with the LP bound as a
 reference line, SLO attainment, and the worst service's attainment — each the mean over the
 seeds with its 95% confidence interval as a band. From JSON also, at the highest load: every
-service's attainment and p99 latency per allocator (error bars over the seeds), and, where the
-run searched it (--gpus-needed), the GPUs each allocator needs as a bracket. Every allocator
+service's attainment and p99 latency per strategy (error bars over the seeds), and, where the
+run searched it (--gpus-needed), the GPUs each strategy needs as a bracket. Every strategy
 keeps one colour, marker and line style in every figure. Needs python3-matplotlib (Debian) or
 matplotlib (PyPI).
 """
@@ -27,7 +27,7 @@ T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
         2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
 
-# One look per allocator in every figure; others take the next free look.
+# One look per strategy in every figure; others take the next free look.
 LOOKS = {
     "epara": ("tab:blue", "o", "-"),
     "nexus": ("tab:orange", "s", "--"),
@@ -63,7 +63,7 @@ def read_json(path):
     if not isinstance(runs, list) or not runs:
         fail(path, "expected a non-empty list of runs (epara-sim --json output)")
     for i, run in enumerate(runs):
-        for key in ("allocator", "load_scale", "goodput_per_s", "attainment", "worst_attainment",
+        for key in ("strategy", "load_scale", "goodput_per_s", "attainment", "worst_attainment",
                     "services"):
             if key not in run:
                 fail(path, f"[{i}]: no '{key}' (expected epara-sim --json output)")
@@ -76,7 +76,7 @@ def read_csv(path):
         runs = list(csv.DictReader(f))
     if not runs:
         fail(path, "no rows (expected epara-sim --csv output)")
-    need = {"allocator", "load_scale", "goodput_per_s", "attainment", "worst_attainment"}
+    need = {"strategy", "load_scale", "goodput_per_s", "attainment", "worst_attainment"}
     missing = need - set(runs[0])
     if missing:
         fail(path, f"missing columns {', '.join(sorted(missing))} (expected epara-sim --csv output)")
@@ -100,12 +100,12 @@ class Figures:
         self.plt, self.out, self.title = plt, out, title
         self.looks = {}
 
-    def look(self, allocator):
-        if allocator not in self.looks:
+    def look(self, strategy):
+        if strategy not in self.looks:
             used = set(self.looks.values())
             free = [l for l in SPARE_LOOKS if l not in used]
-            self.looks[allocator] = LOOKS.get(allocator) or (free[0] if free else SPARE_LOOKS[0])
-        return self.looks[allocator]
+            self.looks[strategy] = LOOKS.get(strategy) or (free[0] if free else SPARE_LOOKS[0])
+        return self.looks[strategy]
 
     def save(self, fig, ax, name):
         if self.title:
@@ -117,14 +117,14 @@ class Figures:
         self.plt.close(fig)
         print(path)
 
-    def over_load(self, runs, allocators, field, label, name, bound=False, unit_range=False):
+    def over_load(self, runs, strategies, field, label, name, bound=False, unit_range=False):
         fig, ax = self.plt.subplots(figsize=(6.4, 4.0))
         loads = sorted({r["load_scale"] for r in runs})
-        for allocator in allocators:
+        for strategy in strategies:
             xs, means, lows, highs = [], [], [], []
             for load in loads:
                 values = [r[field] for r in runs
-                          if r["allocator"] == allocator and r["load_scale"] == load]
+                          if r["strategy"] == strategy and r["load_scale"] == load]
                 if not values:
                     continue
                 mean, half = mean_and_half_width(values)
@@ -133,12 +133,12 @@ class Figures:
                 # An attainment's interval stops at 0 and 1, where the figure does.
                 lows.append(max(0.0, mean - half) if unit_range else mean - half)
                 highs.append(min(1.0, mean + half) if unit_range else mean + half)
-            colour, marker, style = self.look(allocator)
+            colour, marker, style = self.look(strategy)
             if len(loads) > 1:
-                ax.plot(xs, means, color=colour, marker=marker, linestyle=style, label=allocator)
+                ax.plot(xs, means, color=colour, marker=marker, linestyle=style, label=strategy)
                 ax.fill_between(xs, lows, highs, color=colour, alpha=0.15, linewidth=0)
             else:
-                ax.bar(allocator, means[0], color=colour, yerr=highs[0] - means[0], capsize=4)
+                ax.bar(strategy, means[0], color=colour, yerr=highs[0] - means[0], capsize=4)
         if bound:
             points = sorted({(r["load_scale"], r["bound_goodput_per_s"]) for r in runs
                              if r.get("bound_goodput_per_s") is not None})
@@ -153,23 +153,23 @@ class Figures:
         if len(loads) > 1:
             ax.set_xlabel("load (x the scenario's demand)")
         else:
-            ax.set_xlabel(f"allocator (load x{loads[0]:g})")
+            ax.set_xlabel(f"strategy (load x{loads[0]:g})")
         ax.set_ylabel(label)
         if len(loads) > 1 or bound:
             ax.legend(fontsize="small")
         self.save(fig, ax, name)
 
-    def by_service(self, runs, allocators, field, label, name, log=False):
-        """Grouped bars: one group per service, one bar per allocator (mean ± 95% CI)."""
+    def by_service(self, runs, strategies, field, label, name, log=False):
+        """Grouped bars: one group per service, one bar per strategy (mean ± 95% CI)."""
         services = [s["service"] for s in runs[0]["services"] if s["offered"] > 0]
-        width = 0.8 / len(allocators)
+        width = 0.8 / len(strategies)
         fig, ax = self.plt.subplots(figsize=(max(6.4, 1.1 * len(services) + 2), 4.2))
-        for k, allocator in enumerate(allocators):
+        for k, strategy in enumerate(strategies):
             means, errors = [], []
             for service in services:
                 values = []
                 for r in runs:
-                    if r["allocator"] != allocator:
+                    if r["strategy"] != strategy:
                         continue
                     row = next(s for s in r["services"] if s["service"] == service)
                     if field == "attainment" or row["served"] + row["late"] > 0:
@@ -177,9 +177,9 @@ class Figures:
                 mean, half = mean_and_half_width(values) if values else (float("nan"), 0.0)
                 means.append(mean)
                 errors.append(half)
-            colour, _, _ = self.look(allocator)
-            xs = [i + (k - (len(allocators) - 1) / 2) * width for i in range(len(services))]
-            ax.bar(xs, means, width, yerr=errors, capsize=2, color=colour, label=allocator)
+            colour, _, _ = self.look(strategy)
+            xs = [i + (k - (len(strategies) - 1) / 2) * width for i in range(len(services))]
+            ax.bar(xs, means, width, yerr=errors, capsize=2, color=colour, label=strategy)
         ax.set_xticks(range(len(services)))
         ax.set_xticklabels(services, rotation=30, ha="right")
         ax.set_ylabel(label)
@@ -188,23 +188,23 @@ class Figures:
         else:
             ax.set_ylim(0, 1.02)
         # Above the bars, which fill the axes from 0 to 1.
-        ax.legend(fontsize="small", ncol=min(len(allocators), 5), loc="lower center",
+        ax.legend(fontsize="small", ncol=min(len(strategies), 5), loc="lower center",
                   bbox_to_anchor=(0.5, 1.0), frameon=False)
         self.save(fig, ax, name)
 
-    def gpus_needed(self, runs, allocators, name):
-        """Bars at the GPUs each allocator needs, with the bracket's lower end (the largest
+    def gpus_needed(self, runs, strategies, name):
+        """Bars at the GPUs each strategy needs, with the bracket's lower end (the largest
         cluster found short of the target) as a line down the bar."""
         fig, ax = self.plt.subplots(figsize=(6.4, 4.0))
-        for allocator in allocators:
-            row = next(r for r in runs if r["allocator"] == allocator)
-            colour, _, _ = self.look(allocator)
+        for strategy in strategies:
+            row = next(r for r in runs if r["strategy"] == strategy)
+            colour, _, _ = self.look(strategy)
             if row.get("gpus_needed") is None:
-                ax.bar(allocator, 0, color=colour)
-                ax.annotate("not reached", (allocator, 0), ha="center", va="bottom")
+                ax.bar(strategy, 0, color=colour)
+                ax.annotate("not reached", (strategy, 0), ha="center", va="bottom")
                 continue
-            ax.bar(allocator, row["gpus_needed"], color=colour)
-            ax.plot([allocator, allocator], [row.get("gpus_needed_below") or 0, row["gpus_needed"]],
+            ax.bar(strategy, row["gpus_needed"], color=colour)
+            ax.plot([strategy, strategy], [row.get("gpus_needed_below") or 0, row["gpus_needed"]],
                     color="black")
         ax.set_ylabel("GPUs needed (line: from the largest cluster short)")
         self.save(fig, ax, name)
@@ -230,25 +230,25 @@ def main():
     with open(args.results) as f:
         is_json = f.read(1) in "[{"
     runs = read_json(args.results) if is_json else read_csv(args.results)
-    allocators = list(dict.fromkeys(r["allocator"] for r in runs))
+    strategies = list(dict.fromkeys(r["strategy"] for r in runs))
     os.makedirs(args.out, exist_ok=True)
     figures = Figures(plt, args.out, args.title)
-    figures.over_load(runs, allocators, "goodput_per_s", "goodput (items within SLO / s)",
+    figures.over_load(runs, strategies, "goodput_per_s", "goodput (items within SLO / s)",
                       "goodput-vs-load.png", bound=True)
-    figures.over_load(runs, allocators, "attainment", "SLO attainment",
+    figures.over_load(runs, strategies, "attainment", "SLO attainment",
                       "attainment-vs-load.png", unit_range=True)
-    figures.over_load(runs, allocators, "worst_attainment", "worst service's SLO attainment",
+    figures.over_load(runs, strategies, "worst_attainment", "worst service's SLO attainment",
                       "worst-service-vs-load.png", unit_range=True)
     if is_json:
         top = max(r["load_scale"] for r in runs)
         at_top = [r for r in runs if r["load_scale"] == top]
-        figures.by_service(at_top, allocators, "attainment", f"SLO attainment (load x{top:g})",
+        figures.by_service(at_top, strategies, "attainment", f"SLO attainment (load x{top:g})",
                            "attainment-by-service.png")
-        figures.by_service(at_top, allocators, "p99_latency_s",
+        figures.by_service(at_top, strategies, "p99_latency_s",
                            f"p99 latency, s (load x{top:g}; log scale)",
                            "p99-latency-by-service.png", log=True)
     if any(r.get("gpus_needed_below") is not None for r in runs):  # --gpus-needed was run
-        figures.gpus_needed(runs, allocators, "gpus-needed.png")
+        figures.gpus_needed(runs, strategies, "gpus-needed.png")
 
 
 if __name__ == "__main__":

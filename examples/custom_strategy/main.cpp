@@ -1,4 +1,4 @@
-// A simulation strategy of your own, compared with the built-in allocators on the same
+// A simulation strategy of your own, compared with the built-in strategies on the same
 // arrivals: "dedicated" gives every service whole GPUs for the allocator's plan of its declared
 // load (no sharing, no re-placement) and sends a request that finds no instance where it
 // arrives to the peer its ring-synced view shows least queued. Usage:
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     sim::StrategyRegistry registry = sim::StrategyRegistry::with_builtins();
     registry.add("dedicated", "whole GPUs per service, least-queued peer",
                  [] { return std::make_unique<Dedicated>(); });
-    fmt::print("{:<14} {:>10} {:>9}  {}\n", "allocator", "goodput/s", "attained", "worst service");
+    fmt::print("{:<14} {:>10} {:>9}  {}\n", "strategy", "goodput/s", "attained", "worst service");
     bool exact = true;
     for (const std::string& name : registry.names()) {
       const auto strategy = registry.make(name);

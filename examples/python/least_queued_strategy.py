@@ -1,4 +1,4 @@
-"""A simulation strategy written in Python, run beside the built-in allocators.
+"""A simulation strategy written in Python, run beside the built-in strategies.
 
     PYTHONPATH=build/release/python python3 examples/python/least_queued_strategy.py [scenario.json]
 
@@ -51,9 +51,9 @@ def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "examples/scenarios/testbed.json"
     scenario = epara.load_scenario(path)
     rows = epara.simulate(scenario, ["epara", "nexus", "offload", LeastQueued()], duration_s=20)
-    print(f"{'allocator':<24} {'goodput/s':>10} {'attained':>9}  worst service")
+    print(f"{'strategy':<24} {'goodput/s':>10} {'attained':>9}  worst service")
     for r in rows:
-        print(f"{r['allocator']:<24} {r['goodput_per_s']:>10.1f} {100 * r['attainment']:>8.1f}%"
+        print(f"{r['strategy']:<24} {r['goodput_per_s']:>10.1f} {100 * r['attainment']:>8.1f}%"
               f"  {r['worst_service']} {100 * r['worst_attainment']:.1f}%")
         assert r["balanced"], "an offered item has no outcome"
 

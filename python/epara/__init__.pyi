@@ -1,5 +1,5 @@
 """libepara for researchers: categorize services, allocate parallel plans, place instances by
-greedy submodular maximization (with your own objective), and simulate allocators."""
+greedy submodular maximization (with your own objective), and simulate strategies."""
 
 from typing import Any, Optional, Protocol, Sequence, Union
 
@@ -92,7 +92,7 @@ def greedy(ground_set: GroundSet, objective: Union[str, Objective] = "flow",
     """Returns chosen (candidate indices in commit order), value, cost, evaluations,
     termination, singleton."""
 
-def allocators() -> list[tuple[str, str]]: ...
+def strategies() -> list[tuple[str, str]]: ...
 class SimHandle:
     """The simulation as a Python strategy sees it during one callback."""
     @property
@@ -116,12 +116,12 @@ class Strategy(Protocol):
     def deploy(self, sim: SimHandle) -> Sequence[tuple[str, str, Sequence[int]]]: ...
     def route(self, sim: SimHandle, request: dict[str, Any]) -> tuple[str, Any]: ...
 
-def simulate(scenario: Scenario, allocators: Optional[Sequence[Union[str, Strategy]]] = None,
+def simulate(scenario: Scenario, strategies: Optional[Sequence[Union[str, Strategy]]] = None,
              duration_s: Optional[float] = None, warmup_s: Optional[float] = None,
              seed: Optional[int] = None, load: Optional[float] = None, seeds: int = 1,
              burstiness: Optional[float] = None,
              scale: Optional[float] = None) -> list[dict[str, Any]]:
-    """One row per allocator and seed (seed, seed + 1, ...): allocator, seed, load_scale,
+    """One row per strategy and seed (seed, seed + 1, ...): strategy, seed, load_scale,
     burstiness, gpus, and the run's metrics, as epara-sim --json writes them."""
 
 def bound(scenario: Scenario, target: Optional[float] = None, duration_s: Optional[float] = None,
@@ -130,15 +130,15 @@ def bound(scenario: Scenario, target: Optional[float] = None, duration_s: Option
     """The fluid LP upper bound on goodput of that run; with a target, gpus_needed: the fewest
     GPUs at which the bound reaches it."""
 
-def gpus_needed(scenario: Scenario, allocator: Union[str, Strategy], target: float = 0.99,
+def gpus_needed(scenario: Scenario, strategy: Union[str, Strategy], target: float = 0.99,
                 seeds: int = 1, duration_s: Optional[float] = None, warmup_s: Optional[float] = None,
                 seed: Optional[int] = None, load: Optional[float] = None,
                 burstiness: Optional[float] = None) -> dict[str, Any]:
     """The smallest scaled cluster reaching the target: reached, gpus, gpus_below, factor,
     attainment, evaluations."""
 
-def sweep(scenarios: Union[Scenario, Sequence[Scenario]], allocators: Optional[Sequence[str]] = None,
+def sweep(scenarios: Union[Scenario, Sequence[Scenario]], strategies: Optional[Sequence[str]] = None,
           loads: Optional[Sequence[float]] = None, seeds: int = 1, first_seed: int = 1,
           processes: Optional[int] = None, **options: Any) -> list[dict[str, Any]]:
-    """Every (scenario, allocator, load, seed) simulated, in worker processes; one flat dict per
+    """Every (scenario, strategy, load, seed) simulated, in worker processes; one flat dict per
     run in that order, the same however many processes run it."""

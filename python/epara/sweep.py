@@ -1,4 +1,4 @@
-"""Simulation sweeps: every (scenario, allocator, load, seed) as its own run, in parallel
+"""Simulation sweeps: every (scenario, strategy, load, seed) as its own run, in parallel
 processes on this machine, returned as one tidy table (a list of flat dicts)."""
 
 import concurrent.futures
@@ -7,36 +7,36 @@ import os
 from . import _core
 
 def _run(task):
-    scenario, allocator, load, seed, options = task
-    (row,) = _core.simulate(scenario, [allocator], load=load, seed=seed, **options)
+    scenario, strategy, load, seed, options = task
+    (row,) = _core.simulate(scenario, [strategy], load=load, seed=seed, **options)
     return {"scenario": scenario.source, **row}
 
 
-def sweep(scenarios, allocators=None, loads=None, seeds=1, first_seed=1, processes=None,
+def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, processes=None,
           **options):
-    """Simulates every scenario under every allocator at every load (None: each scenario's
+    """Simulates every scenario under every strategy at every load (None: each scenario's
     own `simulation.load_scale`) with `seeds` seeds
     (first_seed, first_seed + 1, ...), each run in a worker process (`processes`: how many;
     None: one per CPU; 1: in this process, in order). Runs are independent and deterministic
     per seed, so the table is the same however many processes run it.
 
     `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
-    dict per run, ordered by scenario, allocator, load and seed: scenario (its source) and
-    simulate()'s row (allocator, load_scale, seed, burstiness, gpus, the run's figures and its
+    dict per run, ordered by scenario, strategy, load and seed: scenario (its source) and
+    simulate()'s row (strategy, load_scale, seed, burstiness, gpus, the run's figures and its
     per-service rows) — pandas.DataFrame(rows) works as is.
     """
     if isinstance(scenarios, _core.Scenario):
         scenarios = [scenarios]
     if not scenarios:
         raise ValueError("sweep: no scenarios")
-    if allocators is None:
-        allocators = [name for name, _ in _core.allocators()]
-    if not allocators:
-        raise ValueError("sweep: allocators is empty (None runs every built-in)")
-    known = {name for name, _ in _core.allocators()}
-    unknown = [a for a in allocators if a not in known]
+    if strategies is None:
+        strategies = [name for name, _ in _core.strategies()]
+    if not strategies:
+        raise ValueError("sweep: strategies is empty (None runs every built-in)")
+    known = {name for name, _ in _core.strategies()}
+    unknown = [a for a in strategies if a not in known]
     if unknown:
-        raise ValueError(f"sweep: unknown allocator '{unknown[0]}' (known: {', '.join(sorted(known))})")
+        raise ValueError(f"sweep: unknown strategy '{unknown[0]}' (known: {', '.join(sorted(known))})")
     if loads is None:
         loads = [None]
     elif not loads or any(not load > 0 for load in loads):
@@ -45,7 +45,7 @@ def sweep(scenarios, allocators=None, loads=None, seeds=1, first_seed=1, process
         raise ValueError("sweep: seeds must be >= 1")
     if processes is not None and processes < 1:
         raise ValueError("sweep: processes must be >= 1")
-    tasks = [(s, a, load, first_seed + k, options) for s in scenarios for a in allocators
+    tasks = [(s, a, load, first_seed + k, options) for s in scenarios for a in strategies
              for load in loads for k in range(seeds)]
     workers = processes or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:

@@ -1,4 +1,4 @@
-// The simulator: run a scenario under chosen allocators; results as plain dicts.
+// The simulator: run a scenario under chosen strategies; results as plain dicts.
 
 #include <pybind11/stl.h>
 
@@ -67,7 +67,7 @@ RunSetup set_up(const PyScenario& s, const RunOptions& o) {
   return r;
 }
 
-// A built-in allocator by name, or a Python strategy object.
+// A built-in strategy by name, or a Python strategy object.
 struct Entry {
   std::string name;
   py::object strategy;  // None for a built-in
@@ -88,23 +88,23 @@ Entry entry_of(const py::handle& a, const sim::StrategyRegistry& registry) {
   return {std::string(PyStrategy(object).name()), object};
 }
 
-py::list simulate_all(const PyScenario& s, std::optional<py::list> allocators,
+py::list simulate_all(const PyScenario& s, std::optional<py::list> strategies,
                       std::optional<double> duration_s, std::optional<double> warmup_s,
                       std::optional<std::uint64_t> seed, std::optional<double> load, int seeds,
                       std::optional<double> burstiness, std::optional<double> scale) {
   EPARA_EXPECTS(seeds >= 1, "simulate: seeds must be >= 1");
-  EPARA_EXPECTS(!allocators || !allocators->empty(),
-                "simulate: allocators is empty (None runs every built-in)");
+  EPARA_EXPECTS(!strategies || !strategies->empty(),
+                "simulate: strategies is empty (None runs every built-in)");
   const RunSetup run = set_up(s, {duration_s, warmup_s, seed, load, burstiness, scale});
   const Scenario& scenario = run.scenario;
   const sim::SimulationConfig& config = run.config;
   const std::vector<sim::TraceRow>& trace = run.trace;
   const sim::StrategyRegistry registry = sim::StrategyRegistry::with_builtins();
   std::vector<Entry> entries;
-  if (!allocators) {
+  if (!strategies) {
     for (const std::string& n : registry.names()) entries.push_back({n, py::none()});
   } else {
-    for (const py::handle a : *allocators) entries.push_back(entry_of(a, registry));
+    for (const py::handle a : *strategies) entries.push_back(entry_of(a, registry));
   }
   py::list out;
   for (const Entry& e : entries) {
@@ -119,7 +119,7 @@ py::list simulate_all(const PyScenario& s, std::optional<py::list> allocators,
         metrics = sim::run_metrics_to_json(sim::simulate(scenario, c, *strategy, trace), scenario);
       }
       py::dict row;
-      row["allocator"] = n;
+      row["strategy"] = n;
       row["load_scale"] = c.load_scale;
       row["seed"] = c.seed;
       row["burstiness"] = c.arrivals == sim::ArrivalProcess::Gamma ? c.burstiness : 1.0;
@@ -169,14 +169,14 @@ py::dict bound_of(const PyScenario& s, std::optional<double> target, const RunOp
   return d;
 }
 
-// epara-sim --gpus-needed for one allocator (a built-in name or a Python strategy).
-py::dict gpus_needed_of(const PyScenario& s, const py::object& allocator, double target, int seeds,
+// epara-sim --gpus-needed for one strategy (a built-in name or a Python strategy).
+py::dict gpus_needed_of(const PyScenario& s, const py::object& strategy, double target, int seeds,
                         const RunOptions& o) {
   EPARA_EXPECTS(target > 0.0 && target <= 1.0, "gpus_needed: target must be in (0, 1]");
   EPARA_EXPECTS(seeds >= 1, "gpus_needed: seeds must be >= 1");
   const RunSetup run = set_up(s, o);
   const sim::StrategyRegistry registry = sim::StrategyRegistry::with_builtins();
-  const Entry e = entry_of(allocator, registry);
+  const Entry e = entry_of(strategy, registry);
   sim::GpusNeeded n;
   {
     py::gil_scoped_release unlocked;  // a Python strategy takes the GIL in its callbacks
@@ -184,7 +184,7 @@ py::dict gpus_needed_of(const PyScenario& s, const py::object& allocator, double
         run.scenario, run.config, [&] { return e.make(registry); }, target, run.trace, seeds);
   }
   py::dict d = needed_dict(n);
-  d["allocator"] = e.name;
+  d["strategy"] = e.name;
   return d;
 }
 
@@ -205,42 +205,42 @@ void bind_simulation(py::module_& m) {
       "`bound` rows): offered_per_s, goodput_per_s, attainment, fair_attainment, "
       "fair_goodput_per_s, alone (per service, the share it could be served with the cluster "
       "to itself); with a target, gpus_needed: the fewest GPUs at which the bound reaches it "
-      "(a lower bound on every allocator's).");
+      "(a lower bound on every strategy's).");
   m.def(
       "gpus_needed",
-      [](const PyScenario& s, const py::object& allocator, double target, int seeds,
+      [](const PyScenario& s, const py::object& strategy, double target, int seeds,
          std::optional<double> duration_s, std::optional<double> warmup_s,
          std::optional<std::uint64_t> seed, std::optional<double> load,
          std::optional<double> burstiness) {
-        return gpus_needed_of(s, allocator, target, seeds,
+        return gpus_needed_of(s, strategy, target, seeds,
                               {duration_s, warmup_s, seed, load, burstiness, std::nullopt});
       },
-      py::arg("scenario"), py::arg("allocator"), py::arg("target") = 0.99, py::arg("seeds") = 1,
+      py::arg("scenario"), py::arg("strategy"), py::arg("target") = 0.99, py::arg("seeds") = 1,
       py::arg("duration_s") = py::none(), py::arg("warmup_s") = py::none(),
       py::arg("seed") = py::none(), py::arg("load") = py::none(),
       py::arg("burstiness") = py::none(),
-      "epara-sim --gpus-needed for one allocator (a built-in name or a Python strategy): the "
+      "epara-sim --gpus-needed for one strategy (a built-in name or a Python strategy): the "
       "smallest uniformly scaled cluster whose attainment, averaged over `seeds`, reaches the "
       "target, by bisection to one server's GPUs: reached, gpus (None when not reached), "
       "gpus_below (the largest cluster found short of it), factor, attainment, evaluations.");
   m.def(
-      "allocators",
+      "strategies",
       [] {
         const sim::StrategyRegistry registry = sim::StrategyRegistry::with_builtins();
         std::vector<std::pair<std::string, std::string>> out;
         for (const std::string& n : registry.names()) out.emplace_back(n, registry.description(n));
         return out;
       },
-      "The built-in allocators the simulator compares: (name, description) pairs.");
-  m.def("simulate", &simulate_all, py::arg("scenario"), py::arg("allocators") = py::none(),
+      "The built-in strategies the simulator compares: (name, description) pairs.");
+  m.def("simulate", &simulate_all, py::arg("scenario"), py::arg("strategies") = py::none(),
         py::arg("duration_s") = py::none(), py::arg("warmup_s") = py::none(),
         py::arg("seed") = py::none(), py::arg("load") = py::none(), py::arg("seeds") = 1,
         py::arg("burstiness") = py::none(), py::arg("scale") = py::none(),
         "Simulates the scenario (its `simulation` section, overridden by the arguments, as "
-        "epara-sim's options are) under each allocator on the same arrivals "
+        "epara-sim's options are) under each strategy on the same arrivals "
         "(docs/simulator.md): `seeds` runs seed, seed + 1, ...; `burstiness` makes arrivals "
         "Gamma with that coefficient of variation; `scale` multiplies every edge server's "
-        "GPUs first. One dict per allocator and seed: "
+        "GPUs first. One dict per strategy and seed: "
         "goodput_per_s, attainment, worst_service and worst_attainment, fairness (Jain's index "
         "over per-service attainment), offered/served/late/rejected, utilization, and "
         "per-service rows (attainment, rejections by reason, p50/p95/p99 latency, hops) — "

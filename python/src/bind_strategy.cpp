@@ -1,5 +1,5 @@
 // A simulation strategy written in Python: an object with deploy() and route() that simulate()
-// runs beside the built-in allocators on the same arrivals (docs/python.md).
+// runs beside the built-in strategies on the same arrivals (docs/python.md).
 
 #include <pybind11/stl.h>
 

@@ -19,7 +19,7 @@ pybind11::object from_json(const std::string& text) {
 PYBIND11_MODULE(_core, m) {
   m.doc() =
       "libepara for researchers: categorize services, allocate parallel plans, place instances "
-      "by greedy submodular maximization (with your own objective), and simulate allocators.";
+      "by greedy submodular maximization (with your own objective), and simulate strategies.";
   // The most derived last: pybind11 tries the latest registered translator first.
   m.attr("__version__") = EPARA_VERSION;
   py::register_exception<epara::Error>(m, "Error", PyExc_RuntimeError);

@@ -27,9 +27,9 @@ namespace {
 using namespace epara;
 using namespace epara::sim;
 
-// One allocator at one load, run once per seed.
+// One strategy at one load, run once per seed.
 struct Row {
-  std::string allocator;
+  std::string strategy;
   double load = 1.0;
   std::vector<std::uint64_t> seeds;
   std::vector<RunMetrics> runs;  // [i] ran with seeds[i]
@@ -44,7 +44,7 @@ struct Row {
   }
 };
 
-// The fluid LP bound at one load: what no allocator's goodput exceeds, and the fewest GPUs with
+// The fluid LP bound at one load: what no strategy's goodput exceeds, and the fewest GPUs with
 // which it reaches the --gpus-needed target.
 struct LoadBound {
   double load = 1.0;
@@ -110,7 +110,7 @@ class Progress {
   std::size_t done_ = 0;
 };
 
-// Per service, the parallel modes each allocator's passes used: the share of its completed
+// Per service, the parallel modes each strategy's passes used: the share of its completed
 // requests (all seeds together) whose pass used each mode, the modes of at least 1% listed.
 void print_modes(const std::vector<Row>& rows, const Scenario& s, int width) {
   constexpr std::array<std::string_view, all_modes.size()> abbreviation{"MP", "DP", "B", "MF",
@@ -138,7 +138,7 @@ void print_modes(const std::vector<Row>& rows, const Scenario& s, int width) {
       "\nParallel modes by service (% of completed requests whose pass used it): MP model "
       "parallel, DP data parallel, B batching, MF multi-frame, MT multi-task\n{:<34}",
       "service");
-  for (const Row& r : rows) fmt::print(" {:>{}}", r.allocator, width);
+  for (const Row& r : rows) fmt::print(" {:>{}}", r.strategy, width);
   fmt::print("\n");
   for (std::size_t i = 0; i < s.services.size(); ++i) {
     if (rows.empty() || rows.front().runs.front().services[i].offered == 0) continue;
@@ -148,7 +148,7 @@ void print_modes(const std::vector<Row>& rows, const Scenario& s, int width) {
   }
 }
 
-// Per service, each allocator's attainment and p99 latency; then the worst service and
+// Per service, each strategy's attainment and p99 latency; then the worst service and
 // Jain's fairness index over the services' attainment. Totals count items, so a cheap
 // high-rate service can hide a starved one: this is where it shows.
 void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBound& bound,
@@ -158,7 +158,7 @@ void print_services(const std::vector<Row>& rows, const Scenario& s, const RunBo
       "\nSLO attainment (p99 latency) by service; alone: the bound's with the cluster to "
       "itself\n{:<16} {:>9} {:>7}",
       "service", "offered", "alone");
-  for (const Row& r : rows) fmt::print(" {:>{}}", r.allocator, width);
+  for (const Row& r : rows) fmt::print(" {:>{}}", r.strategy, width);
   fmt::print("\n");
   for (std::size_t i = 0; i < s.services.size(); ++i) {
     if (rows.empty() || rows.front().runs.front().services[i].offered == 0) continue;
@@ -216,12 +216,12 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
   fmt::print("\n");
   const Row* epara = nullptr;
   for (const Row& r : rows)
-    if (r.allocator == "epara") epara = &r;
+    if (r.strategy == "epara") epara = &r;
   const int wide = spread ? 15 : 10, narrow = spread ? 12 : 8;
   const std::string dash = "-";
   const std::string needed_header = with_needed ? fmt::format(" {:>11}", "GPUs needed") : "";
   fmt::print("{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
-             "allocator", "goodput/s", wide, "of bound", narrow, "attained", wide, "late", narrow,
+             "strategy", "goodput/s", wide, "of bound", narrow, "attained", wide, "late", narrow,
              "rejected", narrow, "offloads", narrow, "devices", narrow, "compute", narrow, "memory",
              narrow, needed_header, "EPARA/this");
   // The bound's rows: goodput and attainment, GPUs needed, nothing else measured.
@@ -252,7 +252,7 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
     }
     fmt::print(
         "{:<14} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}} {:>{}}{} {:>9}\n",
-        r.allocator, number(goodput, spread, 1), wide,
+        r.strategy, number(goodput, spread, 1), wide,
         bound.bound.goodput > 0 ? percent(r.over_seeds([&](const RunMetrics& m) {
           return m.goodput() / bound.bound.goodput;
         }),
@@ -278,13 +278,13 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
         narrow, with_needed ? fmt::format(" {:>11}", needed_text(r.needed)) : std::string(), ratio);
   }
   print_services(rows, s, bound.bound, spread);
-  fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "allocator");
+  fmt::print("\nSLO attainment by category (offered items)\n{:<14}", "strategy");
   for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                        Category::FrequencyOneGpu, Category::FrequencySeveralGpus})
     fmt::print(" {:>16}", code(cat));
   fmt::print("\n");
   for (const Row& r : rows) {
-    fmt::print("{:<14}", r.allocator);
+    fmt::print("{:<14}", r.strategy);
     for (Category cat : {Category::LatencyOneGpu, Category::LatencySeveralGpus,
                          Category::FrequencyOneGpu, Category::FrequencySeveralGpus}) {
       std::uint64_t offered = 0, served = 0;
@@ -317,11 +317,11 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
              wall > 0 ? static_cast<double>(events) / wall : 0.0);
 }
 
-// One JSON object per run (allocator, load, seed).
+// One JSON object per run (strategy, load, seed).
 nlohmann::ordered_json row_json(const Row& r, std::size_t run, const LoadBound& b,
                                 const Scenario& s) {
   nlohmann::ordered_json j{
-      {"allocator", r.allocator}, {"load_scale", r.load}, {"seed", r.seeds[run]}};
+      {"strategy", r.strategy}, {"load_scale", r.load}, {"seed", r.seeds[run]}};
   nlohmann::ordered_json metrics =
       nlohmann::ordered_json::parse(sim::run_metrics_to_json(r.runs[run], s));
   for (auto& [key, value] : metrics.items()) j[key] = std::move(value);
@@ -360,7 +360,7 @@ std::string csv_field(std::string_view text) {
 std::string csv(const std::vector<Row>& rows, const std::vector<LoadBound>& bounds,
                 const Scenario& s, std::string_view source, const SimulationConfig& c) {
   std::string out =
-      "scenario,seed,duration_s,burstiness,allocator,load_scale,goodput_per_s,attainment,"
+      "scenario,seed,duration_s,burstiness,strategy,load_scale,goodput_per_s,attainment,"
       "worst_service,worst_attainment,fairness,offered,served,late,rejected,"
       "compute_utilization,memory_utilization,devices_used,gpus_needed,gpus_needed_below,"
       "bound_goodput_per_s,bound_gpus_needed\n";
@@ -378,7 +378,7 @@ std::string csv(const std::vector<Row>& rows, const std::vector<LoadBound>& boun
           "4f}"
           ","
           "{}\n",
-          csv_field(source), r.seeds[run], to_seconds(c.duration), burstiness, r.allocator, r.load,
+          csv_field(source), r.seeds[run], to_seconds(c.duration), burstiness, r.strategy, r.load,
           m.goodput(), m.attainment(), worst ? csv_field(s.service(worst->service).name) : "",
           worst ? worst->attainment() : 1.0, m.fairness(), m.offered(), m.served(), m.late(),
           m.rejected(), m.compute_utilization, m.memory_utilization, m.devices_used, gpus(r.needed),
@@ -394,7 +394,7 @@ int main(int argc, char** argv) {
       "Simulates an edge cloud serving a scenario's workload with EPARA and the prior "
       "approaches side by side (docs/simulator.md)."};
   epara::cli::add_standard_options(app);
-  std::string scenario_path, allocators = "epara,uncategorized,nexus,alpaserve,offload";
+  std::string scenario_path, strategies = "epara,uncategorized,nexus,alpaserve,offload";
   std::string json_path, csv_path, sweep;
   std::optional<std::string> weighting;
   std::optional<bool> serve_every_service, spare_replicas;
@@ -406,9 +406,10 @@ int main(int argc, char** argv) {
   bool needed = false, no_progress = false;
   app.add_option("scenario", scenario_path,
                  "Scenario JSON with demand (default: the embedded testbed)");
-  app.add_option("--allocators", allocators,
-                 "Comma-separated: epara, uncategorized, nexus, "
-                 "alpaserve, offload");
+  // --allocators: the former name, an alias (the allocator is EPARA's parallelism allocator).
+  app.add_option("--strategies,--allocators", strategies,
+                 "Comma-separated strategies to compare: epara, uncategorized, nexus, alpaserve, "
+                 "offload (--allocators: an alias)");
   app.add_option("--seed", seed, "Random seed (default: the scenario's, else 1)");
   app.add_option("--seeds", seeds,
                  "Run every figure with this many seeds (--seed, --seed + 1, ...) and report "
@@ -434,7 +435,7 @@ int main(int argc, char** argv) {
   app.add_flag("--gpus-needed", needed, "Search the smallest scaled cluster reaching --target");
   app.add_option("--target", target, "SLO attainment target of --gpus-needed")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--sweep", sweep, "Comma-separated load factors: run every allocator at each");
+  app.add_option("--sweep", sweep, "Comma-separated load factors: run every strategy at each");
   // As in the other programs, --json alone prints JSON; given a file, it writes it there.
   CLI::Option* json_option =
       app.add_option("--json", json_path,
@@ -443,7 +444,7 @@ int main(int argc, char** argv) {
           ->expected(0, 1);
   CLI::Option* csv_option =
       app.add_option("--csv", csv_path,
-                     "Print one CSV row per (allocator, load, seed) instead of the tables, or "
+                     "Print one CSV row per (strategy, load, seed) instead of the tables, or "
                      "write them to this file (-: standard output)")
           ->expected(0, 1);
   app.add_flag("--no-progress", no_progress, "No progress bar");
@@ -487,10 +488,10 @@ int main(int argc, char** argv) {
     if (config.trace) trace = load_azure_trace(config.trace->file);
 
     const StrategyRegistry registry = StrategyRegistry::with_builtins();
-    const std::vector<std::string> names = split(allocators);
+    const std::vector<std::string> names = split(strategies);
     if (names.empty())
       throw InvalidArgument(
-          fmt::format("--allocators: none given (known: {})", fmt::join(registry.names(), ", ")));
+          fmt::format("--strategies: none given (known: {})", fmt::join(registry.names(), ", ")));
     for (const std::string& n : names) (void)registry.make(n);  // unknown names fail early
     std::vector<double> loads{config.load_scale};
     if (!sweep.empty()) {
@@ -561,7 +562,7 @@ int main(int argc, char** argv) {
     } else if (loads.size() == 1) {
       print_table(rows, bounds.front(), scenario, source, config, needed);
     } else {
-      fmt::print("Goodput (items/s within SLO) by load factor\n{:<14}", "allocator");
+      fmt::print("Goodput (items/s within SLO) by load factor\n{:<14}", "strategy");
       for (double l : loads) fmt::print(" {:>10}", fmt::format("x{}", l));
       fmt::print("\n{:<14}", "bound (LP)");
       for (const LoadBound& b : bounds) fmt::print(" {:>10.1f}", b.bound.goodput);
@@ -569,7 +570,7 @@ int main(int argc, char** argv) {
       for (const std::string& n : names) {
         fmt::print("{:<14}", n);
         for (const Row& r : rows)
-          if (r.allocator == n)
+          if (r.strategy == n)
             fmt::print(" {:>10}",
                        number(r.over_seeds([](const RunMetrics& m) { return m.goodput(); }),
                               r.runs.size() > 1, 1));

@@ -51,7 +51,7 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
 
 void World::sync_tick(std::uint32_t server, Time now) {
   if (now >= arrivals_end_) return;  // the drain needs no synchronization
-  schedule(now + config_.sync_period, EventKind::SyncTick, server);
+  post_event(now + config_.sync_period, EventKind::SyncTick, server);
   SimServer& s = servers_[server];
   if (!s.up) return;
   for (std::uint32_t id : on_server_[server]) instances_[id].observe(now);
@@ -77,8 +77,9 @@ void World::sync_tick(std::uint32_t server, Time now) {
   const auto path = network().path(id_at<ServerId>(server), *to);
   if (!path) return release();
   message_to_[slot] = *to;
-  schedule(now + path->transfer_time(Bytes{static_cast<std::int64_t>(bytes)}) + config_.sync_delay,
-           EventKind::SyncDeliver, slot);
+  post_event(
+      now + path->transfer_time(Bytes{static_cast<std::int64_t>(bytes)}) + config_.sync_delay,
+      EventKind::SyncDeliver, slot);
 }
 
 void World::sync_deliver(std::uint32_t slot, Time now) {
@@ -95,7 +96,7 @@ void World::sync_deliver(std::uint32_t slot, Time now) {
     free_messages_.push_back(slot);  // the acknowledgement is lost
     return;
   }
-  schedule(now + path->latency + config_.sync_delay, EventKind::AckDeliver, slot);
+  post_event(now + path->latency + config_.sync_delay, EventKind::AckDeliver, slot);
 }
 
 SyncedView& World::view_of(ServerId id) {
@@ -118,7 +119,7 @@ void World::ack_deliver(std::uint32_t slot, Time now) {
 
 void World::replan(Time now) {
   if (now >= arrivals_end_) return;
-  schedule(now + strategy_.replan_period(config_), EventKind::Replan);
+  post_event(now + strategy_.replan_period(config_), EventKind::Replan);
   const auto wanted = strategy_.replan(*this, now);
   last_replan_ = now;
   for (auto& per_origin : arrivals_since_replan_)
@@ -259,7 +260,7 @@ void World::fault(std::uint32_t index, Time now) {
         server.lost.push_back(inst.spec);
         kill_instance(static_cast<std::uint32_t>(i), now, false);
       }
-      schedule(now + config_.failure_detection, EventKind::FailureKnown);
+      post_event(now + config_.failure_detection, EventKind::FailureKnown);
       break;
     }
     case FaultKind::ServerUp:

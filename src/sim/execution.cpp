@@ -59,7 +59,7 @@ void World::try_start(std::uint32_t id, Time now) {
   if (static_cast<int>(ready) < max_batch && now < due) {
     if (inst.timer_at != due) {  // wake up when the oldest item's timeout expires
       inst.timer_at = due;
-      schedule(due, EventKind::Timer, id, ++inst.timer_generation);
+      post_event(due, EventKind::Timer, id, ++inst.timer_generation);
     }
     return;
   }
@@ -140,8 +140,8 @@ void World::try_start(std::uint32_t id, Time now) {
   }
   inst.timer_at = Time::max();
   ++inst.timer_generation;  // a pending timer is stale now
-  schedule(now + latency, EventKind::PassEnd, pass_id);
-  if (interval < latency) schedule(now + interval, EventKind::InstanceFree, id);
+  post_event(now + latency, EventKind::PassEnd, pass_id);
+  if (interval < latency) post_event(now + interval, EventKind::InstanceFree, id);
 }
 
 // The parallel modes a pass used, from its items and its instance.
@@ -202,9 +202,11 @@ void World::instance_free(std::uint32_t id, Time now) {
 void World::wake_waiters(std::uint32_t device, Time now) {
   SimDevice& dev = devices_[device];
   if (dev.waiting.empty() || dev.free_at > now) return;
-  const std::vector<std::uint32_t> waiting = std::move(dev.waiting);
-  dev.waiting.clear();
-  for (std::uint32_t inst : waiting) try_start(inst, now);
+  // Swapped, not moved: both keep their storage (the hot path allocates nothing). A waiter that
+  // still cannot start joins `waiting` again; try_start never wakes waiters, so `waking` holds.
+  dev.waking.swap(dev.waiting);
+  for (std::uint32_t inst : dev.waking) try_start(inst, now);
+  dev.waking.clear();
 }
 
 // The instance stops: items in its running passes and its queue get an outcome now — re-routed

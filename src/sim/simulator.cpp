@@ -137,7 +137,7 @@ const StrategyRegistry::Entry& StrategyRegistry::find(std::string_view name) con
   for (const Entry& e : entries_)
     if (e.name == name) return e;
   throw InvalidArgument(
-      fmt::format("unknown allocator '{}' (known: {})", name, fmt::join(names(), ", ")));
+      fmt::format("unknown strategy '{}' (known: {})", name, fmt::join(names(), ", ")));
 }
 
 std::unique_ptr<Strategy> StrategyRegistry::make(std::string_view name) const {

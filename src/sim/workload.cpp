@@ -60,13 +60,13 @@ void World::arrival(std::uint32_t source, Time now) {
   const std::uint32_t req = new_request(s.service, s.origin, now, 1.0, std::nullopt);
   deliver(req, s.origin, now);
   const Time next = now + next_gap(s, now);
-  if (next < arrivals_end_) schedule(next, EventKind::Arrival, source);
+  if (next < arrivals_end_) post_event(next, EventKind::Arrival, source);
 }
 
 void World::stream_item(std::uint32_t id, Time now) {
   Stream& st = streams_[id];
   const Time next = now + from_seconds(1.0 / st.rate);
-  if (next < arrivals_end_) schedule(next, EventKind::StreamItem, id);
+  if (next < arrivals_end_) post_event(next, EventKind::StreamItem, id);
   // The load profile scales how many of an origin's streams run, not their frame rate.
   const double factor = load_factor(config_, now - Time{}, st.service, st.origin);
   st.active = st.rank < static_cast<int>(std::lround(st.declared * factor));
@@ -112,8 +112,8 @@ void World::stream_item(std::uint32_t id, Time now) {
         reject(req, RejectReason::Overloaded);
       } else {
         if (q.measured) ++metrics_.services[index_of(st.service)].offloads;
-        schedule(now + path->transfer_time(q.r.payload), EventKind::Deliver, req,
-                 static_cast<std::uint32_t>(index_of(target)));
+        post_event(now + path->transfer_time(q.r.payload), EventKind::Deliver, req,
+                   static_cast<std::uint32_t>(index_of(target)));
       }
     }
   }
@@ -137,7 +137,7 @@ void World::propose_stream(std::uint32_t id, Time now) {
       st.accepted[i] = false;
       continue;
     }
-    schedule(now + path->latency, EventKind::StreamOffer, id, static_cast<std::uint32_t>(i));
+    post_event(now + path->latency, EventKind::StreamOffer, id, static_cast<std::uint32_t>(i));
     ++st.awaiting;
   }
   st.proposal = std::move(p);
@@ -151,7 +151,7 @@ void World::stream_offer(std::uint32_t id, std::uint32_t position, Time now) {
   st.accepted[position] = servers_[index_of(target)].up &&
                           strategy_.admit_stream(*this, st.service, target, share, now);
   const auto back = network().path(target, st.origin);
-  schedule(now + (back ? back->latency : Duration::zero()), EventKind::StreamAnswer, id);
+  post_event(now + (back ? back->latency : Duration::zero()), EventKind::StreamAnswer, id);
 }
 
 void World::stream_answer(std::uint32_t id, Time now) {

@@ -67,7 +67,7 @@ void World::build_sources() {
       const auto i = static_cast<std::uint32_t>(sources_.size());
       sources_.push_back(
           {d.service, d.origin, d.rate.per_second, Rng(Rng::derive(config_.seed, 1, i))});
-      schedule(Time{} + next_gap(sources_.back(), Time{}), EventKind::Arrival, i);
+      post_event(Time{} + next_gap(sources_.back(), Time{}), EventKind::Arrival, i);
       continue;
     }
     // As many streams as the load profile ever asks for at this origin.
@@ -80,7 +80,7 @@ void World::build_sources() {
       // Streams open at random times over the first part of the warm-up (not all at once).
       Rng start(Rng::derive(config_.seed, 2, i));
       const double window = std::max(to_seconds(config_.warmup) / 2, 1.0 / s.slo.rate.per_second);
-      schedule(Time{} + from_seconds(start.uniform() * window), EventKind::StreamItem, i);
+      post_event(Time{} + from_seconds(start.uniform() * window), EventKind::StreamItem, i);
     }
   }
   if (config_.trace) {
@@ -91,7 +91,7 @@ void World::build_sources() {
     for (std::size_t r = 0; r < trace_.size(); ++r) {
       const Time at = Time{} + from_seconds(to_seconds(trace_[r].offset) / speedup);
       if (at >= arrivals_end_) break;
-      schedule(at, EventKind::TraceArrival, static_cast<std::uint32_t>(r));
+      post_event(at, EventKind::TraceArrival, static_cast<std::uint32_t>(r));
     }
   }
 }
@@ -116,7 +116,7 @@ std::uint32_t World::add_instance(const InstanceSpec& spec, Time now, Time activ
   const int b = std::min(spec.config.max_batch, t.max_batch());
   inst.capacity = b / to_seconds(t.interval_at(b));
   instances_.push_back(std::move(inst));
-  if (active_from > Time{}) schedule(active_from, EventKind::LoadDone, id);
+  if (active_from > Time{}) post_event(active_from, EventKind::LoadDone, id);
   return id;
 }
 
@@ -144,14 +144,14 @@ RunMetrics World::run() {
     for (std::size_t v = 0; v < servers_.size(); ++v) {
       servers_[v].sync.emplace(id_at<ServerId>(v), ring, 0, sync);
       // Spread the servers' ticks over the period.
-      schedule(
+      post_event(
           Time{} + config_.sync_period * static_cast<int>(v) / static_cast<int>(servers_.size()),
           EventKind::SyncTick, static_cast<std::uint32_t>(v));
     }
   }
-  schedule(Time{} + strategy_.replan_period(config_), EventKind::Replan);
+  post_event(Time{} + strategy_.replan_period(config_), EventKind::Replan);
   for (std::size_t f = 0; f < config_.faults.size(); ++f)
-    schedule(Time{} + config_.faults[f].at, EventKind::Fault, static_cast<std::uint32_t>(f));
+    post_event(Time{} + config_.faults[f].at, EventKind::Fault, static_cast<std::uint32_t>(f));
 
   const double span_ns = static_cast<double>(config_.duration.count());
   while (!queue_.empty()) {
@@ -285,8 +285,8 @@ void World::deliver(std::uint32_t req, ServerId at, Time now) {
     if (!path || q.r.route.visited(off->server))  // unreachable, or a loop: refuse
       return reject(req, path ? RejectReason::HopLimit : RejectReason::Overloaded);
     if (q.measured) ++metrics_.services[index_of(q.r.service)].offloads;
-    schedule(now + path->transfer_time(q.r.payload), EventKind::Deliver, req,
-             static_cast<std::uint32_t>(index_of(off->server)));
+    post_event(now + path->transfer_time(q.r.payload), EventKind::Deliver, req,
+               static_cast<std::uint32_t>(index_of(off->server)));
     return;
   }
   reject(req, std::get<Reject>(d).reason);

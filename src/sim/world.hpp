@@ -42,6 +42,7 @@ struct SimDevice {
   Time free_at{};
   std::vector<std::uint32_t> tenants{};  // instances using it
   std::vector<std::uint32_t> waiting{};  // instances waiting for it to free
+  std::vector<std::uint32_t> waking{};   // wake_waiters' turn: `waiting` swapped in, storage kept
   double busy_ns = 0.0;                  // within the measurement window
   double hosting_ns = 0.0;               // within the window, with at least one tenant
   double memory_byte_ns = 0.0;           // memory held by tenants, integrated over the window
@@ -187,7 +188,7 @@ class World final : public SimView {
   bool placeable(const InstanceSpec& spec) const;
   void fault(std::uint32_t index, Time now);
 
-  void schedule(Time at, EventKind kind, std::uint32_t a = 0, std::uint32_t b = 0) {
+  void post_event(Time at, EventKind kind, std::uint32_t a = 0, std::uint32_t b = 0) {
     queue_.push(at, kind, a, b);
   }
   bool measuring(Time t) const { return t >= warmup_end_ && t < arrivals_end_; }

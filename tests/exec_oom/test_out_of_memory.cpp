@@ -1,12 +1,11 @@
 // Memory running out inside an executor: whichever allocation of a worker thread fails — while
 // a pass is taken, packed, run or answered — every item still gets exactly one Result and the
-// process goes on. Its own executable: it replaces the global operator new to fail on demand.
+// process goes on. Its own executable: it replaces the global operator new (support/replaced_new)
+// to fail on demand.
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <thread>
 
 #include "epara/exec/batching_executor.hpp"
@@ -14,6 +13,7 @@
 #include "epara/exec/model_parallel_executor.hpp"
 #include "epara/exec/multi_frame_executor.hpp"
 #include "exec/fake_model.hpp"
+#include "support/replaced_new.hpp"
 
 namespace {
 
@@ -22,33 +22,14 @@ namespace {
 std::atomic<long> fail_countdown{-1};
 std::atomic<std::thread::id> test_thread{};
 
-bool fail_this_allocation() noexcept {
+}  // namespace
+
+// Called by every operator new (support/replaced_new.cpp).
+bool allocation_fails() noexcept {
   return fail_countdown.load(std::memory_order_relaxed) >= 0 &&
          std::this_thread::get_id() != test_thread.load(std::memory_order_relaxed) &&
          fail_countdown.fetch_sub(1) == 0;
 }
-
-}  // namespace
-
-// Every form of new and delete that pairs with malloc/free (sanitizers check the pairing).
-void* operator new(std::size_t size) {
-  if (fail_this_allocation()) throw std::bad_alloc();
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return fail_this_allocation() ? nullptr : std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace epara;
 using namespace epara::exec;
@@ -69,6 +50,7 @@ long run_with_failure(Executor& exec, long n, int items, Tally& tally) {
   test_thread = std::this_thread::get_id();
   fail_countdown = n;
   std::vector<std::future<Result>> futures;
+  futures.reserve(static_cast<std::size_t>(items));
   for (int i = 0; i < items; ++i)
     futures.push_back(exec.submit(test::item_of(4, 1.0f, 10s, static_cast<std::uint64_t>(i % 3))));
   for (auto& f : futures) {

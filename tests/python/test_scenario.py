@@ -72,7 +72,7 @@ def test_to_dict_round_trips_the_whole_scenario(testbed):
     assert d["simulation"]["load_scale"] == 3  # the default run's busy hour, kept
     again = epara.parse_scenario(json.dumps(d))
     assert again.to_dict() == d
-    run = dict(allocators=["epara", "nexus"], duration_s=6)
+    run = dict(strategies=["epara", "nexus"], duration_s=6)
     assert epara.simulate(again, **run) == epara.simulate(testbed, **run)
     # Modified through the dict: the same run without video detection's demand.
     d["demand"] = [x for x in d["demand"] if x["service"] != "video-detect"]
@@ -87,7 +87,7 @@ def test_to_dict_keeps_a_trace_reachable(tmp_path, monkeypatch):
     assert os.path.isabs(d["simulation"]["trace"]["file"])
     monkeypatch.chdir(tmp_path)  # the trace's path no longer relative to anything here
     again = epara.parse_scenario(json.dumps(d))
-    run = dict(allocators=["epara"], duration_s=5, warmup_s=1)
+    run = dict(strategies=["epara"], duration_s=5, warmup_s=1)
     assert epara.simulate(again, **run) == epara.simulate(original, **run)
 
 
@@ -95,7 +95,7 @@ def test_scenarios_pickle_and_copy(testbed):
     for copied in (pickle.loads(pickle.dumps(testbed)), copy.deepcopy(testbed), copy.copy(testbed)):
         assert copied.to_dict() == testbed.to_dict()
         assert copied.source == testbed.source
-        run = dict(allocators=["offload"], duration_s=4, warmup_s=1)
+        run = dict(strategies=["offload"], duration_s=4, warmup_s=1)
         assert epara.simulate(copied, **run) == epara.simulate(testbed, **run)
 
 

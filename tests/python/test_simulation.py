@@ -3,14 +3,14 @@ import pytest
 import epara
 
 
-def test_allocators_listed():
-    names = [n for n, _ in epara.allocators()]
+def test_strategies_listed():
+    names = [n for n, _ in epara.strategies()]
     assert names == ["epara", "uncategorized", "nexus", "alpaserve", "offload"]
 
 
 def test_simulate_rows_are_plain_and_add_up(testbed):
     rows = epara.simulate(testbed, ["epara", "uncategorized"], duration_s=10, load=2)
-    assert [r["allocator"] for r in rows] == ["epara", "uncategorized"]
+    assert [r["strategy"] for r in rows] == ["epara", "uncategorized"]
     for r in rows:
         assert r["balanced"]
         assert r["offered"] == r["served"] + r["late"] + r["rejected"]
@@ -33,7 +33,7 @@ def test_simulate_rows_are_plain_and_add_up(testbed):
             assert sorted(s["modes"]) == sorted(
                 ["model-parallel", "data-parallel", "batching", "multi-frame", "multi-task"])
             assert all(0 <= share <= 1 for share in s["modes"].values())
-    # llm-70b runs on 4-GPU replicas only (model parallel) under every allocator that serves it.
+    # llm-70b runs on 4-GPU replicas only (model parallel) under every strategy that serves it.
     for r in rows:
         llm70b = next(s for s in r["services"] if s["service"] == "llm-70b")
         if llm70b["served"] + llm70b["late"]:
@@ -48,7 +48,7 @@ def test_simulate_is_deterministic_per_seed(testbed):
 
 
 def test_simulate_errors(testbed):
-    with pytest.raises(ValueError, match="unknown allocator 'fifo'"):
+    with pytest.raises(ValueError, match="unknown strategy 'fifo'"):
         epara.simulate(testbed, ["fifo"])
     with pytest.raises(ValueError, match="warm-up must be shorter"):
         epara.simulate(testbed, ["epara"], duration_s=1, warmup_s=2)
@@ -77,24 +77,24 @@ def test_simulate_rejects_what_epara_sim_rejects(testbed):
                             ({"duration_s": 1e300}, r"duration_s must be in \(0, 1000000\]")]:
         with pytest.raises(ValueError, match=message):
             epara.simulate(testbed, ["epara"], **{"duration_s": 2, **kwargs})
-    with pytest.raises(ValueError, match="allocators is empty"):
+    with pytest.raises(ValueError, match="strategies is empty"):
         epara.simulate(testbed, [])
 
 
 def test_sweep_in_processes_equals_the_sequential_table(testbed, small_text):
     small = epara.parse_scenario(small_text, "small.json")
-    allocators = [name for name, _ in epara.allocators()]
-    run = dict(allocators=allocators, loads=[1, 2, 4], seeds=5, duration_s=6, warmup_s=1)
+    strategies = [name for name, _ in epara.strategies()]
+    run = dict(strategies=strategies, loads=[1, 2, 4], seeds=5, duration_s=6, warmup_s=1)
     sequential = epara.sweep([testbed, small], processes=1, **run)
     parallel = epara.sweep([testbed, small], processes=4, **run)
     assert len(sequential) == 2 * 5 * 3 * 5
     assert parallel == sequential
-    # Ordered by scenario, allocator, load and seed; each row is that run alone.
-    keys = [(r["scenario"], r["allocator"], r["load_scale"], r["seed"]) for r in sequential]
-    assert keys == [(s.source, a, float(l), k) for s in (testbed, small) for a in allocators
+    # Ordered by scenario, strategy, load and seed; each row is that run alone.
+    keys = [(r["scenario"], r["strategy"], r["load_scale"], r["seed"]) for r in sequential]
+    assert keys == [(s.source, a, float(l), k) for s in (testbed, small) for a in strategies
                     for l in (1, 2, 4) for k in range(1, 6)]
     one = epara.simulate(small, ["nexus"], load=2, seed=3, duration_s=6, warmup_s=1)[0]
-    row = next(r for r in sequential if r["scenario"] == "small.json" and r["allocator"] == "nexus"
+    row = next(r for r in sequential if r["scenario"] == "small.json" and r["strategy"] == "nexus"
                and r["load_scale"] == 2 and r["seed"] == 3)
     assert row["goodput_per_s"] == one["goodput_per_s"] and row["services"] == one["services"]
 
@@ -102,8 +102,8 @@ def test_sweep_in_processes_equals_the_sequential_table(testbed, small_text):
 def test_sweep_defaults_and_errors(testbed):
     rows = epara.sweep(testbed, ["offload"], duration_s=6, processes=1)
     assert [(r["load_scale"], r["seed"]) for r in rows] == [(3.0, 1)]  # the scenario's own load
-    for kwargs, message in [({"allocators": []}, "allocators is empty"),
-                            ({"allocators": ["fifo"]}, "unknown allocator 'fifo'"),
+    for kwargs, message in [({"strategies": []}, "strategies is empty"),
+                            ({"strategies": ["fifo"]}, "unknown strategy 'fifo'"),
                             ({"loads": [0]}, "loads must be"), ({"seeds": 0}, "seeds must be"),
                             ({"processes": 0}, "processes must be")]:
         with pytest.raises(ValueError, match=message):
@@ -112,7 +112,7 @@ def test_sweep_defaults_and_errors(testbed):
         epara.sweep([])
 
 
-def test_bound_caps_every_allocator_and_bounds_the_gpus_needed(testbed):
+def test_bound_caps_every_strategy_and_bounds_the_gpus_needed(testbed):
     run = dict(duration_s=10, warmup_s=2)
     bound = epara.bound(testbed, target=0.99, **run)
     assert 0 < bound["fair_goodput_per_s"] <= bound["goodput_per_s"] <= bound["offered_per_s"]
@@ -123,7 +123,7 @@ def test_bound_caps_every_allocator_and_bounds_the_gpus_needed(testbed):
     lower = bound["gpus_needed"]
     assert lower["reached"] and lower["gpus_below"] < lower["gpus"]
     needed = epara.gpus_needed(testbed, "epara", target=0.99, **run)
-    assert needed["allocator"] == "epara" and needed["reached"]
+    assert needed["strategy"] == "epara" and needed["reached"]
     assert lower["gpus"] <= needed["gpus"] and needed["gpus_below"] < needed["gpus"]
     # At the GPUs found, the target is reached.
     at = epara.simulate(testbed, ["epara"], scale=needed["factor"], **run)[0]
@@ -134,6 +134,6 @@ def test_gpus_needed_takes_a_python_strategy(testbed):
     from least_queued_strategy import LeastQueued
 
     needed = epara.gpus_needed(testbed, LeastQueued(), target=0.5, duration_s=6, warmup_s=1)
-    assert needed["allocator"] == "least-queued (Python)" and needed["evaluations"] >= 1
+    assert needed["strategy"] == "least-queued (Python)" and needed["evaluations"] >= 1
     with pytest.raises(ValueError, match="target must be in"):
         epara.gpus_needed(testbed, "epara", target=0)

@@ -6,7 +6,7 @@ from least_queued_strategy import LeastQueued
 
 def test_a_python_strategy_runs_beside_the_builtins(testbed):
     rows = epara.simulate(testbed, ["epara", LeastQueued(), "offload"], duration_s=8, warmup_s=2)
-    assert [r["allocator"] for r in rows] == ["epara", "least-queued (Python)", "offload"]
+    assert [r["strategy"] for r in rows] == ["epara", "least-queued (Python)", "offload"]
     mine = rows[1]
     assert mine["balanced"] and mine["served"] > 0
     assert mine["offered"] == rows[0]["offered"]  # the same arrivals

@@ -186,7 +186,7 @@ TEST_CASE("The registry makes strategies by name and lists the known ones otherw
         std::vector<std::string>{"epara", "uncategorized", "nexus", "alpaserve", "offload"});
   CHECK(registry.make("nexus")->name() == "nexus");
   CHECK_THROWS_WITH(registry.make("clipper"),
-                    Catch::Contains("unknown allocator 'clipper'") && Catch::Contains("alpaserve"));
+                    Catch::Contains("unknown strategy 'clipper'") && Catch::Contains("alpaserve"));
   CHECK_THROWS_WITH(registry.add("epara", "again", [] { return nullptr; }),
                     Catch::Contains("registered twice"));
   registry.add("fixed", "one instance", [] {

@@ -13,9 +13,9 @@ namespace epara::sim {
 
 struct RunBound {
   double offered = 0.0;  ///< items/s the run offers on average over its measurement window
-  double goodput = 0.0;  ///< no allocator's mean goodput (items/s in SLO) exceeds this
+  double goodput = 0.0;  ///< no strategy's mean goodput (items/s in SLO) exceeds this
   /// Per service (index = service id): items/s offered, and items/s it could be served in SLO
-  /// with the cluster to itself (0: no allocator can serve any of it).
+  /// with the cluster to itself (0: no strategy can serve any of it).
   std::vector<double> offered_by_service{};
   std::vector<double> alone{};
   /// Max-min fair (FluidBound::fair_*): the attainment every service can reach at once, and
@@ -34,7 +34,7 @@ RunBound goodput_bound(const Scenario& scenario, const SimulationConfig& config,
                        const std::vector<TraceRow>& trace = {});
 
 /// The fewest GPUs of the uniformly scaled cluster (scale_cluster) at which the bound's
-/// attainment reaches `target`: a lower bound on every allocator's GPUs needed.
+/// attainment reaches `target`: a lower bound on every strategy's GPUs needed.
 GpusNeeded gpus_lower_bound(const Scenario& scenario, const SimulationConfig& config, double target,
                             const std::vector<TraceRow>& trace = {});
 

@@ -89,7 +89,7 @@ struct SimulationConfig {
   /// attainment target (docs/results.md, "A floor the scheduler chooses").
   bool choose_attainment_floor = false;
   /// How much slower a pass runs on a device shared by several instances (the simulated
-  /// hardware's truth; allocators plan with their own estimate, CostModel::interference, which
+  /// hardware's truth; strategies plan with their own estimate, CostModel::interference, which
   /// it equals by default).
   double interference = CostModel{}.interference;
   /// When an executor forms a batch it leaves out the items the pass would finish after their
