@@ -63,9 +63,10 @@ class Dedicated final : public sim::Strategy {
     // Here: the local instance that finishes first (this server's own state).
     std::optional<std::uint32_t> best;
     for (std::uint32_t i : sim.serving_on(at, r.service))
-      if (!best || sim.predicted_finish(i, now) < sim.predicted_finish(*best, now)) best = i;
+      if (!best || sim.predicted_finish(at, i, now) < sim.predicted_finish(at, *best, now))
+        best = i;
     if (best) {
-      const Time finish = sim.predicted_finish(*best, now);
+      const Time finish = sim.predicted_finish(at, *best, now);
       return RunLocal{*best, finish, finish > r.deadline};
     }
     // Elsewhere: the least queued peer as the synced view has it, not yet on the route.

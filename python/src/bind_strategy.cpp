@@ -79,10 +79,11 @@ class SimHandle {
                       id));
     py::dict d;
     d["service"] = view().scenario().service(st.service).name;
-    d["queued"] = st.queued;
+    d["queued"] = view().queued(deciding(), id);
     d["max_batch"] = st.max_batch;
     d["capacity_per_s"] = st.capacity;
-    d["predicted_finish_s"] = to_seconds(view().predicted_finish(id, now_).time_since_epoch());
+    d["predicted_finish_s"] =
+        to_seconds(view().predicted_finish(deciding(), id, now_).time_since_epoch());
     return d;
   }
   // The other servers hosting `service`, as the deciding server's synced view has them.
@@ -225,7 +226,7 @@ Decision PyStrategy::route(sim::SimView& sim, Request& r, ServerId at, Time now)
     if (std::find(here.begin(), here.end(), id) == here.end())
       throw InvalidArgument(fmt::format("route: instance {} does not serve '{}' on '{}'", id,
                                         s.service(r.service).name, s.cluster.server(at).name));
-    const Time finish = sim.predicted_finish(id, now);
+    const Time finish = sim.predicted_finish(at, id, now);
     return RunLocal{id, finish, finish > r.deadline};
   }
   if (kind == "offload") return Offload{h.server_id(target.cast<std::string>()), Time{}};

@@ -29,7 +29,7 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
       const auto compute = Duration{static_cast<Duration::rep>(
           static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
       const Duration queue =
-          std::max(Duration::zero(), predicted_finish(*next, now, 1.0) - now - compute);
+          std::max(Duration::zero(), finish_estimate(*next, now, 1.0) - now - compute);
       // Queued items drain in full passes, each item taking its share of one.
       const auto item_work = Duration{
           static_cast<Duration::rep>(static_cast<double>(cfg.timing.interval_at(full).count()) *

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "epara/error.hpp"
 #include "sim/world.hpp"
 
 namespace epara::sim::detail {
@@ -242,7 +245,26 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
   }
 }
 
-Time World::predicted_finish(std::uint32_t id, Time now, double work) const {
+std::size_t World::queued(ServerId at, std::uint32_t id) const {
+  expect_on(at, id);
+  return instances_[id].queue.size();
+}
+
+Time World::predicted_finish(ServerId at, std::uint32_t id, Time now, double work) const {
+  expect_on(at, id);
+  return finish_estimate(id, now, work);
+}
+
+void World::expect_on(ServerId at, std::uint32_t id) const {
+  EPARA_EXPECTS(id < instances_.size(), fmt::format("no instance {}", id));
+  const ServerId where = instances_[id].spec.server;
+  EPARA_EXPECTS(where == at, fmt::format("instance {} runs on '{}': '{}' knows its queue only "
+                                         "through its synced view",
+                                         id, scenario_.cluster.server(where).name,
+                                         scenario_.cluster.server(at).name));
+}
+
+Time World::finish_estimate(std::uint32_t id, Time now, double work) const {
   const SimInstance& inst = instances_[id];
   const ReplicaConfig& cfg = inst.spec.config;
   const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());

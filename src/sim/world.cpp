@@ -342,8 +342,7 @@ std::vector<Demand> World::measured_demand(Time now) const {
 
 InstanceState World::instance(std::uint32_t id) const {
   const SimInstance& i = instances_[id];
-  return {i.spec.service, i.spec.server,           i.alive,
-          i.queue.size(), i.spec.config.max_batch, i.capacity};
+  return {i.spec.service, i.spec.server, i.alive, i.spec.config.max_batch, i.capacity};
 }
 
 std::span<const std::uint32_t> World::serving(ServiceId s) const { return serving_[index_of(s)]; }

@@ -134,7 +134,11 @@ class World final : public SimView {
   InstanceState instance(std::uint32_t id) const override;
   std::span<const std::uint32_t> serving(ServiceId s) const override;
   std::span<const std::uint32_t> serving_on(ServerId server, ServiceId s) const override;
-  Time predicted_finish(std::uint32_t id, Time now, double work) const override;
+  std::size_t queued(ServerId at, std::uint32_t id) const override;
+  Time predicted_finish(ServerId at, std::uint32_t id, Time now, double work) const override;
+  std::size_t dispatcher_queue(std::uint32_t id) const override {
+    return instances_[id].queue.size();
+  }
   bool server_up(ServerId s) const override { return servers_[index_of(s)].up; }
   std::vector<DeviceRef> devices_down() const override;
   Duration period_since_replan(Time now) const override { return now - last_replan_; }
@@ -193,6 +197,10 @@ class World final : public SimView {
   }
   bool measuring(Time t) const { return t >= warmup_end_ && t < arrivals_end_; }
   void count_busy(std::uint32_t device, Time from, Time to);
+  // Throws unless instance `id` runs on `at`: a strategy knows exact state only of its server.
+  void expect_on(ServerId at, std::uint32_t id) const;
+  // predicted_finish without the check (the world's own estimate, e.g. for digests).
+  Time finish_estimate(std::uint32_t id, Time now, double work) const;
   // Integrates the device's hosting time and held memory up to `now`; called before either
   // changes, so that utilization is averaged over time rather than read at the end.
   void count_held(std::uint32_t device, Time now);

@@ -53,7 +53,7 @@ class FixedInstance : public sim::Strategy {
     if (at != host_) return Offload{host_, Time{}};
     const auto here = sim.serving_on(at, r.service);
     if (here.empty()) return Reject{RejectReason::NoInstance};
-    return RunLocal{here.front(), sim.predicted_finish(here.front(), now), false};
+    return RunLocal{here.front(), sim.predicted_finish(at, here.front(), now), false};
   }
 
  private:

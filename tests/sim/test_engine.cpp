@@ -180,6 +180,33 @@ TEST_CASE("A RunLocal on an instance of another server is a strategy bug, report
                     Catch::Contains("strategy fixed: RunLocal on an instance not serving"));
 }
 
+TEST_CASE("A strategy reads another server's queue only through its synced view", "[sim]") {
+  // Fixed on b; at a (the origin), before it offloads, it reads b's instance: another server's
+  // exact state, which a real server a does not have.
+  struct Peeks final : testing::FixedInstance {
+    using FixedInstance::FixedInstance;
+    enum class Read { Queue, Finish } read = Read::Queue;
+    Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
+      if (at != testing::server_b) {
+        if (read == Read::Queue) (void)sim.queued(at, 0);
+        if (read == Read::Finish) (void)sim.predicted_finish(at, 0, now);
+      }
+      return FixedInstance::route(sim, r, at, now);
+    }
+  };
+  const Scenario s = testing::micro_scenario();
+  for (const auto read : {Peeks::Read::Queue, Peeks::Read::Finish}) {
+    Peeks strategy(testing::server_b, 1, Duration::zero());
+    strategy.read = read;
+    CHECK_THROWS_WITH(testing::run_arrivals(s, strategy, {0}, testing::server_a),
+                      Catch::Contains("instance 0 runs on 'b'") &&
+                          Catch::Contains("knows its queue only through its synced view"));
+  }
+  // Where it runs, the same reads are the server's own state.
+  testing::FixedInstance own(testing::server_b, 1, Duration::zero());
+  CHECK(testing::run_arrivals(s, own, {0}, testing::server_b).served() == 1);
+}
+
 TEST_CASE("The registry makes strategies by name and lists the known ones otherwise", "[sim]") {
   auto registry = StrategyRegistry::with_builtins();
   CHECK(registry.names() ==

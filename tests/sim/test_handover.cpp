@@ -49,9 +49,9 @@ class MoveS final : public Strategy {
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
     const auto ids = sim.serving_on(at, r.service);
     const std::uint32_t best = *std::min_element(ids.begin(), ids.end(), [&](auto x, auto y) {
-      return sim.predicted_finish(x, now) < sim.predicted_finish(y, now);
+      return sim.predicted_finish(at, x, now) < sim.predicted_finish(at, y, now);
     });
-    return RunLocal{best, sim.predicted_finish(best, now), false};
+    return RunLocal{best, sim.predicted_finish(at, best, now), false};
   }
   std::optional<std::vector<InstanceSpec>> replan(SimView& sim, Time) override {
     loaded_at_replan.push_back(sim.loaded().size());

@@ -172,7 +172,7 @@ class TwoTenants : public sim::Strategy {
         r.arrival > Time{} + milliseconds(0) && r.arrival < Time{} + milliseconds(1);
     REQUIRE(here.size() == 2);
     const std::uint32_t to = here[second ? 1 : 0];
-    return RunLocal{to, sim.predicted_finish(to, now), false};
+    return RunLocal{to, sim.predicted_finish(at, to, now), false};
   }
 };
 }  // namespace
@@ -205,7 +205,7 @@ class UnloadsTheSecond : public TwoTenants {
   Decision route(sim::SimView& sim, Request& r, ServerId at, Time now) override {
     const auto here = sim.serving_on(at, r.service);
     const std::uint32_t to = r.arrival == Time{} ? here.back() : here.front();
-    return RunLocal{to, sim.predicted_finish(to, now), false};
+    return RunLocal{to, sim.predicted_finish(at, to, now), false};
   }
 };
 }  // namespace

@@ -41,7 +41,7 @@ class PairsOnA final : public Strategy {
   }
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
     const std::uint32_t i = sim.serving_on(at, r.service).front();
-    return RunLocal{i, sim.predicted_finish(i, now), false};
+    return RunLocal{i, sim.predicted_finish(at, i, now), false};
   }
 
  private:

@@ -50,7 +50,7 @@ class ProposeB final : public Strategy {
       return Offload{b, Time{}};
     }
     const auto here = sim.serving_on(b, s);
-    return RunLocal{here.front(), sim.predicted_finish(here.front(), now), false};
+    return RunLocal{here.front(), sim.predicted_finish(at, here.front(), now), false};
   }
   std::optional<StreamAssignment> assign_stream(SimView&, ServiceId service, ServerId, Time now,
                                                 std::span<const ServerId> declined) override {

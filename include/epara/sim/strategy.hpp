@@ -39,17 +39,21 @@ struct InstanceSpec {
   ReplicaConfig config{};
 };
 
-/// One instance as strategies see it.
+/// One instance as the placement publishes it: what every server knows of it. Its queue is
+/// known exactly only where it runs (SimView::queued, predicted_finish).
 struct InstanceState {
   ServiceId service{};
   ServerId server{};
-  bool serving = false;    ///< alive and loaded
-  std::size_t queued = 0;  ///< items waiting for a pass
+  bool serving = false;  ///< alive and loaded
   int max_batch = 1;
   double capacity = 0.0;  ///< items per second at full batches
 };
 
-/// The simulation as strategies see it (implemented by the simulator).
+/// The simulation as strategies see it (implemented by the simulator): the scenario, the
+/// placement (which instances serve what, where), and exact state only of the server deciding
+/// — another server's queues reach it through its ring-synced view (view_of), as in a real
+/// cluster. The one exception is named: dispatcher_queue, for a baseline whose design has a
+/// central controller.
 class SimView {
  public:
   virtual ~SimView() = default;
@@ -68,10 +72,18 @@ class SimView {
   /// instances change: a placement, a failure, a recovery).
   virtual std::span<const std::uint32_t> serving(ServiceId s) const = 0;
   virtual std::span<const std::uint32_t> serving_on(ServerId server, ServiceId s) const = 0;
-  /// When a new item of `work` would finish on the instance if enqueued now: the passes queued
-  /// ahead of it at the mean work of the passes the instance has finished (1 before any), its
-  /// own at no less.
-  virtual Time predicted_finish(std::uint32_t id, Time now, double work = 1.0) const = 0;
+  /// Items waiting for a pass on instance `id`, as server `at` knows them: it must run there
+  /// (InvalidArgument otherwise).
+  virtual std::size_t queued(ServerId at, std::uint32_t id) const = 0;
+  /// When a new item of `work` would finish on instance `id`, which runs on `at` (InvalidArgument
+  /// otherwise), if enqueued now: the passes queued ahead of it at the mean work of the passes
+  /// the instance has finished (1 before any), its own at no less.
+  virtual Time predicted_finish(ServerId at, std::uint32_t id, Time now,
+                                double work = 1.0) const = 0;
+  /// Items queued on instance `id` as a central dispatcher that sends every request of its
+  /// service knows them (AlpaServe's controller). Exact, as if it heard of every pass at once:
+  /// an idealization in that baseline's favour, for strategies whose design has one.
+  virtual std::size_t dispatcher_queue(std::uint32_t id) const = 0;
   virtual bool server_up(ServerId s) const = 0;
   /// Devices failed now, or on a failed server: what a scheduler's failure detection (servers
   /// silent on the sync ring, device errors they report) knows at a placement period.

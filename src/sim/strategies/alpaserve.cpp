@@ -44,8 +44,9 @@ class AlpaServe final : public Strategy {
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
     if (r.route.count > 1) return go_to(sim, r, at, at, now);  // dispatched: run it here
     std::optional<std::uint32_t> shortest;
+    // The controller's shortest queue (AlpaServe dispatches every request centrally).
     for (std::uint32_t i : sim.serving(r.service))
-      if (!shortest || sim.instance(i).queued < sim.instance(*shortest).queued) shortest = i;
+      if (!shortest || sim.dispatcher_queue(i) < sim.dispatcher_queue(*shortest)) shortest = i;
     if (!shortest) return Reject{RejectReason::NoInstance};
     return go_to(sim, r, at, sim.instance(*shortest).server, now);
   }

@@ -39,7 +39,7 @@ struct LocalInstances {
   std::optional<LocalOption> best_local(ServiceId s, Time now) const {
     std::optional<LocalOption> best;
     for (std::uint32_t i : sim->serving_on(at, s)) {
-      const Time finish = sim->predicted_finish(i, now);
+      const Time finish = sim->predicted_finish(at, i, now);
       if (!best || finish < best->finish) best = LocalOption{i, finish, 0.0};
     }
     if (best) best->spare_rate = stream_room(*sim, *streams, at, s);

@@ -20,9 +20,8 @@ class Offloading final : public Strategy {
   Decision route(SimView& sim, Request& r, ServerId at, Time now) override {
     const auto local = best_local_instance(sim, r.service, at, now);
     if (local) {
-      const InstanceState st = sim.instance(*local);
-      if (static_cast<int>(st.queued) < st.max_batch)
-        return RunLocal{*local, sim.predicted_finish(*local, now), false};
+      if (static_cast<int>(sim.queued(at, *local)) < sim.instance(*local).max_batch)
+        return RunLocal{*local, sim.predicted_finish(at, *local, now), false};
     }
     const PeerEstimate* least = nullptr;
     if (r.route.hops() < sim.config().handler.hop_limit) {
@@ -34,12 +33,13 @@ class Offloading final : public Strategy {
           least = &p;
       }
     }
-    const Duration local_queue = local ? sim.predicted_finish(*local, now) - now : Duration::max();
+    const Duration local_queue =
+        local ? sim.predicted_finish(at, *local, now) - now : Duration::max();
     if (least && least->queue + least->compute < local_queue) {
       sim.view_of(at).reserve(least->server, r.service, least->item_work, 0.0);
       return Offload{least->server, Time{}};
     }
-    if (local) return RunLocal{*local, sim.predicted_finish(*local, now), false};
+    if (local) return RunLocal{*local, sim.predicted_finish(at, *local, now), false};
     if (sim.serving(r.service).empty()) return Reject{RejectReason::NoInstance};
     return Reject{r.route.hops() >= sim.config().handler.hop_limit ? RejectReason::HopLimit
                                                                    : RejectReason::Overloaded};

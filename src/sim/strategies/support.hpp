@@ -143,7 +143,7 @@ inline std::optional<std::uint32_t> best_local_instance(SimView& sim, ServiceId 
   std::optional<std::uint32_t> best;
   Time best_finish = Time::max();
   for (std::uint32_t i : sim.serving_on(at, s)) {
-    const Time f = sim.predicted_finish(i, now);
+    const Time f = sim.predicted_finish(at, i, now);
     if (!best || f < best_finish) {
       best = i;
       best_finish = f;
@@ -156,7 +156,7 @@ inline std::optional<std::uint32_t> best_local_instance(SimView& sim, ServiceId 
 inline Decision go_to(SimView& sim, const Request& r, ServerId at, ServerId target, Time now) {
   if (target == at) {
     if (const auto i = best_local_instance(sim, r.service, at, now))
-      return RunLocal{*i, sim.predicted_finish(*i, now), false};
+      return RunLocal{*i, sim.predicted_finish(at, *i, now), false};
     return Reject{RejectReason::NoInstance};
   }
   return Offload{target, Time{}};
