@@ -24,8 +24,14 @@ percentiles. Both see the same arrivals: the tool draws them (Poisson at the loa
 a trace that epara-sim replays and epara-load sends, so that the comparison is not between two
 samples of a queue (at 41 requests/s of 15 ms passes, the p50 of 10-s runs of one M/D/1 queue
 spans 20-27 ms and the p99 65-140 ms over seeds). Each load runs --repeats times on the nodes
-(this machine's runs vary); their median is compared. The simulator also runs with every pass --wrong-by times
-slower (default 1.25): a latency model that wrong must fall outside the tolerances.
+(this machine's runs vary); their median is compared. The real runs come first: edge-0's
+/metrics give the passes it ran (count, mean batch, mean compute time), and their speed against
+the profile at that batch — on a shared machine it drifts (up to 14% within minutes on an
+Intel Xeon) — scales the profile the simulator is given, so that the check is of the
+simulator's queueing, batching and serving model, not of the profile's drift; the error with
+the profile as measured is printed beside it. The simulator also runs with every pass
+--wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
+the tolerances.
 --check exits 1 unless every load is within the tolerances and the wrong model is outside them
 at some load — the check itself would fail a simulator that wrong (docs/results.md, "Issue 15"). When other processes already use more than 15% of
 the machine's CPU, the tool says so and exits 77 (skipped): the simulated cloud is idle but for
@@ -42,14 +48,20 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "node"))
-from cluster_util import Cloud, cpu_cloud, free_ports, finish, load  # noqa: E402
+from cluster_util import Cloud, cpu_cloud, free_ports, finish, load, scrape  # noqa: E402
 
 # A model heavy enough that a request's handling (RPC, copies, wake-ups: CPU the simulator does
 # not model) is small beside its compute on this machine's CPU; with 1024-2048-2048-1024 it is
 # not, and the simulator is optimistic from 0.6 of capacity on (docs/results.md, "Fidelity").
 WIDTHS = [2048, 4096, 4096, 2048]
 MAX_BATCH = 32  # profiled at every size up to it: passes are not linear between powers of two
-DEADLINE_MS = 100
+# The deadline, in passes of the largest batch as measured here: a fixed 100 ms was 1.8 of them
+# on the machine the tolerances were set on (AMD EPYC, 56 ms) but 0.83 on an Intel Xeon where
+# the chain's batches of 2 and more take 56-120 ms; there a load of 0.7 of the batch-32
+# throughput was past the SLO's knee (p50 91 ms, 62% attained) and attainment, steep there,
+# differed by 9 points for a p50 5% off (CI, 2026-12-06). Relative to the pass, every machine
+# checks the same point of the curve.
+DEADLINE_PASSES = 2.0
 # Tolerances (docs/results.md, "Issue 15", gives the runs behind them): p50 within 20% of the
 # measured, p99 within 25%, attainment within 5 points. In 10 idle runs of the defaults the p50
 # error was -17.6% to +1.5% (the simulator is optimistic: host CPU it does not model) and a
@@ -126,6 +138,14 @@ def measured_profile(cli, model, repeats):
     return [(p["batch"], p["latency_ms"]) for p in profile["curves"][0]["points"]]
 
 
+def profile_at(points, batch):
+    """The profiled pass at a (mean, fractional) batch, linear between the sizes measured."""
+    for (b0, ms0), (b1, ms1) in zip(points, points[1:]):
+        if batch <= b1:
+            return ms0 + (ms1 - ms0) * max(0.0, batch - b0) / (b1 - b0)
+    return points[-1][1]
+
+
 def poisson_trace(path, rate, duration, seed):
     """Poisson arrivals at `rate` over `duration` seconds, as an Azure-trace CSV (the format
     epara-sim and epara-load replay); every request alike (equal token counts)."""
@@ -160,7 +180,7 @@ def simulate(cli, config, duration, work, serving_path_ms, trace, slower=1.0):
                                       "origins": ["edge-0"], "speedup": 1}}
     path, out = os.path.join(work, "sim.json"), os.path.join(work, "sim-out.json")
     json.dump(config, open(path, "w"))
-    subprocess.run([f"{cli}/epara-sim", path, "--allocators", "epara", "--duration",
+    subprocess.run([f"{cli}/epara-sim", path, "--strategies", "epara", "--duration",
                     str(duration), "--warmup", "0", "--no-progress", "--json", out],
                    check=True, capture_output=True)
     s = json.load(open(out))[0]["services"][0]
@@ -170,16 +190,26 @@ def simulate(cli, config, duration, work, serving_path_ms, trace, slower=1.0):
 
 
 def serve(bins, config, rate, duration, work, trace=None):
-    cloud = Cloud(bins, work, config)
+    """A real run: attainment and latency as epara-load saw them, and the passes edge-0 ran
+    (its /metrics: their number, mean batch and mean compute time)."""
+    service = config["services"][0]["name"]
+    metrics_port = free_ports(1)[0]
+    extra = [["--metrics-port", str(metrics_port)]] + [[] for _ in config["deployment"]["nodes"][1:]]
+    cloud = Cloud(bins, work, config, extra)
     try:
         out = os.path.join(work, "load.json")
-        r = finish(load(bins, config["deployment"]["nodes"][0]["address"],
-                        config["services"][0]["name"], rate, duration, out, trace=trace),
+        r = finish(load(bins, config["deployment"]["nodes"][0]["address"], service, rate,
+                        duration, out, trace=trace),
                    duration, out, f"{rate}/s")
+        m = scrape(metrics_port)
     finally:
         cloud.close()
+    label = f'{{model="{service}"}}'
+    passes = m.get(f"epara_pass_seconds_count{label}", 0)
     return {"attainment": 100 * r["in_slo"] / r["sent"], "p50_ms": r["p50_ms"],
-            "p99_ms": r["p99_ms"]}
+            "p99_ms": r["p99_ms"], "passes": passes,
+            "mean_batch": m.get(f"epara_batch_size_sum{label}", 0) / max(1, passes),
+            "mean_pass_ms": 1e3 * m.get(f"epara_pass_seconds_sum{label}", 0) / max(1, passes)}
 
 
 def errors(sim, real):
@@ -209,7 +239,9 @@ def main():
                    help="the largest batch profiled and planned (a repository model's config "
                         "may lower it)")
     a.add_argument("--profile-repeats", type=int, default=15, help="timed passes a batch size")
-    a.add_argument("--deadline-ms", type=float, default=DEADLINE_MS)
+    a.add_argument("--deadline-ms", type=float,
+                   help=f"the SLO (default: {DEADLINE_PASSES:g} passes of the largest batch as "
+                        "profiled here)")
     a.add_argument("--json")
     a.add_argument("--check", action="store_true")
     o = a.parse_args()
@@ -231,38 +263,51 @@ def main():
                  Dense([int(w) for w in o.widths.split(",")], o.max_batch))
         points = measured_profile(cli, model, o.profile_repeats)
         capacity = 1e3 * points[-1][0] / points[-1][1]  # items/s of one node at its largest batch
-        print(f"measured profile (ms by batch): {points}; one node's capacity {capacity:.1f}/s")
+        deadline_ms = o.deadline_ms or round(DEADLINE_PASSES * points[-1][1])
+        print(f"measured profile (ms by batch): {points}; one node's capacity {capacity:.1f}/s; "
+              f"deadline {deadline_ms} ms")
         # The serving path: a model of the same input (and output) whose pass takes
         # microseconds, at 20 requests/s: its p50 latency is the path alone.
-        quiet = serve(bins, scenario(free_ports(1), points, 20, model, o.deadline_ms,
+        quiet = serve(bins, scenario(free_ports(1), points, 20, model, deadline_ms,
                                      model.hollow()), 20, 5, work)
         serving_path = quiet["p50_ms"]
         print(f"serving path outside the model: {serving_path:.2f} ms (p50 at 20/s of a "
               "hollow model)", flush=True)
-        print(f"{'load':>5} {'rate/s':>7} | {'attained sim/real':>17} | "
+        print(f"{'load':>5} {'rate/s':>7} | {'passes':>6} | {'attained sim/real':>17} | "
               f"{'p50 ms sim/real':>16} {'err':>6} | {'p99 ms sim/real':>16} {'err':>6} | "
-              f"within | x{o.wrong_by} model: p50 err, within")
+              f"within | p50 err as profiled | x{o.wrong_by} model: p50 err, within")
         for share in map(float, o.loads.split(",")):
             rate = round(share * capacity * o.nodes)
-            config = scenario(free_ports(o.nodes), points, rate, model, o.deadline_ms)
+            config = scenario(free_ports(o.nodes), points, rate, model, deadline_ms)
             trace = os.path.join(work, f"arrivals-{share}.csv")
             poisson_trace(trace, rate, o.duration, seed=1)
-            sim = simulate(cli, config, o.duration, work, serving_path, trace)
-            wrong = simulate(cli, config, o.duration, work, serving_path, trace, o.wrong_by)
             runs = [serve(bins, config, rate, o.duration, work, trace) for _ in range(o.repeats)]
             real = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            e, e_wrong = errors(sim, real), errors(wrong, real)
+            # The passes the node ran against the profile at their mean batch: this shared
+            # machine's speed drifts by up to 14% within minutes (docs/results.md), which is
+            # the profile's error, not the simulator's. The simulator is checked with the
+            # profile's curve at the node's measured speed; as profiled, it is reported.
+            speed = statistics.median(r["mean_pass_ms"] / profile_at(points, r["mean_batch"])
+                                      for r in runs)
+            sim = simulate(cli, config, o.duration, work, serving_path, trace, speed)
+            wrong = simulate(cli, config, o.duration, work, serving_path, trace,
+                             speed * o.wrong_by)
+            profiled = simulate(cli, config, o.duration, work, serving_path, trace)
+            e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
             ok &= within(e)
             wrong_caught |= not within(e_wrong)
-            rows.append({"load": share, "rate_per_s": rate, "sim": sim, "real": real,
-                         "real_runs": runs, "error": e, "within": within(e),
+            rows.append({"load": share, "rate_per_s": rate, "pass_speed": speed, "sim": sim,
+                         "real": real, "real_runs": runs, "error": e, "within": within(e),
+                         "as_profiled": profiled, "as_profiled_error": e_profiled,
                          "wrong_model": wrong, "wrong_error": e_wrong,
                          "wrong_within": within(e_wrong)})
-            print(f"{share:5.2f} {rate:7d} | {sim['attainment']:7.1f}/{real['attainment']:5.1f}% "
-                  f"   | {sim['p50_ms']:7.2f}/{real['p50_ms']:7.2f} {100 * e['p50']:+5.1f}% | "
+            print(f"{share:5.2f} {rate:7d} | x{speed:5.3f} | "
+                  f"{sim['attainment']:7.1f}/{real['attainment']:5.1f}%    | "
+                  f"{sim['p50_ms']:7.2f}/{real['p50_ms']:7.2f} {100 * e['p50']:+5.1f}% | "
                   f"{sim['p99_ms']:7.2f}/{real['p99_ms']:7.2f} {100 * e['p99']:+5.1f}% | "
-                  f"{'yes' if within(e) else 'NO':>6} | {100 * e_wrong['p50']:+5.1f}%, "
-                  f"{'YES' if within(e_wrong) else 'no'}", flush=True)
+                  f"{'yes' if within(e) else 'NO':>6} | {100 * e_profiled['p50']:+18.1f}% | "
+                  f"{100 * e_wrong['p50']:+5.1f}%, {'YES' if within(e_wrong) else 'no'}",
+                  flush=True)
     if o.json:
         json.dump({"nodes": o.nodes, "profile": points, "serving_path_ms": serving_path,
                    "wrong_by": o.wrong_by, "rows": rows}, open(o.json, "w"), indent=1)
