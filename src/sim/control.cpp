@@ -137,33 +137,30 @@ void World::replan(Time now) {
 // compute shares); otherwise a service moved within a server would serve nothing there for a whole
 // load time.
 void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
-  std::vector<std::uint32_t> alive;  // the diff's loaded instances, by id
-  for (std::size_t i = 0; i < instances_.size(); ++i)
-    if (instances_[i].alive) alive.push_back(static_cast<std::uint32_t>(i));
-  const std::vector<LoadedInstance> now_loaded = loaded();
-  const PlacementDiff diff = placement_diff<LoadedInstance, InstanceSpec>(now_loaded, wanted);
-  std::vector<bool> keep(instances_.size(), false);
-  for (std::size_t l : diff.keep) keep[alive[l]] = true;
+  const std::vector<std::uint32_t> alive = live_;  // the diff's loaded instances, in its order
+  const PlacementDiff diff = placement_diff<LoadedInstance, InstanceSpec>(loaded(), wanted);
+  std::vector<bool> kept(alive.size(), false);  // by position in `alive`
+  for (std::size_t l : diff.keep) kept[l] = true;
   std::vector<const InstanceSpec*> load;
   for (std::size_t w : diff.load) load.push_back(&wanted[w]);
-  const std::size_t before = instances_.size();
-  const auto loading = [&](std::size_t i) {  // kept or new, and not serving yet
-    return instances_[i].alive && (i >= before || keep[i]) && instances_[i].active_from > now;
+  const std::uint32_t first_new = static_cast<std::uint32_t>(instances_.size());
+  const auto loading = [&](std::uint32_t id) {  // alive, kept or new, and not serving yet
+    return instances_[id].alive && instances_[id].active_from > now;
   };
   std::vector<bool> reloaded(scenario_.services.size(), false);  // a new instance is loading
-  for (std::size_t i = 0; i < before; ++i)
-    if (loading(i)) reloaded[index_of(instances_[i].spec.service)] = true;
+  for (std::size_t l = 0; l < alive.size(); ++l)
+    if (kept[l] && loading(alive[l])) reloaded[index_of(instances_[alive[l]].spec.service)] = true;
   for (const InstanceSpec* w : load)
     if (placeable(*w)) reloaded[index_of(w->service)] = true;
   std::vector<std::uint32_t> handover;
-  for (std::size_t i = 0; i < before; ++i) {
-    SimInstance& inst = instances_[i];
+  for (std::size_t l = 0; l < alive.size(); ++l) {
+    SimInstance& inst = instances_[alive[l]];
     inst.replaces.clear();  // every handover is decided again
-    if (!inst.alive || keep[i]) continue;
+    if (kept[l]) continue;
     if (reloaded[index_of(inst.spec.service)]) {
-      handover.push_back(static_cast<std::uint32_t>(i));
+      handover.push_back(alive[l]);
     } else {
-      kill_instance(static_cast<std::uint32_t>(i), now, true);
+      kill_instance(alive[l], now, true);
     }
   }
   for (const InstanceSpec* w : load) {
@@ -171,11 +168,17 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
     add_instance(*w, now, now + w->config.load_time);
     ++metrics_.loads;
   }
+  // Alive now and loading: kept (those not kept are handed over or dead) or new.
+  std::vector<std::uint32_t> loading_now;
+  for (std::uint32_t id : live_)
+    if (loading(id) &&
+        (id >= first_new || !std::binary_search(handover.begin(), handover.end(), id)))
+      loading_now.push_back(id);
   for (std::uint32_t old : handover) {
     const SimInstance& from = instances_[old];
-    std::optional<std::size_t> to;
-    for (std::size_t i = 0; i < instances_.size(); ++i) {
-      if (!loading(i) || instances_[i].spec.service != from.spec.service) continue;
+    std::optional<std::uint32_t> to;
+    for (std::uint32_t i : loading_now) {
+      if (instances_[i].spec.service != from.spec.service) continue;
       if (!to || (instances_[i].spec.server == from.spec.server &&
                   instances_[*to].spec.server != from.spec.server))
         to = i;
@@ -253,12 +256,12 @@ void World::fault(std::uint32_t index, Time now) {
       if (f.kind == FaultKind::ServerDown) server.up = false;
       for (std::uint32_t d = first; d < end; ++d)
         if (f.kind == FaultKind::ServerDown || d == device) devices_[d].up = false;
-      for (std::size_t i = 0; i < instances_.size(); ++i) {
+      for (const std::uint32_t i : std::vector<std::uint32_t>(live_)) {  // kill_instance shrinks it
         const SimInstance& inst = instances_[i];
-        if (!inst.alive || inst.spec.server != f.server) continue;
+        if (inst.spec.server != f.server) continue;
         if (f.kind == FaultKind::DeviceDown && !on_device(inst, device)) continue;
         server.lost.push_back(inst.spec);
-        kill_instance(static_cast<std::uint32_t>(i), now, false);
+        kill_instance(i, now, false);
       }
       post_event(now + config_.failure_detection, EventKind::FailureKnown);
       break;

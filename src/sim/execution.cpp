@@ -137,6 +137,7 @@ void World::try_start(std::uint32_t id, Time now) {
   const Duration interval{static_cast<Duration::rep>(
       static_cast<double>(cfg.timing.interval_at(batch).count()) * scale)};
   inst.free_at = now + interval;
+  ++inst.passes_running;
   for (std::uint32_t d : inst.devices) {
     devices_[d].free_at = now + interval;
     count_busy(d, now, now + interval);
@@ -191,8 +192,10 @@ void World::pass_end(std::uint32_t pass_id, Time now) {
   }
   pass.items.clear();
   free_passes_.push_back(pass_id);
+  --instances_[id].passes_running;
   // An unloaded instance finishing its last pass still frees its devices for their tenants.
   if (instances_[id].free_at <= now) instance_free(id, now);
+  release_if_retired(id);
 }
 
 // Co-located tenants waiting for the device go first, as with the executors' DeviceArbiter
@@ -218,6 +221,7 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
   SimInstance& inst = instances_[id];
   if (!inst.alive) return;
   inst.alive = false;
+  live_.erase(std::lower_bound(live_.begin(), live_.end(), id));
   ++inst.timer_generation;
   shrunk_[index_of(inst.spec.service)][index_of(inst.spec.server)] = now;
   for (Pass& pass : passes_) {
@@ -243,6 +247,13 @@ void World::kill_instance(std::uint32_t id, Time now, bool reroute) {
       reject(req, RejectReason::ServerFailed);
     }
   }
+  release_if_retired(id);
+}
+
+// A long run's instance list keeps only a fixed-size record per dead instance: the rest of its
+// state is freed once its last pass has ended (until then the pass's end wakes its devices).
+void World::release_if_retired(std::uint32_t id) {
+  if (instances_[id].retired()) instances_[id].release_storage();
 }
 
 std::size_t World::queued(ServerId at, std::uint32_t id) const {
@@ -266,6 +277,7 @@ void World::expect_on(ServerId at, std::uint32_t id) const {
 
 Time World::finish_estimate(std::uint32_t id, Time now, double work) const {
   const SimInstance& inst = instances_[id];
+  if (!inst.alive) return Time::max();  // unloaded or failed: it finishes nothing new
   const ReplicaConfig& cfg = inst.spec.config;
   const int max_batch = std::min(cfg.max_batch, cfg.timing.max_batch());
   Time start = std::max({now, inst.free_at, inst.active_from});

@@ -116,15 +116,14 @@ std::uint32_t World::add_instance(const InstanceSpec& spec, Time now, Time activ
   const int b = std::min(spec.config.max_batch, t.max_batch());
   inst.capacity = b / to_seconds(t.interval_at(b));
   instances_.push_back(std::move(inst));
+  live_.push_back(id);  // ids grow, so live_ stays ascending
   if (active_from > Time{}) post_event(active_from, EventKind::LoadDone, id);
   return id;
 }
 
 void World::index_serving() {
   serving_.assign(scenario_.services.size(), {});
-  for (std::size_t i = 0; i < instances_.size(); ++i)
-    if (instances_[i].alive)
-      serving_[index_of(instances_[i].spec.service)].push_back(static_cast<std::uint32_t>(i));
+  for (std::uint32_t id : live_) serving_[index_of(instances_[id].spec.service)].push_back(id);
   on_server_.assign(servers_.size(), {});
   for (const auto& ids : serving_)
     for (std::uint32_t id : ids) on_server_[index_of(instances_[id].spec.server)].push_back(id);
@@ -360,8 +359,10 @@ std::span<const std::uint32_t> World::serving_on(ServerId server, ServiceId s) c
 
 std::vector<LoadedInstance> World::loaded() const {
   std::vector<LoadedInstance> out;
-  for (const SimInstance& i : instances_)
-    if (i.alive) out.push_back({i.spec.service, i.spec.server, i.spec.devices});
+  for (std::uint32_t id : live_) {
+    const SimInstance& i = instances_[id];
+    out.push_back({i.spec.service, i.spec.server, i.spec.devices});
+  }
   return out;
 }
 

@@ -72,12 +72,25 @@ struct SimInstance {
   std::uint64_t received = 0;
   Time observed{};
   double recent_rate = 0.0;
+  std::uint32_t passes_running = 0;  // started, their PassEnd not handled yet
 
   void observe(Time now) {
     const double seconds = to_seconds(now - observed);
     if (seconds > 0) recent_rate = static_cast<double>(received) / seconds;
     received = 0;
     observed = now;
+  }
+  // Dead with no pass left to end: what sized it goes, what a strategy or a stale event may
+  // still read of it stays (ids are never reused, so the figures' order does not change).
+  bool retired() const noexcept { return !alive && passes_running == 0; }
+  void release_storage() {
+    const auto free = [](auto& v) { std::remove_reference_t<decltype(v)>{}.swap(v); };
+    free(spec.devices);
+    free(spec.config.timing.pass);
+    free(spec.config.timing.interval);
+    free(devices);
+    free(replaces);
+    queue = Fifo{};
   }
 };
 
@@ -167,6 +180,7 @@ class World final : public SimView {
   void instance_free(std::uint32_t inst, Time now);
   void wake_waiters(std::uint32_t device, Time now);
   void kill_instance(std::uint32_t inst, Time now, bool reroute);
+  void release_if_retired(std::uint32_t inst);
   double interference(const SimInstance& i) const;
   ModeSet modes_of(const Pass& pass);
 
@@ -215,8 +229,9 @@ class World final : public SimView {
   EventQueue queue_;
 
   std::vector<SimDevice> devices_;
-  std::vector<std::uint32_t> first_device_;  // per server
-  std::vector<SimInstance> instances_;
+  std::vector<std::uint32_t> first_device_;            // per server
+  std::vector<SimInstance> instances_;                 // by id, every instance the run made
+  std::vector<std::uint32_t> live_;                    // the ids of the alive ones, ascending
   std::vector<std::vector<std::uint32_t>> serving_;    // per service
   std::vector<std::vector<std::uint32_t>> on_server_;  // per server, by service then id
   std::vector<SimServer> servers_;
