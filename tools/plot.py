@@ -8,8 +8,8 @@ Reads epara-sim's --json output (every figure) or its --csv output (the figures 
 Over load, per strategy: goodput (items served within SLO per second) with the LP bound as a
 reference line, SLO attainment, and the worst service's attainment — each the mean over the
 seeds with its 95% confidence interval as a band. From JSON also, at the highest load: every
-service's attainment and p99 latency per strategy (error bars over the seeds), and, where the
-run searched it (--gpus-needed), the GPUs each strategy needs as a bracket. Every strategy
+service's attainment and p99 latency per strategy (error bars over the seeds), each service's
+latency CDF (a panel per service, a line per strategy), and, where the run searched it (--gpus-needed), the GPUs each strategy needs as a bracket. Every strategy
 keeps one colour, marker and line style in every figure. Needs python3-matplotlib (Debian) or
 matplotlib (PyPI).
 """
@@ -192,6 +192,44 @@ class Figures:
                   bbox_to_anchor=(0.5, 1.0), frameon=False)
         self.save(fig, ax, name)
 
+    def latency_cdfs(self, runs, strategies, name):
+        """One panel per service: the CDF of its answered requests' latency (served or late;
+        rejected ones have none), a line per strategy. Over seeds, the latency at each quantile
+        is the mean of the seeds' (the quantile average of their distributions)."""
+        services = [s["service"] for s in runs[0]["services"] if s["offered"] > 0]
+        columns = min(3, len(services))
+        rows = -(-len(services) // columns)
+        fig, axes = self.plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows),
+                                      squeeze=False)
+        for panel, service in zip(axes.flat, services):
+            for strategy in strategies:
+                curves = []
+                for r in runs:
+                    if r["strategy"] != strategy:
+                        continue
+                    row = next(s for s in r["services"] if s["service"] == service)
+                    if row.get("latency_cdf"):
+                        curves.append(row["latency_cdf"])
+                if not curves:
+                    continue
+                qs = [q for _, q in curves[0]]
+                seconds = [sum(c[k][0] for c in curves) / len(curves) for k in range(len(qs))]
+                colour, _, style = self.look(strategy)
+                panel.plot(seconds, qs, color=colour, linestyle=style, label=strategy)
+            low, high = panel.get_xlim()
+            wide = low > 0 and high / low >= 10  # a log axis under a decade has no clear ticks
+            if wide:
+                panel.set_xscale("log")
+            panel.set_ylim(0, 1.02)
+            panel.set_title(service, fontsize="medium")
+            panel.set_xlabel("latency, s (log scale)" if wide else "latency, s")
+            panel.set_ylabel("fraction answered")
+            panel.grid(True, alpha=0.3)
+        for panel in list(axes.flat)[len(services):]:
+            panel.set_visible(False)
+        axes.flat[0].legend(fontsize="small")
+        self.save(fig, axes.flat[0], name)
+
     def gpus_needed(self, runs, strategies, name):
         """Bars at the GPUs each strategy needs, with the bracket's lower end (the largest
         cluster found short of the target) as a line down the bar."""
@@ -247,6 +285,8 @@ def main():
         figures.by_service(at_top, strategies, "p99_latency_s",
                            f"p99 latency, s (load x{top:g}; log scale)",
                            "p99-latency-by-service.png", log=True)
+        if any(s.get("latency_cdf") for r in at_top for s in r["services"]):
+            figures.latency_cdfs(at_top, strategies, "latency-cdf.png")
     if any(r.get("gpus_needed_below") is not None for r in runs):  # --gpus-needed was run
         figures.gpus_needed(runs, strategies, "gpus-needed.png")
 

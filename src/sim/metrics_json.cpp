@@ -30,6 +30,7 @@ std::string run_metrics_to_json(const RunMetrics& m, const Scenario& s) {
          {"p95_latency_s", sm.latency.quantile(0.95)},
          {"p99_latency_s", sm.latency.quantile(0.99)},
          {"mean_latency_s", answered == 0 ? 0.0 : sm.latency_sum_s / static_cast<double>(answered)},
+         {"latency_cdf", sm.latency.cdf()},
          {"modes", std::move(modes)}});
   }
   const ServiceMetrics* worst = m.worst_service();

@@ -30,6 +30,11 @@ def test_simulate_rows_are_plain_and_add_up(testbed):
             assert sum(s["hops"]) == s["offered"]  # every outcome, by offloads taken
             if s["served"] + s["late"]:
                 assert 0 < s["p50_latency_s"] <= s["p95_latency_s"] <= s["p99_latency_s"]
+                cdf = dict((q, seconds) for seconds, q in s["latency_cdf"])
+                assert (cdf[0.5], cdf[0.95], cdf[0.99]) == (
+                    s["p50_latency_s"], s["p95_latency_s"], s["p99_latency_s"])
+            else:
+                assert s["latency_cdf"] == []
             assert sorted(s["modes"]) == sorted(
                 ["model-parallel", "data-parallel", "batching", "multi-frame", "multi-task"])
             assert all(0 <= share <= 1 for share in s["modes"].values())

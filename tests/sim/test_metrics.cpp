@@ -30,6 +30,34 @@ TEST_CASE("latency percentiles fall within one 2% bucket of the exact ones", "[s
   CHECK(LatencyHistogram{}.quantile(0.99) == 0.0);
 }
 
+TEST_CASE("a latency CDF is the histogram's quantiles, rising, ending at the largest", "[sim]") {
+  std::mt19937_64 rng(20261206);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::lognormal_distribution<> latency(std::uniform_real_distribution<>(-8, 2)(rng), 1.5);
+    LatencyHistogram h;
+    const auto n = std::uniform_int_distribution<int>(1, 5000)(rng);
+    double largest = 0.0;
+    for (int i = 0; i < n; ++i) {
+      const double x = latency(rng);
+      h.record(x);
+      largest = std::max(largest, x);
+    }
+    const auto cdf = h.cdf();
+    REQUIRE(cdf.size() == 102);
+    for (std::size_t k = 0; k < cdf.size(); ++k) {
+      REQUIRE(cdf[k].first == h.quantile(cdf[k].second));
+      if (k > 0) {
+        REQUIRE(cdf[k].second > cdf[k - 1].second);
+        REQUIRE(cdf[k].first >= cdf[k - 1].first);
+      }
+    }
+    CHECK(cdf.front().second == 0.01);
+    CHECK(cdf.back().second == 1.0);
+    CHECK(cdf.back().first == Approx(largest).epsilon(0.02));
+  }
+  CHECK(LatencyHistogram{}.cdf().empty());
+}
+
 TEST_CASE("the worst service and Jain's index count only services offered anything", "[sim]") {
   RunMetrics m;
   const auto service = [](std::uint32_t id, std::uint64_t offered, std::uint64_t served) {
