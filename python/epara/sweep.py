@@ -2,12 +2,21 @@
 processes on this machine, returned as one tidy table (a list of flat dicts)."""
 
 import concurrent.futures
+import copy
 import os
+import pickle
 
 from . import _core
 
+def _name(strategy):
+    return getattr(strategy, "name", type(strategy).__name__)
+
+
 def _run(task):
     scenario, strategy, load, seed, options = task
+    # A Python strategy may keep state: each run gets a fresh copy, as a worker process would.
+    if not isinstance(strategy, str):
+        strategy = copy.deepcopy(strategy)
     (row,) = _core.simulate(scenario, [strategy], load=load, seed=seed, **options)
     return {"scenario": scenario.source, **row}
 
@@ -19,6 +28,9 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
     (first_seed, first_seed + 1, ...), each run in a worker process (`processes`: how many;
     None: one per CPU; 1: in this process, in order). Runs are independent and deterministic
     per seed, so the table is the same however many processes run it.
+
+    A strategy is a built-in's name or a Python strategy object (as simulate() takes); each run
+    gets its own copy of an object, which worker processes receive pickled.
 
     `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
     dict per run, ordered by scenario, strategy, load and seed: scenario (its source) and
@@ -34,7 +46,7 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
     if not strategies:
         raise ValueError("sweep: strategies is empty (None runs every built-in)")
     known = {name for name, _ in _core.strategies()}
-    unknown = [a for a in strategies if a not in known]
+    unknown = [a for a in strategies if isinstance(a, str) and a not in known]
     if unknown:
         raise ValueError(f"sweep: unknown strategy '{unknown[0]}' (known: {', '.join(sorted(known))})")
     if loads is None:
@@ -50,6 +62,15 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
     workers = processes or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:
         return [_run(t) for t in tasks]
+    for strategy in strategies:
+        if not isinstance(strategy, str):
+            try:
+                pickle.dumps(strategy)
+            except Exception as e:
+                raise ValueError(
+                    f"sweep: strategy {_name(strategy)!r} cannot be sent to worker processes "
+                    f"({e}); define its class at a module's top level, or pass processes=1"
+                ) from e
     # Scenarios travel to the workers pickled (as their text); results come back in task order.
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
         return list(pool.map(_run, tasks))

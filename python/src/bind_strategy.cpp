@@ -17,6 +17,8 @@ namespace {
 // The simulation as a Python strategy sees it during one callback: what a real server could
 // know — the scenario, the instances on the server deciding (`at`), and the other servers
 // through its ring-synced view. Unusable once the callback returns.
+// A placement callback (deploy, replan, on_failure) decides for the cluster, as EPARA's
+// scheduler does: it sees the measured demand and what is loaded where, but no server's queues.
 class SimHandle {
  public:
   SimHandle(sim::SimView& sim, std::optional<ServerId> at, Time now)
@@ -64,6 +66,39 @@ class SimHandle {
     d["max_batch"] = a.plan.max_batch;
     return d;
   }
+  // What the scheduler measured since the last re-placement: (service, origin, rate_per_s).
+  py::list measured_demand() const {
+    const Scenario& s = placing_view().scenario();
+    py::list out;
+    for (const Demand& d : placing_view().measured_demand(now_))
+      out.append(py::make_tuple(s.service(d.service).name, s.cluster.server(d.origin).name,
+                                d.rate.per_second));
+    return out;
+  }
+  // The instances loaded or loading now, in deploy()'s form: (service, server, [slots]).
+  py::list placed() const {
+    const Scenario& s = placing_view().scenario();
+    py::list out;
+    for (const LoadedInstance& i : placing_view().loaded()) {
+      std::vector<int> slots(i.devices.begin(), i.devices.end());
+      out.append(py::make_tuple(s.service(i.service).name, s.cluster.server(i.server).name,
+                                std::move(slots)));
+    }
+    return out;
+  }
+  // The devices down now, as (server, slot); a whole server down lists each of its GPUs.
+  py::list devices_down() const {
+    const Scenario& s = placing_view().scenario();
+    py::list out;
+    for (const DeviceRef& d : placing_view().devices_down())
+      if (d.slot != cpu_slot)
+        out.append(py::make_tuple(s.cluster.server(d.server).name, static_cast<int>(d.slot)));
+    return out;
+  }
+  bool server_up(const std::string& server) const {
+    return placing_view().server_up(server_id(server));
+  }
+
   // The instances of `service` serving on the deciding server (deploy(): on `server`).
   std::vector<std::uint32_t> local_instances(const std::string& service) const {
     const auto here = view().serving_on(deciding(), service_id(service));
@@ -129,8 +164,17 @@ class SimHandle {
     return *sim_;
   }
   ServerId deciding() const {
-    if (!at_) throw InvalidArgument("deploy() decides for no server: no local instances or peers");
+    if (!at_)
+      throw InvalidArgument(
+          "a placement callback decides for no server: no local instances or peers");
     return *at_;
+  }
+  const sim::SimView& placing_view() const {
+    if (at_)
+      throw InvalidArgument(
+          "route() decides for one server: the cluster's demand, placement and faults are "
+          "the placement callbacks' (deploy, replan, on_failure)");
+    return view();
   }
   sim::SimView* sim_;
   std::optional<ServerId> at_;
@@ -184,6 +228,19 @@ PyStrategy::PyStrategy(py::object strategy) : strategy_(std::move(strategy)) {
   for (const char* method : {"deploy", "route"})
     if (!py::hasattr(strategy_, method))
       throw InvalidArgument(fmt::format("strategy '{}' has no {}() method", name_, method));
+  // A method set to None is absent (a subclass can turn one off).
+  const auto has = [&](const char* method) {
+    return py::hasattr(strategy_, method) && !strategy_.attr(method).is_none();
+  };
+  has_replan_ = has("replan");
+  has_on_failure_ = has("on_failure");
+  if (py::hasattr(strategy_, "replan_period_s")) {
+    const auto seconds = strategy_.attr("replan_period_s").cast<double>();
+    if (!(seconds > 0) || seconds > 1e6)
+      throw InvalidArgument(fmt::format(
+          "strategy '{}': replan_period_s = {} (expected seconds in (0, 1e6])", name_, seconds));
+    replan_period_ = from_seconds(seconds);
+  }
 }
 
 PyStrategy::~PyStrategy() {
@@ -191,14 +248,45 @@ PyStrategy::~PyStrategy() {
   strategy_ = py::object();
 }
 
-std::vector<sim::InstanceSpec> PyStrategy::deploy(sim::SimView& sim) {
+std::optional<std::vector<sim::InstanceSpec>> PyStrategy::place(const char* method,
+                                                                sim::SimView& sim, Time now) {
   const py::gil_scoped_acquire gil;
-  const HandleGuard guard{py::cast(SimHandle(sim, std::nullopt, Time{}))};
-  const py::object wanted = strategy_.attr("deploy")(guard.handle);
+  const HandleGuard guard{py::cast(SimHandle(sim, std::nullopt, now))};
+  const py::object wanted = strategy_.attr(method)(guard.handle);
+  if (wanted.is_none()) return std::nullopt;
+  if (!py::isinstance<py::iterable>(wanted) || py::isinstance<py::str>(wanted))
+    throw InvalidArgument(
+        fmt::format("{}: returned {}; expected a list of (service, server, [GPU slots]) or None",
+                    method, py::str(wanted.get_type().attr("__name__")).cast<std::string>()));
   std::vector<sim::InstanceSpec> out;
-  for (const py::handle entry : wanted)
-    out.push_back(instance_spec(sim.scenario(), guard.handle.cast<const SimHandle&>(), entry));
+  try {
+    for (const py::handle entry : wanted)
+      out.push_back(instance_spec(sim.scenario(), guard.handle.cast<const SimHandle&>(), entry));
+  } catch (const py::cast_error&) {
+    throw InvalidArgument(
+        fmt::format("{}: an entry is not (service, server, [GPU slots])", method));
+  }
   return out;
+}
+
+std::vector<sim::InstanceSpec> PyStrategy::deploy(sim::SimView& sim) {
+  auto wanted = place("deploy", sim, Time{});
+  if (!wanted) throw InvalidArgument("deploy: returned None; expected a list (may be empty)");
+  return std::move(*wanted);
+}
+
+std::optional<std::vector<sim::InstanceSpec>> PyStrategy::replan(sim::SimView& sim, Time now) {
+  if (!has_replan_) return std::nullopt;
+  return place("replan", sim, now);
+}
+
+Duration PyStrategy::replan_period(const sim::SimulationConfig& config) const {
+  return replan_period_.value_or(config.placement_period);
+}
+
+std::optional<std::vector<sim::InstanceSpec>> PyStrategy::on_failure(sim::SimView& sim, Time now) {
+  if (!has_on_failure_) return std::nullopt;
+  return place("on_failure", sim, now);
 }
 
 Decision PyStrategy::route(sim::SimView& sim, Request& r, ServerId at, Time now) {
@@ -258,6 +346,16 @@ void bind_strategy(py::module_& m) {
       .def("plan", &SimHandle::plan, py::arg("service"),
            "The allocator's plan for the service's declared load: feasible, device_class, "
            "gpus_per_replica, replicas, max_batch.")
+      .def("measured_demand", &SimHandle::measured_demand,
+           "(service, origin, rate_per_s) measured since the last re-placement (placement "
+           "callbacks only).")
+      .def("placed", &SimHandle::placed,
+           "The instances loaded or loading, as (service, server, [GPU slots]) (placement "
+           "callbacks only).")
+      .def("devices_down", &SimHandle::devices_down,
+           "(server, GPU slot) of every GPU down now (placement callbacks only).")
+      .def("server_up", &SimHandle::server_up, py::arg("server"),
+           "Whether the server is up (placement callbacks only).")
       .def("local_instances", &SimHandle::local_instances, py::arg("service"),
            "Ids of the instances of the service serving on the server deciding.")
       .def("instance", &SimHandle::instance, py::arg("id"),

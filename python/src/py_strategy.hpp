@@ -2,8 +2,12 @@
 // A simulation strategy written in Python (bind_strategy.cpp): an object with
 // `deploy(sim) -> [(service, server, [gpu slots]), ...]` and
 // `route(sim, request) -> ("local", instance id) | ("offload", server) | ("reject", reason)`,
-// optionally `name` and `synchronizes`. Its callbacks run under the GIL.
+// optionally `name`, `synchronizes`, and re-placement: `replan(sim)` every `replan_period_s`
+// (default: the simulation's placement period) and `on_failure(sim)` once a failure is known,
+// each returning deploy()'s list (the instances wanted from now on) or None (no change). Its
+// callbacks run under the GIL.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +25,20 @@ class PyStrategy final : public sim::Strategy {
   bool synchronizes() const override { return synchronizes_; }
   std::vector<sim::InstanceSpec> deploy(sim::SimView& sim) override;
   Decision route(sim::SimView& sim, Request& request, ServerId at, Time now) override;
+  std::optional<std::vector<sim::InstanceSpec>> replan(sim::SimView& sim, Time now) override;
+  Duration replan_period(const sim::SimulationConfig& config) const override;
+  std::optional<std::vector<sim::InstanceSpec>> on_failure(sim::SimView& sim, Time now) override;
 
  private:
+  // deploy(), replan() or on_failure(): the method's list, or nullopt for None.
+  std::optional<std::vector<sim::InstanceSpec>> place(const char* method, sim::SimView& sim,
+                                                      Time now);
   pybind11::object strategy_;
   std::string name_;
   bool synchronizes_ = false;
+  bool has_replan_ = false;
+  bool has_on_failure_ = false;
+  std::optional<Duration> replan_period_;
 };
 
 void bind_strategy(pybind11::module_& m);

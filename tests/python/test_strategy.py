@@ -94,3 +94,115 @@ def test_deploy_errors_name_the_entry(small_text):
         epara.simulate(epara.parse_scenario(small_text), [Bad(None)], duration_s=2, warmup_s=1)
     with pytest.raises(ValueError, match="strategy 'object' has no deploy\\(\\) method"):
         epara.simulate(epara.parse_scenario(small_text), [object()], duration_s=2, warmup_s=1)
+
+
+class Follower(Scripted):
+    """Deploys s on a; re-places it on every up server whose requests it measured (or, after
+    a failure, on every GPU-0 still up), and records what the placement callbacks saw."""
+    name = "follower"
+    replan_period_s = 1.0
+
+    def __init__(self, replan=True, on_failure=True):
+        super().__init__(self.local_or_offload)
+        self.seen = []
+        if not replan:
+            self.replan = None
+        if not on_failure:
+            self.on_failure = None
+
+    @staticmethod
+    def local_or_offload(sim, request):
+        here = sim.local_instances("s")
+        if here:
+            return ("local", here[0])
+        if request["hops"] >= sim.hop_limit:
+            return ("reject", "hop-limit")
+        return ("offload", "a" if request["at"] == "b" else "b")
+
+    def replan(self, sim):
+        demand = sim.measured_demand()
+        self.seen.append((sim.now_s, demand, sim.placed(), sim.devices_down()))
+        origins = sorted({origin for _, origin, rate in demand if rate > 0})
+        return [("s", o, [0]) for o in origins if sim.server_up(o)] or None
+
+    def on_failure(self, sim):
+        self.seen.append((sim.now_s, "failure", sim.placed(), sim.devices_down()))
+        return [("s", server, [0]) for server in sim.servers if sim.server_up(server)]
+
+
+def test_a_python_strategy_re_places_from_measured_demand(small_text):
+    s = epara.parse_scenario(small_text)
+    moving = Follower()
+    row = epara.simulate(s, [moving], duration_s=6, warmup_s=1)[0]
+    fixed = epara.simulate(s, [Follower(replan=False)], duration_s=6, warmup_s=1)[0]
+    assert row["balanced"] and fixed["balanced"]
+    assert row["placements"] >= 4 and fixed["placements"] == 0
+    now, demand, placed, down = moving.seen[0]
+    assert now == pytest.approx(1.0)
+    rates = {origin: rate for service, origin, rate in demand}
+    assert rates["a"] == pytest.approx(100, rel=0.3) and rates["b"] == pytest.approx(50, rel=0.4)
+    assert placed == [("s", "a", [0])] and down == []
+    assert moving.seen[1][2] == [("s", "a", [0]), ("s", "b", [0])]
+    # b's requests run at b once it hosts s: fewer offloads than with s on a alone.
+    (mine,), (theirs,) = row["services"], fixed["services"]
+    assert mine["offloads"] < theirs["offloads"] / 2
+
+
+def test_a_python_strategy_answers_a_failure(small_text):
+    text = small_text.rstrip().rstrip("}") + """,
+      "simulation": {"faults": [{"at_s": 2, "kind": "server_down", "server": "a"}]}}"""
+    s = epara.parse_scenario(text)
+    answering = Follower(replan=False)
+    row = epara.simulate(s, [answering], duration_s=6, warmup_s=1)[0]
+    silent = epara.simulate(s, [Follower(replan=False, on_failure=False)], duration_s=6,
+                            warmup_s=1)[0]
+    (now, what, placed, down), = answering.seen
+    assert what == "failure" and now > 2 and placed == [] and ("a", 0) in down
+    (mine,), (theirs,) = row["services"], silent["services"]
+    # b's requests (50/s for the 4 s after the failure) are served only where b gets s.
+    assert mine["served"] > theirs["served"] + 100
+
+
+@pytest.mark.parametrize("placing, message", [
+    (lambda sim: 7, "replan: returned int; expected a list"),
+    (lambda sim: [("s", "a")], "replan: an entry is not \\(service, server, \\[GPU slots\\]\\)"),
+    (lambda sim: [("s", "a", [9])], "server 'a' has no GPU 9"),
+])
+def test_a_wrong_placement_is_an_error_naming_it(small_text, placing, message):
+    strategy = Follower()
+    strategy.replan = placing
+    with pytest.raises(ValueError, match=message):
+        epara.simulate(epara.parse_scenario(small_text), [strategy], duration_s=3, warmup_s=1)
+
+
+def test_route_sees_no_cluster_wide_state(small_text):
+    def peek(sim, request):
+        sim.measured_demand()
+
+    with pytest.raises(ValueError, match="route\\(\\) decides for one server"):
+        epara.simulate(epara.parse_scenario(small_text), [Scripted(peek)], duration_s=2,
+                       warmup_s=1)
+    strategy = Follower()
+    strategy.replan_period_s = 0
+    with pytest.raises(ValueError, match="replan_period_s = 0"):
+        epara.simulate(epara.parse_scenario(small_text), [strategy], duration_s=2, warmup_s=1)
+
+
+def test_sweep_runs_python_strategies_alike_in_processes(small_text):
+    small = epara.parse_scenario(small_text, "small.json")
+    run = dict(strategies=["offload", LeastQueued(), Follower()], loads=[1, 2], seeds=2,
+               duration_s=4, warmup_s=1)
+    sequential = epara.sweep(small, processes=1, **run)
+    assert epara.sweep(small, processes=3, **run) == sequential
+    assert [r["strategy"] for r in sequential] == (
+        ["offload"] * 4 + ["least-queued (Python)"] * 4 + ["follower"] * 4)
+    # Each run has its own copy of a strategy that keeps state: the first run's again.
+    follower = [r for r in sequential if r["strategy"] == "follower"]
+    alone = epara.simulate(small, [Follower()], load=1, seed=1, duration_s=4, warmup_s=1)[0]
+    assert follower[0]["services"] == alone["services"] and follower[0]["placements"] > 0
+
+    class Local(Scripted):  # not importable by a worker: pickling it fails
+        pass
+
+    with pytest.raises(ValueError, match="strategy 'scripted' cannot be sent to worker"):
+        epara.sweep(small, [Local(None)], loads=[1, 2], processes=2, duration_s=2, warmup_s=1)
