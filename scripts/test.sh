@@ -38,6 +38,8 @@ if ! "${venv}/bin/pip" download -q --no-deps -d "${venv}/probe" scikit-build-cor
   echo "skipped: PyPI is unreachable, and pip install . needs scikit-build-core and pybind11 from it"
 else
   "${venv}/bin/pip" install -q .
+  # Ray (PyPI) for the sweep on Ray's local cluster; its test skips where Ray is missing.
+  "${venv}/bin/pip" install -q ray || echo "Ray could not be installed: the sweep-on-Ray test skips"
   root="${PWD}"
   (cd /tmp && "${root}/${venv}/bin/python" -c \
     "import epara; epara.simulate(epara.load_scenario('${root}/examples/scenarios/testbed.json'))")

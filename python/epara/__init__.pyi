@@ -148,6 +148,7 @@ def gpus_needed(scenario: Scenario, strategy: Union[str, Strategy], target: floa
 def sweep(scenarios: Union[Scenario, Sequence[Scenario]],
           strategies: Optional[Sequence[Union[str, Strategy]]] = None,
           loads: Optional[Sequence[float]] = None, seeds: int = 1, first_seed: int = 1,
-          processes: Optional[int] = None, **options: Any) -> list[dict[str, Any]]:
+          processes: Optional[int] = None, on: str = "processes",
+          **options: Any) -> list[dict[str, Any]]:
     """Every (scenario, strategy, load, seed) simulated, in worker processes; one flat dict per
     run in that order, the same however many processes run it."""

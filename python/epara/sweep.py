@@ -22,7 +22,7 @@ def _run(task):
 
 
 def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, processes=None,
-          **options):
+          on="processes", **options):
     """Simulates every scenario under every strategy at every load (None: each scenario's
     own `simulation.load_scale`) with `seeds` seeds
     (first_seed, first_seed + 1, ...), each run in a worker process (`processes`: how many;
@@ -31,6 +31,11 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
 
     A strategy is a built-in's name or a Python strategy object (as simulate() takes); each run
     gets its own copy of an object, which worker processes receive pickled.
+
+    `on="ray"` runs each run as a Ray task instead, on the cluster `ray.init(address=...)`
+    connected this process to (or, when Ray is not initialized yet, on a local one that
+    `ray.init()` starts); the table is the same. Ray's workers need epara importable (the
+    same package installed on every node); `processes` does not apply.
 
     `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
     dict per run, ordered by scenario, strategy, load and seed: scenario (its source) and
@@ -57,8 +62,12 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
         raise ValueError("sweep: seeds must be >= 1")
     if processes is not None and processes < 1:
         raise ValueError("sweep: processes must be >= 1")
+    if on not in ("processes", "ray"):
+        raise ValueError(f"sweep: on='{on}' (expected 'processes' or 'ray')")
     tasks = [(s, a, load, first_seed + k, options) for s in scenarios for a in strategies
              for load in loads for k in range(seeds)]
+    if on == "ray":
+        return _on_ray(tasks)
     workers = processes or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:
         return [_run(t) for t in tasks]
@@ -74,3 +83,15 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
     # Scenarios travel to the workers pickled (as their text); results come back in task order.
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
         return list(pool.map(_run, tasks))
+
+
+def _on_ray(tasks):
+    try:
+        import ray
+    except ImportError as e:
+        raise ImportError("sweep(on='ray') needs Ray: pip install ray") from e
+    if not ray.is_initialized():
+        ray.init()  # a local cluster; ray.init(address=...) beforehand to use another
+    run = ray.remote(_run)
+    # Scenarios and strategies travel pickled, as to worker processes; ray.get keeps task order.
+    return ray.get([run.remote(t) for t in tasks])

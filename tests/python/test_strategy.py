@@ -1,3 +1,6 @@
+import os
+import sys
+
 import pytest
 
 import epara
@@ -206,3 +209,21 @@ def test_sweep_runs_python_strategies_alike_in_processes(small_text):
 
     with pytest.raises(ValueError, match="strategy 'scripted' cannot be sent to worker"):
         epara.sweep(small, [Local(None)], loads=[1, 2], processes=2, duration_s=2, warmup_s=1)
+
+
+def test_sweep_on_ray_equals_the_table_in_processes(small_text):
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)")
+    small = epara.parse_scenario(small_text, "small.json")
+    run = dict(strategies=["offload", "nexus", LeastQueued(), Follower()], loads=[1, 2], seeds=2,
+               duration_s=4, warmup_s=1)
+    # Ray's workers import the strategies' modules (this one, the example's) as this process does.
+    path = os.pathsep.join(p for p in sys.path if p)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    try:
+        on_ray = epara.sweep(small, on="ray", **run)
+    finally:
+        ray.shutdown()
+    assert on_ray == epara.sweep(small, processes=2, **run)
+    with pytest.raises(ValueError, match="on='cloud'"):
+        epara.sweep(small, on="cloud", **run)
