@@ -120,7 +120,9 @@ class SimHandle:
 class Strategy(Protocol):
     """A simulation strategy in Python (optionally `name: str`, `synchronizes: bool`, and
     re-placement: `replan(sim)` every `replan_period_s` seconds, `on_failure(sim)` once a
-    failure is known, each returning deploy()'s list or None for no change)."""
+    failure is known, each returning deploy()'s list or None for no change; streams:
+    `assign_stream(sim, stream) -> list[str] | None`, `admit_stream(sim, service, rate_per_s)
+    -> bool`, `release_stream(service, targets)`)."""
     def deploy(self, sim: SimHandle) -> Sequence[tuple[str, str, Sequence[int]]]: ...
     def route(self, sim: SimHandle, request: dict[str, Any]) -> tuple[str, Any]: ...
 

@@ -234,6 +234,9 @@ PyStrategy::PyStrategy(py::object strategy) : strategy_(std::move(strategy)) {
   };
   has_replan_ = has("replan");
   has_on_failure_ = has("on_failure");
+  has_assign_stream_ = has("assign_stream");
+  has_admit_stream_ = has("admit_stream");
+  has_release_stream_ = has("release_stream");
   if (py::hasattr(strategy_, "replan_period_s")) {
     const auto seconds = strategy_.attr("replan_period_s").cast<double>();
     if (!(seconds > 0) || seconds > 1e6)
@@ -330,6 +333,61 @@ Decision PyStrategy::route(sim::SimView& sim, Request& r, ServerId at, Time now)
       "route: returned ('{}', ...); expected ('local', id), ('offload', server) or ('reject', "
       "reason)",
       kind));
+}
+
+std::optional<StreamAssignment> PyStrategy::assign_stream(sim::SimView& sim, ServiceId service,
+                                                          ServerId origin, Time now,
+                                                          std::span<const ServerId> declined) {
+  if (!has_assign_stream_) return std::nullopt;
+  const py::gil_scoped_acquire gil;
+  const HandleGuard guard{py::cast(SimHandle(sim, origin, now))};
+  const Scenario& s = sim.scenario();
+  py::dict stream;
+  stream["service"] = s.service(service).name;
+  stream["origin"] = s.cluster.server(origin).name;
+  stream["declined"] = [&] {
+    py::list out;
+    for (ServerId d : declined) out.append(s.cluster.server(d).name);
+    return out;
+  }();
+  const py::object targets = strategy_.attr("assign_stream")(guard.handle, stream);
+  if (targets.is_none()) return std::nullopt;
+  std::vector<std::string> names;
+  try {
+    names = targets.cast<std::vector<std::string>>();
+  } catch (const py::cast_error&) {
+    throw InvalidArgument(
+        "assign_stream: expected a list of target server names (item k goes to targets[k % n]) "
+        "or None");
+  }
+  if (names.empty())
+    throw InvalidArgument(
+        "assign_stream: returned no targets; None routes the stream's items one by one");
+  StreamAssignment a{service, {}, static_cast<int>(names.size()), {}};
+  const SimHandle& h = guard.handle.cast<const SimHandle&>();
+  for (const std::string& name : names) a.targets.push_back(h.server_id(name));
+  return a;
+}
+
+bool PyStrategy::admit_stream(sim::SimView& sim, ServiceId service, ServerId target, double rate,
+                              Time now) {
+  if (!has_admit_stream_) return true;
+  const py::gil_scoped_acquire gil;
+  const HandleGuard guard{py::cast(SimHandle(sim, target, now))};
+  const py::object admitted =
+      strategy_.attr("admit_stream")(guard.handle, sim.scenario().service(service).name, rate);
+  if (!py::isinstance<py::bool_>(admitted))
+    throw InvalidArgument("admit_stream: expected True or False");
+  return admitted.cast<bool>();
+}
+
+void PyStrategy::release_stream(sim::SimView& sim, const StreamAssignment& a) {
+  if (!has_release_stream_) return;
+  const py::gil_scoped_acquire gil;
+  const Scenario& s = sim.scenario();
+  py::list targets;
+  for (ServerId t : a.targets) targets.append(s.cluster.server(t).name);
+  strategy_.attr("release_stream")(s.service(a.service).name, targets);
 }
 
 void bind_strategy(py::module_& m) {

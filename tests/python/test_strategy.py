@@ -227,3 +227,103 @@ def test_sweep_on_ray_equals_the_table_in_processes(small_text):
     assert on_ray == epara.sweep(small, processes=2, **run)
     with pytest.raises(ValueError, match="on='cloud'"):
         epara.sweep(small, on="cloud", **run)
+
+
+STREAMS = """{
+  "device_classes": [{"name": "gpu", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
+  "servers": [{"name": "a", "kind": "edge_server", "gpus": [{"device_class": "gpu", "count": 1}]},
+              {"name": "b", "kind": "edge_server", "gpus": [{"device_class": "gpu", "count": 1}]}],
+  "network": {"links": [{"between": ["a", "b"], "latency_ms": 1, "bandwidth_gbps": 10}]},
+  "profiles": [{"name": "p", "source": "test", "curves": [{"device_class": "gpu", "gpus": 1,
+    "points": [{"batch": 1, "latency_ms": 5}, {"batch": 8, "latency_ms": 20}]}]}],
+  "services": [{"name": "v", "profile": "p", "model_memory_gib": 2, "input_kib": 10,
+                "slo": {"type": "frequency", "rate_per_s": 30, "deadline_ms": 100}}],
+  "demand": [{"service": "v", "origin": "b", "streams": 2}]
+}"""
+
+
+class Streamer:
+    """Runs v on a only; sends b's streams to a whole (assign_stream), if a admits them."""
+    name = "streamer"
+
+    def __init__(self, admit):
+        self.admit = admit
+        self.calls = {"assign": [], "admit": [], "route at b": 0, "release": []}
+
+    def deploy(self, sim):
+        return [("v", "a", [0])]
+
+    def route(self, sim, request):
+        if request["at"] == "b":
+            self.calls["route at b"] += 1
+            return ("offload", "a")
+        return ("local", sim.local_instances("v")[0])
+
+    def assign_stream(self, sim, stream):
+        self.calls["assign"].append((stream["service"], stream["origin"], sim.local_instances("v")))
+        return ["a"]
+
+    def admit_stream(self, sim, service, rate_per_s):
+        self.calls["admit"].append((service, rate_per_s, len(sim.local_instances(service))))
+        return self.admit
+
+    def release_stream(self, service, targets):
+        self.calls["release"].append((service, targets))
+
+
+def test_a_python_strategy_assigns_streams():
+    s = epara.parse_scenario(STREAMS)
+    admitted, declined = Streamer(True), Streamer(False)
+    rows = epara.simulate(s, [admitted, declined], duration_s=4, warmup_s=1)
+    assert all(r["balanced"] for r in rows)
+    assert admitted.calls["assign"][:2] == [("v", "b", [])] * 2  # b hosts nothing itself
+    assert admitted.calls["admit"][:2] == [("v", 30.0, 1)] * 2   # asked at a, which hosts v
+    # Admitted, the streams' frames go to a without route() at b (a frame or two before the
+    # answer is back); declined, every frame is routed at b (2 streams x 30/s for the 3-4 s
+    # after each stream's start).
+    assert admitted.calls["route at b"] <= 4
+    assert declined.calls["route at b"] >= 2 * 30 * 3
+    assert len(declined.calls["assign"]) > 2  # a declined stream is proposed again later
+    assert rows[0]["services"][0]["served"] >= 0.95 * rows[0]["services"][0]["offered"]
+
+
+@pytest.mark.parametrize("assign, message", [
+    (lambda sim, stream: [], "returned no targets"),
+    (lambda sim, stream: "a", "expected a list of target server names"),
+    (lambda sim, stream: ["nowhere"], "unknown server 'nowhere'"),
+])
+def test_a_wrong_stream_assignment_is_an_error_naming_it(assign, message):
+    strategy = Streamer(True)
+    strategy.assign_stream = assign
+    with pytest.raises(ValueError, match=message):
+        epara.simulate(epara.parse_scenario(STREAMS), [strategy], duration_s=2, warmup_s=1)
+    strategy = Streamer(True)
+    strategy.admit_stream = lambda sim, service, rate: "yes"
+    with pytest.raises(ValueError, match="admit_stream: expected True or False"):
+        epara.simulate(epara.parse_scenario(STREAMS), [strategy], duration_s=2, warmup_s=1)
+
+
+def test_a_stream_whose_target_unloads_is_released_and_assigned_again():
+    class Moving(Streamer):
+        replan_period_s = 2.0
+
+        def replan(self, sim):
+            return [("v", "b", [0])]  # a's instance goes: its streams' shares with it
+
+        def assign_stream(self, sim, stream):
+            super().assign_stream(sim, stream)
+            return ["b"] if sim.local_instances("v") else ["a"]
+
+        def route(self, sim, request):
+            here = sim.local_instances("v")
+            if here:
+                return ("local", here[0])
+            other = "a" if request["at"] == "b" else "b"
+            return ("offload", other) if other not in request["visited"] else ("reject", "no-instance")
+
+    moving = Moving(True)
+    row = epara.simulate(epara.parse_scenario(STREAMS), [moving], duration_s=4, warmup_s=1)[0]
+    assert row["balanced"]
+    assert moving.calls["release"] == [("v", ["a"])] * 2
+    assert [origin for _, origin, local in moving.calls["assign"][-2:]] == ["b", "b"]
+    assert moving.calls["assign"][-1][2] != []  # b hosts v now: assigned to itself
