@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -36,14 +37,70 @@ ObjectiveKind objective_of(const std::string& o) {
   return parse_choice(o, "objective", {ObjectiveKind::Flow, ObjectiveKind::Surrogate});
 }
 
-py::object place(const PyScenario& s, const std::string& variant, const std::string& objective,
-                 std::optional<double> load_budget_s, double load_penalty, int local_search_moves,
-                 std::uint64_t seed, const py::object& current, const std::string& weighting,
-                 bool serve_every_service, bool spare_replicas, const py::object& attainment_floor,
-                 double headroom) {
+/// The candidates of one placement problem: instance types from the allocator for the
+/// scenario's demand, on every server they fit. Keeps its scenario alive.
+struct PyGroundSet {
+  explicit PyGroundSet(const PyScenario& s)
+      : ground(s.scenario,
+               make_instance_types(Allocator<>{}, s.scenario,
+                                   total_load(s.scenario.demand, s.scenario.services.size()), {}),
+               s.scenario.demand, {}) {}
+  // A copy of one the scheduler searches (a tier of its objective), keeping its scenario alive.
+  PyGroundSet(const GroundSet& g, py::object scenario) : ground(g), owner(std::move(scenario)) {}
+  GroundSet ground;
+  py::object owner{};
+};
+
+/// An objective written in Python: any object with gain(c) -> float, commit(c) and value().
+class PythonObjective {
+ public:
+  explicit PythonObjective(py::object o)
+      : gain_(o.attr("gain")), commit_(o.attr("commit")), value_(o.attr("value")) {}
+  double gain(std::size_t c) const { return gain_(c).cast<double>(); }
+  void commit(std::size_t c) { commit_(c); }
+  double value() const { return value_().cast<double>(); }
+
+ private:
+  py::object gain_, commit_, value_;
+};
+static_assert(SubmodularObjective<PythonObjective>);
+
+// place()'s objective from Python: a callable that makes one per ground set — a class with
+// gain/commit/value whose constructor takes the GroundSet, as examples/python's PySurrogate.
+// Each ground set the scheduler searches is shown to Python once (a copy), however many
+// objectives it makes on it.
+ObjectiveFactory python_objective_factory(py::object make, py::object scenario) {
+  auto shown = std::make_shared<std::map<const GroundSet*, py::object>>();
+  return [make = std::move(make), scenario = std::move(scenario), shown](const GroundSet& g) {
+    auto it = shown->find(&g);
+    if (it == shown->end()) it = shown->emplace(&g, py::cast(PyGroundSet(g, scenario))).first;
+    py::object objective = make(it->second);
+    EPARA_EXPECTS(py::hasattr(objective, "gain") && py::hasattr(objective, "commit") &&
+                      py::hasattr(objective, "value"),
+                  "objective: the callable must return an object with gain(c), commit(c) and "
+                  "value()");
+    return AnyObjective(PythonObjective(std::move(objective)));
+  };
+}
+
+py::object place(const py::object& scenario, const std::string& variant,
+                 const py::object& objective, std::optional<double> load_budget_s,
+                 double load_penalty, int local_search_moves, std::uint64_t seed,
+                 const py::object& current, const std::string& weighting, bool serve_every_service,
+                 bool spare_replicas, const py::object& attainment_floor, double headroom) {
+  if (!py::isinstance<PyScenario>(scenario))
+    throw py::type_error("place: scenario must be an epara.Scenario");
+  const PyScenario& s = scenario.cast<const PyScenario&>();
   SchedulerOptions o;
   o.variant = variant_of(variant);
-  o.objective = objective_of(objective);
+  if (py::isinstance<py::str>(objective)) {
+    o.objective = objective_of(objective.cast<std::string>());
+  } else {
+    EPARA_EXPECTS(PyCallable_Check(objective.ptr()) != 0,
+                  "objective: give 'flow', 'surrogate', or a callable making an objective from "
+                  "a GroundSet");
+    o.custom_objective = python_objective_factory(objective, scenario);
+  }
   o.weighting = parse_choice(weighting, "weighting", {Weighting::Items, Weighting::DemandShare});
   o.serve_every_service = serve_every_service;
   o.spare_replicas = spare_replicas;
@@ -70,31 +127,6 @@ py::object place(const PyScenario& s, const std::string& variant, const std::str
   const Placement p = schedule(s.scenario, s.scenario.demand, loaded, o);
   return from_json(io::placement_to_json(p, s.scenario));
 }
-
-/// The candidates of one placement problem: instance types from the allocator for the
-/// scenario's demand, on every server they fit. Keeps its scenario alive.
-struct PyGroundSet {
-  explicit PyGroundSet(const PyScenario& s)
-      : ground(s.scenario,
-               make_instance_types(Allocator<>{}, s.scenario,
-                                   total_load(s.scenario.demand, s.scenario.services.size()), {}),
-               s.scenario.demand, {}) {}
-  GroundSet ground;
-};
-
-/// An objective written in Python: any object with gain(c) -> float, commit(c) and value().
-class PythonObjective {
- public:
-  explicit PythonObjective(py::object o)
-      : gain_(o.attr("gain")), commit_(o.attr("commit")), value_(o.attr("value")) {}
-  double gain(std::size_t c) const { return gain_(c).cast<double>(); }
-  void commit(std::size_t c) { commit_(c); }
-  double value() const { return value_().cast<double>(); }
-
- private:
-  py::object gain_, commit_, value_;
-};
-static_assert(SubmodularObjective<PythonObjective>);
 
 py::dict run_greedy(const PyGroundSet& gs, const py::object& objective, const std::string& variant,
                     std::optional<double> budget, double penalty, double epsilon,

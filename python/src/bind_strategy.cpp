@@ -75,14 +75,17 @@ class SimHandle {
                                 d.rate.per_second));
     return out;
   }
-  // The instances loaded or loading now, in deploy()'s form: (service, server, [slots]).
+  // The instances loaded or loading now, in deploy()'s form: (service, server, [slots] or
+  // "cpu").
   py::list placed() const {
     const Scenario& s = placing_view().scenario();
     py::list out;
     for (const LoadedInstance& i : placing_view().loaded()) {
-      std::vector<int> slots(i.devices.begin(), i.devices.end());
+      py::object devices = py::str("cpu");  // as the placement JSON writes a CPU
+      if (i.devices != std::vector<DeviceSlot>{cpu_slot})
+        devices = py::cast(std::vector<int>(i.devices.begin(), i.devices.end()));
       out.append(py::make_tuple(s.service(i.service).name, s.cluster.server(i.server).name,
-                                std::move(slots)));
+                                std::move(devices)));
     }
     return out;
   }
@@ -191,24 +194,35 @@ struct HandleGuard {
 // the largest whose pass takes at most half the deadline, no gather timeout (a pass starts as
 // soon as the devices are free, with what is queued).
 sim::InstanceSpec instance_spec(const Scenario& s, const SimHandle& h, const py::handle& entry) {
-  const auto [service, server, slots] =
-      entry.cast<std::tuple<std::string, std::string, std::vector<int>>>();
+  const auto [service, server, where] =
+      entry.cast<std::tuple<std::string, std::string, py::object>>();
   const ServiceId id = h.service_id(service);
   const ServerId at = h.server_id(server);
   const ServerSpec& spec = s.cluster.server(at);
-  if (slots.empty()) throw InvalidArgument(fmt::format("deploy: '{}' on no devices", service));
   std::vector<DeviceSlot> devices;
-  for (int slot : slots) {
-    if (slot < 0 || static_cast<std::size_t>(slot) >= spec.gpus.size())
-      throw InvalidArgument(fmt::format("deploy: server '{}' has no GPU {}", server, slot));
-    devices.push_back(static_cast<DeviceSlot>(slot));
+  DeviceClassId cls{};
+  if (py::isinstance<py::str>(where)) {  // "cpu", as in the placement JSON
+    if (where.cast<std::string>() != "cpu" || !spec.cpu)
+      throw InvalidArgument(
+          fmt::format("deploy: server '{}' has no device '{}'", server, where.cast<std::string>()));
+    devices.push_back(cpu_slot);
+    cls = *spec.cpu;
+  } else {
+    const auto slots = where.cast<std::vector<int>>();
+    if (slots.empty()) throw InvalidArgument(fmt::format("deploy: '{}' on no devices", service));
+    for (int slot : slots) {
+      if (slot < 0 || static_cast<std::size_t>(slot) >= spec.gpus.size())
+        throw InvalidArgument(fmt::format("deploy: server '{}' has no GPU {}", server, slot));
+      devices.push_back(static_cast<DeviceSlot>(slot));
+    }
+    cls = spec.gpus[static_cast<std::size_t>(slots.front())];
   }
-  const DeviceClassId cls = spec.gpus[static_cast<std::size_t>(slots.front())];
+  const auto slot_count = devices.size();
   const auto timing =
-      replica_timing(s, id, cls, static_cast<int>(slots.size()), TimingSource::Profiled);
+      replica_timing(s, id, cls, static_cast<int>(slot_count), TimingSource::Profiled);
   if (!timing)
     throw InvalidArgument(fmt::format("deploy: '{}' has no profile for {} x {}", service,
-                                      slots.size(), s.cluster.device_class(cls).name));
+                                      slot_count, s.cluster.device_class(cls).name));
   int batch = 1;
   while (batch < timing->max_batch() &&
          timing->pass_at(batch + 1) <= s.service(id).slo.deadline / 2)
@@ -258,16 +272,16 @@ std::optional<std::vector<sim::InstanceSpec>> PyStrategy::place(const char* meth
   const py::object wanted = strategy_.attr(method)(guard.handle);
   if (wanted.is_none()) return std::nullopt;
   if (!py::isinstance<py::iterable>(wanted) || py::isinstance<py::str>(wanted))
-    throw InvalidArgument(
-        fmt::format("{}: returned {}; expected a list of (service, server, [GPU slots]) or None",
-                    method, py::str(wanted.get_type().attr("__name__")).cast<std::string>()));
+    throw InvalidArgument(fmt::format(
+        "{}: returned {}; expected a list of (service, server, [GPU slots] or \"cpu\") or None",
+        method, py::str(wanted.get_type().attr("__name__")).cast<std::string>()));
   std::vector<sim::InstanceSpec> out;
   try {
     for (const py::handle entry : wanted)
       out.push_back(instance_spec(sim.scenario(), guard.handle.cast<const SimHandle&>(), entry));
   } catch (const py::cast_error&) {
     throw InvalidArgument(
-        fmt::format("{}: an entry is not (service, server, [GPU slots])", method));
+        fmt::format("{}: an entry is not (service, server, [GPU slots] or \"cpu\")", method));
   }
   return out;
 }
@@ -408,7 +422,8 @@ void bind_strategy(py::module_& m) {
            "(service, origin, rate_per_s) measured since the last re-placement (placement "
            "callbacks only).")
       .def("placed", &SimHandle::placed,
-           "The instances loaded or loading, as (service, server, [GPU slots]) (placement "
+           "The instances loaded or loading, as (service, server, [GPU slots] or \"cpu\") "
+           "(placement "
            "callbacks only).")
       .def("devices_down", &SimHandle::devices_down,
            "(server, GPU slot) of every GPU down now (placement callbacks only).")

@@ -634,3 +634,77 @@ TEST_CASE("no placement puts two instances of one service on a device") {
     }
   }
 }
+
+namespace {
+
+// The items objective seen through AnyObjective, counting the objectives made and the gains
+// asked: an objective the scheduler was not compiled with.
+struct Counting {
+  FlowObjective flow;
+  int* gains;
+  double gain(std::size_t c) const {
+    ++*gains;
+    return flow.gain(c);
+  }
+  void commit(std::size_t c) { flow.commit(c); }
+  double value() const { return flow.value(); }
+};
+
+// Values only the service `only`'s served demand: a different objective.
+struct OneService {
+  FlowObjective flow;
+  const GroundSet* ground;
+  ServiceId only;
+  double gain(std::size_t c) const {
+    return ground->type_of(c).service == only ? flow.gain(c) : 0.0;
+  }
+  void commit(std::size_t c) {
+    if (ground->type_of(c).service == only) flow.commit(c);
+  }
+  double value() const { return flow.value(); }
+};
+
+}  // namespace
+
+TEST_CASE("a custom objective places as the built-in one it wraps, and another places otherwise") {
+  std::mt19937_64 rng(20261206);
+  int different = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto world = testing::random_placement(rng, {6, 4, 6, false, true});
+    const Scenario& s = world->scenario;
+    for (double floor : {0.0, 0.5}) {
+      SchedulerOptions builtin;
+      builtin.attainment_floor = floor;
+      builtin.headroom = 1.2;
+      SchedulerOptions custom = builtin;
+      int made = 0, gains = 0;
+      custom.custom_objective = [&](const GroundSet& g) {
+        ++made;
+        return AnyObjective(Counting{FlowObjective(g), &gains});
+      };
+      const Placement a = schedule(s, s.demand, {}, builtin);
+      const Placement b = schedule(s, s.demand, {}, custom);
+      REQUIRE(io::placement_to_json(a, s) == io::placement_to_json(b, s));
+      if (!a.instances.empty()) {
+        CHECK(made >= 1);
+        CHECK(gains > 0);
+      }
+    }
+    // Serving one service only: never more of it than the items objective serves of it, less
+    // of the others, and the constraints hold.
+    SchedulerOptions one;
+    one.serve_every_service = false;
+    one.spare_replicas = false;
+    one.custom_objective = [](const GroundSet& g) {
+      return AnyObjective(OneService{FlowObjective(g), &g, id_at<ServiceId>(0)});
+    };
+    const Placement p = schedule(s, s.demand, {}, one);
+    check_constraints(s, p);
+    for (const PlacedInstance& i : p.instances) REQUIRE(i.service == id_at<ServiceId>(0));
+    SchedulerOptions items = one;
+    items.custom_objective = {};
+    different +=
+        io::placement_to_json(p, s) != io::placement_to_json(schedule(s, s.demand, {}, items), s);
+  }
+  CHECK(different > 20);
+}

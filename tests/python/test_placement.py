@@ -113,3 +113,46 @@ def test_place_chooses_its_floor(testbed):
     assert chosen["summary"]["served_per_s"] >= 0.99 * plain["summary"]["served_per_s"] - 1e-6
     with pytest.raises(ValueError, match="auto"):
         epara.place(testbed, attainment_floor="fair")
+
+
+@pytest.mark.parametrize("options", [{}, {"headroom": 1.2, "attainment_floor": 0.25},
+                                     {"variant": "plain", "spare_replicas": False}])
+def test_a_python_objective_drives_place(testbed, options):
+    """PySurrogate, made by the scheduler for each ground set it searches (every tier of its
+    objective, every re-evaluation of local search), places exactly as the C++ surrogate."""
+    made = []
+
+    def make(gs):
+        made.append(gs)
+        return PySurrogate(gs)
+
+    cpp = epara.place(testbed, objective="surrogate", **options)
+    mine = epara.place(testbed, objective=make, **options)
+    assert mine["instances"] == cpp["instances"] and mine["summary"] == cpp["summary"]
+    assert len(made) > 1 and all(len(gs) == len(made[0]) for gs in made)
+    # The ground sets outlive the call (each keeps its scenario).
+    assert made[-1].candidates[0]["service"] in testbed.services
+    # The class itself is such a callable.
+    assert epara.place(testbed, objective=PySurrogate, **options)["instances"] == cpp["instances"]
+
+
+def test_a_python_objective_that_differs_places_otherwise(testbed):
+    class OnlyChat(PySurrogate):  # values chat-llm's demand alone
+        def gain(self, c):
+            return super().gain(c) if self.cands[c]["service"] == "chat-llm" else 0.0
+
+        def commit(self, c):
+            if self.cands[c]["service"] == "chat-llm":
+                super().commit(c)
+
+    p = epara.place(testbed, objective=OnlyChat, serve_every_service=False, spare_replicas=False)
+    assert {i["service"] for i in p["instances"]} == {"chat-llm"}
+
+
+def test_a_python_objective_errors(testbed):
+    with pytest.raises(ValueError, match="objective: give 'flow', 'surrogate', or a callable"):
+        epara.place(testbed, objective=5)
+    with pytest.raises(ValueError, match="must return an object with gain"):
+        epara.place(testbed, objective=lambda gs: object())
+    with pytest.raises(TypeError, match="scenario must be an epara.Scenario"):
+        epara.place("testbed.json")

@@ -168,7 +168,8 @@ def test_a_python_strategy_answers_a_failure(small_text):
 
 @pytest.mark.parametrize("placing, message", [
     (lambda sim: 7, "replan: returned int; expected a list"),
-    (lambda sim: [("s", "a")], "replan: an entry is not \\(service, server, \\[GPU slots\\]\\)"),
+    (lambda sim: [("s", "a")], "replan: an entry is not \\(service, server, \\[GPU slots\\] or"),
+    (lambda sim: [("s", "a", "cpu")], "server 'a' has no device 'cpu'"),
     (lambda sim: [("s", "a", [9])], "server 'a' has no GPU 9"),
 ])
 def test_a_wrong_placement_is_an_error_naming_it(small_text, placing, message):
@@ -327,3 +328,21 @@ def test_a_stream_whose_target_unloads_is_released_and_assigned_again():
     assert moving.calls["release"] == [("v", ["a"])] * 2
     assert [origin for _, origin, local in moving.calls["assign"][-2:]] == ["b", "b"]
     assert moving.calls["assign"][-1][2] != []  # b hosts v now: assigned to itself
+
+
+def test_a_python_objective_drives_a_simulation(testbed):
+    """examples/python/objective_strategy.py: every placement is epara.place() with the
+    objective, on the measured demand each period; PySurrogate (Python) places as the C++
+    surrogate, so the runs are the same, CPU instances included."""
+    from objective_strategy import PlacedBy
+    from surrogate_objective import PySurrogate
+
+    strategies = [PlacedBy(testbed, "surrogate"), PlacedBy(testbed, PySurrogate)]
+    for s in strategies:
+        s.replan_period_s = 4.0
+    cpp, mine = epara.simulate(testbed, strategies, duration_s=12, warmup_s=2)
+    assert cpp["balanced"] and cpp["served"] > 0 and cpp["placements"] >= 2
+    assert {k: v for k, v in mine.items() if k != "strategy"} == \
+        {k: v for k, v in cpp.items() if k != "strategy"}
+    # Its placements use the testbed's Raspberry Pi CPUs too, which deploy() takes as "cpu".
+    assert any(i["devices"] == "cpu" for i in epara.place(testbed, objective=PySurrogate)["instances"])

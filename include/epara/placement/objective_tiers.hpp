@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "epara/placement/ground_set.hpp"
@@ -63,11 +64,16 @@ inline ObjectiveTiers objective_tiers(GroundSet base, const std::vector<Demand>&
 template <class Objective>
 class TieBroken {
  public:
-  TieBroken(const GroundSet& tier, const GroundSet& next) : tier_(tier), next_(next) {
+  TieBroken(const GroundSet& tier, const GroundSet& next)
+      : TieBroken(Objective(tier), Objective(next), next) {}
+  /// From the two tiers' objectives (`next` made on `next_ground`).
+  TieBroken(Objective tier, Objective next, const GroundSet& next_ground)
+      : tier_(std::move(tier)), next_(std::move(next)) {
+    const GroundSet& g = next_ground;
     double most = 0.0;
-    for (std::size_t c = 0; c < next.size(); ++c)
-      most = std::max(most, static_cast<double>(next.capacity(c)) *
-                                static_cast<double>(next.weight(next.type_of(c).service)));
+    for (std::size_t c = 0; c < g.size(); ++c)
+      most = std::max(most, static_cast<double>(g.capacity(c)) *
+                                static_cast<double>(g.weight(g.type_of(c).service)));
     scale_ = 1.0 / (1.0 + most);
   }
   double gain(std::size_t c) const { return tier_.gain(c) + scale_ * next_.gain(c); }
@@ -82,12 +88,18 @@ class TieBroken {
   double scale_ = 1.0;
 };
 
+/// The value of `set` on one tier, of the objective `make(tier)` makes.
+template <class Make>
+double tier_value_of(Make&& make, const GroundSet& tier, const std::vector<std::size_t>& set) {
+  auto objective = make(tier);
+  for (std::size_t c : set) objective.commit(c);
+  return objective.value();
+}
+
 /// The objective's value of `set` on one tier.
 template <class Objective>
 double tier_value(const GroundSet& tier, const std::vector<std::size_t>& set) {
-  Objective objective(tier);
-  for (std::size_t c : set) objective.commit(c);
-  return objective.value();
+  return tier_value_of([](const GroundSet& g) { return Objective(g); }, tier, set);
 }
 
 }  // namespace epara

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "epara/placement/any_objective.hpp"
 #include "epara/placement/device_constraints.hpp"
 #include "epara/placement/flow_objective.hpp"
 #include "epara/placement/greedy.hpp"
@@ -32,6 +33,10 @@ constexpr std::string_view to_string(ObjectiveKind k) noexcept {
 struct SchedulerOptions {
   GreedyVariant variant = GreedyVariant::Lazy;
   ObjectiveKind objective = ObjectiveKind::Flow;
+  /// When set, the objective placement maximizes instead of `objective`: made for each ground
+  /// set the search evaluates (each tier's, as with the built-in ones). The placement is still
+  /// reported as served demand (FlowObjective), whatever objective chose it.
+  ObjectiveFactory custom_objective{};
   Weighting weighting = Weighting::Items;
   /// Every service with demand first gets one instance where one fits and reaches some of its
   /// demand; the objective then places the rest, and local search keeps one of each. Without it the
@@ -417,8 +422,11 @@ std::vector<std::size_t> first_instances(const GroundSet& ground, const std::vec
   return first;
 }
 
-template <class Objective>
-SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& options) {
+// The search with the objective `make(ground set)` makes for each tier and re-evaluation.
+template <class Make>
+SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& options,
+                         Make&& make_objective) {
+  using Objective = decltype(make_objective(std::declval<const GroundSet&>()));
   const GroundSet& ground = tiers.whole();
   GreedyOptions g;
   g.variant = options.variant;
@@ -441,7 +449,7 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
     return placed;
   };
   const auto make = [&] {
-    return std::pair<Objective, DeviceConstraints>(Objective(ground),
+    return std::pair<Objective, DeviceConstraints>(make_objective(ground),
                                                    DeviceConstraints(ground, options.unavailable));
   };
   SearchOutcome out;
@@ -452,11 +460,12 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
     // Tier t's objective, ties broken by tier t + 1's (TieBroken), then `use(objective)`.
     const auto with_tier = [&](std::size_t t, auto&& use) {
       if (t + 1 < tiers.sets.size()) {
-        TieBroken<Objective> objective(tiers.sets[t], tiers.sets[t + 1]);
+        TieBroken<Objective> objective(make_objective(tiers.sets[t]),
+                                       make_objective(tiers.sets[t + 1]), tiers.sets[t + 1]);
         for (std::size_t c : out.chosen) objective.commit(c);
         return use(objective);
       }
-      Objective objective(tiers.sets[t]);
+      Objective objective = make_objective(tiers.sets[t]);
       for (std::size_t c : out.chosen) objective.commit(c);
       return use(objective);
     };
@@ -487,13 +496,13 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
       // less of an earlier tier.
       std::vector<double> earlier;
       for (std::size_t t = 0; t + 1 < tiers.sets.size(); ++t)
-        earlier.push_back(tier_value<Objective>(tiers.sets[t], out.chosen));
+        earlier.push_back(tier_value_of(make_objective, tiers.sets[t], out.chosen));
       const auto acceptable = [&](const std::vector<std::size_t>& set) {
         const std::vector<bool> placed = services_in(set);
         for (std::size_t c : first)
           if (!placed[index_of(ground.type_of(c).service)]) return false;
         for (std::size_t t = 0; t < earlier.size(); ++t)
-          if (tier_value<Objective>(tiers.sets[t], set) < earlier[t]) return false;
+          if (tier_value_of(make_objective, tiers.sets[t], set) < earlier[t]) return false;
         return true;
       };
       LocalSearchResult improved =
@@ -515,6 +524,11 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
     out.spares = add_spare_replicas(ground, options, out.chosen);
   out.greedy.evaluations = evaluations;
   return out;
+}
+
+template <class Objective>
+SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& options) {
+  return run_search(tiers, options, [](const GroundSet& g) { return Objective(g); });
 }
 
 }  // namespace detail
@@ -560,9 +574,11 @@ Placement schedule_at_floor(const Scenario& scenario, const std::vector<Demand>&
                               Weighting::DemandShare),
       options.headroom);
   const GroundSet& ground = tiers.demand();
-  const detail::SearchOutcome search = options.objective == ObjectiveKind::Flow
-                                           ? detail::run_search<FlowObjective>(tiers, options)
-                                           : detail::run_search<SurrogateObjective>(tiers, options);
+  const detail::SearchOutcome search =
+      options.custom_objective ? detail::run_search(tiers, options, options.custom_objective)
+      : options.objective == ObjectiveKind::Flow
+          ? detail::run_search<FlowObjective>(tiers, options)
+          : detail::run_search<SurrogateObjective>(tiers, options);
   const GreedyResult& g = search.greedy;
 
   // Replay the chosen candidates: their devices, and the exact served demand.
