@@ -95,6 +95,12 @@ def read_csv(path):
     return runs
 
 
+def service_rows(runs, strategy, service):
+    """The service's row in each of the strategy's runs (one per seed)."""
+    return [next(s for s in r["services"] if s["service"] == service)
+            for r in runs if r["strategy"] == strategy]
+
+
 class Figures:
     def __init__(self, plt, out, title):
         self.plt, self.out, self.title = plt, out, title
@@ -167,13 +173,8 @@ class Figures:
         for k, strategy in enumerate(strategies):
             means, errors = [], []
             for service in services:
-                values = []
-                for r in runs:
-                    if r["strategy"] != strategy:
-                        continue
-                    row = next(s for s in r["services"] if s["service"] == service)
-                    if field == "attainment" or row["served"] + row["late"] > 0:
-                        values.append(row[field])
+                values = [row[field] for row in service_rows(runs, strategy, service)
+                          if field == "attainment" or row["served"] + row["late"] > 0]
                 mean, half = mean_and_half_width(values) if values else (float("nan"), 0.0)
                 means.append(mean)
                 errors.append(half)
@@ -203,13 +204,8 @@ class Figures:
                                       squeeze=False)
         for panel, service in zip(axes.flat, services):
             for strategy in strategies:
-                curves = []
-                for r in runs:
-                    if r["strategy"] != strategy:
-                        continue
-                    row = next(s for s in r["services"] if s["service"] == service)
-                    if row.get("latency_cdf"):
-                        curves.append(row["latency_cdf"])
+                curves = [row["latency_cdf"] for row in service_rows(runs, strategy, service)
+                          if row.get("latency_cdf")]
                 if not curves:
                     continue
                 qs = [q for _, q in curves[0]]

@@ -47,15 +47,19 @@ class LeastQueued:
         return ("offload", best["server"])
 
 
+def print_rows(rows):
+    """A line per strategy: goodput, attainment, the worst service, placements made."""
+    print(f"{'strategy':<28} {'goodput/s':>10} {'attained':>9} {'placements':>10}  worst service")
+    for r in rows:
+        print(f"{r['strategy']:<28} {r['goodput_per_s']:>10.1f} {100 * r['attainment']:>8.1f}%"
+              f" {r['placements']:>10}  {r['worst_service']} {100 * r['worst_attainment']:.1f}%")
+        assert r["balanced"], "an offered item has no outcome"
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "examples/scenarios/testbed.json"
     scenario = epara.load_scenario(path)
-    rows = epara.simulate(scenario, ["epara", "nexus", "offload", LeastQueued()], duration_s=20)
-    print(f"{'strategy':<24} {'goodput/s':>10} {'attained':>9}  worst service")
-    for r in rows:
-        print(f"{r['strategy']:<24} {r['goodput_per_s']:>10.1f} {100 * r['attainment']:>8.1f}%"
-              f"  {r['worst_service']} {100 * r['worst_attainment']:.1f}%")
-        assert r["balanced"], "an offered item has no outcome"
+    print_rows(epara.simulate(scenario, ["epara", "nexus", "offload", LeastQueued()], duration_s=20))
 
 
 if __name__ == "__main__":

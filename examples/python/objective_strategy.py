@@ -13,7 +13,7 @@ import json
 import sys
 
 import epara
-from least_queued_strategy import LeastQueued
+from least_queued_strategy import LeastQueued, print_rows
 from surrogate_objective import PySurrogate
 
 
@@ -51,12 +51,7 @@ def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "examples/scenarios/testbed.json"
     scenario = epara.load_scenario(path)
     strategies = ["epara", PlacedBy(scenario, "surrogate"), PlacedBy(scenario, PySurrogate)]
-    rows = epara.simulate(scenario, strategies, duration_s=40, warmup_s=5)
-    print(f"{'strategy':<28} {'goodput/s':>10} {'attained':>9} {'placements':>10}")
-    for r in rows:
-        print(f"{r['strategy']:<28} {r['goodput_per_s']:>10.1f} {100 * r['attainment']:>8.1f}%"
-              f" {r['placements']:>10}")
-        assert r["balanced"], "an offered item has no outcome"
+    print_rows(epara.simulate(scenario, strategies, duration_s=40, warmup_s=5))
 
 
 if __name__ == "__main__":
