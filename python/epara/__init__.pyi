@@ -1,7 +1,7 @@
 """libepara for researchers: categorize services, allocate parallel plans, place instances by
 greedy submodular maximization (with your own objective), and simulate strategies."""
 
-from typing import Any, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Optional, Protocol, Sequence, Union
 
 __version__: str
 units_per_item: float
@@ -60,14 +60,15 @@ class Plan:
 
 def allocate(scenario: Scenario) -> list[Plan]: ...
 
-def place(scenario: Scenario, variant: str = "lazy", objective: str = "flow",
+def place(scenario: Scenario, variant: str = "lazy",
+          objective: Union[str, Callable[["GroundSet"], Objective]] = "flow",
           load_budget_s: Optional[float] = None, load_penalty: float = 0.0,
           local_search_moves: int = 64, seed: int = 1,
           current: Optional[dict[str, Any]] = None, weighting: str = "items",
           serve_every_service: bool = True,
           spare_replicas: bool = True) -> dict[str, Any]:
-    """variant: plain | lazy | stochastic; objective: flow | surrogate;
-    weighting: items | demand-share."""
+    """variant: plain | lazy | stochastic; objective: flow | surrogate, or a callable making an
+    objective per ground set (a class such as PySurrogate); weighting: items | demand-share."""
 
 class Objective(Protocol):
     def gain(self, candidate: int) -> float: ...
