@@ -14,6 +14,11 @@ namespace py = pybind11;
 namespace epara::python {
 namespace {
 
+// A device as a Python strategy names it: a GPU slot, or "cpu" as the placement JSON writes it.
+py::object device_of(DeviceSlot slot) {
+  return slot == cpu_slot ? py::object(py::str("cpu")) : py::object(py::int_(slot));
+}
+
 // The simulation as a Python strategy sees it during one callback: what a real server could
 // know — the scenario, the instances on the server deciding (`at`), and the other servers
 // through its ring-synced view. Unusable once the callback returns.
@@ -81,21 +86,23 @@ class SimHandle {
     const Scenario& s = placing_view().scenario();
     py::list out;
     for (const LoadedInstance& i : placing_view().loaded()) {
-      py::object devices = py::str("cpu");  // as the placement JSON writes a CPU
-      if (i.devices != std::vector<DeviceSlot>{cpu_slot})
-        devices = py::cast(std::vector<int>(i.devices.begin(), i.devices.end()));
+      py::object devices = device_of(cpu_slot);  // a CPU instance: "cpu", not a list
+      if (i.devices != std::vector<DeviceSlot>{cpu_slot}) {
+        py::list slots;
+        for (DeviceSlot d : i.devices) slots.append(device_of(d));
+        devices = std::move(slots);
+      }
       out.append(py::make_tuple(s.service(i.service).name, s.cluster.server(i.server).name,
                                 std::move(devices)));
     }
     return out;
   }
-  // The devices down now, as (server, slot); a whole server down lists each of its GPUs.
+  // The devices down now, as (server, GPU slot or "cpu"); a whole server down lists each one.
   py::list devices_down() const {
     const Scenario& s = placing_view().scenario();
     py::list out;
     for (const DeviceRef& d : placing_view().devices_down())
-      if (d.slot != cpu_slot)
-        out.append(py::make_tuple(s.cluster.server(d.server).name, static_cast<int>(d.slot)));
+      out.append(py::make_tuple(s.cluster.server(d.server).name, device_of(d.slot)));
     return out;
   }
   bool server_up(const std::string& server) const {
@@ -426,7 +433,7 @@ void bind_strategy(py::module_& m) {
            "(placement "
            "callbacks only).")
       .def("devices_down", &SimHandle::devices_down,
-           "(server, GPU slot) of every GPU down now (placement callbacks only).")
+           "(server, GPU slot or \"cpu\") of every device down now (placement callbacks only).")
       .def("server_up", &SimHandle::server_up, py::arg("server"),
            "Whether the server is up (placement callbacks only).")
       .def("local_instances", &SimHandle::local_instances, py::arg("service"),

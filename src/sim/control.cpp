@@ -143,13 +143,16 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
   for (std::size_t l : diff.keep) kept[l] = true;
   std::vector<const InstanceSpec*> load;
   for (std::size_t w : diff.load) load.push_back(&wanted[w]);
-  const std::uint32_t first_new = static_cast<std::uint32_t>(instances_.size());
-  const auto loading = [&](std::uint32_t id) {  // alive, kept or new, and not serving yet
-    return instances_[id].alive && instances_[id].active_from > now;
-  };
+  const auto first_new = static_cast<std::uint32_t>(instances_.size());
+  const auto loading = [&](std::uint32_t id) { return instances_[id].active_from > now; };
+  // Kept or new, and not serving yet: what a dropped instance of its service may hand over to.
+  std::vector<std::uint32_t> loading_now;
   std::vector<bool> reloaded(scenario_.services.size(), false);  // a new instance is loading
-  for (std::size_t l = 0; l < alive.size(); ++l)
-    if (kept[l] && loading(alive[l])) reloaded[index_of(instances_[alive[l]].spec.service)] = true;
+  for (std::size_t l = 0; l < alive.size(); ++l) {
+    if (!kept[l] || !loading(alive[l])) continue;
+    loading_now.push_back(alive[l]);
+    reloaded[index_of(instances_[alive[l]].spec.service)] = true;
+  }
   for (const InstanceSpec* w : load)
     if (placeable(*w)) reloaded[index_of(w->service)] = true;
   std::vector<std::uint32_t> handover;
@@ -168,12 +171,8 @@ void World::apply(const std::vector<InstanceSpec>& wanted, Time now) {
     add_instance(*w, now, now + w->config.load_time);
     ++metrics_.loads;
   }
-  // Alive now and loading: kept (those not kept are handed over or dead) or new.
-  std::vector<std::uint32_t> loading_now;
-  for (std::uint32_t id : live_)
-    if (loading(id) &&
-        (id >= first_new || !std::binary_search(handover.begin(), handover.end(), id)))
-      loading_now.push_back(id);
+  for (auto id = first_new; id < instances_.size(); ++id)
+    if (loading(id)) loading_now.push_back(id);
   for (std::uint32_t old : handover) {
     const SimInstance& from = instances_[old];
     std::optional<std::uint32_t> to;

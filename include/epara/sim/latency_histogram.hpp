@@ -37,23 +37,14 @@ class LatencyHistogram {
     return smallest_s * std::pow(growth, static_cast<double>(buckets));
   }
 
-  /// The distribution at the quantiles a latency CDF is drawn from: (latency, q) for q = 1%,
-  /// 2%, …, 99%, then 99.5%, 99.9% and 100% (the tail, where SLOs are decided); empty when
-  /// nothing was recorded. One walk over the buckets.
+  /// The distribution at the quantiles a latency CDF is drawn from: (quantile(q), q) for q =
+  /// 1%, 2%, …, 99%, then 99.5%, 99.9% and 100% (the tail, where SLOs are decided); empty when
+  /// nothing was recorded.
   std::vector<std::pair<double, double>> cdf() const {
-    std::vector<double> qs;
-    for (int k = 1; k <= 99; ++k) qs.push_back(k / 100.0);
-    qs.insert(qs.end(), {0.995, 0.999, 1.0});
     std::vector<std::pair<double, double>> out;
     if (count_ == 0) return out;
-    std::uint64_t seen = 0;
-    std::size_t i = 0;
-    for (const double q : qs) {
-      const auto rank =
-          static_cast<std::uint64_t>(std::max(1.0, std::ceil(q * static_cast<double>(count_))));
-      while (i < buckets && seen + counts_[i] < rank) seen += counts_[i++];
-      out.emplace_back(smallest_s * std::pow(growth, static_cast<double>(i) + 0.5), q);
-    }
+    for (int k = 1; k <= 99; ++k) out.emplace_back(quantile(k / 100.0), k / 100.0);
+    for (const double q : {0.995, 0.999, 1.0}) out.emplace_back(quantile(q), q);
     return out;
   }
 
