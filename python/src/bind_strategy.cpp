@@ -1,6 +1,8 @@
 // A simulation strategy written in Python: an object with deploy() and route() that simulate()
 // runs beside the built-in strategies on the same arrivals (docs/python.md).
 
+#include <algorithm>
+
 #include <pybind11/stl.h>
 
 #include <fmt/format.h>
@@ -220,6 +222,8 @@ sim::InstanceSpec instance_spec(const Scenario& s, const SimHandle& h, const py:
     for (int slot : slots) {
       if (slot < 0 || static_cast<std::size_t>(slot) >= spec.gpus.size())
         throw InvalidArgument(fmt::format("deploy: server '{}' has no GPU {}", server, slot));
+      if (std::find(devices.begin(), devices.end(), slot) != devices.end())
+        throw InvalidArgument(fmt::format("deploy: GPU {} listed twice", slot));
       devices.push_back(static_cast<DeviceSlot>(slot));
     }
     cls = spec.gpus[static_cast<std::size_t>(slots.front())];

@@ -170,6 +170,7 @@ def test_a_python_strategy_answers_a_failure(small_text):
     (lambda sim: 7, "replan: returned int; expected a list"),
     (lambda sim: [("s", "a")], "replan: an entry is not \\(service, server, \\[GPU slots\\] or"),
     (lambda sim: [("s", "a", "cpu")], "server 'a' has no device 'cpu'"),
+    (lambda sim: [("s", "a", [1, 1])], "GPU 1 listed twice"),
     (lambda sim: [("s", "a", [9])], "server 'a' has no GPU 9"),
 ])
 def test_a_wrong_placement_is_an_error_naming_it(small_text, placing, message):
