@@ -34,8 +34,9 @@ struct SchedulerOptions {
   GreedyVariant variant = GreedyVariant::Lazy;
   ObjectiveKind objective = ObjectiveKind::Flow;
   /// When set, the objective placement maximizes instead of `objective`: made for each ground
-  /// set the search evaluates (each tier's, as with the built-in ones). The placement is still
-  /// reported as served demand (FlowObjective), whatever objective chose it.
+  /// set the search evaluates (each tier's, as with the built-in ones). Spare replicas still
+  /// follow served demand, and the placement is reported as served demand (FlowObjective),
+  /// whatever objective chose it.
   ObjectiveFactory custom_objective{};
   Weighting weighting = Weighting::Items;
   /// Every service with demand first gets one instance where one fits and reaches some of its
