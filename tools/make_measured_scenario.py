@@ -11,9 +11,8 @@ model repository instead (TorchScript through libtorch): MobileNetV3-small (clas
 (detect) and the tiny decoder (tokens), at batch sizes 1-8, and the deployment serves the
 repository.
 
-Two edge servers, each with one "accelerator" that is the host CPU (declared as a gpu-kind
-class, as tests/node does: the categorizer plans for accelerators; the nodes run the reference
-models on the CPU), 0.2 ms apart, and three services on the reference models: image
+Two edge servers without GPUs, each serving from the host CPU (a "cpu" class: on a cluster
+without GPUs the categorizer, the allocators and the baselines place on its CPUs), 0.2 ms apart, and three services on the reference models: image
 classification and detection-sized dense chains, and an attention block over 32 tokens. Demand
 enters at both servers. Deadlines are a fixed multiple of each model's measured one-item pass,
 so the scenario means the same on a faster or slower machine."""
@@ -72,13 +71,12 @@ def main():
             model.update(model="attention", tokens=int(args[3]), dim=int(args[5]))
         models.append(model)
     scenario = {
-        "description": "2 edge servers whose accelerator is this machine's CPU; every profile "
+        "description": "2 edge servers serving from this machine's CPU; every profile "
                        "measured here by epara-profile (tools/make_measured_scenario.py)" +
                        (f"; real architectures of {repository} (TorchScript)" if repository else ""),
-        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
+        "device_classes": [{"name": "host-cpu", "kind": "cpu", "memory_gib": 8,
                             "relative_speed": 1}],
-        "servers": [{"name": s, "kind": "edge_server",
-                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
+        "servers": [{"name": s, "kind": "edge_server", "cpu": "host-cpu"} for s in servers],
         "network": {"links": [{"between": servers, "latency_ms": 0.2, "bandwidth_gbps": 10}]},
         "profiles": profiles,
         "services": services,

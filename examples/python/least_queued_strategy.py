@@ -2,8 +2,9 @@
 
     PYTHONPATH=build/release/python python3 examples/python/least_queued_strategy.py [scenario.json]
 
-LeastQueued gives every service with demand the GPUs of the allocator's plan for its declared
-load (whole GPUs of the plan's class, no sharing), server by server while there are free ones,
+LeastQueued gives every service with demand the devices of the allocator's plan for its declared
+load (whole GPUs of the plan's class, or a CPU where the plan's class is a CPU's; no sharing),
+server by server while there are free ones,
 and routes a request to the local instance that finishes first,
 else to the peer its ring-synced view shows least queued (reserving that item there), else
 rejects it. A strategy sees what a real server could: its own instances and the others through
@@ -20,17 +21,19 @@ class LeastQueued:
     synchronizes = True
 
     def deploy(self, sim):
-        free = {server: list(enumerate(sim.gpus(server))) for server in sim.servers}
+        # Per server, its free devices as (slot, class): GPU slots, and "cpu" for its CPU.
+        free = {server: list(enumerate(sim.gpus(server))) +
+                ([("cpu", sim.cpu(server))] if sim.cpu(server) else []) for server in sim.servers}
         wanted = []
         for service in dict.fromkeys(d[0] for d in sim.declared_demand()):
             plan = sim.plan(service)
             k = plan["gpus_per_replica"]
             for _ in range(plan["replicas"]):
-                for server, gpus in free.items():
-                    slots = [slot for slot, cls in gpus if cls == plan["device_class"]][:k]
+                for server, devices in free.items():
+                    slots = [slot for slot, cls in devices if cls == plan["device_class"]][:k]
                     if len(slots) == k:
-                        gpus[:] = [(slot, cls) for slot, cls in gpus if slot not in slots]
-                        wanted.append((service, server, slots))
+                        devices[:] = [(slot, cls) for slot, cls in devices if slot not in slots]
+                        wanted.append((service, server, "cpu" if slots == ["cpu"] else slots))
                         break
         return wanted
 

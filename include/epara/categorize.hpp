@@ -5,7 +5,8 @@
 //   latency         LS-1           LS-N
 //   frequency       FS-1           FS-N
 //
-// A service needs several GPUs when, on every GPU class of the cluster, one of these holds:
+// A service needs several GPUs when, on every GPU class of the cluster (every CPU class of a
+// cluster without a GPU), one of these holds:
 //   1. its model memory exceeds one GPU's memory;
 //   2. it has no one-GPU profile there (measured or scaled from a class of the same kind);
 //   3. its batch-1 latency exceeds its (per-item) deadline;
@@ -109,28 +110,27 @@ inline std::string scaled_note(const Cluster& cluster, const LatencyEstimate& e)
 inline ClassVerdict judge_class(const ServiceSpec& service, const Profile& profile,
                                 const Cluster& cluster, DeviceClassId id) {
   const DeviceClass& gpu = cluster.device_class(id);
+  const std::string_view unit = gpu.kind == DeviceKind::Gpu ? "GPU" : "CPU";
   const Slo& slo = service.slo;
   ClassVerdict v;
   v.device_class = id;
   if (service.model_memory > gpu.memory) {
     v.rule = CategoryRule::MemoryExceedsGpu;
     v.merit = static_cast<double>(gpu.memory.count);
-    v.reason = fmt::format("model needs {}, more than one {} GPU holds ({})", service.model_memory,
-                           gpu.name, gpu.memory);
+    v.reason = fmt::format("model needs {}, more than one {} {} holds ({})", service.model_memory,
+                           gpu.name, unit, gpu.memory);
     return v;
   }
   const auto one = estimate_latency(profile, cluster.device_classes, id, 1, 1);
   if (!one) {
     v.stage = 1;
     v.rule = CategoryRule::NoOneGpuProfile;
-    v.reason = fmt::format(
-        "profile '{}' has no one-GPU curve for {} nor a GPU class to scale "
-        "from",
-        profile.name, gpu.name);
+    v.reason = fmt::format("profile '{}' has no one-{} curve for {} nor a {} class to scale from",
+                           profile.name, unit, gpu.name, unit);
     return v;
   }
   const std::string fits_memory =
-      fmt::format("{} fits one {} GPU ({})", service.model_memory, gpu.name, gpu.memory);
+      fmt::format("{} fits one {} {} ({})", service.model_memory, gpu.name, unit, gpu.memory);
   const std::string batch1 =
       fmt::format("batch-1 latency {} on {}{}", format_duration(one->latency), gpu.name,
                   scaled_note(cluster, *one));
@@ -162,8 +162,9 @@ inline ClassVerdict judge_class(const ServiceSpec& service, const Profile& profi
     }
   }
   const Rate peak = Rate::of(best_batch, best_latency);
-  const std::string peak_text = fmt::format("peak one-GPU rate {} on {} (batch {} per {})", peak,
-                                            gpu.name, best_batch, format_duration(best_latency));
+  const std::string peak_text =
+      fmt::format("peak one-{} rate {} on {} (batch {} per {})", unit, peak, gpu.name, best_batch,
+                  format_duration(best_latency));
   v.merit = peak.per_second;
   if (!reaches_rate(best_batch, best_latency, slo.rate)) {
     v.stage = 3;
@@ -177,13 +178,14 @@ inline ClassVerdict judge_class(const ServiceSpec& service, const Profile& profi
 }
 }  // namespace detail
 
-/// Categorizes `service` on the GPU classes installed in `cluster`. Throws InvalidArgument when
-/// the cluster has no GPU (there is nothing to categorize against).
+/// Categorizes `service` on the cluster's serving classes: its GPU classes, or its CPU classes
+/// when it has no GPU (a CPU then stands for "one GPU"). Throws InvalidArgument when the
+/// cluster has no device at all (there is nothing to categorize against).
 inline Categorization categorize(const ServiceSpec& service, const Profile& profile,
                                  const Cluster& cluster) {
-  const auto classes = cluster.gpu_classes_present();
+  const auto classes = cluster.serving_classes();
   EPARA_EXPECTS(!classes.empty(),
-                fmt::format("categorize '{}': the cluster has no GPU", service.name));
+                fmt::format("categorize '{}': the cluster has no GPU and no CPU", service.name));
   std::optional<detail::ClassVerdict> best{};
   for (DeviceClassId id : classes) {
     auto v = detail::judge_class(service, profile, cluster, id);

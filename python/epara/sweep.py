@@ -39,7 +39,7 @@ def sweep(scenarios, strategies=None, loads=None, seeds=1, first_seed=1, process
 
     `options` go to every simulate() call (duration_s, warmup_s, burstiness, scale). Returns one
     dict per run, ordered by scenario, strategy, load and seed: scenario (its source) and
-    simulate()'s row (strategy, load_scale, seed, burstiness, gpus, the run's figures and its
+    simulate()'s row (strategy, load_scale, seed, burstiness, gpus, cpus, the run's figures and its
     per-service rows) — pandas.DataFrame(rows) works as is.
     """
     if isinstance(scenarios, _core.Scenario):

@@ -174,6 +174,9 @@ void bind_scenario(py::module_& m) {
           "gpu_count", [](const PyScenario& s) { return s.scenario.cluster.gpu_count(); },
           "GPUs in the cluster.")
       .def_property_readonly(
+          "cpu_count", [](const PyScenario& s) { return s.scenario.cluster.cpu_count(); },
+          "Servers with a CPU that runs services (microcomputers, CPU-only edge servers).")
+      .def_property_readonly(
           "profiles",
           [](const PyScenario& s) -> py::object {  // a value, not an accessor into a temporary
             const py::object whole = from_json(io::scenario_to_json(s.scenario));

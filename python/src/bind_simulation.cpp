@@ -124,6 +124,7 @@ py::list simulate_all(const PyScenario& s, std::optional<py::list> strategies,
       row["seed"] = c.seed;
       row["burstiness"] = c.arrivals == sim::ArrivalProcess::Gamma ? c.burstiness : 1.0;
       row["gpus"] = scenario.cluster.gpu_count();
+      row["cpus"] = scenario.cluster.cpu_count();
       row.attr("update")(from_json(metrics));
       out.append(std::move(row));
     }

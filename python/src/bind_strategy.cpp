@@ -2,6 +2,7 @@
 // runs beside the built-in strategies on the same arrivals (docs/python.md).
 
 #include <algorithm>
+#include <optional>
 
 #include <pybind11/stl.h>
 
@@ -50,6 +51,11 @@ class SimHandle {
     std::vector<std::string> out;
     for (DeviceClassId g : c.server(server_id(server)).gpus) out.push_back(c.device_class(g).name);
     return out;
+  }
+  std::optional<std::string> cpu(const std::string& server) const {
+    const Cluster& c = view().scenario().cluster;
+    const auto& cpu = c.server(server_id(server)).cpu;
+    return cpu ? std::optional(c.device_class(*cpu).name) : std::nullopt;
   }
   py::list declared_demand() const {
     const Scenario& s = view().scenario();
@@ -424,6 +430,8 @@ void bind_strategy(py::module_& m) {
       .def_property_readonly("services", &SimHandle::services)
       .def_property_readonly("servers", &SimHandle::servers)
       .def("gpus", &SimHandle::gpus, py::arg("server"), "Per GPU slot of the server, its class.")
+      .def("cpu", &SimHandle::cpu, py::arg("server"),
+           "The class of the server's CPU, or None when it has none (deploy on it as \"cpu\").")
       .def("declared_demand", &SimHandle::declared_demand,
            "(service, origin, rate_per_s, streams) per demand entry of the scenario.")
       .def("plan", &SimHandle::plan, py::arg("service"),

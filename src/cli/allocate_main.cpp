@@ -44,8 +44,8 @@ std::string load_text(const ServiceSpec& service, const Load& load) {
 void print_table(const Scenario& s, std::string_view source, const std::vector<Row>& rows,
                  const std::vector<SharedTenant>& tenants,
                  const std::vector<SharedDevice>& shared) {
-  fmt::print("{}: {} servers, {} GPUs, {} services ({} with demand)\n", source,
-             s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(), rows.size());
+  fmt::print("{}: {} servers, {}, {} services ({} with demand)\n", source, s.cluster.servers.size(),
+             epara::cli::devices_summary(s.cluster), s.services.size(), rows.size());
   double total = 0;
   for (const Row& r : rows) {
     const ServiceSpec& service = s.service(r.service);

@@ -12,8 +12,8 @@
 namespace {
 
 void print_table(const epara::Scenario& s, std::string_view source) {
-  fmt::print("{}: {} servers, {} GPUs, {} services\n\n", source, s.cluster.servers.size(),
-             s.cluster.gpu_count(), s.services.size());
+  fmt::print("{}: {} servers, {}, {} services\n\n", source, s.cluster.servers.size(),
+             epara::cli::devices_summary(s.cluster), s.services.size());
   for (std::size_t i = 0; i < s.services.size(); ++i) {
     const auto& service = s.services[i];
     const auto c = epara::categorize(s, epara::id_at<epara::ServiceId>(i));

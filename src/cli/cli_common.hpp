@@ -97,6 +97,13 @@ inline CLI::Option* add_attainment_floor_option(CLI::App& app,
       ->check(auto_or_share);
 }
 
+/// "96 GPUs", "96 GPUs, 4 CPUs" or "2 CPUs": the devices services can run on.
+inline std::string devices_summary(const Cluster& cluster) {
+  const std::size_t gpus = cluster.gpu_count(), cpus = cluster.cpu_count();
+  if (gpus == 0) return fmt::format("{} CPUs", cpus);
+  return cpus == 0 ? fmt::format("{} GPUs", gpus) : fmt::format("{} GPUs, {} CPUs", gpus, cpus);
+}
+
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);

@@ -205,8 +205,8 @@ void print_table(const std::vector<Row>& rows, const LoadBound& bound, const Sce
                  std::string_view source, const SimulationConfig& c, bool with_needed) {
   const std::size_t seeds = rows.empty() ? 1 : rows.front().runs.size();
   const bool spread = seeds > 1;
-  fmt::print("{}: {} servers, {} GPUs, {} services; {} simulated ({} warm-up), {}, load x{}\n",
-             source, s.cluster.servers.size(), s.cluster.gpu_count(), s.services.size(),
+  fmt::print("{}: {} servers, {}, {} services; {} simulated ({} warm-up), {}, load x{}\n", source,
+             s.cluster.servers.size(), epara::cli::devices_summary(s.cluster), s.services.size(),
              format_duration(c.duration), format_duration(c.warmup),
              spread ? fmt::format("seeds {}-{}", c.seed, c.seed + seeds - 1)
                     : fmt::format("seed {}", c.seed),

@@ -33,6 +33,10 @@ GpusNeeded search_gpus(const Scenario& scenario,
                        int resolution, double max_factor) {
   EPARA_EXPECTS(resolution >= 1 && max_factor >= 1.0,
                 "search_gpus: resolution must be >= 1 and max_factor >= 1");
+  // A cluster without GPUs has no count to search (its CPUs are not scaled): "0 GPUs needed"
+  // would be a wrong answer, not a small one.
+  EPARA_EXPECTS(scenario.cluster.gpu_count() > 0,
+                "GPUs needed: the cluster has no GPU to scale (a CPU-only cluster keeps its CPUs)");
   // Each edge server's count grows with the factor, so clusters with equal GPU totals are equal:
   // one evaluation per total.
   GpusNeeded out;

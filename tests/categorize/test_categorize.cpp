@@ -134,10 +134,25 @@ TEST_CASE("the reported class is the best one that fits, or the closest to fitti
   CHECK(n.rule == CategoryRule::LatencyAboveDeadline);
 }
 
-TEST_CASE("a cluster without GPUs cannot categorize") {
-  CHECK_THROWS_WITH(
-      categorize(service(Slo::latency(1s)), profile_on(cpu, {{1, 5ms}}), cluster_with({cpu})),
-      Catch::Contains("the cluster has no GPU"));
+TEST_CASE("a cluster without GPUs categorizes on its CPUs, one without devices cannot") {
+  const Profile on_cpu = profile_on(cpu, {{1, 5ms}, {4, 10ms}});
+  const auto fits = categorize(service(Slo::latency(1s), 4_GiB), on_cpu, cluster_with({cpu}));
+  CHECK(fits.category == Category::LatencyOneGpu);
+  CHECK(fits.device_class == cpu);
+  CHECK(fits.reason == "4 GiB fits one pi CPU (8 GiB); batch-1 latency 5 ms on pi <= deadline 1 s");
+  // The rules hold on the CPU as on a GPU: memory, then the stream's rate (at most 4 / 10 ms).
+  const auto big_model = categorize(service(Slo::latency(1s), 9_GiB), on_cpu, cluster_with({cpu}));
+  CHECK(big_model.rule == CategoryRule::MemoryExceedsGpu);
+  CHECK(big_model.reason == "model needs 9 GiB, more than one pi CPU holds (8 GiB)");
+  const auto fast_stream =
+      categorize(service(Slo::frequency(Rate{500}, 20ms), 4_GiB), on_cpu, cluster_with({cpu}));
+  CHECK(fast_stream.category == Category::FrequencySeveralGpus);
+  CHECK(fast_stream.rule == CategoryRule::RateBelowRequired);
+  // With a GPU installed, a CPU is not judged: the profile has no GPU curve.
+  CHECK(categorize(service(Slo::latency(1s), 4_GiB), on_cpu, cluster_with({cpu, big})).rule ==
+        CategoryRule::NoOneGpuProfile);
+  CHECK_THROWS_WITH(categorize(service(Slo::latency(1s)), on_cpu, cluster_with({})),
+                    Catch::Contains("the cluster has no GPU and no CPU"));
 }
 
 TEST_CASE("the category agrees with an independent check of the rules on random services") {

@@ -207,7 +207,7 @@ TEST_CASE("bad input names the file and the JSON path") {
       {"board with two GPUs", [](Json& j) { j["servers"][1]["gpus"][0]["count"] = 2; },
        "servers[1]: an embedded_board has exactly one GPU (got 2)"},
       {"edge server without GPUs", [](Json& j) { j["servers"][0].erase("gpus"); },
-       "servers[0]: an edge_server needs at least one GPU"},
+       "servers[0]: an edge_server needs at least one GPU or a 'cpu' device class"},
       {"self link",
        [](Json& j) {
          j["network"]["links"][0]["between"] = {"a", "a"};

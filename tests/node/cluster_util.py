@@ -109,19 +109,18 @@ def peer_certificates(work):
 
 
 def cpu_cloud(ports, description, profile, services, demand, deployment, peer_ports=None):
-    """A loopback cloud: one server per port (edge-0, edge-1, ...), each with one host-CPU
-    "accelerator" of 8 GiB (a "gpu"-kind class: the categorizer plans for accelerators; the
-    nodes run the reference models on the CPU), 0.1 ms apart. `profile`: the curve's (max batch,
+    """A loopback cloud: one server per port (edge-0, edge-1, ...), each without GPUs, serving
+    from its host CPU (a "cpu" class of 8 GiB; the nodes run the models on the CPU), 0.1 ms
+    apart. `profile`: the curve's (max batch,
     [(batch, latency_ms), ...]), as the planner sees the services; `deployment`: its fields
     besides the nodes; `peer_ports`: the nodes' peer ports, if peers talk on their own."""
     servers = [f"edge-{i}" for i in range(len(ports))]
     max_batch, points = profile
     return {
         "description": description,
-        "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8,
+        "device_classes": [{"name": "host-cpu", "kind": "cpu", "memory_gib": 8,
                             "relative_speed": 1}],
-        "servers": [{"name": s, "kind": "edge_server",
-                     "gpus": [{"device_class": "host-cpu", "count": 1}]} for s in servers],
+        "servers": [{"name": s, "kind": "edge_server", "cpu": "host-cpu"} for s in servers],
         "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
                               for i, a in enumerate(servers) for b in servers[i + 1:]]},
         "profiles": [{"name": "profile", "source": "illustrative (tests/node)",

@@ -2,26 +2,25 @@
 """Writes a 4-node loopback edge cloud (scenario + deployment) for the node tests and
 docs/deployment.md:
     make_cloud.py OUT.json BASE_PORT [--gateway]
-Four servers whose one accelerator is the host CPU (declared as a "gpu"-kind class: the
-categorizer plans for clusters with accelerators; the nodes run the reference models on the CPU);
-one dense-chain service whose demand, all entering at edge-0, is beyond one
-server's capacity, so edge-0 must offload. With `gateway`, edge-0 is a microcomputer with no
-accelerator (a gateway in front of the edge servers): nothing is placed there, and every request
-entering it is offloaded."""
+Four servers without GPUs, each serving from its host CPU (a "cpu" class; the nodes run the
+reference models on the CPU); one dense-chain service whose demand, all entering at edge-0, is
+beyond one server's capacity, so edge-0 must offload. With `gateway`, edge-0 is a microcomputer
+(a gateway in front of the edge servers) whose 48 MiB of memory hold no model: nothing is placed
+there, and every request entering it is offloaded."""
 import json
 import sys
 
 
 def cloud(ports, gateway=False):
     servers = [f"edge-{i}" for i in range(len(ports))]
-    with_gpu = {"kind": "edge_server", "gpus": [{"device_class": "host-cpu", "count": 1}]}
+    edge = {"kind": "edge_server", "cpu": "host-cpu"}
     gateway_cpu = {"kind": "microcomputer", "cpu": "gateway-cpu"}
     return {
     "description": "4 CPU nodes on loopback (tests/node)",
-    "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8, "relative_speed": 1}] +
-                      ([{"name": "gateway-cpu", "kind": "cpu", "memory_gib": 1, "relative_speed": 1}]
-                       if gateway else []),
-    "servers": [dict(name=s, **(gateway_cpu if gateway and i == 0 else with_gpu))
+    "device_classes": [{"name": "host-cpu", "kind": "cpu", "memory_gib": 8, "relative_speed": 1}] +
+                      ([{"name": "gateway-cpu", "kind": "cpu", "memory_gib": 0.046875,
+                         "relative_speed": 1}] if gateway else []),
+    "servers": [dict(name=s, **(gateway_cpu if gateway and i == 0 else edge))
                 for i, s in enumerate(servers)],
     "network": {"links": [{"between": [a, b], "latency_ms": 0.1, "bandwidth_gbps": 10}
                           for i, a in enumerate(servers) for b in servers[i + 1:]]},

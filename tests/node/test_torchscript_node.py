@@ -40,9 +40,8 @@ s.close()
 illustrative = {"device_class": "host-cpu", "gpus": 1, "max_batch": 8,
                 "points": [{"batch": 1, "latency_ms": 20}, {"batch": 8, "latency_ms": 120}]}
 scenario = {
-    "device_classes": [{"name": "host-cpu", "kind": "gpu", "memory_gib": 8, "relative_speed": 1}],
-    "servers": [{"name": "edge-0", "kind": "edge_server",
-                 "gpus": [{"device_class": "host-cpu", "count": 1}]}],
+    "device_classes": [{"name": "host-cpu", "kind": "cpu", "memory_gib": 8, "relative_speed": 1}],
+    "servers": [{"name": "edge-0", "kind": "edge_server", "cpu": "host-cpu"}],
     "network": {"links": []},
     "profiles": [{"name": "p", "source": "illustrative (tests/node)", "curves": [illustrative]}],
     "services": [{"name": name, "profile": "p", "model_memory_gib": 0.1, "input_kib": 600,

@@ -1,3 +1,4 @@
+import json
 import os
 import sys
 
@@ -18,6 +19,35 @@ def test_a_python_strategy_runs_beside_the_builtins(testbed):
     # Deterministic per seed, as the built-ins are.
     again = epara.simulate(testbed, [LeastQueued()], duration_s=8, warmup_s=2)[0]
     assert again == mine
+
+
+def test_a_python_strategy_serves_a_cluster_without_gpus_from_its_cpus(small_text):
+    """The small scenario with b's GPU declared as b's CPU: a strategy sees the CPU, deploys on
+    it as "cpu", and serves there; the built-ins serve alike from it."""
+    d = json.loads(small_text)
+    d["device_classes"][0]["kind"] = "cpu"
+    d["servers"] = [{"name": v, "kind": "edge_server", "cpu": "gpu"} for v in ("a", "b")]
+    s = epara.parse_scenario(json.dumps(d))
+    assert (s.gpu_count, s.cpu_count) == (0, 2)
+    seen = {}
+
+    class OnCpus:
+        name = "on-cpus"
+
+        def deploy(self, sim):
+            seen["devices"] = {v: (sim.gpus(v), sim.cpu(v)) for v in sim.servers}
+            return [("s", v, "cpu") for v in sim.servers]
+
+        def route(self, sim, request):
+            return ("local", sim.local_instances("s")[0])
+
+    rows = epara.simulate(s, [OnCpus(), LeastQueued(), "epara", "nexus"], duration_s=6,
+                          warmup_s=1)
+    assert seen["devices"] == {"a": ([], "gpu"), "b": ([], "gpu")}
+    for row in rows:
+        assert row["balanced"] and (row["gpus"], row["cpus"]) == (0, 2), row["strategy"]
+        assert row["devices_used"] > 0 and row["attainment"] > 0.9, row["strategy"]
+    assert rows[0]["devices_used"] == 2
 
 
 class Scripted:

@@ -1,7 +1,10 @@
 // The baselines do what their papers describe: Nexus packs light sessions onto shared GPUs and
 // re-plans when the load moves; AlpaServe batches up to its SLO.
 
+#include <random>
+
 #include "epara/io/scenario_json.hpp"
+#include "epara/sim/metrics_json.hpp"
 #include "epara/sim/simulator.hpp"
 #include "sim/micro_scenario.hpp"
 
@@ -33,6 +36,47 @@ Scenario two_services(double rate) {
   }})",
                                         rate),
                             "two-services.json");
+}
+
+// A random cluster of 2-4 servers with one device each, declared as one GPU per server or as
+// each server's CPU; 2-3 services on random curves, deadlines, memory and demand.
+Scenario one_device_servers(std::uint64_t seed, bool as_cpu) {
+  std::mt19937_64 rng(seed);
+  const auto pick = [&](double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng);
+  };
+  const int servers = std::uniform_int_distribution<int>(2, 4)(rng);
+  const int services = std::uniform_int_distribution<int>(2, 3)(rng);
+  std::string server_list, links, profiles, service_list, demand;
+  for (int v = 0; v < servers; ++v) {
+    server_list +=
+        fmt::format(R"({}{{"name": "s{}", "kind": "edge_server", {}}})", v ? "," : "", v,
+                    as_cpu ? R"("cpu": "d")" : R"("gpus": [{"device_class": "d", "count": 1}])");
+    for (int w = v + 1; w < servers; ++w)
+      links += fmt::format(R"({}{{"between": ["s{}", "s{}"], "latency_ms": {:.2f},
+                               "bandwidth_gbps": 10}})",
+                           links.empty() ? "" : ",", v, w, pick(0.1, 8.0));
+  }
+  for (int k = 0; k < services; ++k) {
+    const double one = pick(2.0, 30.0);
+    profiles += fmt::format(R"({}{{"name": "p{}", "source": "test", "curves": [{{
+      "device_class": "d", "gpus": 1, "points": [{{"batch": 1, "latency_ms": {:.3f}}},
+      {{"batch": 8, "latency_ms": {:.3f}}}]}}]}})",
+                            k ? "," : "", k, one, one * pick(2.0, 6.0));
+    service_list += fmt::format(R"({}{{"name": "svc{}", "profile": "p{}",
+      "model_memory_gib": {:.2f}, "input_kib": 4,
+      "slo": {{"type": "latency", "deadline_ms": {:.1f}}}}})",
+                                k ? "," : "", k, k, pick(0.5, 6.0), one * pick(2.0, 10.0));
+    demand += fmt::format(R"({}{{"service": "svc{}", "origin": "s{}", "rate_per_s": {:.1f}}})",
+                          k ? "," : "", k, k % servers, pick(5.0, 150.0));
+  }
+  return io::parse_scenario(
+      fmt::format(R"({{
+    "device_classes": [{{"name": "d", "kind": "{}", "memory_gib": 8, "relative_speed": 1}}],
+    "servers": [{}], "network": {{"links": [{}]}}, "profiles": [{}], "services": [{}],
+    "demand": [{}]}})",
+                  as_cpu ? "cpu" : "gpu", server_list, links, profiles, service_list, demand),
+      as_cpu ? "cpus.json" : "gpus.json");
 }
 
 RunMetrics run(const Scenario& s, const std::string& strategy, SimulationConfig c = {}) {
@@ -99,4 +143,27 @@ TEST_CASE("AlpaServe batches beyond 8 when the SLO allows", "[sim][baselines]") 
   // 1400/s. Batches of 16 (40 ms, twice within 200 ms) serve 400/s per GPU: they can.
   const RunMetrics m = run(two_services(700), "alpaserve");
   CHECK(m.attainment() >= 0.9);
+}
+
+TEST_CASE("every strategy serves a cluster without GPUs from its CPUs as it would from GPUs",
+          "[sim][baselines][property]") {
+  // Property (fixed seeds): servers whose one device is a CPU class run exactly as the same
+  // servers declaring it a GPU class, for every built-in strategy; and every strategy serves.
+  const StrategyRegistry registry = StrategyRegistry::with_builtins();
+  SimulationConfig c;
+  c.duration = seconds(12);
+  c.warmup = seconds(2);
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    const Scenario gpus = one_device_servers(seed, false);
+    const Scenario cpus = one_device_servers(seed, true);
+    REQUIRE(cpus.cluster.gpu_count() == 0);
+    REQUIRE(cpus.cluster.cpu_count() == gpus.cluster.gpu_count());
+    for (const std::string& name : registry.names()) {
+      INFO("seed " << seed << ", " << name);
+      const RunMetrics on_gpus = simulate(gpus, c, *registry.make(name));
+      const RunMetrics on_cpus = simulate(cpus, c, *registry.make(name));
+      CHECK(on_cpus.served() > 0);
+      CHECK(run_metrics_to_json(on_cpus, cpus) == run_metrics_to_json(on_gpus, gpus));
+    }
+  }
 }

@@ -139,6 +139,10 @@ TEST_CASE("Bisection finds the GPU count a linear scan finds", "[sim][bound]") {
     SimulationConfig c;
     c.duration = seconds(6);
     c.warmup = seconds(1);
+    if (s.cluster.gpu_count() == 0) {  // CPUs only: no GPU count to search
+      CHECK_THROWS_WITH(gpus_lower_bound(s, c, 0.5), Catch::Contains("has no GPU to scale"));
+      continue;
+    }
     for (double target : {0.5, 0.9, 0.99}) {
       INFO("trial " << trial << ", target " << target << ": " << s.description);
       const GpusNeeded found = gpus_lower_bound(s, c, target);

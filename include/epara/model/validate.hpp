@@ -50,7 +50,8 @@ inline void validate_server(const Cluster& c, std::size_t i) {
   }
   switch (s.kind) {
     case ServerKind::EdgeServer:
-      EPARA_EXPECTS(!s.gpus.empty(), where + ": an edge_server needs at least one GPU");
+      EPARA_EXPECTS(!s.gpus.empty() || s.cpu.has_value(),
+                    where + ": an edge_server needs at least one GPU or a 'cpu' device class");
       break;
     case ServerKind::EmbeddedBoard:
       EPARA_EXPECTS(s.gpus.size() == 1, fmt::format("{}: an embedded_board has exactly one GPU "

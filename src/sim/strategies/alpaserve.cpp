@@ -72,11 +72,19 @@ class AlpaServe final : public Strategy {
     // remaining GPUs of each server in groups of group_size (smaller where fewer are left).
     std::vector<std::vector<DeviceSlot>> free_slots(s.cluster.servers.size());
     std::vector<std::vector<DeviceClassId>> free_class(s.cluster.servers.size());
-    for (std::size_t v = 0; v < s.cluster.servers.size(); ++v)
-      for (std::size_t g = 0; g < s.cluster.servers[v].gpus.size(); ++g) {
+    const std::vector<DeviceClassId> classes = s.cluster.serving_classes();
+    for (std::size_t v = 0; v < s.cluster.servers.size(); ++v) {
+      const ServerSpec& server = s.cluster.servers[v];
+      for (std::size_t g = 0; g < server.gpus.size(); ++g) {
         free_slots[v].push_back(static_cast<DeviceSlot>(g));
-        free_class[v].push_back(s.cluster.servers[v].gpus[g]);
+        free_class[v].push_back(server.gpus[g]);
       }
+      // A CPU-only cluster's CPUs serve as its GPUs do (one device, a group of its own).
+      if (server.cpu && std::ranges::find(classes, *server.cpu) != classes.end()) {
+        free_slots[v].push_back(cpu_slot);
+        free_class[v].push_back(*server.cpu);
+      }
+    }
     std::vector<Group> groups;
     const auto carve = [&](std::size_t v, DeviceClassId cls, std::size_t size) {
       Group group{id_at<ServerId>(v), cls, {}, s.cluster.device_class(cls).memory};
@@ -98,7 +106,7 @@ class AlpaServe final : public Strategy {
       const ServiceSpec& spec = s.service(d.service);
       bool carved = false;
       for (std::size_t v = 0; v < free_slots.size() && !carved; ++v) {
-        for (DeviceClassId cls : s.cluster.gpu_classes_present()) {
+        for (DeviceClassId cls : classes) {
           std::size_t size = group_size;
           while (size < max_devices_per_replica && memory_per_device(spec, static_cast<int>(size)) >
                                                        s.cluster.device_class(cls).memory)

@@ -139,13 +139,12 @@ class Nexus final : public Strategy {
  private:
   std::vector<InstanceSpec> plan(SimView& sim, const std::map<ServiceId, double>& rates) {
     const Scenario& s = sim.scenario();
-    std::vector<DeviceClassId> classes = s.cluster.gpu_classes_present();
+    std::vector<DeviceClassId> classes = s.cluster.serving_classes();
     std::stable_sort(classes.begin(), classes.end(), [&](DeviceClassId a, DeviceClassId b) {
       return s.cluster.device_class(a).relative_speed > s.cluster.device_class(b).relative_speed;
     });
     DeviceLedger ledger(s);
-    for (const DeviceRef& d : sim.devices_down())
-      if (d.slot != cpu_slot) ledger.take_out(d.server, d.slot);
+    for (const DeviceRef& d : sim.devices_down()) ledger.take_out(d.server, d.slot);
     std::vector<InstanceSpec> out;
     std::size_t cursor = 0;  // next-fit over servers, as one pool
     const auto next_fit =

@@ -34,14 +34,14 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
     auto& top = top_origin[d.service];
     if (rate > top.first) top = {rate, d.origin};
   }
-  std::vector<DeviceClassId> gpu_classes = s.cluster.gpu_classes_present();
-  std::stable_sort(gpu_classes.begin(), gpu_classes.end(), [&](DeviceClassId a, DeviceClassId b) {
+  std::vector<DeviceClassId> classes = s.cluster.serving_classes();
+  std::stable_sort(classes.begin(), classes.end(), [&](DeviceClassId a, DeviceClassId b) {
     return s.cluster.device_class(a).relative_speed > s.cluster.device_class(b).relative_speed;
   });
   std::vector<Need> needs;
   for (const auto& [service, rate] : items) {
     const ServiceSpec& spec = s.service(service);
-    for (DeviceClassId cls : gpu_classes) {  // the fastest class that can hold it
+    for (DeviceClassId cls : classes) {  // the fastest class that can hold it
       const auto fewest = fewest_devices(spec, s.cluster.device_class(cls).memory);
       if (!fewest) continue;
       const int k = *fewest;
@@ -55,9 +55,10 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
   }
   double total_weight = 0.0;
   for (const Need& n : needs) total_weight += n.weight;
-  const double gpus = static_cast<double>(s.cluster.gpu_count());
+  const double device_count = static_cast<double>(s.cluster.serving_device_count());
   for (Need& n : needs)
-    n.replicas = std::max(1, static_cast<int>(std::floor(gpus * n.weight / total_weight / n.k)));
+    n.replicas =
+        std::max(1, static_cast<int>(std::floor(device_count * n.weight / total_weight / n.k)));
   // Multi-GPU replicas first (an operator places the big models before the small ones fill
   // the servers), then the heaviest services.
   std::stable_sort(needs.begin(), needs.end(), [](const Need& a, const Need& b) {
@@ -90,7 +91,7 @@ inline std::vector<InstanceSpec> proportional_deployment(SimView& sim, FixedBatc
         placed = true;
         continue;
       }
-      for (DeviceClassId cls : gpu_classes) {
+      for (DeviceClassId cls : classes) {
         if (cls == n.cls) continue;
         const auto fewest = fewest_devices(spec, s.cluster.device_class(cls).memory);
         if (!fewest) continue;

@@ -39,87 +39,75 @@ inline std::optional<int> fewest_devices(const ServiceSpec& spec, Bytes memory) 
   return std::nullopt;
 }
 
-/// Which devices are taken, for strategies that place instances themselves.
+/// Which devices are taken, for strategies that place instances themselves: every server's
+/// GPUs and its CPU, each taken whole. A request names its device class, so a strategy that asks
+/// for GPU classes only never gets a CPU.
 class DeviceLedger {
  public:
   explicit DeviceLedger(const Scenario& s) {
     for (const ServerSpec& server : s.cluster.servers) {
       std::vector<Slot> slots;
-      for (DeviceClassId g : server.gpus)
-        slots.push_back({g, s.cluster.device_class(g).memory, 0.0});
+      for (std::size_t g = 0; g < server.gpus.size(); ++g)
+        slots.push_back({static_cast<DeviceSlot>(g), server.gpus[g],
+                         s.cluster.device_class(server.gpus[g]).memory, false});
+      if (server.cpu)
+        slots.push_back({cpu_slot, *server.cpu, s.cluster.device_class(*server.cpu).memory, false});
       servers_.push_back(std::move(slots));
     }
   }
 
-  /// k whole GPUs of one class on `server` with `memory` free each; their slots, taken.
+  /// k free devices of `cls` on `server` with `memory` free each; their slots, taken.
   std::optional<std::vector<DeviceSlot>> take_whole(ServerId server, int k, Bytes memory,
-                                                    std::optional<DeviceClassId> cls = {}) {
-    return take(server, k, memory, 1.0, cls);
+                                                    DeviceClassId cls) {
+    std::vector<Slot*> chosen;
+    for (Slot& slot : servers_[index_of(server)])
+      if (static_cast<int>(chosen.size()) < k && slot.cls == cls && !slot.taken &&
+          slot.free >= memory)
+        chosen.push_back(&slot);
+    if (static_cast<int>(chosen.size()) < k) return std::nullopt;
+    std::vector<DeviceSlot> devices;
+    for (Slot* slot : chosen) {
+      slot->taken = true;
+      slot->free -= memory;
+      devices.push_back(slot->device);
+    }
+    return devices;
   }
-  /// Exactly `devices` on `server` when every one is a whole free GPU of `cls` with `memory`
-  /// free: taken, true; else nothing is taken.
+  /// Exactly `devices` on `server` when every one is a free device of `cls` with `memory` free:
+  /// taken, true; else nothing is taken.
   bool take_exact(ServerId server, const std::vector<DeviceSlot>& devices, Bytes memory,
                   DeviceClassId cls) {
-    auto& slots = servers_[index_of(server)];
+    std::vector<Slot*> chosen;
     for (DeviceSlot d : devices) {
-      if (d < 0 || static_cast<std::size_t>(d) >= slots.size()) return false;
-      const Slot& slot = slots[static_cast<std::size_t>(d)];
-      if (slot.cls != cls || slot.used_share > 0.0 || slot.free < memory) return false;
+      Slot* slot = find(server, d);
+      if (!slot || slot->cls != cls || slot->taken || slot->free < memory) return false;
+      chosen.push_back(slot);
     }
-    for (DeviceSlot d : devices) {
-      slots[static_cast<std::size_t>(d)].used_share = 1.0;
-      slots[static_cast<std::size_t>(d)].free -= memory;
+    for (Slot* slot : chosen) {
+      slot->taken = true;
+      slot->free -= memory;
     }
     return true;
   }
-  /// One GPU of `cls` with `share` of compute and `memory` left; best fit by share.
-  std::optional<DeviceSlot> take_share(ServerId server, double share, Bytes memory,
-                                       DeviceClassId cls) {
-    auto& slots = servers_[index_of(server)];
-    std::optional<DeviceSlot> best;
-    for (std::size_t g = 0; g < slots.size(); ++g) {
-      const Slot& slot = slots[g];
-      if (slot.cls != cls || slot.used_share + share > 1.0 + 1e-9 || slot.free < memory) continue;
-      if (!best || slot.used_share > slots[static_cast<std::size_t>(*best)].used_share)
-        best = static_cast<DeviceSlot>(g);
+  /// Marks a device as taken (failed): nothing is placed on it.
+  void take_out(ServerId server, DeviceSlot device) {
+    if (Slot* slot = find(server, device)) {
+      slot->taken = true;
+      slot->free = Bytes{};
     }
-    if (best) {
-      slots[static_cast<std::size_t>(*best)].used_share += share;
-      slots[static_cast<std::size_t>(*best)].free -= memory;
-    }
-    return best;
-  }
-  /// Marks a GPU as taken (failed): nothing is placed on it.
-  void take_out(ServerId server, DeviceSlot slot) {
-    Slot& s = servers_[index_of(server)][static_cast<std::size_t>(slot)];
-    s.used_share = 1.0;
-    s.free = Bytes{};
   }
 
  private:
   struct Slot {
+    DeviceSlot device{};
     DeviceClassId cls{};
     Bytes free{};
-    double used_share = 0.0;
+    bool taken = false;
   };
-  std::optional<std::vector<DeviceSlot>> take(ServerId server, int k, Bytes memory, double share,
-                                              std::optional<DeviceClassId> cls) {
-    auto& slots = servers_[index_of(server)];
-    std::vector<DeviceSlot> chosen;
-    for (std::size_t g = 0; g < slots.size() && static_cast<int>(chosen.size()) < k; ++g) {
-      const Slot& slot = slots[g];
-      if (slot.used_share > 0.0 || slot.free < memory) continue;
-      if (cls ? slot.cls != *cls
-              : !chosen.empty() && slot.cls != slots[static_cast<std::size_t>(chosen[0])].cls)
-        continue;
-      chosen.push_back(static_cast<DeviceSlot>(g));
-    }
-    if (static_cast<int>(chosen.size()) < k) return std::nullopt;
-    for (DeviceSlot d : chosen) {
-      slots[static_cast<std::size_t>(d)].used_share = share;
-      slots[static_cast<std::size_t>(d)].free -= memory;
-    }
-    return chosen;
+  Slot* find(ServerId server, DeviceSlot device) {
+    for (Slot& slot : servers_[index_of(server)])
+      if (slot.device == device) return &slot;
+    return nullptr;
   }
   std::vector<std::vector<Slot>> servers_;
 };
