@@ -1,5 +1,5 @@
 // A simulation strategy of your own, compared with the built-in strategies on the same
-// arrivals: "dedicated" gives every service whole GPUs for the allocator's plan of its declared
+// arrivals: "dedicated" gives every service whole devices for the allocator's plan of its declared
 // load (no sharing, no re-placement) and sends a request that finds no instance where it
 // arrives to the peer its ring-synced view shows least queued. Usage:
 //
@@ -28,7 +28,7 @@ class Dedicated final : public sim::Strategy {
   std::vector<sim::InstanceSpec> deploy(sim::SimView& sim) override {
     const Scenario& s = sim.scenario();
     const auto loads = total_load(sim.declared_demand(), s.services.size());
-    std::set<std::pair<std::size_t, DeviceSlot>> taken;  // (server, GPU)
+    std::set<std::pair<std::size_t, DeviceSlot>> taken;  // (server, GPU slot or cpu_slot)
     std::vector<sim::InstanceSpec> out;
     for (std::size_t i = 0; i < s.services.size(); ++i) {
       if (loads[i].rate.per_second <= 0.0 && loads[i].streams == 0) continue;
@@ -38,7 +38,8 @@ class Dedicated final : public sim::Strategy {
       const auto timing = replica_timing(s, id, plan.device_class, plan.gpus_per_replica, source);
       if (!timing) continue;  // no profile for the plan's devices: the service goes unserved
       const sim::ReplicaConfig config{plan.max_batch, plan.batch_timeout, *timing};
-      // The plan's replicas on free GPUs of its class, server by server, while there are some.
+      // The plan's replicas on free devices of its class (GPUs, or the CPU where the plan's
+      // class is a CPU's), server by server, while there are some.
       int placed = 0;
       for (std::size_t v = 0; v < s.cluster.servers.size() && placed < plan.replicas; ++v) {
         const ServerSpec& server = s.cluster.servers[v];
@@ -46,6 +47,8 @@ class Dedicated final : public sim::Strategy {
         for (std::size_t g = 0; g < server.gpus.size(); ++g)
           if (server.gpus[g] == plan.device_class && !taken.count({v, static_cast<DeviceSlot>(g)}))
             free.push_back(static_cast<DeviceSlot>(g));
+        if (server.cpu == plan.device_class && !taken.count({v, cpu_slot}))
+          free.push_back(cpu_slot);
         for (std::size_t f = 0; f + plan.gpus_per_replica <= free.size() && placed < plan.replicas;
              f += plan.gpus_per_replica, ++placed) {
           std::vector<DeviceSlot> devices(

@@ -245,17 +245,26 @@ def test_sweep_runs_python_strategies_alike_in_processes(small_text):
 
 def test_sweep_on_ray_equals_the_table_in_processes(small_text):
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install ray)")
+    from ray.cluster_utils import Cluster
     small = epara.parse_scenario(small_text, "small.json")
     run = dict(strategies=["offload", "nexus", LeastQueued(), Follower()], loads=[1, 2], seeds=2,
                duration_s=4, warmup_s=1)
-    # Ray's workers import the strategies' modules (this one, the example's) as this process does.
-    path = os.pathsep.join(p for p in sys.path if p)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    # A cluster of two nodes (a head and a worker raylet, each with its own object store and one
+    # CPU), joined by address as a cluster of machines is. Its workers import the strategies'
+    # modules (this one, the example's) from this process's path, made absolute.
+    path = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1,
+                                                            "include_dashboard": False})
     try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": path}})
+        assert sum(node["Alive"] for node in ray.nodes()) == 2
         on_ray = epara.sweep(small, on="ray", **run)
     finally:
         ray.shutdown()
+        cluster.shutdown()
     assert on_ray == epara.sweep(small, processes=2, **run)
     with pytest.raises(ValueError, match="on='cloud'"):
         epara.sweep(small, on="cloud", **run)
