@@ -73,18 +73,14 @@ class AlpaServe final : public Strategy {
     std::vector<std::vector<DeviceSlot>> free_slots(s.cluster.servers.size());
     std::vector<std::vector<DeviceClassId>> free_class(s.cluster.servers.size());
     const std::vector<DeviceClassId> classes = s.cluster.serving_classes();
-    for (std::size_t v = 0; v < s.cluster.servers.size(); ++v) {
-      const ServerSpec& server = s.cluster.servers[v];
-      for (std::size_t g = 0; g < server.gpus.size(); ++g) {
-        free_slots[v].push_back(static_cast<DeviceSlot>(g));
-        free_class[v].push_back(server.gpus[g]);
-      }
-      // A CPU-only cluster's CPUs serve as its GPUs do (one device, a group of its own).
-      if (server.cpu && std::ranges::find(classes, *server.cpu) != classes.end()) {
-        free_slots[v].push_back(cpu_slot);
-        free_class[v].push_back(*server.cpu);
-      }
-    }
+    // The devices of the serving classes: the GPUs, or a CPU-only cluster's CPUs (one device
+    // each, a group of its own).
+    for (std::size_t v = 0; v < s.cluster.servers.size(); ++v)
+      for (const auto& [slot, cls] : devices_of(s.cluster.servers[v]))
+        if (std::ranges::find(classes, cls) != classes.end()) {
+          free_slots[v].push_back(slot);
+          free_class[v].push_back(cls);
+        }
     std::vector<Group> groups;
     const auto carve = [&](std::size_t v, DeviceClassId cls, std::size_t size) {
       Group group{id_at<ServerId>(v), cls, {}, s.cluster.device_class(cls).memory};

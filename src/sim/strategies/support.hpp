@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "epara/parallel/allocator.hpp"
@@ -39,6 +40,15 @@ inline std::optional<int> fewest_devices(const ServiceSpec& spec, Bytes memory) 
   return std::nullopt;
 }
 
+/// A server's devices as (slot, class): its GPUs in slot order, then its CPU.
+inline std::vector<std::pair<DeviceSlot, DeviceClassId>> devices_of(const ServerSpec& server) {
+  std::vector<std::pair<DeviceSlot, DeviceClassId>> out;
+  for (std::size_t g = 0; g < server.gpus.size(); ++g)
+    out.emplace_back(static_cast<DeviceSlot>(g), server.gpus[g]);
+  if (server.cpu) out.emplace_back(cpu_slot, *server.cpu);
+  return out;
+}
+
 /// Which devices are taken, for strategies that place instances themselves: every server's
 /// GPUs and its CPU, each taken whole. A request names its device class, so a strategy that asks
 /// for GPU classes only never gets a CPU.
@@ -47,11 +57,8 @@ class DeviceLedger {
   explicit DeviceLedger(const Scenario& s) {
     for (const ServerSpec& server : s.cluster.servers) {
       std::vector<Slot> slots;
-      for (std::size_t g = 0; g < server.gpus.size(); ++g)
-        slots.push_back({static_cast<DeviceSlot>(g), server.gpus[g],
-                         s.cluster.device_class(server.gpus[g]).memory, false});
-      if (server.cpu)
-        slots.push_back({cpu_slot, *server.cpu, s.cluster.device_class(*server.cpu).memory, false});
+      for (const auto& [slot, cls] : devices_of(server))
+        slots.push_back({slot, cls, s.cluster.device_class(cls).memory, false});
       servers_.push_back(std::move(slots));
     }
   }
