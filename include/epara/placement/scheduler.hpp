@@ -40,7 +40,9 @@ struct SchedulerOptions {
   ObjectiveFactory custom_objective{};
   Weighting weighting = Weighting::Items;
   /// Every service with demand first gets one instance where one fits and reaches some of its
-  /// demand; the objective then places the rest, and local search keeps one of each. Without it the
+  /// demand; the objective then places the rest, and local search keeps one of each. Of the
+  /// rounds this takes (one more per service left out), the one reaching the most services, then
+  /// the objective's highest value on the planned demand, is kept. Without it the
   /// items objective leaves at zero a service that serves few items per device (a 70B LLM
   /// beside video streams) — optimal for the sum, a failure for that service's users.
   bool serve_every_service = true;
@@ -439,7 +441,8 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
   // Every service first: the objective places alone (greedy, then local search); a service it
   // leaves without an instance is wanted, and the search runs again with the wanted services'
   // first instances committed before the objective places the rest — until no new service is
-  // left out.
+  // left out. The best round is kept, not the last: where the devices are too few for every
+  // service, each round leaves out another one.
   const std::size_t services = ground.scenario().services.size();
   std::vector<bool> wanted(services, false), has_candidates(services, false);
   for (std::size_t c = 0; c < ground.size(); ++c)
@@ -455,6 +458,17 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
   };
   SearchOutcome out;
   std::int64_t evaluations = 0;
+  // The rounds' best: the most services with an instance, then the most value of the objective
+  // on the planned demand (served items, or their weights, with the built-in ones).
+  std::optional<SearchOutcome> best;
+  std::pair<std::size_t, double> best_key{};
+  const auto keep_if_best = [&] {
+    const std::vector<bool> placed = services_in(out.chosen);
+    const std::pair<std::size_t, double> key{
+        static_cast<std::size_t>(std::count(placed.begin(), placed.end(), true)),
+        tier_value_of(make_objective, tiers.demand(), out.chosen)};
+    if (!best || key > best_key) best = out, best_key = key;
+  };
   while (true) {
     DeviceConstraints constraints(ground, options.unavailable);
     GreedyOptions extend = g;  // what is left of the budget after the first instances
@@ -513,6 +527,7 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
       out.moves = improved.moves;
     }
     if (!options.serve_every_service) break;
+    keep_if_best();
     const std::vector<bool> placed = services_in(out.chosen);
     bool more = false;
     for (std::size_t i = 0; i < services; ++i)
@@ -521,6 +536,7 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
         wanted[i] = more = true;
     if (!more) break;
   }
+  if (best) out = *std::move(best);
   if (options.spare_replicas && options.load_penalty == 0.0)
     out.spares = add_spare_replicas(ground, options, out.chosen);
   out.greedy.evaluations = evaluations;
