@@ -47,8 +47,18 @@ void check_constraints(const Scenario& s, const Placement& p) {
   for (const auto& [device, u] : use) {
     Duration passes{};
     for (const InstanceType* t : u.tenants) passes += t->pass_latency;
+    double busy = 0.0;  // seconds of passes, weighted by each tenant's utilization
     for (const InstanceType* t : u.tenants)
+      busy += t->plan.utilization * to_seconds(t->pass_latency);
+    for (const InstanceType* t : u.tenants) {
       REQUIRE(t->base_latency + passes - t->pass_latency <= s.service(t->service).slo.deadline);
+      // What arrives while the others pass (weighted by how often each has a pass ready) and
+      // during its own pass fits in one of its batches.
+      if (u.tenants.size() == 1) continue;
+      const double others = busy - t->plan.utilization * to_seconds(t->pass_latency);
+      const double rate = t->plan.demand.per_second / t->plan.replicas;
+      REQUIRE(rate * (others + to_seconds(t->pass_latency)) <= t->plan.max_batch + 1e-6);
+    }
   }
   REQUIRE(p.served <= p.demand + 1e-6);
 }

@@ -29,6 +29,32 @@ struct SharedDevice {
   std::vector<Duration> worst{};  ///< each tenant's worst latency on this device, same order
 };
 
+/// What a multi-task tenant planned by `plan` tolerates of its neighbours' passes between two
+/// of its own. `passes`: one pass of each neighbour, within its deadline (less its own worst
+/// batched latency). `busy`: the neighbours' passes weighted by how often each has one ready
+/// (its utilization), within the time its batch drains in one pass what arrives meanwhile — a
+/// tenant with more queued than one pass takes waits behind a busy neighbour's next pass too,
+/// and again, while a neighbour that rarely has a pass ready lets it catch up.
+struct CoLocationTolerance {
+  Duration passes{};
+  Duration busy{};
+};
+
+inline CoLocationTolerance co_location_tolerance(const Plan& plan, Duration deadline) {
+  CoLocationTolerance t{
+      deadline - batched_worst_latency(plan.batch_timeout, plan.pass_interval, plan.pass_latency),
+      Duration::max()};
+  const double rate = plan.demand.per_second / std::max(1, plan.replicas);
+  if (rate > 0.0) t.busy = from_seconds(plan.max_batch / rate) - plan.pass_latency;
+  return t;
+}
+
+/// A tenant's pass weighted by how often it has one ready: what co_location_tolerance's `busy`
+/// is spent on.
+inline Duration busy_pass(const Plan& plan) {
+  return from_seconds(std::clamp(plan.utilization, 0.0, 1.0) * to_seconds(plan.pass_latency));
+}
+
 namespace detail {
 // Worst latency of tenant `i` when one pass of every other tenant in `group` may run before its
 // own: its plan's worst batched latency, plus the others' passes.
@@ -40,11 +66,24 @@ inline Duration worst_with(std::span<const SharedTenant> all, const std::vector<
     if (j != i) worst += all[j].plan.pass_latency;
   return worst;
 }
+// Whether tenant `i` tolerates the passes of every other tenant in `group`.
+inline bool tolerates_the_others(std::span<const SharedTenant> all,
+                                 const std::vector<std::size_t>& group, std::size_t i) {
+  Duration passes{}, busy{};
+  for (std::size_t j : group) {
+    if (j == i) continue;
+    passes += all[j].plan.pass_latency;
+    busy += busy_pass(all[j].plan);
+  }
+  const CoLocationTolerance t = co_location_tolerance(all[i].plan, all[i].deadline);
+  return passes <= t.passes && busy <= t.busy;
+}
 }  // namespace detail
 
 /// First-fit decreasing by share, per device class. A tenant joins a device when the shares
-/// stay <= 1, the memory fits, and every tenant on it — old and new — still meets its deadline
-/// with one pass of each other tenant added to its worst case; otherwise it opens a device.
+/// stay <= 1, the memory fits, and every tenant on it — old and new — tolerates the others'
+/// passes (co_location_tolerance: one pass of each within its deadline, and their busy-weighted
+/// passes within what it drains in one pass); otherwise it opens a device.
 /// Throws InvalidArgument for a plan that is not a multi-task plan.
 inline std::vector<SharedDevice> pack_multi_task(std::span<const SharedTenant> tenants,
                                                  std::span<const DeviceClass> classes) {
@@ -70,7 +109,7 @@ inline std::vector<SharedDevice> pack_multi_task(std::span<const SharedTenant> t
       std::vector<std::size_t> group = d.tenants;
       group.push_back(i);
       return std::all_of(group.begin(), group.end(), [&](std::size_t t) {
-        return detail::worst_with(tenants, group, t) <= tenants[t].deadline;
+        return detail::tolerates_the_others(tenants, group, t);
       });
     };
     auto it = std::find_if(devices.begin(), devices.end(), fits);

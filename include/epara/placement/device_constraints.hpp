@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "epara/parallel/multi_task.hpp"
 #include "epara/placement/ground_set.hpp"
 
 namespace epara {
@@ -24,6 +25,8 @@ struct DeviceUsage {
   std::int64_t share_used = 0;  ///< parts per million of the device's compute
   Duration tenant_passes{};
   Duration tenant_slack = Duration::max();
+  Duration tenant_busy{};  ///< the tenants' passes weighted by their utilization (busy_pass)
+  Duration tenant_busy_slack = Duration::max();
   int instances = 0;
   bool available = true;  ///< false: failed or taken out; nothing is placed on it
 };
@@ -122,7 +125,9 @@ class DeviceConstraints {
     if (u.share_used + share_ppm(t) > share_ppm_whole) return false;
     if (share_ppm(t) == share_ppm_whole) return true;
     // Multi-task: the newcomer waits behind every tenant's pass, and every tenant behind its.
-    return t.base_latency + u.tenant_passes <= deadline(t) && t.pass_latency <= u.tenant_slack;
+    const CoLocationTolerance tolerance = co_location_tolerance(t.plan, deadline(t));
+    return u.tenant_passes <= tolerance.passes && u.tenant_busy <= tolerance.busy &&
+           t.pass_latency <= u.tenant_slack && busy_pass(t.plan) <= u.tenant_busy_slack;
   }
 
   void use(std::size_t d, const InstanceType& t) {
@@ -131,9 +136,15 @@ class DeviceConstraints {
     u.share_used += share_ppm(t);
     ++u.instances;
     if (share_ppm(t) == share_ppm_whole) return;
+    const CoLocationTolerance tolerance = co_location_tolerance(t.plan, deadline(t));
+    const Duration busy = busy_pass(t.plan);
     if (u.tenant_slack != Duration::max()) u.tenant_slack -= t.pass_latency;
-    u.tenant_slack = std::min(u.tenant_slack, deadline(t) - t.base_latency - u.tenant_passes);
+    if (u.tenant_busy_slack != Duration::max()) u.tenant_busy_slack -= busy;
+    u.tenant_slack = std::min(u.tenant_slack, tolerance.passes - u.tenant_passes);
+    if (tolerance.busy != Duration::max())
+      u.tenant_busy_slack = std::min(u.tenant_busy_slack, tolerance.busy - u.tenant_busy);
     u.tenant_passes += t.pass_latency;
+    u.tenant_busy += busy;
   }
 
   // Devices for a new instance: k fitting devices of its class on its server, the lowest slots
