@@ -28,7 +28,7 @@ struct TwoServices {
       t.service = id_at<ServiceId>(static_cast<std::size_t>(service));
       t.capacity = capacity;
       t.memory_per_device = Bytes::gib(4);
-      t.worst_latency = t.base_latency = t.pass_latency = 100ms;
+      t.worst_latency = t.pass_latency = 100ms;
       types.types.push_back(t);
     }
   }

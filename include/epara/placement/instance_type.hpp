@@ -20,7 +20,6 @@ struct InstanceType {
   Bytes memory_per_device{};
   double share = 1.0;        ///< compute share of each device; 1 = the devices are its own
   Duration worst_latency{};  ///< the plan's worst case, before any network transfer
-  Duration base_latency{};   ///< gather + pass in progress + own pass (no co-location reserve)
   Duration pass_latency{};   ///< one pass, which co-located instances may wait behind
   Duration load_time{};      ///< loading one replica onto its devices
   Plan plan{};               ///< the allocator's plan this replica comes from
@@ -125,7 +124,6 @@ InstanceTypes make_instance_types(const AllocatorType& allocator, const Scenario
         t.memory_per_device = p.memory_per_gpu;
         t.share = p.gpu_share;
         t.worst_latency = p.worst_latency;
-        t.base_latency = batched_worst_latency(p.batch_timeout, p.pass_interval, p.pass_latency);
         t.pass_latency = p.pass_latency;
         t.load_time = replica_load_time(service, options.load_bandwidth, options.load_overhead);
         t.plan = p;

@@ -462,8 +462,7 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
   // on the planned demand (served items, or their weights, with the built-in ones).
   std::optional<SearchOutcome> best;
   std::pair<std::size_t, double> best_key{};
-  const auto keep_if_best = [&] {
-    const std::vector<bool> placed = services_in(out.chosen);
+  const auto keep_if_best = [&](const std::vector<bool>& placed) {
     const std::pair<std::size_t, double> key{
         static_cast<std::size_t>(std::count(placed.begin(), placed.end(), true)),
         tier_value_of(make_objective, tiers.demand(), out.chosen)};
@@ -527,8 +526,8 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
       out.moves = improved.moves;
     }
     if (!options.serve_every_service) break;
-    keep_if_best();
     const std::vector<bool> placed = services_in(out.chosen);
+    keep_if_best(placed);
     bool more = false;
     for (std::size_t i = 0; i < services; ++i)
       if (!placed[i] && !wanted[i] && has_candidates[i] &&
