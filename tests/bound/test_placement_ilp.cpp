@@ -19,14 +19,21 @@
 using namespace epara;
 
 namespace {
-// The greedy scheduler's value (greedy, then local search) on a fresh ground set, in units.
+// The greedy scheduler's value (greedy, then local search, with pairs where the scheduler's
+// default limit allows them) on a fresh ground set, in units.
 double greedy_value(const GroundSet& g) {
   FlowObjective objective(g);
   DeviceConstraints constraints(g);
   const GreedyOptions options;
   const GreedyResult r = greedy(objective, constraints, g.size(), options);
   const auto make = [&] { return std::pair(FlowObjective(g), DeviceConstraints(g)); };
-  return local_search(make, g.size(), r.chosen, options).value;
+  const double chosen = static_cast<double>(r.chosen.size());
+  const bool pairs =
+      static_cast<double>(g.size()) * chosen * chosen <= SchedulerOptions{}.local_search_limit;
+  const auto any = [](const std::vector<std::size_t>&) { return true; };
+  return local_search(make, g.size(), r.chosen, options, SchedulerOptions{}.local_search_moves, any,
+                      pairs)
+      .value;
 }
 // The mean and the least of ratios (not empty).
 std::pair<double, double> mean_and_worst(const std::vector<double>& ratios) {

@@ -764,3 +764,61 @@ TEST_CASE("a custom objective places as the built-in one it wraps, and another p
   }
   CHECK(different > 20);
 }
+
+TEST_CASE("local search removes two instances where removing one only puts it back") {
+  // A hub's fast GPU and a camera board's slower one (0.3×), 1 ms apart. "detect" (320/s from
+  // the board) serves about 900/s on the GPU and 270/s on the board; "tokens" (from the hub) only
+  // fits the GPU, about 150/s; "seg" (20/s from the board) fits either alone. Memory keeps one
+  // model per device. Greedy puts detect on the GPU (320 > 270 > 150), then seg on the board:
+  // 340/s. The optimum moves detect to the board and gives the GPU to tokens: about 420/s.
+  // Removing detect alone refills the GPU with tokens (150 < 320) and removing seg alone puts
+  // nothing better on the board, so only removing both together finds it (edge-memory after its
+  // server fails, docs/results.md, in miniature).
+  Scenario s;
+  const DeviceClassId gpu{0}, board{1};
+  s.cluster.device_classes = {{"gpu", DeviceKind::Gpu, Bytes::gib(16), 1.0},
+                              {"board", DeviceKind::Gpu, Bytes::gib(14), 0.3}};
+  s.cluster.servers = {{"hub", ServerKind::EdgeServer, {gpu}, {}},
+                       {"cam", ServerKind::EmbeddedBoard, {board}, {}}};
+  s.cluster.network = Network(2, {{ServerId{0}, ServerId{1}, 1ms, Bandwidth::gbit_per_s(10)}});
+  const auto linear = [](DeviceClassId cls, Duration one) {
+    return Profile::Curve{cls, 1, LatencyCurve({{1, one}, {32, one * 32}})};
+  };
+  s.profiles = {{"detect", "test", {linear(gpu, 1ms), linear(board, 10ms / 3)}},
+                {"tokens", "test", {linear(gpu, 6ms)}},
+                {"seg", "test", {linear(board, 20ms)}}};
+  s.services = {{"detect", Slo::latency(1s), Bytes::gib(6), ProfileId{0}, Bytes::kib(10)},
+                {"tokens", Slo::latency(1s), Bytes::gib(15), ProfileId{1}, Bytes::kib(1)},
+                {"seg", Slo::latency(1s), Bytes::gib(14), ProfileId{2}, Bytes::kib(10)}};
+  const std::vector<Demand> demand{{ServiceId{0}, ServerId{1}, Rate{320}, 0},
+                                   {ServiceId{1}, ServerId{0}, Rate{1000}, 0},
+                                   {ServiceId{2}, ServerId{1}, Rate{20}, 0}};
+  SchedulerOptions singles;
+  singles.serve_every_service = false;  // the promise would place tokens first by itself
+  singles.spare_replicas = false;
+  singles.local_search_pairs = false;
+  SchedulerOptions pairs = singles;
+  pairs.local_search_pairs = true;
+  const auto where = [](const Placement& p, ServiceId service) {
+    for (const PlacedInstance& i : p.instances)
+      if (i.service == service) return std::optional<ServerId>(i.server);
+    return std::optional<ServerId>();
+  };
+  const Placement stuck = schedule(s, demand, {}, singles);
+  CHECK(where(stuck, ServiceId{0}) == ServerId{0});
+  CHECK(where(stuck, ServiceId{2}) == ServerId{1});
+  CHECK_FALSE(where(stuck, ServiceId{1}).has_value());
+  CHECK(stuck.served == Approx(340.0));
+  const Placement freed = schedule(s, demand, {}, pairs);
+  CHECK(where(freed, ServiceId{0}) == ServerId{1});
+  CHECK(where(freed, ServiceId{1}) == ServerId{0});
+  CHECK_FALSE(where(freed, ServiceId{2}).has_value());
+  CHECK(freed.served == Approx(450.0));
+  CHECK(freed.local_search_moves > stuck.local_search_moves);
+  check_constraints(s, freed);
+  // Pairs are the default.
+  SchedulerOptions defaults;
+  defaults.serve_every_service = false;
+  defaults.spare_replicas = false;
+  CHECK(schedule(s, demand, {}, defaults).served == Approx(freed.served));
+}

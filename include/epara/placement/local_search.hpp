@@ -5,8 +5,17 @@
 // per-server devices (a partition matroid, or knapsacks for multi-device instances) its guarantee
 // drops to 1/2 — it may fill a server's only device with a service that others could serve
 // elsewhere. The removal-and-refill move repairs exactly that.
+//
+// Where no single removal helps, pairs are removed together (optional: k(k−1)/2 refills a
+// pass). One removal cannot leave the optimum where a service holds a device that a second
+// service needs while the device it could move to holds a third: edge-memory after its server
+// fails, video detection on four L4s and segmentation on the boards beside the cameras, where
+// the optimum runs detection on the boards and tokens on a freed L4 — removing either instance
+// alone only puts it back.
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -17,12 +26,15 @@
 namespace epara {
 
 namespace detail {
-// Constraints with one candidate ruled out: the refill after removing it must try the others.
+// Constraints with the removed candidates ruled out: the refill after removing them must try the
+// others.
 template <class C>
 struct Excluding {
   C& inner;
-  std::size_t excluded;
-  bool feasible(std::size_t c) const { return c != excluded && inner.feasible(c); }
+  const std::vector<std::size_t>& excluded;
+  bool feasible(std::size_t c) const {
+    return std::find(excluded.begin(), excluded.end(), c) == excluded.end() && inner.feasible(c);
+  }
   void commit(std::size_t c) { inner.commit(c); }
   double cost(std::size_t c) const { return inner.cost(c); }
 };
@@ -40,12 +52,14 @@ struct LocalSearchResult {
 /// std::pair<Objective, Constraints>; `options` is the greedy's (its budget, penalty and
 /// variant govern the refills). A set scores value − penalty × cost and must fit the budget.
 /// Stops after `max_moves` improving moves. `acceptable(set)` says whether a move's result may
-/// be taken (e.g. it still has an instance of every service the caller requires).
+/// be taken (e.g. it still has an instance of every service the caller requires). `pairs`:
+/// where no single removal helps, try removing two instances together.
 template <class Make, class Acceptable = bool (*)(const std::vector<std::size_t>&)>
 LocalSearchResult local_search(
     Make&& make, std::size_t n, std::vector<std::size_t> chosen, const GreedyOptions& options,
     int max_moves = 64,
-    Acceptable&& acceptable = [](const std::vector<std::size_t>&) { return true; }) {
+    Acceptable&& acceptable = [](const std::vector<std::size_t>&) { return true; },
+    bool pairs = false) {
   GreedyOptions refill = options;
   refill.best_singleton = false;  // extending a set, not starting one
   // The state after committing `set` in order, or nullopt if a member no longer fits (removing
@@ -72,31 +86,44 @@ LocalSearchResult local_search(
     out.cost = cost_of(state->second, chosen);
   }
   const auto score = [&](double value, double cost) { return value - options.penalty * cost; };
+  // `chosen` without the members at positions `drop`, refilled greedily without their
+  // candidates; taken when it scores better and is acceptable.
+  const auto try_move = [&](std::initializer_list<std::size_t> drop) {
+    std::vector<std::size_t> trial;
+    std::vector<std::size_t> removed;
+    for (std::size_t i = 0; i < chosen.size(); ++i)
+      (std::find(drop.begin(), drop.end(), i) == drop.end() ? trial : removed).push_back(chosen[i]);
+    auto state = replay(trial);
+    if (!state) return false;
+    const double base_cost = cost_of(state->second, trial);
+    refill.budget = options.budget - base_cost;
+    detail::Excluding<std::remove_reference_t<decltype(state->second)>> others{state->second,
+                                                                               removed};
+    const GreedyResult more = greedy(state->first, others, n, refill);
+    out.evaluations += more.evaluations;
+    const double cost = base_cost + more.cost;
+    if (score(state->first.value(), cost) <= score(out.value, out.cost)) return false;
+    trial.insert(trial.end(), more.chosen.begin(), more.chosen.end());
+    if (!acceptable(trial)) return false;
+    chosen = std::move(trial);
+    out.value = state->first.value();
+    out.cost = cost;
+    ++out.moves;
+    return true;
+  };
+  const auto single_move = [&] {
+    for (std::size_t i = 0; i < chosen.size(); ++i)
+      if (try_move({i})) return true;
+    return false;
+  };
+  const auto pair_move = [&] {
+    for (std::size_t i = 0; i < chosen.size(); ++i)
+      for (std::size_t j = i + 1; j < chosen.size(); ++j)
+        if (try_move({i, j})) return true;
+    return false;
+  };
   bool improved = true;
-  while (improved && out.moves < max_moves) {
-    improved = false;
-    for (std::size_t i = 0; i < chosen.size() && !improved; ++i) {
-      std::vector<std::size_t> trial = chosen;
-      trial.erase(trial.begin() + static_cast<std::ptrdiff_t>(i));
-      auto state = replay(trial);
-      if (!state) continue;
-      const double base_cost = cost_of(state->second, trial);
-      refill.budget = options.budget - base_cost;
-      detail::Excluding<std::remove_reference_t<decltype(state->second)>> others{state->second,
-                                                                                 chosen[i]};
-      const GreedyResult more = greedy(state->first, others, n, refill);
-      out.evaluations += more.evaluations;
-      const double cost = base_cost + more.cost;
-      if (score(state->first.value(), cost) <= score(out.value, out.cost)) continue;
-      trial.insert(trial.end(), more.chosen.begin(), more.chosen.end());
-      if (!acceptable(trial)) continue;
-      chosen = std::move(trial);
-      out.value = state->first.value();
-      out.cost = cost;
-      ++out.moves;
-      improved = true;
-    }
-  }
+  while (improved && out.moves < max_moves) improved = single_move() || (pairs && pair_move());
   out.chosen = std::move(chosen);
   return out;
 }

@@ -88,9 +88,11 @@ struct SchedulerOptions {
   std::uint64_t seed = 1;
   /// Improving moves of local search after greedy (remove one instance, refill greedily); 0
   /// turns it off. It runs only while candidates × chosen instances <= local_search_limit, as
-  /// each move re-runs a greedy refill.
+  /// each move re-runs a greedy refill; where no single removal helps, it removes pairs while
+  /// candidates × chosen² <= local_search_limit (and local_search_pairs).
   int local_search_moves = 64;
   double local_search_limit = 2e6;
+  bool local_search_pairs = true;
 };
 
 /// One instance of the placement.
@@ -519,8 +521,11 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
           if (tier_value_of(make_objective, tiers.sets[t], set) < earlier[t]) return false;
         return true;
       };
-      LocalSearchResult improved =
-          local_search(make, ground.size(), out.chosen, g, options.local_search_moves, acceptable);
+      const bool pairs =
+          options.local_search_pairs &&
+          work * static_cast<double>(out.chosen.size()) <= options.local_search_limit;
+      LocalSearchResult improved = local_search(make, ground.size(), out.chosen, g,
+                                                options.local_search_moves, acceptable, pairs);
       evaluations += improved.evaluations;
       out.chosen = std::move(improved.chosen);
       out.moves = improved.moves;
