@@ -68,9 +68,12 @@ def place(scenario: Scenario, variant: str = "lazy",
           local_search_moves: int = 64, seed: int = 1,
           current: Optional[dict[str, Any]] = None, weighting: str = "items",
           serve_every_service: bool = True,
-          spare_replicas: bool = True) -> dict[str, Any]:
+          spare_replicas: bool = True, attainment_floor: Union[float, str] = 0.0,
+          headroom: float = 1.0, local_search_pairs: bool = True) -> dict[str, Any]:
     """variant: plain | lazy | stochastic; objective: flow | surrogate, or a callable making an
-    objective per ground set (a class such as PySurrogate); weighting: items | demand-share."""
+    objective per ground set (a class such as PySurrogate); weighting: items | demand-share;
+    attainment_floor: a share in [0, 1] or "auto"; local_search_pairs: remove two instances
+    together where no single removal helps."""
 
 class Objective(Protocol):
     def gain(self, candidate: int) -> float: ...

@@ -87,7 +87,8 @@ py::object place(const py::object& scenario, const std::string& variant,
                  const py::object& objective, std::optional<double> load_budget_s,
                  double load_penalty, int local_search_moves, std::uint64_t seed,
                  const py::object& current, const std::string& weighting, bool serve_every_service,
-                 bool spare_replicas, const py::object& attainment_floor, double headroom) {
+                 bool spare_replicas, const py::object& attainment_floor, double headroom,
+                 bool local_search_pairs) {
   if (!py::isinstance<PyScenario>(scenario))
     throw py::type_error("place: scenario must be an epara.Scenario");
   const PyScenario& s = scenario.cast<const PyScenario&>();
@@ -118,6 +119,7 @@ py::object place(const py::object& scenario, const std::string& variant,
   }
   o.load_penalty = load_penalty;
   o.local_search_moves = local_search_moves;
+  o.local_search_pairs = local_search_pairs;
   o.seed = seed;
   std::vector<LoadedInstance> loaded;
   if (!current.is_none()) {
@@ -210,6 +212,7 @@ void bind_placement(py::module_& m) {
         py::arg("current") = py::none(), py::arg("weighting") = "items",
         py::arg("serve_every_service") = true, py::arg("spare_replicas") = true,
         py::arg("attainment_floor") = 0.0, py::arg("headroom") = 1.0,
+        py::arg("local_search_pairs") = true,
         "Places service instances for the scenario's demand by greedy submodular maximization "
         "(docs/placement.md). `current`: a previous result (or {'instances': [...]}) whose "
         "instances are kept for free. `weighting`: items | demand-share. "
@@ -218,8 +221,9 @@ void bind_placement(py::module_& m) {
         "`attainment_floor`: every service is served up to this share of its demand first; "
         "\"auto\": the scheduler chooses the floor that lifts the worst service most for at "
         "most 1% of the planned items. "
-        "`headroom`: plans are sized for the demand times this, the extra placed last. Returns "
-        "the placement as dicts and lists.");
+        "`headroom`: plans are sized for the demand times this, the extra placed last. "
+        "`local_search_pairs`: local search also removes two instances together where no single "
+        "removal helps. Returns the placement as dicts and lists.");
 
   py::class_<PyGroundSet>(m, "GroundSet",
                           "The candidate instances (instance type x server) of the scenario's "

@@ -1,4 +1,5 @@
 import os
+import pathlib
 import sys
 
 import pytest
@@ -10,6 +11,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples
 
 SCENARIOS = os.environ.get("EPARA_SCENARIOS", os.path.join(os.path.dirname(__file__), "..", "..",
                                                            "examples", "scenarios"))
+
+
+@pytest.fixture(scope="session")
+def scenarios_dir():
+    return pathlib.Path(SCENARIOS)
 
 
 @pytest.fixture(scope="session")

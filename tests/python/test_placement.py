@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 import epara
@@ -156,3 +158,22 @@ def test_a_python_objective_errors(testbed):
         epara.place(testbed, objective=lambda gs: object())
     with pytest.raises(TypeError, match="scenario must be an epara.Scenario"):
         epara.place("testbed.json")
+
+
+def test_local_search_removes_pairs(scenarios_dir):
+    # edge-memory after site 2's server fails, at 4× its demand: single removals stop where
+    # detection holds the L4s and segmentation the boards; pairs reach the ILP optimum
+    # (docs/placement.md, "The algorithms").
+    s = json.load(open(scenarios_dir / "edge-memory.json"))
+    gone = {"m2-edge", "m2-board", "m2-pi"}
+    s["servers"] = [v for v in s["servers"] if v["name"] not in gone]
+    s["network"]["links"] = [l for l in s["network"]["links"] if not set(l["between"]) & gone]
+    s["demand"] = [d for d in s["demand"] if d["origin"] not in gone]
+    for d in s["demand"]:
+        for key in ("rate_per_s", "streams"):
+            if key in d:
+                d[key] *= 4
+    after = epara.parse_scenario(json.dumps(s), "edge-memory after its failure")
+    single = epara.place(after, serve_every_service=False, local_search_pairs=False)
+    paired = epara.place(after, serve_every_service=False)
+    assert paired["summary"]["served_per_s"] > single["summary"]["served_per_s"] * 1.1
