@@ -115,7 +115,8 @@ def main():
     if not os.access(place, os.X_OK):
         fail(f"{place}: not found (build the epara-place target)")
     try:
-        scenario = json.load(open(args.scenario))
+        with open(args.scenario) as f:
+            scenario = json.load(f)
     except (OSError, ValueError) as e:
         fail(f"{args.scenario}: {e}")
     extra = args.place_args or ["--serve-every-service", "false"]
@@ -127,7 +128,8 @@ def main():
             served = 0.0
             for members, part in components(scenario, down):
                 path = os.path.join(tmp, f"{start:g}-{members[0]}.json")
-                json.dump(part, open(path, "w"))
+                with open(path, "w") as f:
+                    json.dump(part, f)
                 value, proof = optimum(place, path, args.load, args.optimal, extra)
                 print(f"  {start:g}-{end:g} s, {len(members)} servers from {members[0]}: "
                       f"{value:g} items/s ({proof})")

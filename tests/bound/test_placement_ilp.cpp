@@ -27,12 +27,10 @@ double greedy_value(const GroundSet& g) {
   const GreedyOptions options;
   const GreedyResult r = greedy(objective, constraints, g.size(), options);
   const auto make = [&] { return std::pair(FlowObjective(g), DeviceConstraints(g)); };
-  const double chosen = static_cast<double>(r.chosen.size());
-  const bool pairs =
-      static_cast<double>(g.size()) * chosen * chosen <= SchedulerOptions{}.local_search_limit;
+  const SchedulerOptions defaults;
   const auto any = [](const std::vector<std::size_t>&) { return true; };
-  return local_search(make, g.size(), r.chosen, options, SchedulerOptions{}.local_search_moves, any,
-                      pairs)
+  return local_search(make, g.size(), r.chosen, options, defaults.local_search_moves, any,
+                      local_search_pairs_fit(defaults, g.size(), r.chosen.size()))
       .value;
 }
 // The mean and the least of ratios (not empty).

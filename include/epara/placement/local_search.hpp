@@ -8,10 +8,11 @@
 //
 // Where no single removal helps, pairs are removed together (optional: k(k−1)/2 refills a
 // pass). One removal cannot leave the optimum where a service holds a device that a second
-// service needs while the device it could move to holds a third: edge-memory after its server
-// fails, video detection on four L4s and segmentation on the boards beside the cameras, where
-// the optimum runs detection on the boards and tokens on a freed L4 — removing either instance
-// alone only puts it back.
+// service needs while the device it could move to holds a third: edge-memory placed after its
+// server fails, video detection on four L4s and segmentation on the boards beside the cameras,
+// where the optimum runs detection on the boards and tokens on a freed L4. Removing a detection
+// instance alone refills its L4 with tokens, fewer items than the frames lost; removing a
+// board's segmentation alone leaves the board nothing to add while detection is served.
 
 #include <algorithm>
 #include <cstdint>

@@ -95,6 +95,15 @@ struct SchedulerOptions {
   bool local_search_pairs = true;
 };
 
+/// Whether local search removes pairs after greedy chose `chosen` of `candidates`: pairs cost
+/// `chosen` times the single removals' refills (SchedulerOptions::local_search_limit).
+inline bool local_search_pairs_fit(const SchedulerOptions& options, std::size_t candidates,
+                                   std::size_t chosen) {
+  const double k = static_cast<double>(chosen);
+  return options.local_search_pairs &&
+         static_cast<double>(candidates) * k * k <= options.local_search_limit;
+}
+
 /// One instance of the placement.
 struct PlacedInstance {
   ServiceId service{};
@@ -521,11 +530,9 @@ SearchOutcome run_search(const ObjectiveTiers& tiers, const SchedulerOptions& op
           if (tier_value_of(make_objective, tiers.sets[t], set) < earlier[t]) return false;
         return true;
       };
-      const bool pairs =
-          options.local_search_pairs &&
-          work * static_cast<double>(out.chosen.size()) <= options.local_search_limit;
-      LocalSearchResult improved = local_search(make, ground.size(), out.chosen, g,
-                                                options.local_search_moves, acceptable, pairs);
+      LocalSearchResult improved =
+          local_search(make, ground.size(), out.chosen, g, options.local_search_moves, acceptable,
+                       local_search_pairs_fit(options, ground.size(), out.chosen.size()));
       evaluations += improved.evaluations;
       out.chosen = std::move(improved.chosen);
       out.moves = improved.moves;
