@@ -765,7 +765,7 @@ TEST_CASE("a custom objective places as the built-in one it wraps, and another p
   CHECK(different > 20);
 }
 
-TEST_CASE("local search removes two instances where removing one only puts it back") {
+TEST_CASE("local search removes two instances where removing either alone cannot gain") {
   // A hub's fast GPU and a camera board's slower one (0.3×), 1 ms apart. "detect" (320/s from
   // the board) serves about 900/s on the GPU and 270/s on the board; "tokens" (from the hub) only
   // fits the GPU, about 150/s; "seg" (20/s from the board) fits either alone. Memory keeps one
