@@ -117,10 +117,19 @@ LocalSearchResult local_search(
       if (try_move({i})) return true;
     return false;
   };
+  // A pair pass starts at the row of the last pair move rather than at the first pair: the rows
+  // before it had just failed, and each pair costs a refill (k(k−1)/2 a pass).
+  std::size_t pair_row = 0;
   const auto pair_move = [&] {
-    for (std::size_t i = 0; i < chosen.size(); ++i)
-      for (std::size_t j = i + 1; j < chosen.size(); ++j)
-        if (try_move({i, j})) return true;
+    const std::size_t k = chosen.size();
+    for (std::size_t r = 0; r < k; ++r) {
+      const std::size_t i = (pair_row + r) % k;
+      for (std::size_t j = i + 1; j < k; ++j)
+        if (try_move({i, j})) {
+          pair_row = i;
+          return true;
+        }
+    }
     return false;
   };
   bool improved = true;
