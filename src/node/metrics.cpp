@@ -161,6 +161,19 @@ std::string NodeMetrics::render(const std::vector<GaugeSample>& gauges) const {
   header(out, "epara_batch_size", "Items per pass here.", "histogram");
   for (const auto& [model, m] : models_)
     m.batch_size.render(out, "epara_batch_size", "model=" + label_value(model));
+  // By exact batch size (the histograms' buckets are powers of two): a pass's time against a
+  // profile needs the batch mix, since passes are far from linear in the batch.
+  header(out, "epara_passes_by_batch_total", "Passes of the model here, by batch size.", "counter");
+  for (const auto& [model, m] : models_)
+    for (const auto& [batch, pass] : m.totals.passes)
+      out += fmt::format("epara_passes_by_batch_total{{model={},batch=\"{}\"}} {}\n",
+                         label_value(model), batch, pass.first);
+  header(out, "epara_pass_seconds_by_batch_total",
+         "Compute time of the passes of the model here, by batch size.", "counter");
+  for (const auto& [model, m] : models_)
+    for (const auto& [batch, pass] : m.totals.passes)
+      out += fmt::format("epara_pass_seconds_by_batch_total{{model={},batch=\"{}\"}} {}\n",
+                         label_value(model), batch, to_seconds(pass.second));
   std::vector<const GaugeSample*> by_name;  // a family's samples together, as the format asks
   by_name.reserve(gauges.size());
   for (const GaugeSample& g : gauges) by_name.push_back(&g);

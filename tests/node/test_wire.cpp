@@ -597,6 +597,20 @@ TEST_CASE("a node's /metrics counts requests, passes and instances", "[node]") {
     CHECK(cumulative >= previous);
     previous = cumulative;
   }
+  // By exact batch size: the counts add up to the passes, the times to their sum.
+  double by_batch = 0, by_batch_seconds = 0, items = 0;
+  for (const auto& [key, value] : metrics) {
+    const std::string prefix = R"(epara_passes_by_batch_total{model="m",batch=")";
+    if (key.rfind(prefix, 0) == 0) {
+      by_batch += value;
+      items += value * std::stod(key.substr(prefix.size()));
+      by_batch_seconds +=
+          at(R"(epara_pass_seconds_by_batch_total{model="m",batch=")" + key.substr(prefix.size()));
+    }
+  }
+  CHECK(by_batch == passes);
+  CHECK(items == at(R"(epara_batch_size_sum{model="m"})"));
+  CHECK(by_batch_seconds == Approx(at(R"(epara_pass_seconds_sum{model="m"})")));
   CHECK(at(R"(epara_instances{model="m"})") == 1);
   CHECK(at(R"(epara_instance_loads_total{model="m"})") == 1);
   CHECK(at(R"(epara_queue_depth{model="m"})") == 0);
