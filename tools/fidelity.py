@@ -221,8 +221,8 @@ def serve(bins, config, rate, duration, work, trace=None):
 def pass_speed(run, points):
     """The passes a real run made against the profile at their batch sizes: their summed time
     over the summed profiled time of the same batches. (At the mean batch it was biased: a pass
-    of 2 items takes 3.5 times one item's on the dense chain, and of 4 items no longer than of
-    2, so a run mixing batches of 1 and 3 seemed a third faster than profiled.)"""
+    of 2 items took 3.5 times one item's on the dense chain on an AMD EPYC, and of 4 items no
+    longer than of 2, so a run mixing batches of 1 and 3 seemed a third faster than profiled.)"""
     ran = sum(seconds for _, seconds in run["pass_mix"].values())
     profiled = sum(count * profile_at(points, batch) / 1e3
                    for batch, (count, _) in run["pass_mix"].items())
@@ -300,7 +300,7 @@ def main():
             poisson_trace(trace, rate, o.duration, seed=1)
             runs = [serve(bins, config, rate, o.duration, work, trace) for _ in range(o.repeats)]
             real = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "pass_mix"}
-            # The passes the node ran against the profile at their mean batch: this shared
+            # The passes the node ran against the profile at their batch sizes: this shared
             # machine's speed drifts by up to 14% within minutes (docs/results.md), which is
             # the profile's error, not the simulator's. The simulator is checked with the
             # profile's curve at the node's measured speed; as profiled, it is reported.
