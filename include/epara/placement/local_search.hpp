@@ -118,7 +118,8 @@ LocalSearchResult local_search(
     return false;
   };
   // A pair pass starts at the row of the last pair move rather than at the first pair: the rows
-  // before it had just failed, and each pair costs a refill (k(k−1)/2 a pass).
+  // before it had just failed (but for pairs with the refill's new instances, which the pass
+  // reaches when it wraps), and each pair costs a refill (k(k−1)/2 a pass).
   std::size_t pair_row = 0;
   const auto pair_move = [&] {
     const std::size_t k = chosen.size();
