@@ -13,9 +13,9 @@
 namespace epara {
 
 /// Anything that names an instance where it runs: a service's replica on devices of a server
-/// (LoadedInstance, sim::InstanceSpec).
+/// (LoadedInstance, sim::InstanceSpec, the scheduler's PlacedInstance).
 template <class T>
-concept PlacedInstance = requires(const T& i) {
+concept InstanceOnDevices = requires(const T& i) {
   { i.service } -> std::convertible_to<ServiceId>;
   { i.server } -> std::convertible_to<ServerId>;
   { i.devices } -> std::convertible_to<std::vector<DeviceSlot>>;
@@ -35,7 +35,7 @@ struct PlacementDiff {
 /// moved to other devices of its server is an unload and a load). Each wanted instance, in
 /// order, keeps the first loaded one not kept yet that is the same, so two replicas on the same
 /// devices match two loaded ones.
-template <PlacedInstance Loaded, PlacedInstance Wanted>
+template <InstanceOnDevices Loaded, InstanceOnDevices Wanted>
 PlacementDiff placement_diff(std::span<const Loaded> loaded, std::span<const Wanted> wanted) {
   PlacementDiff diff;
   std::vector<bool> kept(loaded.size(), false);
