@@ -11,9 +11,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr ServiceId svc{0};
-constexpr ServerId s0{0}, s1{1}, s2{2}, s3{3};
-
 Request request(Duration deadline, Time now = Time{}) {
   Request r;
   r.service = svc;

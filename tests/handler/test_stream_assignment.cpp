@@ -8,8 +8,6 @@ using namespace epara::testing;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr ServiceId svc{0};
-constexpr ServerId s0{0}, s1{1}, s2{2}, s3{3};
 const Slo video = Slo::frequency(Rate{30}, 100ms);
 }  // namespace
 

@@ -9,6 +9,10 @@
 
 namespace epara::testing {
 
+/// The handler tests' service and servers.
+inline constexpr ServiceId svc{0};
+inline constexpr ServerId s0{0}, s1{1}, s2{2}, s3{3};
+
 /// One server's instances: per service, its queue drain time and batch latency.
 struct ToyLocal {
   struct Instance {

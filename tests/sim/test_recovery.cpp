@@ -12,7 +12,7 @@ namespace {
 
 // Five 30 fps detection streams at `origin` (one L4), served first by the A100 of `big`, which
 // fails at 3 s for good. The L4 alone serves them (batch 8 in 30 ms: 267 frames/s).
-constexpr const char* two_servers = R"({
+constexpr const char* origin_and_failing_big = R"({
   "device_classes": [
     {"name": "a100", "kind": "gpu", "memory_gib": 40, "relative_speed": 1.0},
     {"name": "l4", "kind": "gpu", "memory_gib": 24, "relative_speed": 0.4}],
@@ -33,8 +33,8 @@ constexpr const char* two_servers = R"({
 
 TEST_CASE("Streams orphaned by a failure are served again once capacity is placed for them",
           "[sim]") {
-  const Scenario s = io::parse_scenario(two_servers, "two-servers.json");
-  const SimulationConfig c = sim::parse_simulation_config(two_servers, "two-servers.json", s, ".");
+  const Scenario s = io::parse_scenario(origin_and_failing_big, "two-servers.json");
+  const SimulationConfig c = sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
   const RunMetrics m = simulate(s, c, *StrategyRegistry::with_builtins().make("epara"));
   // Measured from 7 s: the failure was known at 3.5 s and the L4's instance loaded (2 GiB at
   // 2 GB/s plus 1 s) well before.
@@ -50,8 +50,8 @@ TEST_CASE("Streams orphaned by a failure are served again once capacity is place
 
 TEST_CASE("A stream whose origin is down loses its frames there, and is served again once it is up",
           "[sim]") {
-  const Scenario s = io::parse_scenario(two_servers, "two-servers.json");
-  SimulationConfig c = sim::parse_simulation_config(two_servers, "two-servers.json", s, ".");
+  const Scenario s = io::parse_scenario(origin_and_failing_big, "two-servers.json");
+  SimulationConfig c = sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
   const ServerId origin = id_at<ServerId>(0);
   // The origin down over [8 s, 11 s) of the window [7 s, 15 s); the big server up throughout.
   c.faults = {{std::chrono::seconds(8), FaultKind::ServerDown, origin},

@@ -15,7 +15,7 @@ using namespace epara::sim;
 namespace {
 
 // One 30 fps stream at `a`; the only GPU is at `b`, 10 ms away.
-constexpr const char* two_servers = R"({
+constexpr const char* stream_at_a_gpu_at_b = R"({
   "device_classes": [{"name": "g", "kind": "gpu", "memory_gib": 16, "relative_speed": 1}],
   "servers": [
     {"name": "a", "kind": "edge_server", "gpus": [{"device_class": "g", "count": 1}]},
@@ -74,7 +74,7 @@ class ProposeB final : public Strategy {
 };
 
 RunMetrics run(Strategy& strategy) {
-  const Scenario scenario = io::parse_scenario(two_servers, "two-servers.json");
+  const Scenario scenario = io::parse_scenario(stream_at_a_gpu_at_b, "two-servers.json");
   SimulationConfig c;
   c.duration = std::chrono::seconds(5);
   c.warmup = std::chrono::seconds(1);
