@@ -6,30 +6,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
+# Each stage's header says when it began, so a log shows where CI's time goes.
+stage() { echo "== [$(date -u +%H:%M:%S), $((SECONDS / 60)) min in] $*"; }
 epara_setup
 
-echo "== format check (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
+stage "format check (clang-format $(clang-format --version | grep -o '[0-9]*\.[0-9.]*' | head -1))"
 git ls-files -z '*.hpp' '*.cpp' '*.cu' '*.inl' | xargs -0 -r clang-format --dry-run --Werror
 
 for preset in release asan-ubsan; do
-  echo "== ${preset}: configure, build, test"
+  stage "${preset}: configure, build, test"
   cmake --preset "${preset}" >/dev/null
   cmake --build --preset "${preset}"
   ctest --preset "${preset}"
 done
 
-echo "== clang-tidy over src/ (scripts/tidy.sh), with the release build's compile commands"
+stage "clang-tidy over src/ (scripts/tidy.sh), with the release build's compile commands"
 bash scripts/tidy.sh
 
-echo "== tsan: the threaded tests (executors; the node in-process)"
+stage "tsan: the threaded tests (executors; the node in-process)"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target test_exec test_node
 ctest --preset tsan -R '^(exec|node)[.]'
 
-echo "== fuzz: each libFuzzer harness for 20 s (scripts/fuzz.sh)"
+stage "fuzz: each libFuzzer harness for 20 s (scripts/fuzz.sh)"
 bash scripts/fuzz.sh 20
 
-echo "== pip install . into a fresh venv; the Python tests against the installed package"
+stage "pip install . into a fresh venv; the Python tests against the installed package"
 venv=build/venv
 rm -rf "${venv}"
 # Debian's pytest (python3-pytest) from the system site; nothing of epara is installed there.
@@ -46,3 +48,4 @@ else
   EPARA_SCENARIOS="${root}/examples/scenarios" "${venv}/bin/python" -m pytest -q \
     -p no:cacheprovider tests/python
 fi
+stage "done"
