@@ -34,7 +34,8 @@ constexpr const char* origin_and_failing_big = R"({
 TEST_CASE("Streams orphaned by a failure are served again once capacity is placed for them",
           "[sim]") {
   const Scenario s = io::parse_scenario(origin_and_failing_big, "two-servers.json");
-  const SimulationConfig c = sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
+  const SimulationConfig c =
+      sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
   const RunMetrics m = simulate(s, c, *StrategyRegistry::with_builtins().make("epara"));
   // Measured from 7 s: the failure was known at 3.5 s and the L4's instance loaded (2 GiB at
   // 2 GB/s plus 1 s) well before.
@@ -51,7 +52,8 @@ TEST_CASE("Streams orphaned by a failure are served again once capacity is place
 TEST_CASE("A stream whose origin is down loses its frames there, and is served again once it is up",
           "[sim]") {
   const Scenario s = io::parse_scenario(origin_and_failing_big, "two-servers.json");
-  SimulationConfig c = sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
+  SimulationConfig c =
+      sim::parse_simulation_config(origin_and_failing_big, "two-servers.json", s, ".");
   const ServerId origin = id_at<ServerId>(0);
   // The origin down over [8 s, 11 s) of the window [7 s, 15 s); the big server up throughout.
   c.faults = {{std::chrono::seconds(8), FaultKind::ServerDown, origin},
