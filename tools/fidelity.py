@@ -306,15 +306,10 @@ def main():
             poisson_trace(trace, rate, o.duration, seed=1)
             runs = [serve(bins, config, rate, o.duration, work, trace) for _ in range(o.repeats)]
             real = median_of([{k: v for k, v in r.items() if k != "pass_mix"} for r in runs])
-            # The passes the node ran against the profile at their batch sizes: this shared
-            # machine's speed drifts by up to 32% within minutes (docs/results.md), which is
-            # the profile's error, not the simulator's. Each real run is simulated with the
-            # profile's curve at that run's measured speed, and the median of those is checked
-            # against the median of the runs: near the knee attainment is steep in the speed,
-            # so the simulator at the runs' median speed is not the runs' median. As profiled,
-            # it is reported.
+            # Each run simulated at its own speed (the docstring says why); near the knee
+            # attainment is steep in the speed, so one simulation at the runs' median speed is
+            # not the runs' median. As profiled, it is only reported.
             speeds = [pass_speed(r, points) for r in runs]
-            speed = statistics.median(speeds)
             sim = median_of([simulate(cli, config, o.duration, work, serving_path, trace, x)
                              for x in speeds])
             wrong = median_of([simulate(cli, config, o.duration, work, serving_path, trace,
@@ -323,8 +318,8 @@ def main():
             e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
             ok &= within(e)
             wrong_caught |= not within(e_wrong)
-            rows.append({"load": share, "rate_per_s": rate, "pass_speed": speed,
-                         "pass_speed_by_run": speeds, "sim": sim,
+            rows.append({"load": share, "rate_per_s": rate, "pass_speed_by_run": speeds,
+                         "sim": sim,
                          "real": real, "real_runs": runs, "error": e, "within": within(e),
                          "as_profiled": profiled, "as_profiled_error": e_profiled,
                          "wrong_model": wrong, "wrong_error": e_wrong,
