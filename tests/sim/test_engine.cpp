@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #if defined(__GLIBC__)
 #include <malloc.h>  // mallinfo2: the heap in use
 #endif
@@ -32,6 +33,34 @@ TEST_CASE("Events pop in time order, equal times in the order they were schedule
     REQUIRE(e.a == i);
   }
   CHECK(q.empty());
+}
+
+TEST_CASE("Pushes and pops interleaved keep the order, whatever the heap's size", "[sim]") {
+  for (const std::uint64_t seed : {1u, 2u, 3u, 4u, 5u}) {
+    sim::detail::EventQueue q;
+    std::mt19937_64 rng(seed);
+    std::set<std::pair<std::int64_t, std::uint32_t>> expected;  // (time, insertion index)
+    std::int64_t now = 0;
+    std::uint32_t pushes = 0;
+    for (int step = 0; step < 20'000; ++step) {
+      // Grow to about a thousand events, then shrink to empty and grow again: every depth, and
+      // holes at every position of the last level.
+      const bool growing = (step / 2'000) % 2 == 0;
+      const bool push = expected.empty() || (growing ? rng() % 4 != 0 : rng() % 4 == 0);
+      if (push) {
+        const std::int64_t t = now + static_cast<std::int64_t>(rng() % 20);  // many ties
+        q.push(Time{} + Duration{t}, sim::detail::EventKind::Arrival, pushes, 0);
+        expected.emplace(t, pushes++);
+      } else {
+        REQUIRE(q.size() == expected.size());
+        const sim::detail::Event e = q.pop();
+        REQUIRE(e.at == Time{} + Duration{expected.begin()->first});
+        REQUIRE(e.a == expected.begin()->second);
+        now = expected.begin()->first;
+        expected.erase(expected.begin());
+      }
+    }
+  }
 }
 
 namespace {

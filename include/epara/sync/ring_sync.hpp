@@ -101,9 +101,9 @@ class RingSync {
     message.from = self_;
     message.sequence = ++sequence_;
     message.entries.clear();
-    for (const auto& e : entries_)
-      if (e && age(*e, now) <= options_.entry_ttl)
-        message.entries.push_back({e->digest, age(*e, now)});
+    for_each_entry(now, [&](const Entry& e, Duration entry_age) {
+      message.entries.push_back({e.digest, entry_age});
+    });
     pending_ = Pending{*to, sequence_, now};
     return to;
   }
@@ -154,8 +154,11 @@ class RingSync {
   /// Every unexpired entry (this server's own included).
   template <class F>
   void for_each_entry(Time now, F&& f) const {
-    for (const auto& e : entries_)
-      if (e && age(*e, now) <= options_.entry_ttl) f(*e, age(*e, now));
+    for (const auto& e : entries_) {
+      if (!e) continue;
+      const Duration a = age(*e, now);
+      if (a <= options_.entry_ttl) f(*e, a);
+    }
   }
   /// The server this one sends to now: the next one in ring order not believed dead.
   std::optional<ServerId> successor(Time now) {
