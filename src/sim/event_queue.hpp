@@ -80,7 +80,7 @@ class EventQueue {
  private:
   // Four children a node: half the levels of a binary heap, a node's children in 128 contiguous
   // bytes. `large.json`, EPARA, 100 s simulated, 4 alternated runs each (docs/results.md):
-  // std::pop_heap 1.39-1.44 s, this heap with 2 children 1.25-1.30, 4: 1.19-1.27, 8: 1.21-1.37.
+  // std::pop_heap 1.34-1.41 s, this heap with 2 children 1.25-1.30, 4: 1.19-1.27, 8: 1.21-1.37.
   static constexpr std::size_t arity = 4;
   static bool earlier(const Event& x, const Event& y) {
     return x.at != y.at ? x.at < y.at : x.sequence < y.sequence;
