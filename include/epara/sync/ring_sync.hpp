@@ -156,8 +156,8 @@ class RingSync {
   void for_each_entry(Time now, F&& f) const {
     for (const auto& e : entries_) {
       if (!e) continue;
-      const Duration a = age(*e, now);
-      if (a <= options_.entry_ttl) f(*e, a);
+      const Duration entry_age = age(*e, now);
+      if (entry_age <= options_.entry_ttl) f(*e, entry_age);
     }
   }
   /// The server this one sends to now: the next one in ring order not believed dead.
