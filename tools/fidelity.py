@@ -319,8 +319,8 @@ def main():
             ok &= within(e)
             wrong_caught |= not within(e_wrong)
             rows.append({"load": share, "rate_per_s": rate, "pass_speed_by_run": speeds,
-                         "sim": sim,
-                         "real": real, "real_runs": runs, "error": e, "within": within(e),
+                         "sim": sim, "real": real, "real_runs": runs, "error": e,
+                         "within": within(e),
                          "as_profiled": profiled, "as_profiled_error": e_profiled,
                          "wrong_model": wrong, "wrong_error": e_wrong,
                          "wrong_within": within(e_wrong)})
