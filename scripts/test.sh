@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, checks formatting, then builds and runs every test twice:
-# a Release build with warnings as errors, and an ASan+UBSan build; then clang-tidy, the
+# a Release build with warnings as errors, and an ASan+UBSan build (less the benchmarks' smoke
+# runs and the CUDA test: docs/building.md, "Continuous integration"); then clang-tidy, the
 # threaded tests (executors, the node) under ThreadSanitizer, the fuzz harnesses for a short
 # budget, and the Python package installed by pip into a fresh venv.
 set -euo pipefail

@@ -34,14 +34,17 @@ the profile as measured is printed beside it. The simulator also runs with every
 --wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
 the tolerances.
 --check exits 1 unless every load is within the tolerances and the wrong model is outside them
-at some load — the check itself would fail a simulator that wrong (docs/results.md, "Issue 15"). When other processes already use more than 15% of
-the machine's CPU, the tool says so and exits 77 (skipped): the simulated cloud is idle but for
-its nodes."""
+at some load — the check itself would fail a simulator that wrong (docs/results.md, "Issue 15").
+The simulated cloud is idle but for its nodes: when other processes use more than 15% of the
+machine's CPU before the check, the tool says so and exits 77 (skipped); when they do while the
+profile or a load is measured, or the passes run so much slower than profiled that a load
+reaches the node's capacity, it measures everything again once, and then skips."""
 import argparse
 import datetime
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,20 +73,40 @@ DEADLINE_PASSES = 2.0
 # idle runs on an Intel Xeon: p50 -6.5% to +0.1%, p99 -13.1% to +10.1%, the slow model +24.5%
 # or more.
 P50_SHARE, P99_SHARE, ATTAINMENT_POINTS = 0.20, 0.25, 5.0
-BUSY_LIMIT = 0.15  # of all cores' time, taken by other processes before the check starts
+# The check stands only if the machine stays as the profile saw it: idle but for the nodes (the
+# share of the CPU that other processes take, BUSY_LIMIT, is measured before the check, while
+# the profile is measured and while each load runs) and at the profile's speed within the range
+# where the loads stay below the node's capacity (past it the queue grows for the whole run and
+# its figures depend on the run's length; in one CI run the node's passes ran x1.76 and x1.81
+# the profile's time, so its load of 0.7 was 1.26 of capacity: docs/results.md, "When the
+# machine changes under the check"). Otherwise the profile is measured again and the loads
+# rerun; if that happens every time, the check is skipped.
+ATTEMPTS = 2
+BUSY_LIMIT = 0.15  # of all cores' time, taken by other processes
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE
 
 
-def others_cpu_share(seconds=2.0):
-    """The share of the machine's CPU (all cores) used over `seconds` while this script sleeps:
-    what other processes take."""
+class CpuWatch:
+    """What other processes take of the machine's CPU (all cores) from now on: the machine's busy
+    time less this process's and its reaped children's (nodes, loaders, simulations)."""
+
+    def __init__(self):
+        self.start = self.totals()
+
+    @staticmethod
     def totals():
-        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
-    all0, idle0 = totals()
-    time.sleep(seconds)
-    all1, idle1 = totals()
-    return 1 - (idle1 - idle0) / max(1, all1 - all0)
+        # user, nice, system, idle, iowait, irq, softirq, steal (a hypervisor's other guests)
+        ticks = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+        ours = sum(getattr(resource.getrusage(who), field)
+                   for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for field in ("ru_utime", "ru_stime"))
+        return sum(ticks), ticks[3] + ticks[4], ours
+
+    def others_share(self):
+        (all0, idle0, ours0), (all1, idle1, ours1) = self.start, self.totals()
+        per_s = os.sysconf("SC_CLK_TCK")
+        busy = (all1 - all0 - (idle1 - idle0)) / per_s
+        return max(0.0, busy - (ours1 - ours0)) / max(1e-9, (all1 - all0) / per_s)
 
 
 class Dense:
@@ -274,17 +297,52 @@ def main():
     # The simulator models these cores as idle but for the nodes; another process holding a core
     # slows their request handling (with a core kept busy, 10 runs were 2-26% slower than with
     # the machine idle: docs/results.md), so the comparison means nothing then.
-    busy = others_cpu_share()
+    watch = CpuWatch()
+    time.sleep(2)
+    busy = watch.others_share()
     if busy > BUSY_LIMIT:
         print(f"SKIPPED: other processes use {100 * busy:.0f}% of this machine's CPU (more than "
               f"{100 * BUSY_LIMIT:.0f}%); the check compares real nodes on an otherwise idle "
               "machine with the simulator")
         sys.exit(SKIPPED)
+    for attempt in range(1, ATTEMPTS + 1):
+        result = check_once(o, cli, bins)
+        if "void" not in result:
+            break
+        print(f"{result['void']}: the loads are measured again, with a new profile (attempt "
+              f"{attempt} of {ATTEMPTS})", flush=True)
+    else:
+        print("SKIPPED: this machine was not idle, or its speed did not hold, while the check "
+              "ran; it compares the simulator with a node below its capacity on an otherwise "
+              "idle machine")
+        sys.exit(SKIPPED)
+    if o.json:
+        json.dump({"nodes": o.nodes, "profile": result["profile"],
+                   "serving_path_ms": result["serving_path_ms"], "wrong_by": o.wrong_by,
+                   "attempts": attempt, "rows": result["rows"]}, open(o.json, "w"), indent=1)
+    if o.check and not (result["ok"] and result["wrong_caught"]):
+        print("FAILED: the simulator is outside the tolerances at some load, or the wrong model "
+              "within them at every load")
+        sys.exit(1)
+
+
+def check_once(o, cli, bins):
+    """A profile measured here, then every load served and simulated: the rows, and whether every
+    load is within the tolerances and the wrong model outside them at some load. Stops at the
+    first sign that the runs did not see the machine the profile saw ("void": why): other
+    processes took more than BUSY_LIMIT of the CPU while the profile or a load's runs were
+    measured, or the passes ran so much slower than profiled that a load reached the node's
+    capacity."""
     rows, ok, wrong_caught = [], True, False
     with tempfile.TemporaryDirectory() as work:
         model = (Repository(o.repository, o.model, o.max_batch, work) if o.repository else
                  Dense([int(w) for w in o.widths.split(",")], o.max_batch))
+        watch = CpuWatch()
         points = measured_profile(cli, model, o.profile_repeats)
+        busy = watch.others_share()
+        if busy > BUSY_LIMIT:
+            return {"void": f"other processes took {100 * busy:.0f}% of the CPU while the "
+                            "profile was measured"}
         capacity = 1e3 * points[-1][0] / points[-1][1]  # items/s of one node at its largest batch
         deadline_ms = o.deadline_ms or round(DEADLINE_PASSES * points[-1][1])
         print(f"measured profile (ms by batch): {points}; one node's capacity {capacity:.1f}/s; "
@@ -304,12 +362,24 @@ def main():
             config = scenario(free_ports(o.nodes), points, rate, model, deadline_ms)
             trace = os.path.join(work, f"arrivals-{share}.csv")
             poisson_trace(trace, rate, o.duration, seed=1)
+            watch = CpuWatch()
             runs = [serve(bins, config, rate, o.duration, work, trace) for _ in range(o.repeats)]
+            busy = watch.others_share()
+            if busy > BUSY_LIMIT:
+                return {"void": f"other processes took {100 * busy:.0f}% of the CPU while the "
+                                f"load of {share:g} ran"}
             real = median_of([{k: v for k, v in r.items() if k != "pass_mix"} for r in runs])
             # Each run simulated at its own speed (the docstring says why); near the knee
             # attainment is steep in the speed, so one simulation at the runs' median speed is
             # not the runs' median. As profiled, it is only reported.
             speeds = [pass_speed(r, points) for r in runs]
+            slower = statistics.median(speeds)
+            if share * slower >= 1:
+                return {"void": f"the node's passes ran x{slower:.3f} the profile's time, so the "
+                                f"load meant as {share:g} of its capacity was {share * slower:.2f}"
+                                " of it, past saturation, where the check's tolerances were never "
+                                "set"}
+            print(f"(other processes: {100 * busy:.1f}% of the CPU during the runs)")
             sim = median_of([simulate(cli, config, o.duration, work, serving_path, trace, x)
                              for x in speeds])
             wrong = median_of([simulate(cli, config, o.duration, work, serving_path, trace,
@@ -318,7 +388,8 @@ def main():
             e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
             ok &= within(e)
             wrong_caught |= not within(e_wrong)
-            rows.append({"load": share, "rate_per_s": rate, "pass_speed_by_run": speeds,
+            rows.append({"load": share, "rate_per_s": rate, "others_cpu_share": busy,
+                         "pass_speed_by_run": speeds,
                          "sim": sim, "real": real, "real_runs": runs, "error": e,
                          "within": within(e),
                          "as_profiled": profiled, "as_profiled_error": e_profiled,
@@ -332,13 +403,8 @@ def main():
                   f"{'yes' if within(e) else 'NO':>6} | {100 * e_profiled['p50']:+18.1f}% | "
                   f"{100 * e_wrong['p50']:+5.1f}%, {'YES' if within(e_wrong) else 'no'}",
                   flush=True)
-    if o.json:
-        json.dump({"nodes": o.nodes, "profile": points, "serving_path_ms": serving_path,
-                   "wrong_by": o.wrong_by, "rows": rows}, open(o.json, "w"), indent=1)
-    if o.check and not (ok and wrong_caught):
-        print("FAILED: the simulator is outside the tolerances at some load, or the wrong model "
-              "within them at every load")
-        sys.exit(1)
+    return {"profile": points, "serving_path_ms": serving_path, "rows": rows, "ok": ok,
+            "wrong_caught": wrong_caught}
 
 
 if __name__ == "__main__":

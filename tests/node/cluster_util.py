@@ -76,6 +76,7 @@ class Cloud:
         for n in self.nodes:
             if n.poll() is None:
                 n.kill()
+            n.wait()  # reaped, so its CPU time is counted in this process's children's
         for i, log in enumerate(self.logs):
             log.close()
             print(f"--- {self.names[i]} log (last lines)")
