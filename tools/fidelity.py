@@ -2,7 +2,7 @@
 """The simulator checked against real runs: one scenario, simulated by epara-sim and served by
 epara-nodes on loopback, at several loads; per load, attainment and p50/p99 latency side by side.
 
-    tools/fidelity.py BUILD_DIR [--nodes N] [--loads 0.4,0.7] [--duration S] [--repeats R]
+    tools/fidelity.py BUILD_DIR [--nodes N] [--loads 0.4,0.6] [--duration S] [--repeats R]
                                 [--widths 2048,4096,4096,2048 | --repository DIR --model NAME]
                                 [--max-batch B] [--deadline-ms D] [--wrong-by X] [--json OUT]
                                 [--check]
@@ -11,9 +11,10 @@ BUILD_DIR holds src/cli (epara-profile, epara-sim) and src/node (epara-node, epa
 model is the dense reference chain on this machine's CPU, or a TorchScript model of a model
 repository (--repository, --model: the service its config names); its profile is measured here
 first by epara-profile (every batch size up to --max-batch), so the simulator sees this machine.
-A load is a share of the
-capacity that profile gives one node (its largest batch's throughput), times the number of
-nodes; all requests enter at edge-0, which offloads what it cannot serve.
+A load is a share of what
+one node carries within the deadline (the largest rate epara-allocate plans it for with that
+profile: its knee), times the number of nodes; all requests enter at edge-0, which offloads
+what it cannot serve.
 
 The simulator's latency runs from a request's arrival at its node to its result; a client also
 sees its RPC and the node's handling of it (the serving path), which the simulator leaves out.
@@ -38,7 +39,7 @@ at some load — the check itself would fail a simulator that wrong (docs/result
 The simulated cloud is idle but for its nodes: when other processes use more than 15% of the
 machine's CPU before the check, the tool says so and exits 77 (skipped); when they do while the
 profile or a load is measured, or the passes run so much slower than profiled that a load
-reaches the node's capacity, it measures everything again once, and then skips."""
+is past the node's knee, it measures everything again once, and then skips."""
 import argparse
 import datetime
 import json
@@ -71,16 +72,18 @@ DEADLINE_PASSES = 2.0
 # profile as measured (10 idle runs: p50 -17.6% to +1.5%, a 25%-slow model +23.5% or more; the
 # measured p99 varies by 25% between runs). With the profile at the node's measured speed, 10
 # idle runs on an Intel Xeon: p50 -6.5% to +0.1%, p99 -13.1% to +10.1%, the slow model +24.5%
-# or more.
+# or more. Those runs had their loads as shares of the largest batch's throughput; with the
+# loads as shares of the knee, docs/results.md ("The loads as shares of the knee") has the runs.
 P50_SHARE, P99_SHARE, ATTAINMENT_POINTS = 0.20, 0.25, 5.0
 # The check stands only if the machine stays as the profile saw it: idle but for the nodes (the
 # share of the CPU that other processes take, BUSY_LIMIT, is measured before the check, while
-# the profile is measured and while each load runs) and at the profile's speed within the range
-# where the loads stay below the node's capacity (past it the queue grows for the whole run and
-# its figures depend on the run's length; in one CI run the node's passes ran x1.76 and x1.81
-# the profile's time, so its load of 0.7 was 1.26 of capacity: docs/results.md, "When the
-# machine changes under the check"). Otherwise the profile is measured again and the loads
-# rerun; if that happens every time, the check is skipped.
+# the profile is measured and while each load runs) and at a speed at which every load stays
+# below the node's knee (slo_capacity with the profile at the passes' speed): past it attainment
+# is steep in the speed, and past saturation a run's figures depend on its length (in one CI run
+# the passes ran x1.76 and x1.81 the profile's time, so a load of 0.7 of the largest batch's
+# throughput was 1.26 of it: docs/results.md, "When the machine changes under the check").
+# Otherwise the profile is measured again and the loads rerun; if that happens every time, the
+# check is skipped.
 ATTEMPTS = 2
 BUSY_LIMIT = 0.15  # of all cores' time, taken by other processes
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE
@@ -170,6 +173,26 @@ def profile_at(points, batch):
         if batch <= b1:
             return ms0 + (ms1 - ms0) * max(0.0, batch - b0) / (b1 - b0)
     return points[-1][1]
+
+
+def slo_capacity(cli, points, model, deadline_ms, work):
+    """The largest request rate that epara-allocate plans one node for within the deadline
+    (bisected to 1/s): the node's knee. Its largest batch's throughput is more, but the deadline
+    caps the batch a plan may gather: a load of 0.7 of that throughput was past what the
+    allocator plans for in 7 of 14 runs (docs/results.md, "The loads as shares of the knee")."""
+    def feasible(rate):
+        path = os.path.join(work, "allocate.json")
+        json.dump(scenario([1], points, rate, model, deadline_ms), open(path, "w"))  # no node runs
+        out = subprocess.run([f"{cli}/epara-allocate", path, "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)["services"][0]["status"] == "feasible"
+    low, high = 1, int(1e3 * points[-1][0] / points[-1][1]) + 1
+    if not feasible(low):
+        raise SystemExit(f"epara-allocate plans no load within the {deadline_ms} ms deadline")
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if feasible(middle) else (low, middle)
+    return low
 
 
 def poisson_trace(path, rate, duration, seed):
@@ -273,9 +296,9 @@ def main():
     a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     a.add_argument("build")
     a.add_argument("--nodes", type=int, default=1)
-    a.add_argument("--loads", default="0.4,0.7")
+    a.add_argument("--loads", default="0.4,0.6")
     a.add_argument("--duration", type=float, default=10)
-    a.add_argument("--repeats", type=int, default=2, help="real runs a load (median compared)")
+    a.add_argument("--repeats", type=int, default=3, help="real runs a load (median compared)")
     a.add_argument("--wrong-by", type=float, default=1.25)
     a.add_argument("--widths", default=",".join(map(str, WIDTHS)),
                    help="the dense chain's layer widths, input first")
@@ -305,25 +328,40 @@ def main():
               f"{100 * BUSY_LIMIT:.0f}%); the check compares real nodes on an otherwise idle "
               "machine with the simulator")
         sys.exit(SKIPPED)
+    # An attempt is void (the machine changed under it), outside the tolerances, or passed; the
+    # check passes on a passed attempt, is skipped when every attempt was void, and otherwise
+    # fails. A second attempt after one outside: a real run's p99 over 10 s moves by a third
+    # between runs, and one run in eight was outside on it alone (docs/results.md, "The loads as
+    # shares of the knee"); the 25%-slow model was outside in every attempt, so a second try
+    # does not let it pass.
+    outcomes = []
     for attempt in range(1, ATTEMPTS + 1):
         result = check_once(o, cli, bins)
-        if "void" not in result:
-            break
-        print(f"{result['void']}: the loads are measured again, with a new profile (attempt "
-              f"{attempt} of {ATTEMPTS})", flush=True)
-    else:
+        if "void" in result:
+            outcomes.append("void")
+            print(f"{result['void']}: void", flush=True)
+        else:
+            passed = result["ok"] and result["wrong_caught"]
+            outcomes.append("passed" if passed else "outside")
+            if o.json:
+                json.dump({"nodes": o.nodes, "profile": result["profile"],
+                           "serving_path_ms": result["serving_path_ms"],
+                           "wrong_by": o.wrong_by, "attempts": outcomes, "rows": result["rows"]},
+                          open(o.json, "w"), indent=1)
+            if passed or not o.check:
+                return
+            print("outside the tolerances at some load, or the wrong model within them at every "
+                  "load", flush=True)
+        if attempt < ATTEMPTS:
+            print(f"measured again, with a new profile (attempt {attempt + 1} of {ATTEMPTS})",
+                  flush=True)
+    if "outside" not in outcomes:
         print("SKIPPED: this machine was not idle, or its speed did not hold, while the check "
-              "ran; it compares the simulator with a node below its capacity on an otherwise "
+              "ran; it compares the simulator with a node below its knee on an otherwise "
               "idle machine")
         sys.exit(SKIPPED)
-    if o.json:
-        json.dump({"nodes": o.nodes, "profile": result["profile"],
-                   "serving_path_ms": result["serving_path_ms"], "wrong_by": o.wrong_by,
-                   "attempts": attempt, "rows": result["rows"]}, open(o.json, "w"), indent=1)
-    if o.check and not (result["ok"] and result["wrong_caught"]):
-        print("FAILED: the simulator is outside the tolerances at some load, or the wrong model "
-              "within them at every load")
-        sys.exit(1)
+    print(f"FAILED: no attempt passed ({', '.join(outcomes)})")
+    sys.exit(1)
 
 
 def check_once(o, cli, bins):
@@ -331,8 +369,8 @@ def check_once(o, cli, bins):
     load is within the tolerances and the wrong model outside them at some load. Stops at the
     first sign that the runs did not see the machine the profile saw ("void": why): other
     processes took more than BUSY_LIMIT of the CPU while the profile or a load's runs were
-    measured, or the passes ran so much slower than profiled that a load reached the node's
-    capacity."""
+    measured, or the passes ran so much slower than profiled that a load was past the node's
+    knee."""
     rows, ok, wrong_caught = [], True, False
     with tempfile.TemporaryDirectory() as work:
         model = (Repository(o.repository, o.model, o.max_batch, work) if o.repository else
@@ -343,10 +381,11 @@ def check_once(o, cli, bins):
         if busy > BUSY_LIMIT:
             return {"void": f"other processes took {100 * busy:.0f}% of the CPU while the "
                             "profile was measured"}
-        capacity = 1e3 * points[-1][0] / points[-1][1]  # items/s of one node at its largest batch
         deadline_ms = o.deadline_ms or round(DEADLINE_PASSES * points[-1][1])
-        print(f"measured profile (ms by batch): {points}; one node's capacity {capacity:.1f}/s; "
-              f"deadline {deadline_ms} ms")
+        capacity = slo_capacity(cli, points, model, deadline_ms, work)
+        print(f"measured profile (ms by batch): {points}; deadline {deadline_ms} ms; one node's "
+              f"capacity within it {capacity}/s (at its largest batch "
+              f"{1e3 * points[-1][0] / points[-1][1]:.0f}/s)")
         # The serving path: a model of the same input (and output) whose pass takes
         # microseconds, at 20 requests/s: its p50 latency is the path alone.
         quiet = serve(bins, scenario(free_ports(1), points, 20, model, deadline_ms,
@@ -374,11 +413,13 @@ def check_once(o, cli, bins):
             # not the runs' median. As profiled, it is only reported.
             speeds = [pass_speed(r, points) for r in runs]
             slower = statistics.median(speeds)
-            if share * slower >= 1:
-                return {"void": f"the node's passes ran x{slower:.3f} the profile's time, so the "
-                                f"load meant as {share:g} of its capacity was {share * slower:.2f}"
-                                " of it, past saturation, where the check's tolerances were never "
-                                "set"}
+            knee = slo_capacity(cli, [(b, ms * slower) for b, ms in points], model, deadline_ms,
+                                work)
+            if rate >= knee * o.nodes:
+                return {"void": f"the node's passes ran x{slower:.3f} the profile's time, at which "
+                                f"it carries {knee}/s within the deadline, so the load meant as "
+                                f"{share:g} of that was past its knee, where the check's "
+                                "tolerances were never set"}
             print(f"(other processes: {100 * busy:.1f}% of the CPU during the runs)")
             sim = median_of([simulate(cli, config, o.duration, work, serving_path, trace, x)
                              for x in speeds])
