@@ -34,8 +34,9 @@ the median of those simulations is compared with the runs' median; the error wit
 the profile as measured is printed beside it. The simulator also runs with every pass
 --wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
 the tolerances.
---check exits 1 unless every load is within the tolerances and the wrong model is outside them
-at some load — the check itself would fail a simulator that wrong (docs/results.md, "Issue 15").
+--check exits 1 unless, in one of two attempts, every load is within the tolerances and the
+wrong model is outside them at some load — the check itself would fail a simulator that wrong
+(docs/results.md, "Issue 15"; why a second attempt: "The loads as shares of the knee").
 The simulated cloud is idle but for its nodes: when other processes use more than 15% of the
 machine's CPU before the check, the tool says so and exits 77 (skipped); when they do while the
 profile or a load is measured, or the passes run so much slower than profiled that a load
