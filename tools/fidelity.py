@@ -5,7 +5,8 @@ epara-nodes on loopback, at several loads; per load, attainment and p50/p99 late
     tools/fidelity.py BUILD_DIR [--nodes N] [--loads 0.4,0.6] [--duration S] [--repeats R]
                                 [--widths 2048,4096,4096,2048 | --repository DIR --model NAME]
                                 [--max-batch B] [--deadline-ms D] [--wrong-by X] [--json OUT]
-                                [--check]
+                                [--requests-dir DIR] [--check]
+    tools/fidelity.py BUILD_DIR --replay JSON... [--check]
 
 BUILD_DIR holds src/cli (epara-profile, epara-sim) and src/node (epara-node, epara-load). The
 model is the dense reference chain on this machine's CPU, or a TorchScript model of a model
@@ -40,7 +41,10 @@ wrong model is outside them at some load — the check itself would fail a simul
 The simulated cloud is idle but for its nodes: when other processes use more than 15% of the
 machine's CPU before the check, the tool says so and exits 77 (skipped); when they do while the
 profile or a load is measured, or the passes run so much slower than profiled that a load
-is past the node's knee, it measures everything again once, and then skips."""
+is past the node's knee, it measures everything again once, and then skips.
+--json keeps the real runs (each run's passes by batch size among them); --replay simulates
+recorded runs again with the simulator as built and compares them the same way, without nodes
+(tests/data/fidelity/ holds some; a ctest replays them)."""
 import argparse
 import datetime
 import json
@@ -88,6 +92,7 @@ P50_SHARE, P99_SHARE, ATTAINMENT_POINTS = 0.20, 0.25, 5.0
 ATTEMPTS = 2
 BUSY_LIMIT = 0.15  # of all cores' time, taken by other processes
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE
+TRACE_SEED = 1  # of every load's arrivals
 
 
 class CpuWatch:
@@ -221,10 +226,11 @@ def scenario(ports, points, rate, model, deadline_ms, deployment=None):
              placement_period_s=2, drain_timeout_s=3))
 
 
-def simulate(cli, config, duration, work, serving_path_ms, trace, slower=1.0):
+def simulate(cli, config, duration, work, serving_path_ms, trace, points):
+    """epara-sim on `config` with `points` (batch, ms) as the model's profile."""
     config = json.loads(json.dumps(config))
-    for p in config["profiles"][0]["curves"][0]["points"]:
-        p["latency_ms"] *= slower
+    config["profiles"][0]["curves"][0]["points"] = [{"batch": b, "latency_ms": ms}
+                                                    for b, ms in points]
     config["simulation"] = {"trace": {"file": os.path.relpath(trace, work),
                                       "service": config["services"][0]["name"],
                                       "origins": ["edge-0"], "speedup": 1}}
@@ -239,7 +245,7 @@ def simulate(cli, config, duration, work, serving_path_ms, trace, slower=1.0):
             "p99_ms": 1e3 * s["p99_latency_s"] + serving_path_ms}
 
 
-def serve(bins, config, rate, duration, work, trace=None):
+def serve(bins, config, rate, duration, work, trace=None, requests_csv=None):
     """A real run: attainment and latency as epara-load saw them, and the passes edge-0 ran
     (its /metrics: their number, mean batch, mean compute time, and by batch size)."""
     service = config["services"][0]["name"]
@@ -249,7 +255,7 @@ def serve(bins, config, rate, duration, work, trace=None):
     try:
         out = os.path.join(work, "load.json")
         r = finish(load(bins, config["deployment"]["nodes"][0]["address"], service, rate,
-                        duration, out, trace=trace),
+                        duration, out, trace=trace, requests_csv=requests_csv),
                    duration, out, f"{rate}/s")
         m = scrape(metrics_port)
     finally:
@@ -275,6 +281,10 @@ def pass_speed(run, points):
     profiled = sum(count * profile_at(points, batch) / 1e3
                    for batch, (count, _) in run["pass_mix"].items())
     return ran / profiled
+
+
+def scaled(points, factor):
+    return [(b, ms * factor) for b, ms in points]
 
 
 def median_of(results):
@@ -314,10 +324,20 @@ def main():
                         "profiled here)")
     a.add_argument("--json")
     a.add_argument("--check", action="store_true")
+    a.add_argument("--requests-dir", metavar="DIR",
+                   help="keep each real run's requests here, a row each (epara-load "
+                        "--requests-csv): load-SHARE-run-K.csv")
+    a.add_argument("--replay", nargs="+", metavar="JSON",
+                   help="no nodes: simulate again the real runs that earlier checks recorded "
+                        "(their --json) and compare them as the check does")
     o = a.parse_args()
     if bool(o.repository) != bool(o.model):
         a.error("--repository and --model go together")
     cli, bins = os.path.join(o.build, "src", "cli"), os.path.join(o.build, "src", "node")
+    if o.replay:
+        sys.exit(replay(cli, o.replay, o.check))
+    if o.requests_dir:
+        os.makedirs(o.requests_dir, exist_ok=True)
     # The simulator models these cores as idle but for the nodes; another process holding a core
     # slows their request handling (with a core kept busy, 10 runs were 2-26% slower than with
     # the machine idle: docs/results.md), so the comparison means nothing then.
@@ -345,8 +365,10 @@ def main():
             passed = result["ok"] and result["wrong_caught"]
             outcomes.append("passed" if passed else "outside")
             if o.json:
-                json.dump({"nodes": o.nodes, "profile": result["profile"],
-                           "serving_path_ms": result["serving_path_ms"],
+                json.dump({"nodes": o.nodes, "service": result["service"],
+                           "max_batch": result["max_batch"], "profile": result["profile"],
+                           "deadline_ms": result["deadline_ms"], "duration_s": o.duration,
+                           "trace_seed": TRACE_SEED, "serving_path_ms": result["serving_path_ms"],
                            "wrong_by": o.wrong_by, "attempts": outcomes, "rows": result["rows"]},
                           open(o.json, "w"), indent=1)
             if passed or not o.check:
@@ -394,59 +416,130 @@ def check_once(o, cli, bins):
         serving_path = quiet["p50_ms"]
         print(f"serving path outside the model: {serving_path:.2f} ms (p50 at 20/s of a "
               "hollow model)", flush=True)
-        print(f"{'load':>5} {'rate/s':>7} | {'passes, by run':>14} | {'attained sim/real':>17} | "
-              f"{'p50 ms sim/real':>16} {'err':>6} | {'p99 ms sim/real':>16} {'err':>6} | "
-              f"within | p50 err as profiled | x{o.wrong_by} model: p50 err, within")
+        print_header(o.wrong_by)
         for share in map(float, o.loads.split(",")):
             rate = round(share * capacity * o.nodes)
             config = scenario(free_ports(o.nodes), points, rate, model, deadline_ms)
             trace = os.path.join(work, f"arrivals-{share}.csv")
-            poisson_trace(trace, rate, o.duration, seed=1)
+            poisson_trace(trace, rate, o.duration, TRACE_SEED)
             watch = CpuWatch()
-            runs = [serve(bins, config, rate, o.duration, work, trace) for _ in range(o.repeats)]
+            runs = [serve(bins, config, rate, o.duration, work, trace,
+                          o.requests_dir and os.path.join(o.requests_dir,
+                                                          f"load-{share:g}-run-{k + 1}.csv"))
+                    for k in range(o.repeats)]
             busy = watch.others_share()
             if busy > BUSY_LIMIT:
                 return {"void": f"other processes took {100 * busy:.0f}% of the CPU while the "
                                 f"load of {share:g} ran"}
-            real = median_of([{k: v for k, v in r.items() if k != "pass_mix"} for r in runs])
-            # Each run simulated at its own speed (the docstring says why); near the knee
-            # attainment is steep in the speed, so one simulation at the runs' median speed is
-            # not the runs' median. As profiled, it is only reported.
-            speeds = [pass_speed(r, points) for r in runs]
-            slower = statistics.median(speeds)
-            knee = slo_capacity(cli, [(b, ms * slower) for b, ms in points], model, deadline_ms,
-                                work)
+            slower = statistics.median(pass_speed(r, points) for r in runs)
+            knee = slo_capacity(cli, scaled(points, slower), model, deadline_ms, work)
             if rate >= knee * o.nodes:
                 return {"void": f"the node's passes ran x{slower:.3f} the profile's time, at which "
                                 f"it carries {knee}/s within the deadline, so the load meant as "
                                 f"{share:g} of that was past its knee, where the check's "
                                 "tolerances were never set"}
             print(f"(other processes: {100 * busy:.1f}% of the CPU during the runs)")
-            sim = median_of([simulate(cli, config, o.duration, work, serving_path, trace, x)
-                             for x in speeds])
-            wrong = median_of([simulate(cli, config, o.duration, work, serving_path, trace,
-                                        x * o.wrong_by) for x in speeds])
-            profiled = simulate(cli, config, o.duration, work, serving_path, trace)
-            e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
-            ok &= within(e)
-            wrong_caught |= not within(e_wrong)
-            rows.append({"load": share, "rate_per_s": rate, "others_cpu_share": busy,
-                         "pass_speed_by_run": speeds,
-                         "sim": sim, "real": real, "real_runs": runs, "error": e,
-                         "within": within(e),
-                         "as_profiled": profiled, "as_profiled_error": e_profiled,
-                         "wrong_model": wrong, "wrong_error": e_wrong,
-                         "wrong_within": within(e_wrong)})
-            by_run = "/".join(f"{x:.3f}" for x in speeds)
-            print(f"{share:5.2f} {rate:7d} | x{by_run:>13} | "
-                  f"{sim['attainment']:7.1f}/{real['attainment']:5.1f}%    | "
-                  f"{sim['p50_ms']:7.2f}/{real['p50_ms']:7.2f} {100 * e['p50']:+5.1f}% | "
-                  f"{sim['p99_ms']:7.2f}/{real['p99_ms']:7.2f} {100 * e['p99']:+5.1f}% | "
-                  f"{'yes' if within(e) else 'NO':>6} | {100 * e_profiled['p50']:+18.1f}% | "
-                  f"{100 * e_wrong['p50']:+5.1f}%, {'YES' if within(e_wrong) else 'no'}",
-                  flush=True)
-    return {"profile": points, "serving_path_ms": serving_path, "rows": rows, "ok": ok,
+            row = compare(cli, config, share, o.duration, work, serving_path, trace, points,
+                          runs, o.wrong_by)
+            rows.append({"load": share, "rate_per_s": rate, "others_cpu_share": busy, **row})
+            ok &= row["within"]
+            wrong_caught |= not row["wrong_within"]
+    return {"service": model.service, "max_batch": model.max_batch, "profile": points,
+            "deadline_ms": deadline_ms, "serving_path_ms": serving_path, "rows": rows, "ok": ok,
             "wrong_caught": wrong_caught}
+
+
+def replay(cli, paths, check):
+    """Real runs recorded by earlier checks (their --json), compared again with this build's
+    simulator — no nodes, so a change of the simulator is measured against real runs at once
+    and the same way every time. With `check`: 1 if a load that was within the tolerances when
+    recorded is outside them now, or if in some file the wrong model is within them at every
+    load (a load recorded outside may stay outside: the runs are what they were)."""
+    within_now = outside_as_recorded = loads = 0
+    regressed, wrong_missed = [], []
+    for path in paths:
+        try:
+            d = json.load(open(path))
+            need = ["nodes", "service", "max_batch", "profile", "deadline_ms", "duration_s",
+                    "trace_seed", "serving_path_ms", "wrong_by", "rows"]
+            missing = [k for k in need if k not in d]
+            if missing:
+                raise ValueError(f"no field {', '.join(missing)} (recorded by an older tool?)")
+            points = [(int(b), float(ms)) for b, ms in d["profile"]]
+            model = Dense(WIDTHS, int(d["max_batch"]))  # for the simulator, only its profile
+            model.service = d["service"]
+            print(f"{path}: {len(d['rows'])} loads, deadline {d['deadline_ms']} ms", flush=True)
+            print_header(d["wrong_by"])
+            wrong_caught = False
+            with tempfile.TemporaryDirectory() as work:
+                for row in d["rows"]:
+                    runs = [dict(r, pass_mix={int(b): tuple(v) for b, v in r["pass_mix"].items()})
+                            for r in row["real_runs"]]
+                    config = scenario(list(range(1, d["nodes"] + 1)), points, row["rate_per_s"],
+                                      model, d["deadline_ms"])
+                    trace = os.path.join(work, "arrivals.csv")
+                    poisson_trace(trace, row["rate_per_s"], d["duration_s"], d["trace_seed"])
+                    r = compare(cli, config, row["load"], d["duration_s"], work,
+                                d["serving_path_ms"], trace, points, runs, d["wrong_by"])
+                    loads += 1
+                    within_now += r["within"]
+                    if not r["within"]:
+                        if row["within"]:
+                            regressed.append(f"{path} at {row['load']:g}")
+                        else:
+                            outside_as_recorded += 1
+                    wrong_caught |= not r["wrong_within"]
+            if not wrong_caught:
+                wrong_missed.append(path)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            detail = f"no field {e}" if isinstance(e, KeyError) else str(e)
+            print(f"fidelity.py: error: {path}: {detail}", file=sys.stderr)
+            return 1
+    print(f"{within_now} of {loads} recorded loads within the tolerances; "
+          f"{outside_as_recorded} outside, as when recorded; the wrong model outside them in "
+          f"{len(paths) - len(wrong_missed)} of {len(paths)} files")
+    for what in regressed:
+        print(f"FAILED: {what}: within the tolerances when recorded, outside them now")
+    for path in wrong_missed:
+        print(f"FAILED: {path}: the wrong model within the tolerances at every load")
+    return 1 if check and (regressed or wrong_missed) else 0
+
+
+def print_header(wrong_by):
+    print(f"{'load':>5} {'rate/s':>7} | {'passes, by run':>14} | {'attained sim/real':>17} | "
+          f"{'p50 ms sim/real':>16} {'err':>6} | {'p99 ms sim/real':>16} {'err':>6} | "
+          f"within | p50 err as profiled | x{wrong_by} model: p50 err, within", flush=True)
+
+
+def compare(cli, config, share, duration, work, serving_path, trace, points, runs, wrong_by):
+    """The simulator against the real runs (serve's results) of the load `share` of `config`,
+    on `trace`'s arrivals: the row of the table, printed and returned."""
+    real = median_of([{k: v for k, v in r.items() if k != "pass_mix"} for r in runs])
+    # Each run simulated at its own speed (the docstring says why); near the knee attainment is
+    # steep in the speed, so one simulation at the runs' median speed is not the runs' median.
+    # Not at the node's mean pass batch by batch: the simulated allocator plans with the
+    # profile it is given, and with those it planned otherwise than the node, which planned with
+    # the profile as measured (docs/results.md, "Where the simulator's tail comes from"). As
+    # profiled, it is only reported.
+    speeds = [pass_speed(r, points) for r in runs]
+    sim = median_of([simulate(cli, config, duration, work, serving_path, trace,
+                              scaled(points, x)) for x in speeds])
+    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace,
+                                scaled(points, x * wrong_by)) for x in speeds])
+    profiled = simulate(cli, config, duration, work, serving_path, trace, points)
+    e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
+    rate = config["demand"][0]["rate_per_s"]
+    by_run = "/".join(f"{x:.3f}" for x in speeds)
+    print(f"{share:5.2f} {rate:7d} | x{by_run:>13} | "
+          f"{sim['attainment']:7.1f}/{real['attainment']:5.1f}%    | "
+          f"{sim['p50_ms']:7.2f}/{real['p50_ms']:7.2f} {100 * e['p50']:+5.1f}% | "
+          f"{sim['p99_ms']:7.2f}/{real['p99_ms']:7.2f} {100 * e['p99']:+5.1f}% | "
+          f"{'yes' if within(e) else 'NO':>6} | {100 * e_profiled['p50']:+18.1f}% | "
+          f"{100 * e_wrong['p50']:+5.1f}%, {'YES' if within(e_wrong) else 'no'}", flush=True)
+    return {"pass_speed_by_run": speeds, "sim": sim, "real": real, "real_runs": runs,
+            "error": e, "within": within(e), "as_profiled": profiled,
+            "as_profiled_error": e_profiled, "wrong_model": wrong, "wrong_error": e_wrong,
+            "wrong_within": within(e_wrong)}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -32,6 +33,7 @@ struct Call {
   grpc::ClientContext context;
   inference::ModelInferResponse response;
   grpc::Status status;
+  std::size_t index = 0;  // in arrival order
   Clock::time_point sent;
   std::unique_ptr<grpc::ClientAsyncResponseReader<inference::ModelInferResponse>> reader;
 };
@@ -43,6 +45,14 @@ struct Tally {
   std::vector<double> latency_ms;               // answered requests
   std::vector<std::uint64_t> good_by_second;    // in SLO, by the second it was sent in
   std::map<std::string, std::vector<std::uint64_t>> errors_by_second;  // by status code, as above
+};
+
+// One request as the client saw it, for --requests-csv.
+struct Record {
+  double sent_s = 0;       // since the first arrival's time zero; the arrival was due at its offset
+  double latency_ms = -1;  // -1: no answer
+  std::string outcome = "unanswered";  // in_slo, late, or the gRPC status's name
+  std::int64_t hops = 0;
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -81,6 +91,7 @@ int main(int argc, char** argv) {
   int batch = 1;
   unsigned seed = 1;
   bool timeline = false;
+  std::string requests_csv;
   app.add_option("--target", targets, "Node addresses; requests go round robin")
       ->required()
       ->delimiter(',');
@@ -96,6 +107,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "Arrival and input seed");
   app.add_flag("--timeline", timeline, "Print requests in SLO, and failed, per second sent");
   app.add_option("--json", json_path, "Write the report as JSON here");
+  app.add_option("--requests-csv", requests_csv,
+                 "Write one row per request here: due and sent offsets, latency, outcome, hops");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -154,6 +167,7 @@ int main(int argc, char** argv) {
     }
 
     Tally tally;
+    std::vector<Record> records(arrivals.size());
     tally.good_by_second.assign(static_cast<std::size_t>(std::ceil(duration)) + 1, 0);
     grpc::CompletionQueue queue;
     const auto start = Clock::now();
@@ -168,8 +182,11 @@ int main(int argc, char** argv) {
             static_cast<std::size_t>(std::chrono::duration<double>(call->sent - start).count());
         const std::size_t bucket = std::min(second, tally.good_by_second.size() - 1);
         std::lock_guard lock(tally.mutex);
+        Record& record = records[call->index];
+        record.sent_s = std::chrono::duration<double>(call->sent - start).count();
         if (!call->status.ok()) {
           const std::string code(epara::node::status_name(call->status.error_code()));
+          record.outcome = code;
           ++tally.errors[code];
           auto& by_second = tally.errors_by_second[code];
           by_second.resize(tally.good_by_second.size());
@@ -179,7 +196,10 @@ int main(int argc, char** argv) {
         tally.latency_ms.push_back(ms);
         const auto& p = call->response.parameters();
         const bool late = p.count("late") && p.at("late").bool_param();
-        if (p.count("hops") && p.at("hops").int64_param() > 0) ++tally.offloaded;
+        record.latency_ms = ms;
+        record.outcome = late ? "late" : "in_slo";
+        record.hops = p.count("hops") ? p.at("hops").int64_param() : 0;
+        if (record.hops > 0) ++tally.offloaded;
         if (late) {
           ++tally.late;
         } else {
@@ -192,6 +212,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
                                                 std::chrono::duration<double>(arrivals[i])));
       auto* call = new Call;
+      call->index = i;
       call->sent = Clock::now();
       call->context.set_deadline(std::chrono::system_clock::now() +
                                  std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -237,6 +258,14 @@ int main(int argc, char** argv) {
                              {"in_slo_by_second", tally.good_by_second},
                              {"errors_by_second", tally.errors_by_second}};
       std::ofstream(json_path) << j.dump(2) << "\n";
+    }
+    if (!requests_csv.empty()) {
+      std::ofstream csv(requests_csv);
+      csv << "due_s,sent_s,latency_ms,outcome,hops\n";
+      for (std::size_t i = 0; i < records.size(); ++i)
+        csv << fmt::format("{:.6f},{:.6f},{:.3f},{},{}\n", arrivals[i], records[i].sent_s,
+                           records[i].latency_ms, records[i].outcome, records[i].hops);
+      if (!csv) throw epara::Error(fmt::format("cannot write {}", requests_csv));
     }
     return answered == arrivals.size() ? 0 : 2;
   } catch (const epara::Error& e) {

@@ -36,12 +36,14 @@ def wait_for_log(path, pattern, limit_s):
     raise SystemExit(f"FAILED: no '{pattern}' in {path} within {limit_s} s:\n{open(path).read()}")
 
 
-def load(bin_dir, target, model, rate, duration, out, timeline=False, batch=1, trace=None):
+def load(bin_dir, target, model, rate, duration, out, timeline=False, batch=1, trace=None,
+         requests_csv=None):
     """Starts epara-load (`batch` rows a request; arrivals Poisson at `rate`, or the `trace`
-    CSV's); it writes its report to `out`."""
+    CSV's); it writes its report to `out`, and a row per request to `requests_csv` if given."""
     args = [f"{bin_dir}/epara-load", "--target", target, "--model", model, "--rate", str(rate),
             "--duration", str(duration), "--wait-ready", "20", "--timeout", "5", "--json", out,
             "--batch", str(batch)] + (["--trace", trace] if trace else [])
+    args += ["--requests-csv", requests_csv] if requests_csv else []
     return subprocess.Popen(args + (["--timeline"] if timeline else []),
                             stdout=subprocess.DEVNULL)
 

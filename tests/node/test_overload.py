@@ -12,10 +12,14 @@ each, alternately twice:
     so the capacity goes to requests that can still make it; without, goodput collapsed:
     docs/results.md, issue 14);
   - every request is answered: in SLO + late + errors = sent, and every error is
-    RESOURCE_EXHAUSTED (refused on arrival) or DEADLINE_EXCEEDED (left out of a pass).
+    RESOURCE_EXHAUSTED (refused on arrival) or DEADLINE_EXCEEDED (left out of a pass);
+  - epara-load's row per request (--requests-csv) agrees with its report: one row a request,
+    in arrival order, outcomes counted as the report counts them, a latency for every answer.
 Every wait has a limit.
     test_overload.py BIN_DIR
 """
+import collections
+import csv
 import os
 import sys
 import tempfile
@@ -32,9 +36,25 @@ BIN = sys.argv[1]
 ROWS = 4  # a request's items: fewer requests for the same work, so gRPC is a small share of it
 
 
-def run_load(target, rate, duration, out):
-    return finish(load(BIN, target, "classify", rate, duration, out, batch=ROWS), duration, out,
-                  f"{rate}/s for {duration} s")
+def run_load(target, rate, duration, out, requests_csv=None):
+    return finish(load(BIN, target, "classify", rate, duration, out, batch=ROWS,
+                       requests_csv=requests_csv), duration, out, f"{rate}/s for {duration} s")
+
+
+def check_rows(path, report):
+    """epara-load's rows per request against its report."""
+    rows = list(csv.DictReader(open(path)))
+    check(len(rows) == report["sent"], f"{path}: {len(rows)} rows for {report['sent']} sent")
+    due = [float(r["due_s"]) for r in rows]
+    check(due == sorted(due), f"{path}: rows in arrival order")
+    outcomes = collections.Counter(r["outcome"] for r in rows)
+    expected = collections.Counter({"in_slo": report["in_slo"], "late": report["late"],
+                                    **report["errors"]})
+    check(+outcomes == +expected, f"{path}: outcomes {dict(outcomes)} as reported "
+          f"{dict(+expected)}")
+    answered = [r for r in rows if r["outcome"] in ("in_slo", "late")]
+    check(all(float(r["latency_ms"]) > 0 and float(r["sent_s"]) >= float(r["due_s"])
+              for r in answered), f"{path}: every answer has a latency, sent when due or after")
 
 
 def main():
@@ -57,7 +77,9 @@ def main():
         offered = 2 * capacity
         at = {capacity: [], offered: []}
         for i, rate in enumerate([capacity, offered, capacity, offered]):
-            at[rate].append(run_load(target, rate, 3, os.path.join(work, f"phase{i}.json")))
+            rows = os.path.join(work, f"phase{i}.csv")
+            at[rate].append(run_load(target, rate, 3, os.path.join(work, f"phase{i}.json"), rows))
+            check_rows(rows, at[rate][-1])
             time.sleep(0.5)
         for r in at[offered]:
             errors = sum(r["errors"].values())
