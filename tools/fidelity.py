@@ -6,7 +6,7 @@ epara-nodes on loopback, at several loads; per load, attainment and p50/p99 late
                                 [--widths 2048,4096,4096,2048 | --repository DIR --model NAME]
                                 [--max-batch B] [--deadline-ms D] [--wrong-by X] [--json OUT]
                                 [--requests-dir DIR] [--check]
-    tools/fidelity.py BUILD_DIR --replay JSON... [--check]
+    tools/fidelity.py BUILD_DIR --replay JSON... [--check | --record]
 
 BUILD_DIR holds src/cli (epara-profile, epara-sim) and src/node (epara-node, epara-load). The
 model is the dense reference chain on this machine's CPU, or a TorchScript model of a model
@@ -29,8 +29,10 @@ spans 20-27 ms and the p99 65-140 ms over seeds). Each load runs --repeats times
 (this machine's runs vary); their median is compared. The real runs come first: edge-0's
 /metrics give the passes it ran (count and compute time by batch size), and their speed against
 the profile at those batches — on a shared machine it drifts (up to 14% within minutes on an
-Intel Xeon, 32% on an AMD EPYC) — scales the profile for a simulation of that run, so that the
-check is of the simulator's queueing, batching and serving model, not of the profile's drift;
+Intel Xeon, 32% on an AMD EPYC) — is the simulated passes' speed in a simulation of that run
+(simulation.pass_time_scale; its allocator plans with the profile as measured, as the node's
+did), so that the check is of the simulator's queueing, batching and serving model, not of the
+profile's drift;
 the median of those simulations is compared with the runs' median; the error with
 the profile as measured is printed beside it. The simulator also runs with every pass
 --wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
@@ -226,14 +228,14 @@ def scenario(ports, points, rate, model, deadline_ms, deployment=None):
              placement_period_s=2, drain_timeout_s=3))
 
 
-def simulate(cli, config, duration, work, serving_path_ms, trace, points):
-    """epara-sim on `config` with `points` (batch, ms) as the model's profile."""
+def simulate(cli, config, duration, work, serving_path_ms, trace, pass_time_scale=1.0):
+    """epara-sim on `config`, its passes `pass_time_scale` times as long as the profile says
+    (the allocator plans with the profile, as the node did)."""
     config = json.loads(json.dumps(config))
-    config["profiles"][0]["curves"][0]["points"] = [{"batch": b, "latency_ms": ms}
-                                                    for b, ms in points]
     config["simulation"] = {"trace": {"file": os.path.relpath(trace, work),
                                       "service": config["services"][0]["name"],
-                                      "origins": ["edge-0"], "speedup": 1}}
+                                      "origins": ["edge-0"], "speedup": 1},
+                            "pass_time_scale": pass_time_scale}
     path, out = os.path.join(work, "sim.json"), os.path.join(work, "sim-out.json")
     json.dump(config, open(path, "w"))
     subprocess.run([f"{cli}/epara-sim", path, "--strategies", "epara", "--duration",
@@ -330,12 +332,15 @@ def main():
     a.add_argument("--replay", nargs="+", metavar="JSON",
                    help="no nodes: simulate again the real runs that earlier checks recorded "
                         "(their --json) and compare them as the check does")
+    a.add_argument("--record", action="store_true",
+                   help="with --replay: write this build's simulated figures into the files "
+                        "(after an intended change of the simulator)")
     o = a.parse_args()
     if bool(o.repository) != bool(o.model):
         a.error("--repository and --model go together")
     cli, bins = os.path.join(o.build, "src", "cli"), os.path.join(o.build, "src", "node")
     if o.replay:
-        sys.exit(replay(cli, o.replay, o.check))
+        sys.exit(replay(cli, o.replay, o.check, o.record))
     if o.requests_dir:
         os.makedirs(o.requests_dir, exist_ok=True)
     # The simulator models these cores as idle but for the nodes; another process holding a core
@@ -449,12 +454,14 @@ def check_once(o, cli, bins):
             "wrong_caught": wrong_caught}
 
 
-def replay(cli, paths, check):
+def replay(cli, paths, check, record=False):
     """Real runs recorded by earlier checks (their --json), compared again with this build's
     simulator — no nodes, so a change of the simulator is measured against real runs at once
     and the same way every time. With `check`: 1 if a load that was within the tolerances when
     recorded is outside them now, or if in some file the wrong model is within them at every
-    load (a load recorded outside may stay outside: the runs are what they were)."""
+    load (a load recorded outside may stay outside: the runs are what they were). With `record`,
+    the files' simulated figures become this build's (after an intended change of the
+    simulator; the real runs are kept as they were)."""
     within_now = outside_as_recorded = loads = 0
     regressed, wrong_missed = [], []
     for path in paths:
@@ -489,6 +496,10 @@ def replay(cli, paths, check):
                         else:
                             outside_as_recorded += 1
                     wrong_caught |= not r["wrong_within"]
+                    if record:
+                        row.update({k: v for k, v in r.items() if k not in ("real", "real_runs")})
+            if record:
+                json.dump(d, open(path, "w"), indent=1)
             if not wrong_caught:
                 wrong_missed.append(path)
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -498,6 +509,9 @@ def replay(cli, paths, check):
     print(f"{within_now} of {loads} recorded loads within the tolerances; "
           f"{outside_as_recorded} outside, as when recorded; the wrong model outside them in "
           f"{len(paths) - len(wrong_missed)} of {len(paths)} files")
+    if record:
+        print(f"recorded this build's simulated figures in {len(paths)} files")
+        return 0
     for what in regressed:
         print(f"FAILED: {what}: within the tolerances when recorded, outside them now")
     for path in wrong_missed:
@@ -517,16 +531,16 @@ def compare(cli, config, share, duration, work, serving_path, trace, points, run
     real = median_of([{k: v for k, v in r.items() if k != "pass_mix"} for r in runs])
     # Each run simulated at its own speed (the docstring says why); near the knee attainment is
     # steep in the speed, so one simulation at the runs' median speed is not the runs' median.
-    # Not at the node's mean pass batch by batch: the simulated allocator plans with the
-    # profile it is given, and with those it planned otherwise than the node, which planned with
-    # the profile as measured (docs/results.md, "Where the simulator's tail comes from"). As
-    # profiled, it is only reported.
+    # The simulated allocator plans with the profile as measured, as the node did: with the
+    # profile scaled, its plan's largest batch differed from the node's in 17 of 22 recorded
+    # loads, twice 1 where the node had 10 or 12 (docs/results.md, "The node's plan,
+    # simulated"). As profiled, it is only reported.
     speeds = [pass_speed(r, points) for r in runs]
-    sim = median_of([simulate(cli, config, duration, work, serving_path, trace,
-                              scaled(points, x)) for x in speeds])
-    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace,
-                                scaled(points, x * wrong_by)) for x in speeds])
-    profiled = simulate(cli, config, duration, work, serving_path, trace, points)
+    sim = median_of([simulate(cli, config, duration, work, serving_path, trace, x)
+                     for x in speeds])
+    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace, x * wrong_by)
+                       for x in speeds])
+    profiled = simulate(cli, config, duration, work, serving_path, trace)
     e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
     rate = config["demand"][0]["rate_per_s"]
     by_run = "/".join(f"{x:.3f}" for x in speeds)

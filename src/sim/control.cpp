@@ -27,13 +27,13 @@ ServerDigest World::digest_of(ServerId server, Time now) const {
       const int full = std::min(cfg.max_batch, cfg.timing.max_batch());
       const int b = std::min(full, static_cast<int>(inst.queue.size()) + 1);
       const auto compute = Duration{static_cast<Duration::rep>(
-          static_cast<double>(cfg.timing.pass_at(b).count()) * interference(inst))};
+          static_cast<double>(cfg.timing.pass_at(b).count()) * slowdown(inst))};
       const Duration queue =
           std::max(Duration::zero(), finish_estimate(*next, now, 1.0) - now - compute);
       // Queued items drain in full passes, each item taking its share of one.
       const auto item_work = Duration{
           static_cast<Duration::rep>(static_cast<double>(cfg.timing.interval_at(full).count()) *
-                                     interference(inst) * inst.typical_pass_work() / full)};
+                                     slowdown(inst) * inst.typical_pass_work() / full)};
       // Spare: the capacity left at the plans' utilization cap after what it received recently.
       const double spare =
           std::max(0.0, CostModel{}.max_utilization * inst.capacity - inst.recent_rate);

@@ -18,10 +18,10 @@ void World::enqueue(std::uint32_t inst, std::uint32_t req, Time now) {
   try_start(inst, now);
 }
 
-double World::interference(const SimInstance& i) const {
+double World::slowdown(const SimInstance& i) const {
   for (std::uint32_t d : i.devices)
-    if (devices_[d].tenants.size() > 1) return config_.interference;
-  return 1.0;
+    if (devices_[d].tenants.size() > 1) return config_.pass_time_scale * config_.interference;
+  return config_.pass_time_scale;
 }
 
 void World::count_busy(std::uint32_t device, Time from, Time to) {
@@ -108,7 +108,7 @@ void World::try_start(std::uint32_t id, Time now) {
   const auto rescale = [&] {
     pass.work = 0.0;
     for (std::uint32_t req : pass.items) pass.work = std::max(pass.work, requests_[req].work);
-    scale = interference(inst) * pass.work;
+    scale = slowdown(inst) * pass.work;
   };
   rescale();
   const auto latency_at = [&](std::size_t batch) {
@@ -294,7 +294,7 @@ Time World::finish_estimate(std::uint32_t id, Time now, double work) const {
   // least as long as its work needs.
   const double typical = inst.typical_pass_work();
   const auto ns = [&](Duration d, double w) {
-    return static_cast<double>(d.count()) * interference(inst) * w;
+    return static_cast<double>(d.count()) * slowdown(inst) * w;
   };
   return start + Duration{static_cast<Duration::rep>(
                      (passes - 1) * ns(cfg.timing.interval_at(max_batch), typical) +

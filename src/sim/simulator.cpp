@@ -64,6 +64,8 @@ RunMetrics simulate(const Scenario& scenario, const SimulationConfig& config, St
                 "simulate: sync and placement periods must be > 0");
   expect_in("sync_loss", config.sync_loss, 0.0, 1.0);
   expect_in("interference", config.interference, 1.0, limits::max_interference);
+  expect_in("pass_time_scale", config.pass_time_scale, limits::min_pass_time_scale,
+            limits::max_pass_time_scale);
   const std::size_t servers = scenario.cluster.servers.size();
   for (const Fault& f : config.faults) {
     EPARA_EXPECTS(index_of(f.server) < servers, "simulate: a fault names an unknown server");

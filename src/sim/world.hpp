@@ -181,7 +181,9 @@ class World final : public SimView {
   void wake_waiters(std::uint32_t device, Time now);
   void kill_instance(std::uint32_t inst, Time now, bool reroute);
   void release_if_retired(std::uint32_t inst);
-  double interference(const SimInstance& i) const;
+  /// How much longer than its profile a pass of `i` runs: the devices' speed against the
+  /// profile (pass_time_scale), times the interference factor when a device is shared.
+  double slowdown(const SimInstance& i) const;
   ModeSet modes_of(const Pass& pass);
 
   // workload (workload.cpp)

@@ -28,6 +28,27 @@ TEST_CASE("FIFO one at a time: the third request would finish late and is left o
   CHECK(m.balanced());
 }
 
+TEST_CASE("Passes run pass_time_scale times their profiled time", "[sim]") {
+  // Passes of 10 ms profiled, one at a time, arrivals at 0 and 1 ms (deadline 1 s). At scale k
+  // each pass takes 10k ms: #0 is done at 10k, #1 at 20k (it arrived at 1 ms).
+  Scenario s = micro_scenario();
+  s.services[0].slo = Slo::latency(milliseconds(1000));
+  for (const double k : {0.5, 1.0, 1.5}) {
+    FixedInstance strategy(server_a, 1, Duration::zero());
+    sim::SimulationConfig c;
+    c.duration = std::chrono::seconds(1);
+    c.warmup = Duration::zero();
+    c.pass_time_scale = k;
+    c.trace = sim::TraceReplay{"arrivals", service_s, {server_a}, 1.0, 0.0};
+    const std::vector<sim::TraceRow> rows{{from_ms(0), 100, 10}, {from_ms(1), 100, 10}};
+    const sim::RunMetrics m = sim::simulate(s, c, strategy, rows);
+    INFO("pass_time_scale " << k);
+    REQUIRE(m.services[0].served == 2);
+    CHECK(mean_latency_ms(m.services[0]) == Approx((10 * k + 20 * k - 1) / 2));
+    CHECK(m.balanced());
+  }
+}
+
 TEST_CASE("Without dropping, the third request is served late", "[sim]") {
   const Scenario s = micro_scenario();
   FixedInstance strategy(server_a, 1, Duration::zero());

@@ -47,6 +47,10 @@ inline constexpr double max_burstiness = 1e2;
 
 /// The hardware's slowdown of a pass on a shared device.
 inline constexpr double max_interference = 100.0;
+/// A simulated device's speed against its profile (simulation.pass_time_scale): a tenth to ten
+/// times the profiled pass.
+inline constexpr double min_pass_time_scale = 0.1;
+inline constexpr double max_pass_time_scale = 10.0;
 
 /// Factor on every edge server's GPU count (epara-sim --scale, the GPUs-needed search).
 inline constexpr double max_cluster_scale = 100.0;

@@ -92,6 +92,10 @@ struct SimulationConfig {
   /// hardware's truth; strategies plan with their own estimate, CostModel::interference, which
   /// it equals by default).
   double interference = CostModel{}.interference;
+  /// How much longer every pass runs than its profile says: the simulated devices' speed
+  /// against the profile (the hardware's truth; strategies plan with the profile). 1.1: passes
+  /// 10% slower than profiled. tools/fidelity.py sets it to the speed a real node's passes ran.
+  double pass_time_scale = 1.0;
   /// When an executor forms a batch it leaves out the items the pass would finish after their
   /// deadline (earliest deadline first, the pass shortening with each; rejected as overloaded)
   /// instead of spending the GPU on them — the queue policy a serving deployment configures,

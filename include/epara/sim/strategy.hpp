@@ -19,7 +19,8 @@ namespace epara::sim {
 /// How one replica executes: the simulator dispatches a pass of up to max_batch queued items
 /// once max_batch are queued or the oldest has waited `timeout`; a pass takes timing.pass_at(b)
 /// (times the interference factor when its device is shared, times the largest work factor in
-/// the batch), and the next may start timing.interval_at(b) after it began.
+/// the batch, times simulation.pass_time_scale), and the next may start timing.interval_at(b)
+/// after it began.
 struct ReplicaConfig {
   int max_batch = 1;
   Duration timeout{};
