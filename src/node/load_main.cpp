@@ -178,12 +178,12 @@ int main(int argc, char** argv) {
         std::unique_ptr<Call> call(static_cast<Call*>(tag));
         const double ms =
             std::chrono::duration<double, std::milli>(Clock::now() - call->sent).count();
-        const auto second =
-            static_cast<std::size_t>(std::chrono::duration<double>(call->sent - start).count());
-        const std::size_t bucket = std::min(second, tally.good_by_second.size() - 1);
+        const double sent_s = std::chrono::duration<double>(call->sent - start).count();
+        const std::size_t bucket =
+            std::min(static_cast<std::size_t>(sent_s), tally.good_by_second.size() - 1);
         std::lock_guard lock(tally.mutex);
         Record& record = records[call->index];
-        record.sent_s = std::chrono::duration<double>(call->sent - start).count();
+        record.sent_s = sent_s;
         if (!call->status.ok()) {
           const std::string code(epara::node::status_name(call->status.error_code()));
           record.outcome = code;

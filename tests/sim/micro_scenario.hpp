@@ -62,22 +62,37 @@ class FixedInstance : public sim::Strategy {
   Duration timeout_;
 };
 
-/// A run whose requests arrive at `origin` exactly at `arrivals_ms` (a replayed trace; with no
-/// `generated` tokens given, equal token counts: every request is one unit of work, else each
-/// its tokens over the mean), measured from t = 0.
-inline sim::RunMetrics run_arrivals(const Scenario& s, sim::Strategy& strategy,
-                                    const std::vector<double>& arrivals_ms, ServerId origin,
-                                    std::vector<sim::Fault> faults = {},
-                                    const std::vector<int>& generated = {}) {
+/// One second, measured from t = 0, of the requests a trace replays at `origin`.
+inline sim::SimulationConfig micro_config(ServerId origin) {
   sim::SimulationConfig c;
   c.duration = std::chrono::seconds(1);
   c.warmup = Duration::zero();
-  c.faults = std::move(faults);
   c.trace = sim::TraceReplay{"arrivals", service_s, {origin}, 1.0, 0.0};
+  return c;
+}
+
+/// A run of `c` whose requests arrive exactly at `arrivals_ms` (with no `generated` tokens
+/// given, equal token counts: every request is one unit of work, else each its tokens over the
+/// mean).
+inline sim::RunMetrics run_arrivals(const Scenario& s, sim::Strategy& strategy,
+                                    const std::vector<double>& arrivals_ms,
+                                    const sim::SimulationConfig& c,
+                                    const std::vector<int>& generated = {}) {
   std::vector<sim::TraceRow> rows;
   for (std::size_t i = 0; i < arrivals_ms.size(); ++i)
     rows.push_back({from_ms(arrivals_ms[i]), 100, generated.empty() ? 10 : generated.at(i)});
   return sim::simulate(s, c, strategy, rows);
+}
+
+/// A run whose requests arrive at `origin` exactly at `arrivals_ms` (a replayed trace), with
+/// `faults`.
+inline sim::RunMetrics run_arrivals(const Scenario& s, sim::Strategy& strategy,
+                                    const std::vector<double>& arrivals_ms, ServerId origin,
+                                    std::vector<sim::Fault> faults = {},
+                                    const std::vector<int>& generated = {}) {
+  sim::SimulationConfig c = micro_config(origin);
+  c.faults = std::move(faults);
+  return run_arrivals(s, strategy, arrivals_ms, c, generated);
 }
 
 inline double mean_latency_ms(const sim::ServiceMetrics& m) {

@@ -35,13 +35,9 @@ TEST_CASE("Passes run pass_time_scale times their profiled time", "[sim]") {
   s.services[0].slo = Slo::latency(milliseconds(1000));
   for (const double k : {0.5, 1.0, 1.5}) {
     FixedInstance strategy(server_a, 1, Duration::zero());
-    sim::SimulationConfig c;
-    c.duration = std::chrono::seconds(1);
-    c.warmup = Duration::zero();
+    sim::SimulationConfig c = micro_config(server_a);
     c.pass_time_scale = k;
-    c.trace = sim::TraceReplay{"arrivals", service_s, {server_a}, 1.0, 0.0};
-    const std::vector<sim::TraceRow> rows{{from_ms(0), 100, 10}, {from_ms(1), 100, 10}};
-    const sim::RunMetrics m = sim::simulate(s, c, strategy, rows);
+    const sim::RunMetrics m = run_arrivals(s, strategy, {0, 1}, c);
     INFO("pass_time_scale " << k);
     REQUIRE(m.services[0].served == 2);
     CHECK(mean_latency_ms(m.services[0]) == Approx((10 * k + 20 * k - 1) / 2));
@@ -52,11 +48,8 @@ TEST_CASE("Passes run pass_time_scale times their profiled time", "[sim]") {
 TEST_CASE("Without dropping, the third request is served late", "[sim]") {
   const Scenario s = micro_scenario();
   FixedInstance strategy(server_a, 1, Duration::zero());
-  sim::SimulationConfig c;
-  c.duration = std::chrono::seconds(1);
-  c.warmup = Duration::zero();
+  sim::SimulationConfig c = micro_config(server_a);
   c.drop_expired = false;
-  c.trace = sim::TraceReplay{"arrivals", service_s, {server_a}, 1.0, 0.0};
   const auto m = sim::simulate(
       s, c, strategy, {{milliseconds(0), 1, 1}, {milliseconds(1), 1, 1}, {milliseconds(2), 1, 1}});
   CHECK(m.services[0].served == 2);
@@ -238,13 +231,9 @@ TEST_CASE("A tenant unloaded mid-pass frees the shared device for the one waitin
   Scenario s = micro_scenario();
   s.services[0].slo = Slo::latency(milliseconds(1000));
   UnloadsTheSecond strategy;
-  sim::SimulationConfig c;
-  c.duration = std::chrono::seconds(1);
-  c.warmup = Duration::zero();
+  sim::SimulationConfig c = micro_config(server_a);
   c.placement_period = milliseconds(5);
-  c.trace = sim::TraceReplay{"arrivals", service_s, {server_a}, 1.0, 0.0};
-  const std::vector<sim::TraceRow> rows{{from_ms(0), 100, 10}, {from_ms(0.5), 100, 10}};
-  const sim::RunMetrics m = sim::simulate(s, c, strategy, rows);
+  const sim::RunMetrics m = run_arrivals(s, strategy, {0, 0.5}, c);
   CHECK(m.balanced());
   REQUIRE(m.services[0].served == 2);
   CHECK(m.services[0].latency.quantile(1.0) == Approx(0.0215).epsilon(0.02));
