@@ -4,7 +4,7 @@ One node (a dense model 1024-4096-4096-1024, 300 ms SLO: heavy enough that the m
 not gRPC and the load generator, is what saturates, so doubling the load does not take the
 cores the model needs — with a model a quarter of the size, 1 run in 5 failed beside a busy
 core); its capacity C is calibrated on this machine now: the load ramps x1.25 every 2 s from
-25/s until fewer than 98% of a step's requests end in SLO twice at one rate, and C is the
+10/s until fewer than 98% of a step's requests end in SLO twice at one rate, and C is the
 last rate at which at least 98% did; requests carry 4 rows each. Then C and 2 x C, 3 s
 each, alternately twice:
   - goodput at 2 x C stays at least 80% of goodput at C (admission control: what no node can finish by its
@@ -68,7 +68,10 @@ def main():
     try:
         wait_for_log(c.log_paths[0], r"placement epoch 1", 30)
         out = os.path.join(work, "step.json")
-        capacity = sustained_rate(lambda rate: run_load(target, rate, 2, out), 25)
+        # From well below any machine's capacity: on an AMD EPYC whose 16-item pass took 93 ms
+        # (a 300-ms deadline, three passes), 25/s was already at the knee (61 of 64 in SLO, the
+        # rest refused in bursts) and a ramp from there found no rate (2 of 3 idle runs).
+        capacity = sustained_rate(lambda rate: run_load(target, rate, 2, out), 10)
         check(capacity is not None, f"calibration: the node sustains {capacity}/s here")
         time.sleep(1)  # queues of the failed step drain (deadline 300 ms)
 
