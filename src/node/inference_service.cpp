@@ -293,11 +293,11 @@ grpc::Status Node::InferenceService::ModelStatistics(grpc::ServerContext*,
     std::uint64_t passes = 0;
     Duration compute{};
     for (const auto& [batch, pass] : t->passes) {
-      passes += pass.first;
-      compute += pass.second;
+      passes += pass.count;
+      compute += pass.time;
       auto* by_batch = stats->add_batch_stats();
       by_batch->set_batch_size(batch);
-      duration(by_batch->mutable_compute_infer(), pass.first, pass.second);
+      duration(by_batch->mutable_compute_infer(), pass.count, pass.time);
     }
     stats->set_execution_count(passes);
     duration(infer->mutable_compute_infer(), passes, compute);

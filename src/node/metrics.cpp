@@ -112,9 +112,10 @@ void NodeMetrics::pass(std::string_view model, std::size_t batch, Duration took)
   if (PerModel* m = find(model)) {
     m->pass_seconds.observe(to_seconds(took));
     m->batch_size.observe(static_cast<double>(batch));
-    auto& [count, time] = m->totals.passes[batch];
-    ++count;
-    time += took;
+    Totals::Passes& passes = m->totals.passes[batch];
+    ++passes.count;
+    passes.time += took;
+    passes.squared_seconds += to_seconds(took) * to_seconds(took);
   }
 }
 
@@ -163,17 +164,23 @@ std::string NodeMetrics::render(const std::vector<GaugeSample>& gauges) const {
     m.batch_size.render(out, "epara_batch_size", "model=" + label_value(model));
   // By exact batch size (the histograms' buckets are powers of two): a pass's time against a
   // profile needs the batch mix, since passes are far from linear in the batch.
-  header(out, "epara_passes_by_batch_total", "Passes of the model here, by batch size.", "counter");
-  for (const auto& [model, m] : models_)
-    for (const auto& [batch, pass] : m.totals.passes)
-      out += fmt::format("epara_passes_by_batch_total{{model={},batch=\"{}\"}} {}\n",
-                         label_value(model), batch, pass.first);
-  header(out, "epara_pass_seconds_by_batch_total",
-         "Compute time of the passes of the model here, by batch size.", "counter");
-  for (const auto& [model, m] : models_)
-    for (const auto& [batch, pass] : m.totals.passes)
-      out += fmt::format("epara_pass_seconds_by_batch_total{{model={},batch=\"{}\"}} {}\n",
-                         label_value(model), batch, to_seconds(pass.second));
+  const auto by_batch = [&](std::string_view name, std::string_view help, auto value) {
+    header(out, name, help, "counter");
+    for (const auto& [model, m] : models_)
+      for (const auto& [batch, pass] : m.totals.passes)
+        out += fmt::format("{}{{model={},batch=\"{}\"}} {}\n", name, label_value(model), batch,
+                           value(pass));
+  };
+  using Passes = Totals::Passes;
+  by_batch("epara_passes_by_batch_total", "Passes of the model here, by batch size.",
+           [](const Passes& p) { return p.count; });
+  by_batch("epara_pass_seconds_by_batch_total",
+           "Compute time of the passes of the model here, by batch size.",
+           [](const Passes& p) { return to_seconds(p.time); });
+  by_batch("epara_pass_seconds_squared_by_batch_total",
+           "Squared compute times of the passes of the model here, summed, by batch size: with "
+           "the two above, their variance.",
+           [](const Passes& p) { return p.squared_seconds; });
   std::vector<const GaugeSample*> by_name;  // a family's samples together, as the format asks
   by_name.reserve(gauges.size());
   for (const GaugeSample& g : gauges) by_name.push_back(&g);

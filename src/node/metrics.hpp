@@ -47,8 +47,15 @@ class NodeMetrics {
     std::uint64_t success = 0, fail = 0;   // client requests answered / failed
     Duration success_time{}, fail_time{};  // their summed times at this node
     std::uint64_t items = 0;               // items answered
-    std::map<std::size_t, std::pair<std::uint64_t, Duration>> passes;  // by batch: count, time
-    std::int64_t last_ms = 0;  // last answer, ms since the epoch; 0: none
+    struct Passes {
+      std::uint64_t count = 0;
+      Duration time{};
+      // Their squared times summed: with count and time, the spread of a pass's time at this
+      // batch size (tools/fidelity.py gives it to the simulator: simulation.pass_time_cv).
+      double squared_seconds = 0.0;
+    };
+    std::map<std::size_t, Passes> passes;  // by batch size
+    std::int64_t last_ms = 0;              // last answer, ms since the epoch; 0: none
   };
   /// nullopt for a model this node does not run.
   std::optional<Totals> totals(std::string_view model) const;

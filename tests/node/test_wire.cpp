@@ -604,8 +604,16 @@ TEST_CASE("a node's /metrics counts requests, passes and instances", "[node]") {
     if (key.rfind(prefix, 0) == 0) {
       by_batch += value;
       items += value * std::stod(key.substr(prefix.size()));
-      by_batch_seconds +=
-          at(R"(epara_pass_seconds_by_batch_total{model="m",batch=")" + key.substr(prefix.size()));
+      const std::string batch = key.substr(prefix.size());
+      const double seconds = at(R"(epara_pass_seconds_by_batch_total{model="m",batch=")" + batch);
+      by_batch_seconds += seconds;
+      // The squares of non-negative times: at least the mean's squared per pass (the variance
+      // is not negative), at most the square of their sum.
+      const double squares =
+          at(R"(epara_pass_seconds_squared_by_batch_total{model="m",batch=")" + batch);
+      CHECK(squares >= seconds * seconds / value * (1 - 1e-9));
+      CHECK(squares <= seconds * seconds * (1 + 1e-9));
+      CHECK(squares > 0);
     }
   }
   CHECK(by_batch == passes);
