@@ -32,7 +32,8 @@ the profile at those batches — on a shared machine it drifts (up to 14% within
 Intel Xeon, 32% on an AMD EPYC) — is the simulated passes' speed in a simulation of that run
 (simulation.pass_time_scale; its allocator plans with the profile as measured, as the node's
 did), so that the check is of the simulator's queueing, batching and serving model, not of the
-profile's drift;
+profile's drift; and at the variation of the run's passes (simulation.pass_time_cv: their
+coefficient of variation by batch size, from the squared times edge-0 reports);
 the median of those simulations is compared with the runs' median; the error with
 the profile as measured is printed beside it. The simulator also runs with every pass
 --wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
@@ -167,12 +168,17 @@ class Repository:
 
 
 def measured_profile(cli, model, repeats):
+    """The profile's (batch, median ms) points, and the spread of its repetitions: by batch, the
+    p90 over the median (from epara-profile's table)."""
     batches = range(1, model.max_batch + 1)
-    out = subprocess.run([f"{cli}/epara-profile", *model.profile_args(), "--batches",
+    run = subprocess.run([f"{cli}/epara-profile", *model.profile_args(), "--batches",
                           *map(str, batches), "--repeats", str(repeats)],
-                         check=True, capture_output=True, text=True).stdout
-    profile = json.loads(out[:out.rindex("}") + 1])
-    return [(p["batch"], p["latency_ms"]) for p in profile["curves"][0]["points"]]
+                         check=True, capture_output=True, text=True)
+    profile = json.loads(run.stdout[:run.stdout.rindex("}") + 1])
+    table = [line.split() for line in run.stderr.splitlines()]
+    p90_over_median = {int(row[1]): float(row[3]) / float(row[2]) for row in table
+                       if len(row) == 5 and row[0] == "1" and row[1].isdigit()}
+    return [(p["batch"], p["latency_ms"]) for p in profile["curves"][0]["points"]], p90_over_median
 
 
 def profile_at(points, batch):
@@ -228,14 +234,15 @@ def scenario(ports, points, rate, model, deadline_ms, deployment=None):
              placement_period_s=2, drain_timeout_s=3))
 
 
-def simulate(cli, config, duration, work, serving_path_ms, trace, pass_time_scale=1.0):
+def simulate(cli, config, duration, work, serving_path_ms, trace, pass_time_scale=1.0,
+             pass_time_cv=0.0):
     """epara-sim on `config`, its passes `pass_time_scale` times as long as the profile says
-    (the allocator plans with the profile, as the node did)."""
+    and varying by `pass_time_cv` (the allocator plans with the profile, as the node did)."""
     config = json.loads(json.dumps(config))
     config["simulation"] = {"trace": {"file": os.path.relpath(trace, work),
                                       "service": config["services"][0]["name"],
                                       "origins": ["edge-0"], "speedup": 1},
-                            "pass_time_scale": pass_time_scale}
+                            "pass_time_scale": pass_time_scale, "pass_time_cv": pass_time_cv}
     path, out = os.path.join(work, "sim.json"), os.path.join(work, "sim-out.json")
     json.dump(config, open(path, "w"))
     subprocess.run([f"{cli}/epara-sim", path, "--strategies", "epara", "--duration",
@@ -265,13 +272,15 @@ def serve(bins, config, rate, duration, work, trace=None, requests_csv=None):
     label = f'{{model="{service}"}}'
     passes = m.get(f"epara_pass_seconds_count{label}", 0)
     by_batch = f'epara_passes_by_batch_total{{model="{service}",batch="'
-    pass_mix = {int(key[len(by_batch):-2]): (count, m[key.replace("passes_", "pass_seconds_")])
+    pass_mix = {int(key[len(by_batch):-2]):
+                (count, m[key.replace("passes_", "pass_seconds_")],
+                 m[key.replace("passes_", "pass_seconds_squared_")])
                 for key, count in m.items() if key.startswith(by_batch)}
     return {"attainment": 100 * r["in_slo"] / r["sent"], "p50_ms": r["p50_ms"],
             "p99_ms": r["p99_ms"], "passes": passes,
             "mean_batch": m.get(f"epara_batch_size_sum{label}", 0) / max(1, passes),
             "mean_pass_ms": 1e3 * m.get(f"epara_pass_seconds_sum{label}", 0) / max(1, passes),
-            "pass_mix": pass_mix}
+            "pass_mix": pass_mix, "pass_cv": pass_cv(pass_mix)}
 
 
 def pass_speed(run, points):
@@ -279,10 +288,30 @@ def pass_speed(run, points):
     over the summed profiled time of the same batches. (At the mean batch it was biased: a pass
     of 2 items took 3.5 times one item's on the dense chain on an AMD EPYC, and of 4 items no
     longer than of 2, so a run mixing batches of 1 and 3 seemed a third faster than profiled.)"""
-    ran = sum(seconds for _, seconds in run["pass_mix"].values())
-    profiled = sum(count * profile_at(points, batch) / 1e3
-                   for batch, (count, _) in run["pass_mix"].items())
+    ran = sum(passes[1] for passes in run["pass_mix"].values())
+    profiled = sum(passes[0] * profile_at(points, batch) / 1e3
+                   for batch, passes in run["pass_mix"].items())
     return ran / profiled
+
+
+def pass_cv(pass_mix):
+    """How much a run's passes of one batch size varied: their coefficient of variation, by batch
+    size (of two passes or more), averaged over the passes: the run's simulation.pass_time_cv.
+    0 for runs recorded before the node reported squared pass times."""
+    weighted = [(count, (max(0.0, squares / count - (seconds / count) ** 2) ** 0.5) /
+                 (seconds / count))
+                for count, seconds, *rest in pass_mix.values() if count >= 2
+                for squares in rest]  # none where recorded before the node reported squares
+    return sum(n * cv for n, cv in weighted) / sum(n for n, _ in weighted) if weighted else 0.0
+
+
+def profile_cv(p90_over_median, pass_mix):
+    """The spread of the profile's repetitions in the same terms, weighted by the run's passes:
+    the coefficient of variation of a normal spread with that p90 over its median (1.2816
+    standard deviations apart)."""
+    weighted = [(passes[0], (p90_over_median[batch] - 1) / 1.2816)
+                for batch, passes in pass_mix.items() if batch in p90_over_median]
+    return sum(n * cv for n, cv in weighted) / sum(n for n, _ in weighted) if weighted else 0.0
 
 
 def scaled(points, factor):
@@ -404,7 +433,7 @@ def check_once(o, cli, bins):
         model = (Repository(o.repository, o.model, o.max_batch, work) if o.repository else
                  Dense([int(w) for w in o.widths.split(",")], o.max_batch))
         watch = CpuWatch()
-        points = measured_profile(cli, model, o.profile_repeats)
+        points, p90_over_median = measured_profile(cli, model, o.profile_repeats)
         busy = watch.others_share()
         if busy > BUSY_LIMIT:
             return {"void": f"other processes took {100 * busy:.0f}% of the CPU while the "
@@ -443,13 +472,18 @@ def check_once(o, cli, bins):
                                 f"it carries {knee}/s within the deadline, so the load meant as "
                                 f"{share:g} of that was past its knee, where the check's "
                                 "tolerances were never set"}
-            print(f"(other processes: {100 * busy:.1f}% of the CPU during the runs)")
+            cvs = "/".join(f"{r['pass_cv']:.3f}" for r in runs)
+            print(f"(other processes: {100 * busy:.1f}% of the CPU during the runs; a pass's "
+                  f"time at its batch size varied by a coefficient of variation of {cvs} by "
+                  "run, the profile's repetitions "
+                  f"{profile_cv(p90_over_median, runs[0]['pass_mix']):.3f})")
             row = compare(cli, config, share, o.duration, work, serving_path, trace, points,
                           runs, o.wrong_by)
             rows.append({"load": share, "rate_per_s": rate, "others_cpu_share": busy, **row})
             ok &= row["within"]
             wrong_caught |= not row["wrong_within"]
     return {"service": model.service, "max_batch": model.max_batch, "profile": points,
+            "profile_p90_over_median": p90_over_median,
             "deadline_ms": deadline_ms, "serving_path_ms": serving_path, "rows": rows, "ok": ok,
             "wrong_caught": wrong_caught}
 
@@ -535,11 +569,13 @@ def compare(cli, config, share, duration, work, serving_path, trace, points, run
     # profile scaled, its plan's largest batch differed from the node's in 17 of 22 recorded
     # loads, twice 1 where the node had 10 or 12 (docs/results.md, "The node's plan,
     # simulated"). As profiled, it is only reported.
+    # Each at its passes' variation too (0 in runs recorded before the node reported it).
     speeds = [pass_speed(r, points) for r in runs]
-    sim = median_of([simulate(cli, config, duration, work, serving_path, trace, x)
-                     for x in speeds])
-    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace, x * wrong_by)
-                       for x in speeds])
+    cvs = [pass_cv(r["pass_mix"]) for r in runs]
+    sim = median_of([simulate(cli, config, duration, work, serving_path, trace, x, cv)
+                     for x, cv in zip(speeds, cvs)])
+    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace, x * wrong_by, cv)
+                       for x, cv in zip(speeds, cvs)])
     profiled = simulate(cli, config, duration, work, serving_path, trace)
     e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
     rate = config["demand"][0]["rate_per_s"]
@@ -550,7 +586,7 @@ def compare(cli, config, share, duration, work, serving_path, trace, points, run
           f"{sim['p99_ms']:7.2f}/{real['p99_ms']:7.2f} {100 * e['p99']:+5.1f}% | "
           f"{'yes' if within(e) else 'NO':>6} | {100 * e_profiled['p50']:+18.1f}% | "
           f"{100 * e_wrong['p50']:+5.1f}%, {'YES' if within(e_wrong) else 'no'}", flush=True)
-    return {"pass_speed_by_run": speeds, "sim": sim, "real": real, "real_runs": runs,
+    return {"pass_speed_by_run": speeds, "pass_cv_by_run": cvs, "sim": sim, "real": real, "real_runs": runs,
             "error": e, "within": within(e), "as_profiled": profiled,
             "as_profiled_error": e_profiled, "wrong_model": wrong, "wrong_error": e_wrong,
             "wrong_within": within(e_wrong)}

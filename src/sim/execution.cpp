@@ -133,6 +133,8 @@ void World::try_start(std::uint32_t id, Time now) {
     return try_start(id, now);
   }
   const int batch = static_cast<int>(pass.items.size());
+  // The pass as the executor planned it (above), then as long as this one happens to run.
+  if (config_.pass_time_cv > 0.0) scale *= pass_factor_(pass_rng_);
   const Duration latency = latency_at(pass.items.size());
   const Duration interval{static_cast<Duration::rep>(
       static_cast<double>(cfg.timing.interval_at(batch).count()) * scale)};

@@ -10,13 +10,26 @@
 
 namespace epara::sim::detail {
 
+namespace {
+
+// Log-normal of mean 1 and coefficient of variation `cv`: sigma^2 = ln(1 + cv^2), mu = -sigma^2/2.
+std::lognormal_distribution<double> pass_factor(double cv) {
+  if (cv <= 0.0) return {};  // never drawn
+  const double sigma2 = std::log1p(cv * cv);
+  return std::lognormal_distribution<double>(-0.5 * sigma2, std::sqrt(sigma2));
+}
+
+}  // namespace
+
 World::World(const Scenario& scenario, const SimulationConfig& config, Strategy& strategy,
              std::vector<TraceRow> trace)
     : scenario_(scenario),
       config_(config),
       strategy_(strategy),
       trace_(std::move(trace)),
-      sync_rng_(Rng::derive(config.seed, 7, 0)) {
+      sync_rng_(Rng::derive(config.seed, 7, 0)),
+      pass_rng_(Rng::derive(config.seed, 8, 0)),
+      pass_factor_(pass_factor(config.pass_time_cv)) {
   warmup_end_ = Time{} + config.warmup;
   arrivals_end_ = Time{} + config.duration;
   for (const Demand& d : scenario.demand) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "epara/sim/metrics.hpp"
@@ -254,6 +255,10 @@ class World final : public SimView {
   double trace_mean_cost_ = 1.0;
   std::uint64_t live_requests_ = 0;
   Rng sync_rng_{};
+  // A pass's factor on its time (pass_time_cv): log-normal of mean 1; drawn only when it varies,
+  // so runs without variation draw exactly what they did before it existed.
+  Rng pass_rng_{};
+  std::lognormal_distribution<double> pass_factor_{};
 };
 
 }  // namespace epara::sim::detail

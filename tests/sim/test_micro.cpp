@@ -1,5 +1,8 @@
 // Hand-computed outcomes of tiny runs: known arrival times, one instance, known pass times.
 
+#include <cmath>
+#include <vector>
+
 #include "sim/micro_scenario.hpp"
 
 using namespace epara;
@@ -42,6 +45,43 @@ TEST_CASE("Passes run pass_time_scale times their profiled time", "[sim]") {
     REQUIRE(m.services[0].served == 2);
     CHECK(mean_latency_ms(m.services[0]) == Approx((10 * k + 20 * k - 1) / 2));
     CHECK(m.balanced());
+  }
+}
+
+TEST_CASE("Passes vary by pass_time_cv around their profiled time", "[sim]") {
+  // 2,000 passes of 10 ms profiled, one every 20 ms (no queueing: a request's latency is its
+  // pass). With a coefficient of variation cv the passes are log-normal of mean 10 ms: median
+  // 10 / sqrt(1 + cv^2), p99 10 exp(mu + 2.3263 sigma), sigma^2 = ln(1 + cv^2), mu = -sigma^2/2.
+  Scenario s = micro_scenario();
+  s.services[0].slo = Slo::latency(milliseconds(1000));
+  std::vector<double> arrivals_ms(2000);
+  for (std::size_t i = 0; i < arrivals_ms.size(); ++i)
+    arrivals_ms[i] = 20.0 * static_cast<double>(i);
+  const auto run = [&](double cv, std::uint64_t seed) {
+    FixedInstance strategy(server_a, 1, Duration::zero());
+    sim::SimulationConfig c = micro_config(server_a);
+    c.duration = std::chrono::seconds(41);
+    c.pass_time_cv = cv;
+    c.seed = seed;
+    const sim::RunMetrics m = run_arrivals(s, strategy, arrivals_ms, c);
+    REQUIRE(m.balanced());
+    REQUIRE(m.services[0].served == arrivals_ms.size());
+    return m.services[0];
+  };
+  const sim::ServiceMetrics fixed = run(0.0, 1);
+  CHECK(1e3 * fixed.latency.quantile(0.01) == Approx(10).epsilon(0.02));  // one 2% bucket
+  CHECK(fixed.latency.quantile(0.01) == fixed.latency.quantile(1.0));
+  for (const double cv : {0.05, 0.1, 0.2}) {
+    INFO("pass_time_cv " << cv);
+    const sim::ServiceMetrics varied = run(cv, 1);
+    const double sigma = std::sqrt(std::log1p(cv * cv)), mu = -sigma * sigma / 2;
+    CHECK(mean_latency_ms(varied) == Approx(10).epsilon(0.015));
+    CHECK(1e3 * varied.latency.quantile(0.5) == Approx(10 * std::exp(mu)).epsilon(0.03));
+    CHECK(1e3 * varied.latency.quantile(0.99) ==
+          Approx(10 * std::exp(mu + 2.3263 * sigma)).epsilon(0.05));
+    // The same seed draws the same passes; another seed others.
+    CHECK(run(cv, 1).latency_sum_s == varied.latency_sum_s);
+    CHECK(run(cv, 2).latency_sum_s != varied.latency_sum_s);
   }
 }
 

@@ -51,6 +51,8 @@ inline constexpr double max_interference = 100.0;
 /// times the profiled pass.
 inline constexpr double min_pass_time_scale = 0.1;
 inline constexpr double max_pass_time_scale = 10.0;
+/// How much passes vary (simulation.pass_time_cv): at most as much as their mean.
+inline constexpr double max_pass_time_cv = 1.0;
 
 /// Factor on every edge server's GPU count (epara-sim --scale, the GPUs-needed search).
 inline constexpr double max_cluster_scale = 100.0;

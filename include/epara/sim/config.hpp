@@ -96,6 +96,12 @@ struct SimulationConfig {
   /// against the profile (the hardware's truth; strategies plan with the profile). 1.1: passes
   /// 10% slower than profiled. tools/fidelity.py sets it to the speed a real node's passes ran.
   double pass_time_scale = 1.0;
+  /// How much passes of the same batch vary: each pass takes its time above times a factor
+  /// drawn from a log-normal distribution of mean 1 and this coefficient of variation (0: every
+  /// pass as long as the profile says). Strategies and executors still plan with the mean. A
+  /// real node's passes varied by 0.06-0.12 on an AMD EPYC where the profile's repetitions
+  /// varied by 0.04-0.08 (tools/fidelity.py measures both; docs/results.md, "Passes vary").
+  double pass_time_cv = 0.0;
   /// When an executor forms a batch it leaves out the items the pass would finish after their
   /// deadline (earliest deadline first, the pass shortening with each; rejected as overloaded)
   /// instead of spending the GPU on them — the queue policy a serving deployment configures,
