@@ -32,8 +32,11 @@ the profile at those batches — on a shared machine it drifts (up to 14% within
 Intel Xeon, 32% on an AMD EPYC) — is the simulated passes' speed in a simulation of that run
 (simulation.pass_time_scale; its allocator plans with the profile as measured, as the node's
 did), so that the check is of the simulator's queueing, batching and serving model, not of the
-profile's drift; and at the variation of the run's passes (simulation.pass_time_cv: their
-coefficient of variation by batch size, from the squared times edge-0 reports);
+profile's drift; each batch size the node ran MIN_PASSES times or more at its own speed there
+(simulation.pass_time_scale_by_batch: near the rate batches of one sustain, a few percent of
+their speed decide whether the node batches); and at the variation of the run's passes
+(simulation.pass_time_cv: their coefficient of variation by batch size, from the squared times
+edge-0 reports);
 the median of those simulations is compared with the runs' median; the error with
 the profile as measured is printed beside it. The simulator also runs with every pass
 --wrong-by times slower than that (default 1.25): a latency model that wrong must fall outside
@@ -96,6 +99,9 @@ ATTEMPTS = 2
 BUSY_LIMIT = 0.15  # of all cores' time, taken by other processes
 SKIPPED = 77  # ctest's SKIP_RETURN_CODE
 TRACE_SEED = 1  # of every load's arrivals
+# A batch size the node ran at least this often is simulated at its own speed there (its mean
+# pass against the profile's); rarer ones at the run's speed over all its passes.
+MIN_PASSES = 5
 
 
 class CpuWatch:
@@ -235,14 +241,16 @@ def scenario(ports, points, rate, model, deadline_ms, deployment=None):
 
 
 def simulate(cli, config, duration, work, serving_path_ms, trace, pass_time_scale=1.0,
-             pass_time_cv=0.0):
+             pass_time_cv=0.0, by_batch=()):
     """epara-sim on `config`, its passes `pass_time_scale` times as long as the profile says
-    and varying by `pass_time_cv` (the allocator plans with the profile, as the node did)."""
+    (`by_batch[i]` times for passes of i + 1 items) and varying by `pass_time_cv` (the allocator
+    plans with the profile, as the node did)."""
     config = json.loads(json.dumps(config))
     config["simulation"] = {"trace": {"file": os.path.relpath(trace, work),
                                       "service": config["services"][0]["name"],
                                       "origins": ["edge-0"], "speedup": 1},
-                            "pass_time_scale": pass_time_scale, "pass_time_cv": pass_time_cv}
+                            "pass_time_scale": pass_time_scale, "pass_time_cv": pass_time_cv,
+                            "pass_time_scale_by_batch": list(by_batch)}
     path, out = os.path.join(work, "sim.json"), os.path.join(work, "sim-out.json")
     json.dump(config, open(path, "w"))
     subprocess.run([f"{cli}/epara-sim", path, "--strategies", "epara", "--duration",
@@ -292,6 +300,15 @@ def pass_speed(run, points):
     profiled = sum(passes[0] * profile_at(points, batch) / 1e3
                    for batch, passes in run["pass_mix"].items())
     return ran / profiled
+
+
+def speed_by_batch(run, points, speed):
+    """The run's speed at each batch size up to the largest it ran MIN_PASSES times or more: its
+    mean pass there against the profile's, and the run's `speed` at sizes it ran fewer times."""
+    often = [b for b, passes in run["pass_mix"].items() if passes[0] >= MIN_PASSES]
+    ran = dict(points)
+    return [min(10.0, max(0.1, run["pass_mix"][b][1] / run["pass_mix"][b][0] * 1e3 / ran[b]))
+            if b in often and b in ran else speed for b in range(1, max(often, default=0) + 1)]
 
 
 def pass_cv(pass_mix):
@@ -569,13 +586,17 @@ def compare(cli, config, share, duration, work, serving_path, trace, points, run
     # profile scaled, its plan's largest batch differed from the node's in 17 of 22 recorded
     # loads, twice 1 where the node had 10 or 12 (docs/results.md, "The node's plan,
     # simulated"). As profiled, it is only reported.
-    # Each at its passes' variation too (0 in runs recorded before the node reported it).
+    # Each at its passes' variation too (0 in runs recorded before the node reported it), and
+    # each batch size the node ran often at its own speed there (docs/results.md, "Batch sizes
+    # at their own speed").
     speeds = [pass_speed(r, points) for r in runs]
     cvs = [pass_cv(r["pass_mix"]) for r in runs]
-    sim = median_of([simulate(cli, config, duration, work, serving_path, trace, x, cv)
-                     for x, cv in zip(speeds, cvs)])
-    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace, x * wrong_by, cv)
-                       for x, cv in zip(speeds, cvs)])
+    by_batch = [speed_by_batch(r, points, x) for r, x in zip(runs, speeds)]
+    sim = median_of([simulate(cli, config, duration, work, serving_path, trace, x, cv, b)
+                     for x, cv, b in zip(speeds, cvs, by_batch)])
+    wrong = median_of([simulate(cli, config, duration, work, serving_path, trace, x * wrong_by,
+                                cv, [s * wrong_by for s in b])
+                       for x, cv, b in zip(speeds, cvs, by_batch)])
     profiled = simulate(cli, config, duration, work, serving_path, trace)
     e, e_wrong, e_profiled = errors(sim, real), errors(wrong, real), errors(profiled, real)
     rate = config["demand"][0]["rate_per_s"]

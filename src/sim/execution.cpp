@@ -133,7 +133,11 @@ void World::try_start(std::uint32_t id, Time now) {
     return try_start(id, now);
   }
   const int batch = static_cast<int>(pass.items.size());
-  // The pass as the executor planned it (above), then as long as this one happens to run.
+  // The pass as the executor planned it (above), then as long as this one happens to run: at
+  // its batch size's own speed where one is given, varying by pass_time_cv.
+  const std::vector<double>& by_batch = config_.pass_time_scale_by_batch;
+  if (static_cast<std::size_t>(batch) <= by_batch.size())
+    scale *= by_batch[static_cast<std::size_t>(batch) - 1] / config_.pass_time_scale;
   if (config_.pass_time_cv > 0.0) scale *= pass_factor_(pass_rng_);
   const Duration latency = latency_at(pass.items.size());
   const Duration interval{static_cast<Duration::rep>(

@@ -90,6 +90,7 @@ SimulationConfig parse_simulation_config(std::string_view json_text, std::string
                    "spare_replicas",
                    "interference",
                    "pass_time_scale",
+                   "pass_time_scale_by_batch",
                    "pass_time_cv",
                    "hop_limit",
                    "faults",
@@ -142,6 +143,13 @@ SimulationConfig parse_simulation_config(std::string_view json_text, std::string
   if (auto x = n.find("interference")) c.interference = x->number_in(1.0, limits::max_interference);
   if (auto x = n.find("pass_time_scale"))
     c.pass_time_scale = x->number_in(limits::min_pass_time_scale, limits::max_pass_time_scale);
+  if (auto x = n.find("pass_time_scale_by_batch")) {
+    for (const JsonNode& e : x->elements())
+      c.pass_time_scale_by_batch.push_back(
+          e.number_in(limits::min_pass_time_scale, limits::max_pass_time_scale));
+    if (c.pass_time_scale_by_batch.size() > limits::max_scaled_batches)
+      x->fail(fmt::format("at most {} batch sizes", limits::max_scaled_batches));
+  }
   if (auto x = n.find("pass_time_cv")) c.pass_time_cv = x->number_in(0.0, limits::max_pass_time_cv);
   if (auto x = n.find("hop_limit")) c.handler.hop_limit = x->integer_in(0, 7);
   if (auto x = n.find("faults"))

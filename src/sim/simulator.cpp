@@ -66,6 +66,11 @@ RunMetrics simulate(const Scenario& scenario, const SimulationConfig& config, St
   expect_in("interference", config.interference, 1.0, limits::max_interference);
   expect_in("pass_time_scale", config.pass_time_scale, limits::min_pass_time_scale,
             limits::max_pass_time_scale);
+  EPARA_EXPECTS(config.pass_time_scale_by_batch.size() <= limits::max_scaled_batches,
+                "simulate: pass_time_scale_by_batch lists too many batch sizes");
+  for (const double scale : config.pass_time_scale_by_batch)
+    expect_in("pass_time_scale_by_batch", scale, limits::min_pass_time_scale,
+              limits::max_pass_time_scale);
   expect_in("pass_time_cv", config.pass_time_cv, 0.0, limits::max_pass_time_cv);
   const std::size_t servers = scenario.cluster.servers.size();
   for (const Fault& f : config.faults) {

@@ -45,6 +45,14 @@ TEST_CASE("Passes run pass_time_scale times their profiled time", "[sim]") {
     REQUIRE(m.services[0].served == 2);
     CHECK(mean_latency_ms(m.services[0]) == Approx((10 * k + 20 * k - 1) / 2));
     CHECK(m.balanced());
+    // The same speed given to batches of one alone: the passes here are all of one item.
+    FixedInstance by_batch_strategy(server_a, 1, Duration::zero());
+    sim::SimulationConfig by_batch = micro_config(server_a);
+    by_batch.pass_time_scale = 1.3;  // what batches beyond the list would run at
+    by_batch.pass_time_scale_by_batch = {k};
+    const sim::RunMetrics b = run_arrivals(s, by_batch_strategy, {0, 1}, by_batch);
+    REQUIRE(b.services[0].served == 2);
+    CHECK(mean_latency_ms(b.services[0]) == Approx((10 * k + 20 * k - 1) / 2));
   }
 }
 

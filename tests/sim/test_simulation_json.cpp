@@ -46,6 +46,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
     "failure_detection_ms": 250,
     "weighting": "demand-share", "serve_every_service": false, "spare_replicas": false,
     "attainment_floor": 0.25, "interference": 1.3, "pass_time_scale": 1.1, "pass_time_cv": 0.1,
+    "pass_time_scale_by_batch": [1.2, 0.9],
     "hop_limit": 2,
     "faults": [{"at_s": 10, "kind": "server_down", "server": "edge-2"},
                {"at_s": 12, "kind": "device_down", "server": "edge-1", "device": 3},
@@ -83,6 +84,7 @@ TEST_CASE("Every simulation setting is read", "[io][sim]") {
   CHECK(c.interference == 1.3);
   CHECK(c.pass_time_scale == 1.1);
   CHECK(c.pass_time_cv == 0.1);
+  CHECK(c.pass_time_scale_by_batch == std::vector<double>{1.2, 0.9});
   CHECK(c.handler.hop_limit == 2);
   REQUIRE(c.faults.size() == 3);
   CHECK(c.faults[0].kind == sim::FaultKind::ServerDown);
@@ -123,6 +125,8 @@ TEST_CASE("A bad simulation field is an error naming its path", "[io][sim]") {
       {R"({"attainment_floor": "fair"})", "simulation.attainment_floor: must be one of 'auto'"},
       {R"({"interference": 0.5})", "simulation.interference: must be in [1, 100] (got 0.5)"},
       {R"({"pass_time_scale": 0})", "simulation.pass_time_scale: must be in [0.1, 10] (got 0)"},
+      {R"({"pass_time_scale_by_batch": [1, 20]})",
+       "simulation.pass_time_scale_by_batch[1]: must be in [0.1, 10] (got 20)"},
       {R"({"pass_time_cv": -0.1})", "simulation.pass_time_cv: must be in [0, 1] (got -0.1)"},
       {R"({"hop_limit": 9})", "simulation.hop_limit"},
       {R"({"load_profile": [{"at_s": 1, "factor": -1}]})", "simulation.load_profile[0].factor"},

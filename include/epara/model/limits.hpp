@@ -5,6 +5,8 @@
 // duration) stays exact in 64-bit nanoseconds and bytes: values outside are errors that name
 // the field, never a silent wrap-around (docs/scenario-format.md, "Ranges").
 
+#include <cstddef>
+
 namespace epara::limits {
 
 /// Any time: a latency, a deadline, a period, a run's duration, when a fault fires. 10⁶ s is
@@ -51,6 +53,8 @@ inline constexpr double max_interference = 100.0;
 /// times the profiled pass.
 inline constexpr double min_pass_time_scale = 0.1;
 inline constexpr double max_pass_time_scale = 10.0;
+/// The most batch sizes simulation.pass_time_scale_by_batch may list.
+inline constexpr std::size_t max_scaled_batches = 4096;
 /// How much passes vary (simulation.pass_time_cv): at most as much as their mean.
 inline constexpr double max_pass_time_cv = 1.0;
 

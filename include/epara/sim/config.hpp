@@ -96,6 +96,13 @@ struct SimulationConfig {
   /// against the profile (the hardware's truth; strategies plan with the profile). 1.1: passes
   /// 10% slower than profiled. tools/fidelity.py sets it to the speed a real node's passes ran.
   double pass_time_scale = 1.0;
+  /// The same by batch size where one differs from the others: element i for passes of i + 1
+  /// items (batches beyond the list: pass_time_scale). What a device runs, not what is planned:
+  /// strategies, and executors' estimates, use the profile times pass_time_scale.
+  /// tools/fidelity.py gives each batch size a real node ran often its speed there (a profile
+  /// whose batch of 1 takes a sixth of a batch of 2 puts a knee at the rate batches of 1
+  /// sustain, and a few percent there decide whether a run batches: docs/results.md).
+  std::vector<double> pass_time_scale_by_batch{};
   /// How much passes of the same batch vary: each pass takes its time above times a factor
   /// drawn from a log-normal distribution of mean 1 and this coefficient of variation (0: every
   /// pass as long as the profile says). Strategies and executors still plan with the mean. A
