@@ -305,10 +305,10 @@ def pass_speed(run, points):
 def speed_by_batch(run, points, speed):
     """The run's speed at each batch size up to the largest it ran MIN_PASSES times or more: its
     mean pass there against the profile's, and the run's `speed` at sizes it ran fewer times."""
-    often = [b for b, passes in run["pass_mix"].items() if passes[0] >= MIN_PASSES]
-    ran = dict(points)
-    return [min(10.0, max(0.1, run["pass_mix"][b][1] / run["pass_mix"][b][0] * 1e3 / ran[b]))
-            if b in often and b in ran else speed for b in range(1, max(often, default=0) + 1)]
+    mix, profiled = run["pass_mix"], dict(points)
+    often = {b for b, passes in mix.items() if passes[0] >= MIN_PASSES and b in profiled}
+    return [min(10.0, max(0.1, 1e3 * mix[b][1] / mix[b][0] / profiled[b])) if b in often else speed
+            for b in range(1, max(often, default=0) + 1)]
 
 
 def pass_cv(pass_mix):
@@ -319,7 +319,12 @@ def pass_cv(pass_mix):
                  (seconds / count))
                 for count, seconds, *rest in pass_mix.values() if count >= 2
                 for squares in rest]  # none where recorded before the node reported squares
-    return sum(n * cv for n, cv in weighted) / sum(n for n, _ in weighted) if weighted else 0.0
+    return weighted_mean(weighted)
+
+
+def weighted_mean(pairs):
+    """The mean of (weight, value) pairs by weight; 0 for none."""
+    return sum(n * x for n, x in pairs) / sum(n for n, _ in pairs) if pairs else 0.0
 
 
 def profile_cv(p90_over_median, pass_mix):
@@ -328,7 +333,7 @@ def profile_cv(p90_over_median, pass_mix):
     standard deviations apart)."""
     weighted = [(passes[0], (p90_over_median[batch] - 1) / 1.2816)
                 for batch, passes in pass_mix.items() if batch in p90_over_median]
-    return sum(n * cv for n, cv in weighted) / sum(n for n, _ in weighted) if weighted else 0.0
+    return weighted_mean(weighted)
 
 
 def scaled(points, factor):
