@@ -2,8 +2,10 @@
 # Installs what is missing, checks formatting, then builds and runs every test twice:
 # a Release build with warnings as errors, and an ASan+UBSan build (less the benchmarks' smoke
 # runs and the CUDA test: docs/building.md, "Continuous integration"); then clang-tidy, the
-# threaded tests (executors, the node) under ThreadSanitizer, the fuzz harnesses for a short
-# budget, and the Python package installed by pip into a fresh venv.
+# threaded tests (executors, the node) under ThreadSanitizer, and the Python package installed by
+# pip into a fresh venv. The fuzz harnesses replay their seed corpora among the tests; fuzzing
+# itself (scripts/fuzz.sh) is not a CI stage: what a short run finds depends on its luck, and
+# CI must not refuse a submission by chance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
@@ -28,9 +30,6 @@ stage "tsan: the threaded tests (executors; the node in-process)"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target test_exec test_node
 ctest --preset tsan -R '^(exec|node)[.]'
-
-stage "fuzz: each libFuzzer harness for 20 s (scripts/fuzz.sh)"
-bash scripts/fuzz.sh 20
 
 stage "pip install . into a fresh venv; the Python tests against the installed package"
 venv=build/venv

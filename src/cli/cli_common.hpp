@@ -24,11 +24,11 @@ namespace epara::cli {
 std::string_view embedded_testbed_json();
 inline constexpr std::string_view embedded_testbed_name = "testbed.json (embedded)";
 
-/// The scenario in `path`, or the embedded testbed when `path` is empty.
 /// --weighting, for the programs that place (into a std::string or std::optional<std::string>).
 template <class Name>
 CLI::Option* add_weighting_option(CLI::App& app, Name& name, std::string_view default_note) {
   std::vector<std::string> names;
+  names.reserve(weightings.size());
   for (Weighting w : weightings) names.emplace_back(to_string(w));
   return app
       .add_option("--weighting", name,
@@ -104,6 +104,7 @@ inline std::string devices_summary(const Cluster& cluster) {
   return cpus == 0 ? fmt::format("{} GPUs", gpus) : fmt::format("{} GPUs, {} CPUs", gpus, cpus);
 }
 
+/// The scenario in `path`, or the embedded testbed when `path` is empty.
 inline Scenario load_scenario_or_testbed(const std::string& path) {
   if (path.empty()) return io::parse_scenario(embedded_testbed_json(), embedded_testbed_name);
   return io::load_scenario(path);
