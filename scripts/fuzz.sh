@@ -3,7 +3,8 @@
 # float-cast-overflow and signed overflow) and runs each for SECONDS (default 30) from its
 # seed corpus. A crash, a leak, a sanitizer report or a broken round trip fails the run; the
 # input that caused it is left in build/fuzz/findings/ (make it a regression test and a seed).
-# New inputs the fuzzer finds go to build/fuzz/corpus/, never into the repository's seeds.
+# New inputs the fuzzer finds go to build/fuzz/corpus/; they join the repository's seeds only
+# minimized, by hand (docs/building.md, "Fuzzing and static analysis").
 #   bash scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
